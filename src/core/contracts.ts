@@ -1,0 +1,61 @@
+/**
+ * The two connector contracts. The pipeline only ever talks to these; the Qdrant reader and the
+ * Milvus sink implement them (and test doubles must not: tests use the real servers).
+ */
+import type {
+  CollectionPlan,
+  IdRange,
+  Page,
+  Point,
+  PointId,
+  Row,
+  SourceCollection,
+  TargetCapabilities,
+} from './types.ts';
+
+export interface ReadOptions {
+  collection: string;
+  /** Slice of the id space; the reader drops points at or beyond `range.to`. Whole space if absent. */
+  range?: IdRange;
+  /** Resume point (inclusive) inside the range; a checkpoint's cursor. */
+  from?: PointId;
+  pageSize: number;
+  signal?: AbortSignal;
+}
+
+export interface SourceReader {
+  /** Called first by every command. Resolves with the server version; throws a config
+   *  MigrationError that names the cause (unreachable, wrong port, TLS mismatch, 401, 403). */
+  check(): Promise<{ version: string }>;
+  /** Collection names (not aliases), sorted. */
+  listCollections(): Promise<string[]>;
+  /** Everything plan() needs. Throws config SOURCE_COLLECTION_NOT_FOUND for an unknown name. */
+  describe(collection: string): Promise<SourceCollection>;
+  /** Exact point count (verify calls it after the migration). */
+  count(collection: string): Promise<number>;
+  /** Pages in Qdrant's id order. Ends when the range is exhausted; stops early when `signal` aborts. */
+  read(options: ReadOptions): AsyncIterable<Page>;
+  /** Points by id with vectors and payload, for verify --sample. Missing ids are absent. */
+  retrieve(collection: string, ids: PointId[]): Promise<Point[]>;
+  close(): Promise<void>;
+}
+
+export interface Sink {
+  /** Called first. Resolves with what the target can hold; throws config errors (unreachable, auth, db). */
+  capabilities(): Promise<TargetCapabilities>;
+  /** Collection names in the target database. */
+  listCollections(): Promise<string[]>;
+  /** Creates the collection (schema + indexes) per `plan.ifExists`: fail if it exists, append to it
+   *  (schema must match), or drop and create. Called once per collection before any write. */
+  prepare(plan: CollectionPlan): Promise<void>;
+  /** Writes rows; idempotent by primary key (upsert), so a replay never duplicates. Resolves only
+   *  once the target acknowledged every row; splits batches that are too large, never drops one. */
+  write(plan: CollectionPlan, rows: Row[], signal?: AbortSignal): Promise<void>;
+  /** Flush and load, after the last write. */
+  finish(plan: CollectionPlan): Promise<void>;
+  /** Exact entity count of a target collection. */
+  count(target: string): Promise<number>;
+  /** Rows by primary key, for verify --sample. Missing keys are absent. */
+  fetch(plan: CollectionPlan, ids: Array<bigint | string>): Promise<Row[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,204 @@
+/**
+ * Glossary: the words the whole code base uses.
+ *
+ * - Point: one Qdrant record (id, vectors by name, payload), as read from the source.
+ * - PointId: a Qdrant point id. `bigint` for unsigned integer ids (exact up to 2^64-1, never a JS
+ *   number, because ids above 2^53 would round), `string` for UUIDs (lowercase, hyphenated).
+ * - SourceCollection: everything `describe` learns about one Qdrant collection; input of plan().
+ * - TargetCapabilities: what the target Milvus / Zilliz / Milvus Lite can hold; input of plan().
+ * - CollectionPlan: how one Qdrant collection becomes one Milvus collection (JSON, user-editable).
+ * - MigrationPlan: the plans of every collection of one job, plus where source and target are.
+ * - Problem: something plan() found: an `error` stops the migration before any data moves, a
+ *   `warning` is shown and the migration goes on.
+ * - Row: one Milvus entity produced by toRows(): primary key, vector fields, dynamic (payload) keys.
+ * - IdRange: a half-open slice [from, to) of a collection's id space, in Qdrant's scroll order
+ *   (all integer ids, ascending, then all UUIDs, ascending). Unit of parallel reads and checkpoints.
+ */
+
+export type PointId = bigint | string;
+
+/** JSON as the source holds it: integers outside Number's safe range are kept as bigint. */
+export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** Key of Qdrant's unnamed (default) vector in Point.vectors and SourceCollection.vectors. */
+export const UNNAMED_VECTOR = '';
+
+export type DenseVector = number[];
+export interface SparseVector {
+  indices: number[];
+  values: number[];
+}
+export type MultiVector = number[][];
+export type VectorValue = DenseVector | SparseVector | MultiVector;
+
+export interface Point {
+  id: PointId;
+  /** By vector name (UNNAMED_VECTOR for the unnamed one). An absent key: the point lacks it. */
+  vectors: Record<string, VectorValue>;
+  payload: JsonObject;
+}
+
+export type Distance = 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan';
+export type QdrantDatatype = 'float32' | 'float16' | 'uint8';
+export type VectorKind = 'dense' | 'sparse' | 'multi';
+
+export interface SourceVector {
+  /** Qdrant's name; UNNAMED_VECTOR for the unnamed vector. */
+  name: string;
+  kind: VectorKind;
+  /** Dense and multi vectors only. */
+  dim?: number;
+  datatype: QdrantDatatype;
+  /** Dense and multi vectors only (sparse vectors are always compared by dot product). */
+  distance?: Distance;
+  /** Sparse only: Qdrant's `modifier` (idf has no Milvus equivalent, plan() warns). */
+  sparseModifier?: 'none' | 'idf';
+  hnsw?: { m?: number; efConstruct?: number };
+  /** Exact number of points that lack this vector (counted with a has_vector filter). */
+  missingCount: number;
+}
+
+export interface IdKinds {
+  /** Some ids are unsigned integers in 0..2^63-1. */
+  int: boolean;
+  /** Some ids are UUIDs. */
+  uuid: boolean;
+  /** Some ids are integers in 2^63..2^64-1 (they do not fit Milvus INT64). */
+  intAbove63: boolean;
+}
+
+export interface PayloadFieldSchema {
+  dataType: string;
+  points?: number;
+}
+
+export interface SourceCollection {
+  name: string;
+  /** Exact point count. */
+  pointsCount: number;
+  vectors: SourceVector[];
+  idKinds: IdKinds;
+  payloadSchema: Record<string, PayloadFieldSchema>;
+}
+
+export type TargetKind = 'milvus' | 'milvus-lite' | 'zilliz';
+
+export interface TargetCapabilities {
+  kind: TargetKind;
+  /** As the server reports it, e.g. `v2.6.4` or `milvus_lite-3.2.2`. */
+  version: string;
+  float16Vector: boolean;
+  sparseVector: boolean;
+  /** Vector fields that may hold null (Milvus >= 2.6). */
+  nullableVector: boolean;
+  /** Array of Struct with MAX_SIM, needed for Qdrant multivectors (Milvus >= 2.6.4). */
+  arrayOfStruct: boolean;
+  /** Milvus Lite needs an explicit index type; AUTOINDEX elsewhere. */
+  autoIndex: boolean;
+}
+
+export type MilvusVectorType = 'FloatVector' | 'Float16Vector' | 'SparseFloatVector' | 'ArrayOfStructFloatVector';
+export type MilvusMetric = 'COSINE' | 'IP' | 'L2';
+export type IfExists = 'fail' | 'append' | 'drop';
+
+export interface IndexPlan {
+  /** Milvus index type, e.g. HNSW, AUTOINDEX, SPARSE_INVERTED_INDEX, FLAT. */
+  type: string;
+  params: Record<string, number | string>;
+}
+
+export interface VectorFieldPlan {
+  /** Qdrant vector name (UNNAMED_VECTOR for the unnamed one). Fixed. */
+  source: string;
+  /** Milvus field name. Renamable. */
+  field: string;
+  /** Fixed by the source's vector type and the target's capabilities. */
+  type: MilvusVectorType;
+  dim?: number;
+  metric: MilvusMetric;
+  index: IndexPlan;
+  /** Points lacking this vector are written with null (target supports nullable vectors). */
+  nullable: boolean;
+  /** Why the type or metric is what it is, when it is not the obvious one (fallbacks). */
+  note?: string;
+}
+
+export interface PrimaryKeyPlan {
+  field: string;
+  type: 'Int64' | 'VarChar';
+  /** VarChar only. */
+  maxLength?: number;
+  /** Always false: original ids are kept. */
+  autoId: false;
+}
+
+export interface CollectionPlan {
+  source: string;
+  target: string;
+  description: string;
+  primaryKey: PrimaryKeyPlan;
+  vectors: VectorFieldPlan[];
+  /** Always true: the payload goes to the dynamic field. */
+  dynamicField: true;
+  /** Always null: partition key off. */
+  partitionKey: null;
+  policies: {
+    /** Null-valued payload keys are removed (Milvus JSON keeps no nulls we can query); counted. */
+    nullPayloadValues: 'drop';
+    /** What to do with points lacking a vector the target cannot hold as null. */
+    missingVector: 'fail' | 'skip';
+  };
+  ifExists: IfExists;
+  /** Exact source count when the plan was made (informative; verify recounts). */
+  sourceCount: number;
+}
+
+export interface MigrationPlan {
+  version: 1;
+  /** Source endpoint (no secret in here: keys are passed separately). */
+  source: { url: string };
+  target: { uri: string; database: string };
+  collections: CollectionPlan[];
+}
+
+export interface Problem {
+  severity: 'error' | 'warning';
+  /** Source collection name. */
+  collection: string;
+  /** What it concerns inside the plan, e.g. `vectors.image`, `target`, `primaryKey`. */
+  path?: string;
+  code: string;
+  message: string;
+  fix?: string;
+}
+
+export interface Row {
+  /** Int64 plans: bigint; VarChar plans: string. */
+  id: bigint | string;
+  /** By Milvus field name; null only for nullable vector fields. */
+  vectors: Record<string, VectorValue | null>;
+  /** Payload after the null and key-clash policies; goes to the dynamic field. */
+  dynamic: JsonObject;
+}
+
+export interface RejectedPoint {
+  id: string;
+  code: string;
+  message: string;
+}
+
+export interface IdRange {
+  /** Inclusive; undefined = the start of the id space. */
+  from?: PointId;
+  /** Exclusive; undefined = the end of the id space. */
+  to?: PointId;
+}
+
+export interface Page {
+  points: Point[];
+  /** Id to continue from (inclusive), or null when the range is exhausted. */
+  next: PointId | null;
+}
