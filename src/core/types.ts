@@ -42,7 +42,9 @@ export interface Point {
 }
 
 export type Distance = 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan';
-export type QdrantDatatype = 'float32' | 'float16' | 'uint8';
+/** Qdrant's storage datatype (`float32` when the config omits it). `turbo4` (new in Qdrant 1.19) is a
+ *  compressed, lossy storage; its vectors read back as floats, so plan() can treat it like float32 (and warn). */
+export type QdrantDatatype = 'float32' | 'float16' | 'uint8' | 'turbo4';
 export type VectorKind = 'dense' | 'sparse' | 'multi';
 
 export interface SourceVector {
@@ -101,7 +103,12 @@ export interface TargetCapabilities {
 }
 
 export type MilvusVectorType = 'FloatVector' | 'Float16Vector' | 'SparseFloatVector' | 'ArrayOfStructFloatVector';
-export type MilvusMetric = 'COSINE' | 'IP' | 'L2';
+/**
+ * Milvus metric types. The MAX_SIM_* family scores Array-of-Struct embedding lists (Qdrant
+ * multivectors, max_sim comparator): MAX_SIM_<base> applies <base> between single vectors and sums
+ * each query vector's best match, as Qdrant does.
+ */
+export type MilvusMetric = 'COSINE' | 'IP' | 'L2' | 'MAX_SIM_COSINE' | 'MAX_SIM_IP' | 'MAX_SIM_L2';
 export type IfExists = 'fail' | 'append' | 'drop';
 
 export interface IndexPlan {
@@ -118,7 +125,13 @@ export interface VectorFieldPlan {
   /** Fixed by the source's vector type and the target's capabilities. */
   type: MilvusVectorType;
   dim?: number;
-  metric: MilvusMetric;
+  /**
+   * Null only while the plan holds a MANHATTAN_METRIC error: Qdrant's Manhattan has no Milvus
+   * metric, so the user must pick one. Keeping null (not a placeholder) means a plan file written
+   * back unedited is refused again instead of silently migrating with a metric nobody chose. A plan
+   * without errors (the only kind the engine runs) always has a metric.
+   */
+  metric: MilvusMetric | null;
   index: IndexPlan;
   /** Points lacking this vector are written with null (target supports nullable vectors). */
   nullable: boolean;

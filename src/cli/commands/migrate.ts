@@ -1,0 +1,120 @@
+/**
+ * `qdrant2milvus migrate`: show the plan, ask, then create, copy, index, load and verify every
+ * collection in the foreground. Ctrl-C / SIGTERM cancel cleanly (what was written stays consistent;
+ * a re-run with --if-exists append continues without duplicates).
+ */
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { MigrationError, configError } from '../../core/errors.ts';
+import { MigrationEvents } from '../../core/events.ts';
+import { runMigration, DEFAULT_PAGE_SIZE, type MigrationReport } from '../../core/migrate.ts';
+import { formatProblem, planErrors } from '../../core/planning.ts';
+import { secretsOf } from '../connections.ts';
+import { EXIT, reportError } from '../exit.ts';
+import { formatPlan, printJson } from '../output.ts';
+import { addPlanFlags, openPlanSession, type PlanFlags, type PlanSession } from '../plan-input.ts';
+import { showProgress } from '../progress.ts';
+
+interface MigrateFlags extends PlanFlags {
+  yes?: boolean;
+  json?: boolean;
+  pageSize?: number;
+  verifySample?: number;
+}
+
+export function registerMigrate(program: Command): void {
+  const cmd = program
+    .command('migrate')
+    .description('migrate the planned collections now, in the foreground, and verify them')
+    .option('-y, --yes', 'start without asking')
+    .option('--json', 'print one JSON report on stdout (progress goes to stderr)')
+    .option('--page-size <n>', `points per source read (default ${DEFAULT_PAGE_SIZE})`, (v) => Number(v))
+    .option('--verify-sample <n>', 'after the counts, compare N points by content (default 0)', (v) => Number(v));
+  addPlanFlags(cmd);
+  cmd.action(async (flags: MigrateFlags) => {
+    process.exitCode = await migrate(flags);
+  });
+}
+
+async function migrate(flags: MigrateFlags): Promise<number> {
+  let session: PlanSession | undefined;
+  let secrets: string[] = [];
+  const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(`${text}\n`);
+  try {
+    if (flags.pageSize !== undefined && !(Number.isInteger(flags.pageSize) && flags.pageSize > 0)) {
+      throw configError('PAGE_SIZE_INVALID', '--page-size must be a positive whole number.', 'Pass e.g. --page-size 500.');
+    }
+    session = await openPlanSession(flags);
+    secrets = secretsOf(session.source, session.target);
+    const { plan, problems } = session.result;
+    say(plan.collections.map(formatPlan).join('\n\n'));
+    for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
+    const errors = planErrors(problems);
+    if (errors.length > 0) {
+      throw configError('PLAN_HAS_ERRORS', `The plan has ${errors.length} error(s) (listed above); nothing was migrated.`, 'Fix each error as its line says, then run migrate again.');
+    }
+    if (!flags.yes) await confirm(plan.collections.length);
+    const report = await runWithSignals(session, flags);
+    if (flags.json) printJson(report);
+    else say(formatReport(report));
+    if (report.cancelled) return EXIT.CANCELLED;
+    return report.ok ? EXIT.OK : EXIT.FAILED;
+  } catch (e) {
+    return reportError(e, secrets);
+  } finally {
+    await session?.close();
+  }
+}
+
+async function runWithSignals(session: PlanSession, flags: MigrateFlags): Promise<MigrationReport> {
+  const controller = new AbortController();
+  const cancel = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(EXIT.CANCELLED); // a second Ctrl-C: leave now
+    process.stderr.write(`\n${signal}: cancelling (press Ctrl-C again to quit at once)...\n`);
+    controller.abort(new MigrationError({ code: 'CANCELLED', kind: 'config', message: `The migration was cancelled (${signal}).` }));
+  };
+  process.on('SIGINT', cancel);
+  process.on('SIGTERM', cancel);
+  const events = new MigrationEvents();
+  const progress = showProgress(events, { tty: Boolean(process.stderr.isTTY) });
+  try {
+    return await runMigration(session.result.plan, session.reader, session.sink, {
+      events,
+      signal: controller.signal,
+      pageSize: flags.pageSize,
+      verifySample: flags.verifySample,
+    });
+  } finally {
+    progress.stop();
+    process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
+  }
+}
+
+async function confirm(count: number): Promise<void> {
+  if (!process.stdin.isTTY) {
+    throw configError('CONFIRMATION_NEEDED', 'migrate asks before it starts, and there is no terminal to ask on.', 'Pass --yes to start without asking.');
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`Migrate ${count} collection(s) as shown above? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) throw configError('NOT_CONFIRMED', 'Migration not started: not confirmed.', 'Answer y, or pass --yes.');
+  } finally {
+    rl.close();
+  }
+}
+
+function formatReport(report: MigrationReport): string {
+  const lines = ['', report.ok ? 'Migration complete: every collection verified.' : report.cancelled ? 'Migration cancelled.' : 'Migration FAILED.'];
+  for (const c of report.collections) {
+    lines.push(
+      `  ${c.source} → ${c.target}: ${c.status}, source ${c.sourceCount}, target ${c.targetCount}, written ${c.written}, rejected ${c.rejectedCount}, nulls dropped ${c.nullsDropped}, ${(c.durationMs / 1000).toFixed(1)}s${c.verified ? ', verified' : ''}`,
+    );
+    for (const [from, to] of Object.entries(c.renamedKeys)) lines.push(`    payload key "${from}" renamed to "${to}" (it clashes with a schema field)`);
+    for (const r of c.rejected.slice(0, 20)) lines.push(`    rejected ${r.id}: [${r.code}] ${r.message}`);
+    if (c.rejectedCount > 20) lines.push(`    ... and ${c.rejectedCount - 20} more rejected (use --json for the list)`);
+    for (const m of c.mismatches?.slice(0, 20) ?? []) lines.push(`    mismatch ${m.id} ${m.what}: ${m.detail}`);
+    if (c.error) lines.push(`    error [${c.error.code}]: ${c.error.message}${c.error.fix ? ` fix: ${c.error.fix}` : ''}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,85 @@
+/**
+ * `qdrant2milvus verify`: compare a finished migration. Counts per collection always; with
+ * --sample N, N points by content (vectors and payloads), every mismatch reported by id.
+ */
+import type { Command } from 'commander';
+import { configError } from '../../core/errors.ts';
+import { checkCounts, checkSample, type Mismatch } from '../../core/verify.ts';
+import { secretsOf } from '../connections.ts';
+import { EXIT, reportError } from '../exit.ts';
+import { printJson } from '../output.ts';
+import { addPlanFlags, openPlanSession, type PlanFlags } from '../plan-input.ts';
+
+interface VerifyFlags extends PlanFlags {
+  sample?: number;
+  json?: boolean;
+}
+
+interface VerifyResult {
+  source: string;
+  target: string;
+  sourceCount: number;
+  targetCount: number;
+  countsMatch: boolean;
+  sampled: number;
+  mismatches: Mismatch[];
+  verified: boolean;
+}
+
+export function registerVerify(program: Command): void {
+  const cmd = program
+    .command('verify')
+    .description('compare source and target: counts, and with --sample N the content of N points')
+    .option('--sample <n>', 'compare N points by id: vectors and payloads (default 0: counts only)', (v) => Number(v))
+    .option('--json', 'print one JSON object on stdout');
+  addPlanFlags(cmd);
+  cmd.action(async (flags: VerifyFlags) => {
+    process.exitCode = await verify(flags);
+  });
+}
+
+async function verify(flags: VerifyFlags): Promise<number> {
+  let secrets: string[] = [];
+  try {
+    if (flags.sample !== undefined && !(Number.isInteger(flags.sample) && flags.sample >= 0)) {
+      throw configError('SAMPLE_INVALID', '--sample must be a whole number ≥ 0.', 'Pass e.g. --sample 1000.');
+    }
+    // The targets exist by now: plan as if appending, so existing names are not refused.
+    const session = await openPlanSession(flags, { ifExists: 'append' });
+    secrets = secretsOf(session.source, session.target);
+    const results: VerifyResult[] = [];
+    try {
+      for (const plan of session.result.plan.collections) {
+        const counts = await checkCounts(plan, session.reader, session.sink);
+        const sample = await checkSample(plan, session.reader, session.sink, { sample: flags.sample ?? 0, sourceCount: counts.sourceCount });
+        results.push({
+          source: plan.source,
+          target: plan.target,
+          sourceCount: counts.sourceCount,
+          targetCount: counts.targetCount,
+          countsMatch: counts.countsMatch,
+          sampled: sample.checked,
+          mismatches: sample.mismatches,
+          verified: counts.countsMatch && sample.mismatches.length === 0,
+        });
+      }
+    } finally {
+      await session.close();
+    }
+    const ok = results.every((r) => r.verified);
+    if (flags.json) printJson({ ok, collections: results });
+    else process.stdout.write(formatVerify(ok, results));
+    return ok ? EXIT.OK : EXIT.FAILED;
+  } catch (e) {
+    return reportError(e, secrets);
+  }
+}
+
+function formatVerify(ok: boolean, results: VerifyResult[]): string {
+  const lines = [ok ? 'Verified: target matches source.' : 'Verification FAILED.'];
+  for (const r of results) {
+    lines.push(`  ${r.source} → ${r.target}: source ${r.sourceCount}, target ${r.targetCount} ${r.countsMatch ? '(counts match)' : '(COUNTS DIFFER)'}${r.sampled ? `, ${r.sampled} points compared, ${r.mismatches.length} mismatches` : ''}`);
+    for (const m of r.mismatches) lines.push(`    ${m.id} ${m.what}: ${m.detail}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

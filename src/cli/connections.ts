@@ -1,0 +1,82 @@
+/**
+ * Source and target connection flags, shared by every command. Environment variables stand in for
+ * flags (QDRANT_URL, QDRANT_API_KEY, MILVUS_URI, MILVUS_TOKEN, MILVUS_DB); a flag wins.
+ */
+import type { Command } from 'commander';
+import { configError } from '../core/errors.ts';
+import type { Sink, SourceReader } from '../core/contracts.ts';
+import { createQdrantReader } from '../qdrant/index.ts';
+import { createMilvusSink } from '../milvus/index.ts';
+
+export interface SourceFlags {
+  sourceUrl?: string;
+  sourceApiKey?: string;
+  sourceTransport?: 'rest' | 'grpc';
+  sourceGrpcPort?: number;
+}
+
+export interface TargetFlags {
+  targetUri?: string;
+  targetToken?: string;
+  targetDb?: string;
+}
+
+export interface SourceConnection {
+  url: string;
+  apiKey?: string;
+  transport: 'rest' | 'grpc';
+  grpcPort?: number;
+}
+
+export interface TargetConnection {
+  uri: string;
+  token?: string;
+  database: string;
+}
+
+export function addSourceFlags(cmd: Command): Command {
+  return cmd
+    .option('--source-url <url>', 'Qdrant REST endpoint, e.g. http://localhost:6333 (env QDRANT_URL)')
+    .option('--source-api-key <key>', 'Qdrant API key (env QDRANT_API_KEY; prefer the env var: flags show in `ps`)')
+    .option('--source-transport <rest|grpc>', 'how to read the source (default rest)')
+    .option('--source-grpc-port <port>', 'Qdrant gRPC port for --source-transport grpc (default 6334)', (v) => Number(v));
+}
+
+export function addTargetFlags(cmd: Command): Command {
+  return cmd
+    .option('--target-uri <uri>', 'Milvus / Zilliz Cloud URI, e.g. http://localhost:19530 (env MILVUS_URI)')
+    .option('--target-token <token>', 'Milvus token `user:password` or Zilliz API key (env MILVUS_TOKEN)')
+    .option('--target-db <name>', 'target database (env MILVUS_DB; default `default`)');
+}
+
+export function resolveSource(flags: SourceFlags, fallback?: { url: string }): SourceConnection {
+  const url = flags.sourceUrl ?? process.env.QDRANT_URL ?? fallback?.url;
+  if (!url) throw configError('SOURCE_URL_MISSING', 'No Qdrant endpoint given.', 'Pass --source-url http://HOST:6333 or set QDRANT_URL.');
+  const transport = flags.sourceTransport ?? 'rest';
+  if (transport !== 'rest' && transport !== 'grpc') {
+    throw configError('SOURCE_TRANSPORT_INVALID', `--source-transport must be rest or grpc, not "${String(transport)}".`, 'Use --source-transport rest or --source-transport grpc.');
+  }
+  const apiKey = flags.sourceApiKey ?? process.env.QDRANT_API_KEY ?? undefined;
+  return { url, apiKey: apiKey || undefined, transport, grpcPort: flags.sourceGrpcPort };
+}
+
+export function resolveTarget(flags: TargetFlags, fallback?: { uri: string; database: string }): TargetConnection {
+  const uri = flags.targetUri ?? process.env.MILVUS_URI ?? fallback?.uri;
+  if (!uri) throw configError('TARGET_URI_MISSING', 'No Milvus / Zilliz Cloud URI given.', 'Pass --target-uri http://HOST:19530 or set MILVUS_URI.');
+  const token = flags.targetToken ?? process.env.MILVUS_TOKEN ?? undefined;
+  const database = flags.targetDb ?? process.env.MILVUS_DB ?? fallback?.database ?? 'default';
+  return { uri, token: token || undefined, database };
+}
+
+export function openSource(c: SourceConnection): SourceReader {
+  return createQdrantReader({ url: c.url, apiKey: c.apiKey, transport: c.transport, grpcPort: c.grpcPort });
+}
+
+export async function openTarget(c: TargetConnection): Promise<Sink> {
+  return createMilvusSink({ uri: c.uri, token: c.token, database: c.database });
+}
+
+/** The secrets of a run, to scrub from anything printed. */
+export function secretsOf(source?: SourceConnection, target?: TargetConnection): string[] {
+  return [source?.apiKey, target?.token].filter((s): s is string => Boolean(s));
+}

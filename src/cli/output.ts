@@ -1,0 +1,41 @@
+/** Printing helpers shared by the commands: JSON that survives bigint, and short descriptions. */
+import type { CollectionPlan, SourceVector } from '../core/types.ts';
+
+/** JSON on stdout; bigint values become exact decimal numbers in the text. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${toJson(value)}\n`);
+}
+
+export function toJson(value: unknown, indent = 2): string {
+  const marker = '__bigint__';
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${marker}${v.toString()}${marker}` : v), indent);
+  return text.replace(new RegExp(`"${marker}(-?\\d+)${marker}"`, 'g'), '$1');
+}
+
+export function describeVector(v: SourceVector): string {
+  const name = v.name === '' ? '(unnamed)' : v.name;
+  const shape = v.kind === 'sparse' ? 'sparse' : `${v.kind} ${v.dim}-d ${v.datatype} ${v.distance ?? ''}`.trim();
+  const extra = [v.sparseModifier === 'idf' ? 'idf modifier' : '', v.missingCount > 0 ? `missing on ${v.missingCount} points` : '']
+    .filter(Boolean)
+    .join(', ');
+  return `${name}: ${shape}${extra ? ` (${extra})` : ''}`;
+}
+
+/** The schema preview of one collection plan, as a small table. */
+export function formatPlan(c: CollectionPlan): string {
+  const rows: string[][] = [['source', 'target field', 'type', 'dim', 'metric', 'index']];
+  rows.push(['(point id)', c.primaryKey.field, `${c.primaryKey.type}${c.primaryKey.maxLength ? `(${c.primaryKey.maxLength})` : ''} primary key, auto ID off`, '', '', '']);
+  for (const v of c.vectors) {
+    const params = Object.entries(v.index.params).map(([k, x]) => `${k}=${x}`).join(' ');
+    rows.push([v.source === '' ? '(unnamed vector)' : v.source, v.field, v.type, v.dim ? String(v.dim) : '', v.metric ?? '(choose)', `${v.index.type}${params ? ` ${params}` : ''}`]);
+  }
+  rows.push(['(payload)', '$meta', 'dynamic field (JSON)', '', '', '']);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => `  ${r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}`.trimEnd());
+  const notes = c.vectors.filter((v) => v.note).map((v) => `  note (${v.field}): ${v.note}`);
+  return [
+    `${c.source} → ${c.target}${c.description ? ` — "${c.description}"` : ''} (${c.sourceCount} points; if it exists: ${c.ifExists}; points missing a vector: ${c.policies.missingVector})`,
+    ...lines,
+    ...notes,
+  ].join('\n');
+}

@@ -1,0 +1,113 @@
+/**
+ * Where `plan`, `migrate` and `verify` get their plan: an edited plan file (--plan), re-validated,
+ * or flags (--collections, --if-exists, ...). Either way it goes through buildPlan().
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { configError } from '../core/errors.ts';
+import { buildPlan, type PlanResult } from '../core/planning.ts';
+import type { IfExists, Problem } from '../core/types.ts';
+import { parsePlanFile, type CollectionOverrides } from '../mapping/overrides.ts';
+import { addSourceFlags, addTargetFlags, openSource, openTarget, resolveSource, resolveTarget, type SourceConnection, type SourceFlags, type TargetConnection, type TargetFlags } from './connections.ts';
+import type { Sink, SourceReader } from '../core/contracts.ts';
+
+export interface PlanFlags extends SourceFlags, TargetFlags {
+  plan?: string;
+  collections?: string;
+  ifExists?: IfExists;
+  missingVector?: 'fail' | 'skip';
+  maxVectorFields?: number;
+}
+
+export function addPlanFlags(cmd: Command): Command {
+  addSourceFlags(cmd);
+  addTargetFlags(cmd);
+  return cmd
+    .option('--plan <file>', 'a plan file written by `plan -o` (and maybe edited); it is validated again')
+    .option('--collections <names>', 'comma-separated source collections (default: all)')
+    .option('--if-exists <fail|append|drop>', 'when a target collection exists: fail (default), append into it, or drop it first')
+    .option('--missing-vector <fail|skip>', 'points lacking a named vector the target cannot hold as null: fail (default) or skip them')
+    .option('--max-vector-fields <n>', "the target's proxy.maxVectorFieldNum if raised above 4 (up to 10)", (v) => Number(v));
+}
+
+export interface PlanSession {
+  source: SourceConnection;
+  target: TargetConnection;
+  reader: SourceReader;
+  sink: Sink;
+  result: PlanResult;
+  close(): Promise<void>;
+}
+
+/** Connects to both sides and builds the plan. The caller closes the session. */
+export async function openPlanSession(flags: PlanFlags, defaults: { ifExists?: IfExists } = {}): Promise<PlanSession> {
+  checkChoice('--if-exists', flags.ifExists, ['fail', 'append', 'drop']);
+  checkChoice('--missing-vector', flags.missingVector, ['fail', 'skip']);
+  if (flags.maxVectorFields !== undefined && !(Number.isInteger(flags.maxVectorFields) && flags.maxVectorFields >= 1 && flags.maxVectorFields <= 10)) {
+    throw configError('MAX_VECTOR_FIELDS_INVALID', '--max-vector-fields must be a whole number from 1 to 10.', 'Pass the value of the target\'s proxy.maxVectorFieldNum.');
+  }
+  const file = flags.plan ? await readPlanFile(flags.plan) : undefined;
+  const source = resolveSource(flags, file?.source);
+  const target = resolveTarget(flags, file?.target);
+  const reader = openSource(source);
+  let sink: Sink | undefined;
+  const close = async () => {
+    await Promise.allSettled([reader.close(), sink?.close()]);
+  };
+  try {
+    await reader.check();
+    sink = await openTarget(target);
+    const collections = file ? Object.keys(file.overrides) : splitList(flags.collections);
+    const result = await buildPlan(
+      {
+        sourceUrl: source.url,
+        target: { uri: target.uri, database: target.database },
+        collections,
+        overrides: file?.overrides,
+        ifExists: flags.ifExists ?? defaults.ifExists,
+        missingVector: flags.missingVector,
+        maxVectorFields: flags.maxVectorFields,
+      },
+      reader,
+      sink,
+    );
+    return { source, target, reader, sink, result, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+interface PlanFileInput {
+  source?: { url: string };
+  target?: { uri: string; database: string };
+  overrides: Record<string, CollectionOverrides>;
+}
+
+async function readPlanFile(path: string): Promise<PlanFileInput> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw configError('PLAN_FILE_UNREADABLE', `Cannot read plan file ${path}: ${(e as Error).message}.`, 'Pass the file written by `qdrant2milvus plan -o FILE`, with valid JSON.', e);
+  }
+  const { overrides, problems } = parsePlanFile(json);
+  if (problems.length > 0) throw planFileError(path, problems);
+  const raw = json as { source?: { url: string }; target?: { uri: string; database: string } };
+  return { source: raw.source, target: raw.target, overrides };
+}
+
+function planFileError(path: string, problems: Problem[]) {
+  const lines = problems.map((p) => `  ${p.path ?? ''}: ${p.message}`).join('\n');
+  return configError('PLAN_FILE_INVALID', `Plan file ${path} is not valid:\n${lines}`, problems[0]?.fix ?? 'Correct the plan file.');
+}
+
+function splitList(value: string | undefined): string[] {
+  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+function checkChoice(flag: string, value: string | undefined, allowed: string[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw configError('FLAG_INVALID', `${flag} must be one of ${allowed.join(', ')}, not "${value}".`, `Pass ${flag} ${allowed.join('|')}.`);
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * One migration, top to bottom, for every collection of a plan:
+ * prepare target → copy points → flush, index, load → verify → report.
+ *
+ * The CLI runs it in the foreground; the job engine runs it with a checkpoint store so that a
+ * crashed or cancelled job resumes where it stopped. Collections run one after another: a job's
+ * parallelism lives inside a collection (ranges, in-flight writes), where it is needed.
+ */
+import type { Sink, SourceReader } from './contracts.ts';
+import { asMigrationError, type MigrationError } from './errors.ts';
+import type { CollectionStatus, MigrationEvents } from './events.ts';
+import { copyCollection, isCancellation, throwIfAborted, type CopyStats, type RangeCheckpoint } from './pipeline.ts';
+import type { CollectionPlan, MigrationPlan, RejectedPoint } from './types.ts';
+import { checkCounts, checkSample, type Mismatch } from './verify.ts';
+
+export interface CheckpointStore {
+  /** Saved ranges of a collection; empty when it has not started. */
+  load(collection: string): RangeCheckpoint[] | Promise<RangeCheckpoint[]>;
+  save(collection: string, checkpoint: RangeCheckpoint): void | Promise<void>;
+  /** Collections already finished and verified by an earlier run of the same job. */
+  isFinished?(collection: string): boolean;
+}
+
+export interface MigrationOptions {
+  events: MigrationEvents;
+  signal: AbortSignal;
+  /** Points per scroll request. Default 500. */
+  pageSize?: number;
+  /** Also compare this many points by content after the counts (0 = counts only). Default 0. */
+  verifySample?: number;
+  checkpoints?: CheckpointStore;
+}
+
+export interface CollectionReport {
+  source: string;
+  target: string;
+  status: CollectionStatus;
+  sourceCount: number;
+  targetCount: number;
+  written: number;
+  rejected: RejectedPoint[];
+  rejectedCount: number;
+  nullsDropped: number;
+  renamedKeys: Record<string, string>;
+  durationMs: number;
+  /** Target count = source count − rejected points (and the sample matched, when asked). */
+  verified: boolean;
+  mismatches?: Mismatch[];
+  error?: ReturnType<MigrationError['toJSON']>;
+}
+
+export interface MigrationReport {
+  ok: boolean;
+  cancelled: boolean;
+  collections: CollectionReport[];
+}
+
+export const DEFAULT_PAGE_SIZE = 500;
+
+export async function runMigration(
+  plan: MigrationPlan,
+  reader: SourceReader,
+  sink: Sink,
+  options: MigrationOptions,
+): Promise<MigrationReport> {
+  const reports: CollectionReport[] = [];
+  let cancelled = false;
+  for (const collection of plan.collections) {
+    if (cancelled || options.signal.aborted) {
+      cancelled = true;
+      reports.push(emptyReport(collection, 'CANCELLED'));
+      continue;
+    }
+    const report = await migrateCollection(collection, reader, sink, options);
+    reports.push(report);
+    if (report.status === 'CANCELLED') cancelled = true;
+  }
+  return { ok: !cancelled && reports.every((r) => r.verified), cancelled, collections: reports };
+}
+
+async function migrateCollection(
+  plan: CollectionPlan,
+  reader: SourceReader,
+  sink: Sink,
+  options: MigrationOptions,
+): Promise<CollectionReport> {
+  const { events, signal } = options;
+  const started = Date.now();
+  const report = emptyReport(plan, 'IN_PROGRESS');
+  const status = (s: CollectionStatus, phase: 'prepare' | 'copy' | 'finish' | 'verify' | 'done') => {
+    report.status = s;
+    events.emit('collection:status', { collection: plan.source, status: s, phase });
+  };
+  try {
+    const saved = (await options.checkpoints?.load(plan.source)) ?? [];
+    status('IN_PROGRESS', 'prepare');
+    // A resumed collection continues into what the first run created, whatever ifExists said.
+    await sink.prepare(saved.length > 0 ? { ...plan, ifExists: 'append' } : plan);
+    throwIfAborted(signal);
+    status('IN_PROGRESS', 'copy');
+    const total = await reader.count(plan.source);
+    const stats = await copyCollection({
+      plan,
+      reader,
+      sink,
+      events,
+      signal,
+      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+      total,
+      ranges: saved.length > 0 ? saved : undefined,
+      saveCheckpoint: options.checkpoints ? (cp) => options.checkpoints!.save(plan.source, cp) : undefined,
+    });
+    applyStats(report, stats);
+    throwIfAborted(signal);
+    status('IN_PROGRESS', 'finish');
+    await sink.finish(plan);
+    status('IN_PROGRESS', 'verify');
+    const counts = await checkCounts(plan, reader, sink, report.rejectedCount);
+    report.sourceCount = counts.sourceCount;
+    report.targetCount = counts.targetCount;
+    report.verified = counts.countsMatch;
+    if (options.verifySample && options.verifySample > 0) {
+      const sample = await checkSample(plan, reader, sink, { sample: options.verifySample, sourceCount: counts.sourceCount, signal });
+      report.mismatches = sample.mismatches;
+      report.verified &&= sample.mismatches.length === 0;
+    }
+    if (!report.verified) {
+      report.error = {
+        code: 'VERIFY_FAILED',
+        kind: 'system',
+        message: `Collection ${plan.target} holds ${counts.targetCount} entities; expected ${counts.sourceCount - report.rejectedCount} (source ${counts.sourceCount}, rejected ${report.rejectedCount})${report.mismatches?.length ? ` and ${report.mismatches.length} sampled points differ` : ''}.`,
+      };
+    }
+    status(report.verified ? 'SUCCESSFUL' : 'FAILED', 'done');
+  } catch (e) {
+    const error = asMigrationError(e);
+    report.error = error.toJSON();
+    if (isCancellation(e)) {
+      status('CANCELLED', 'done');
+    } else {
+      events.emit('error', { collection: plan.source, error, willRetry: false });
+      status('FAILED', 'done');
+    }
+  }
+  report.durationMs = Date.now() - started;
+  return report;
+}
+
+function applyStats(report: CollectionReport, stats: CopyStats): void {
+  report.written = stats.written;
+  report.rejected = stats.rejected;
+  report.rejectedCount = stats.rejectedCount;
+  report.nullsDropped = stats.nullsDropped;
+  report.renamedKeys = stats.renamedKeys;
+}
+
+function emptyReport(plan: CollectionPlan, status: CollectionStatus): CollectionReport {
+  return {
+    source: plan.source,
+    target: plan.target,
+    status,
+    sourceCount: plan.sourceCount,
+    targetCount: 0,
+    written: 0,
+    rejected: [],
+    rejectedCount: 0,
+    nullsDropped: 0,
+    renamedKeys: {},
+    durationMs: 0,
+    verified: false,
+  };
+}

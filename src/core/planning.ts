@@ -1,0 +1,74 @@
+/**
+ * From "these collections, this target" to a checked MigrationPlan. The CLI (`plan`, `migrate`,
+ * `verify`) and the HTTP API both call buildPlan(), so the console's preview, the plan file and
+ * the migration itself come from one function.
+ */
+import type { Sink, SourceReader } from './contracts.ts';
+import { configError } from './errors.ts';
+import type { IfExists, MigrationPlan, Problem, SourceCollection, TargetCapabilities } from './types.ts';
+import { planMigration } from '../mapping/plan.ts';
+import type { CollectionOverrides } from '../mapping/overrides.ts';
+
+export interface PlanRequest {
+  sourceUrl: string;
+  target: { uri: string; database: string };
+  /** Source collection names; empty = every collection of the source. */
+  collections: string[];
+  overrides?: Record<string, CollectionOverrides>;
+  ifExists?: IfExists;
+  missingVector?: 'fail' | 'skip';
+  maxVectorFields?: number;
+}
+
+export interface PlanResult {
+  plan: MigrationPlan;
+  problems: Problem[];
+  sources: SourceCollection[];
+  capabilities: TargetCapabilities;
+}
+
+export async function buildPlan(request: PlanRequest, reader: SourceReader, sink: Sink): Promise<PlanResult> {
+  const [capabilities, available, existingTargets] = await Promise.all([
+    sink.capabilities(),
+    reader.listCollections(),
+    sink.listCollections(),
+  ]);
+  const names = request.collections.length > 0 ? request.collections : available;
+  const unknown = names.filter((n) => !available.includes(n));
+  if (unknown.length > 0) {
+    throw configError(
+      'SOURCE_COLLECTION_NOT_FOUND',
+      `Source collection${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} not found at ${request.sourceUrl}.`,
+      `Pick from: ${available.join(', ') || '(the source has no collections)'}.`,
+    );
+  }
+  const sources: SourceCollection[] = [];
+  for (const name of names) sources.push(await reader.describe(name));
+  const overrides: Record<string, CollectionOverrides> = {};
+  for (const s of sources) {
+    const o: CollectionOverrides = { ...(request.overrides?.[s.name] ?? {}) };
+    if (request.ifExists && !o.ifExists) o.ifExists = request.ifExists;
+    if (request.missingVector && !o.policies?.missingVector) o.policies = { ...o.policies, missingVector: request.missingVector };
+    overrides[s.name] = o;
+  }
+  const { collections, problems } = planMigration(sources, capabilities, overrides, {
+    maxVectorFields: request.maxVectorFields,
+    existingTargets,
+  });
+  return {
+    plan: { version: 1, source: { url: request.sourceUrl }, target: request.target, collections },
+    problems,
+    sources,
+    capabilities,
+  };
+}
+
+export function planErrors(problems: Problem[]): Problem[] {
+  return problems.filter((p) => p.severity === 'error');
+}
+
+/** One line per problem, for terminals and logs. */
+export function formatProblem(p: Problem): string {
+  const where = [p.collection, p.path].filter(Boolean).join(' › ');
+  return `${p.severity === 'error' ? 'error' : 'warning'} [${p.code}] ${where ? `${where}: ` : ''}${p.message}${p.fix ? `\n    fix: ${p.fix}` : ''}`;
+}

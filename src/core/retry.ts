@@ -1,0 +1,71 @@
+/**
+ * Bounded retry for transient failures. Only MigrationErrors of kind `transient` are retried:
+ * config errors must fail fast and system errors are bugs, so retrying either only hides them.
+ */
+import { isMigrationError, type MigrationError } from './errors.ts';
+
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 3. */
+  retries?: number;
+  /** First backoff step in ms; doubles per attempt. Default 200. */
+  baseMs?: number;
+  /** Cap of one backoff step in ms. Default 5000. */
+  maxMs?: number;
+  /** A server's Retry-After longer than this (ms) is not waited out here: the error is thrown so the
+   *  caller (job engine) can decide. Default 60000. */
+  maxRetryAfterMs?: number;
+  /** Aborts the wait between attempts (rejects with the signal's reason). */
+  signal?: AbortSignal;
+  /** Called before each wait; for logs and progress (attempt is 1 for the first retry). */
+  onRetry?: (error: MigrationError, attempt: number, delayMs: number) => void;
+  /** Injected for tests; defaults to Math.random. */
+  random?: () => number;
+}
+
+/** Runs fn until it resolves, a non-transient error is thrown, or the retries are used up. */
+export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const retries = options.retries ?? 3;
+  for (let attempt = 0; ; attempt++) {
+    options.signal?.throwIfAborted();
+    try {
+      return await fn(attempt);
+    } catch (error) {
+      if (!isMigrationError(error) || error.kind !== 'transient' || attempt >= retries) throw error;
+      const delayMs = retryDelayMs(error, attempt, options);
+      if (delayMs === undefined) throw error;
+      options.onRetry?.(error, attempt + 1, delayMs);
+      await sleep(delayMs, options.signal);
+    }
+  }
+}
+
+/**
+ * Exponential backoff with "equal jitter" (half fixed, half random), so parallel readers that fail
+ * together do not retry in lockstep, yet never retry instantly. A server's Retry-After wins.
+ * Undefined: the server asked for a wait longer than we are willing to hold a request for.
+ */
+export function retryDelayMs(error: MigrationError, attempt: number, options: RetryOptions = {}): number | undefined {
+  if (error.retryAfterSeconds !== undefined) {
+    const ms = Math.max(0, error.retryAfterSeconds * 1000);
+    return ms > (options.maxRetryAfterMs ?? 60_000) ? undefined : ms;
+  }
+  const step = Math.min(options.maxMs ?? 5000, (options.baseMs ?? 200) * 2 ** attempt);
+  const random = options.random ?? Math.random;
+  return Math.round(step / 2 + random() * (step / 2));
+}
+
+/** setTimeout as a promise that an AbortSignal can cut short. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,180 @@
+/**
+ * Proof at the end: the target holds what the source held.
+ *
+ * Counts always: target count must equal source count minus the points the migration rejected
+ * (and reported by id). On request, content: N points are read from the source, mapped with the
+ * same toRows() the migration used, fetched from the target by primary key and compared field by
+ * field — float32 exactly (after rounding both sides to float32), float16 within half precision,
+ * sparse vectors index by index, payloads deep-equal after the null policy.
+ */
+import type { Sink, SourceReader } from './contracts.ts';
+import type { CollectionPlan, JsonValue, Row, VectorFieldPlan, VectorValue } from './types.ts';
+import { toRows } from '../mapping/rows.ts';
+
+export interface Mismatch {
+  id: string;
+  /** What differs: `missing`, `vector:<field>`, `payload`, `extra`. */
+  what: string;
+  detail: string;
+}
+
+export interface CountCheck {
+  source: string;
+  target: string;
+  sourceCount: number;
+  targetCount: number;
+  /** Points deliberately not written (rejected and reported). */
+  rejectedCount: number;
+  countsMatch: boolean;
+}
+
+export interface SampleCheck {
+  checked: number;
+  mismatches: Mismatch[];
+}
+
+export async function checkCounts(
+  plan: CollectionPlan,
+  reader: SourceReader,
+  sink: Sink,
+  rejectedCount = 0,
+): Promise<CountCheck> {
+  const [sourceCount, targetCount] = await Promise.all([reader.count(plan.source), sink.count(plan.target)]);
+  return {
+    source: plan.source,
+    target: plan.target,
+    sourceCount,
+    targetCount,
+    rejectedCount,
+    countsMatch: targetCount === sourceCount - rejectedCount,
+  };
+}
+
+/**
+ * Compares `sample` points (all of them when sample >= source count). Points are picked evenly
+ * through one scroll, with O(page) memory whatever the collection size.
+ */
+export async function checkSample(
+  plan: CollectionPlan,
+  reader: SourceReader,
+  sink: Sink,
+  options: { sample: number; sourceCount: number; pageSize?: number; signal?: AbortSignal; maxMismatches?: number },
+): Promise<SampleCheck> {
+  const { sample, sourceCount } = options;
+  const maxMismatches = options.maxMismatches ?? 1000;
+  const result: SampleCheck = { checked: 0, mismatches: [] };
+  if (sample <= 0 || sourceCount === 0) return result;
+  // Take every k-th point so that the sample spans the whole id space.
+  const stride = Math.max(1, Math.floor(sourceCount / sample));
+  let seen = 0;
+  for await (const page of reader.read({ collection: plan.source, pageSize: options.pageSize ?? 256, signal: options.signal })) {
+    const picked = page.points.filter(() => seen++ % stride === 0);
+    const room = sample - result.checked;
+    const points = picked.slice(0, room);
+    if (points.length > 0) {
+      const { rows: expected, rejected } = toRows(plan, points);
+      const actual = await sink.fetch(plan, expected.map((r) => r.id));
+      const byId = new Map(actual.map((r) => [String(r.id), r]));
+      for (const want of expected) {
+        for (const m of compareRow(plan, want, byId.get(String(want.id)))) {
+          if (result.mismatches.length < maxMismatches) result.mismatches.push(m);
+        }
+      }
+      // Rejected points must not have reached the target either.
+      if (rejected.length > 0) {
+        const ghostIds = plan.primaryKey.type === 'Int64' ? rejected.map((r) => BigInt(r.id)) : rejected.map((r) => r.id);
+        for (const ghost of await sink.fetch(plan, ghostIds)) {
+          result.mismatches.push({ id: String(ghost.id), what: 'extra', detail: 'a rejected point is present in the target' });
+        }
+      }
+      result.checked += points.length;
+    }
+    if (result.checked >= sample) break;
+  }
+  return result;
+}
+
+/** Field-by-field differences between the row the source implies and the row the target holds. */
+export function compareRow(plan: CollectionPlan, want: Row, got: Row | undefined): Mismatch[] {
+  const id = String(want.id);
+  if (!got) return [{ id, what: 'missing', detail: `not found in target collection ${plan.target}` }];
+  const out: Mismatch[] = [];
+  for (const field of plan.vectors) {
+    const detail = compareVector(field, want.vectors[field.field] ?? null, got.vectors[field.field] ?? null);
+    if (detail) out.push({ id, what: `vector:${field.field}`, detail });
+  }
+  const payloadDiff = diffJson(want.dynamic, got.dynamic, '$');
+  if (payloadDiff) out.push({ id, what: 'payload', detail: payloadDiff });
+  return out;
+}
+
+function compareVector(field: VectorFieldPlan, want: VectorValue | null, got: VectorValue | null): string | null {
+  if (want === null || got === null) return want === got ? null : `expected ${want === null ? 'null' : 'a vector'}, found ${got === null ? 'null' : 'a vector'}`;
+  if (!Array.isArray(want) || !Array.isArray(got)) {
+    if (Array.isArray(want) || Array.isArray(got)) return 'sparse and dense vector mixed up';
+    return compareNumbers(want.indices, got.indices, exact, 'index') ?? compareNumbers(want.values, got.values, f32Tolerance, 'value');
+  }
+  const tolerance = field.type === 'Float16Vector' ? f16Tolerance : f32Tolerance;
+  if (want.length > 0 && Array.isArray(want[0])) {
+    if (want.length !== got.length) return `expected ${want.length} sub-vectors, found ${got.length}`;
+    for (let i = 0; i < want.length; i++) {
+      const d = compareNumbers(want[i] as number[], got[i] as number[], tolerance, `sub-vector ${i} value`);
+      if (d) return d;
+    }
+    return null;
+  }
+  return compareNumbers(want as number[], got as number[], tolerance, 'value');
+}
+
+type Tolerance = (want: number, got: number) => boolean;
+const exact: Tolerance = (a, b) => a === b;
+/** Both sides rounded to float32: the source's decimal text and Milvus's float32 must agree exactly. */
+const f32Tolerance: Tolerance = (a, b) => Math.fround(a) === Math.fround(b);
+/** Half precision keeps 11 significant bits: relative error ≤ 2^-11 (plus subnormal slack). */
+const f16Tolerance: Tolerance = (a, b) => Math.abs(a - b) <= Math.max(Math.abs(a), Math.abs(b)) * 2 ** -11 + 6e-8;
+
+function compareNumbers(want: number[], got: number[], same: Tolerance, what: string): string | null {
+  if (want.length !== got.length) return `expected length ${want.length}, found ${got.length}`;
+  for (let i = 0; i < want.length; i++) {
+    if (!same(want[i]!, got[i]!)) return `${what} [${i}]: expected ${want[i]}, found ${got[i]}`;
+  }
+  return null;
+}
+
+/** First difference between two JSON values as `path: expected … found …`, or null when equal. */
+export function diffJson(want: JsonValue | undefined, got: JsonValue | undefined, path: string): string | null {
+  if (typeof want === 'bigint' || typeof got === 'bigint') {
+    const ok = (typeof want === 'bigint' || typeof want === 'number') && (typeof got === 'bigint' || typeof got === 'number') && BigInt(want) === BigInt(got);
+    return ok ? null : `${path}: expected ${String(want)}, found ${String(got)}`;
+  }
+  if (Array.isArray(want) || Array.isArray(got)) {
+    if (!Array.isArray(want) || !Array.isArray(got)) return `${path}: expected ${show(want)}, found ${show(got)}`;
+    if (want.length !== got.length) return `${path}: expected ${want.length} items, found ${got.length}`;
+    for (let i = 0; i < want.length; i++) {
+      const d = diffJson(want[i], got[i], `${path}[${i}]`);
+      if (d) return d;
+    }
+    return null;
+  }
+  if (isObject(want) || isObject(got)) {
+    if (!isObject(want) || !isObject(got)) return `${path}: expected ${show(want)}, found ${show(got)}`;
+    const keys = new Set([...Object.keys(want), ...Object.keys(got)]);
+    for (const k of keys) {
+      const d = diffJson(want[k], got[k], `${path}.${k}`);
+      if (d) return d;
+    }
+    return null;
+  }
+  return Object.is(want, got) || want === got ? null : `${path}: expected ${show(want)}, found ${show(got)}`;
+}
+
+function isObject(v: JsonValue | undefined): v is { [key: string]: JsonValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function show(v: JsonValue | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'bigint') return v.toString();
+  const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}

@@ -1,0 +1,19 @@
+/**
+ * The ordered list of schema migrations. Migration N (1-based) brings the database from
+ * user_version N-1 to N.
+ *
+ * Why TypeScript modules and not .sql files: `tsc` does not copy .sql files into dist/, and the CLI
+ * runs from dist/ once built (bin/qdrant2milvus.js), so reading `new URL('./migrations/', ...)`
+ * would work under tsx and silently find nothing (or crash) in the build. Static imports are
+ * checked by the compiler, survive any bundler, and need no copy step. Each file stays a
+ * numbered, append-only unit exactly like a .sql file would.
+ */
+import { sql as m001 } from './001_init.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '001_init', sql: m001 }];

@@ -1,0 +1,155 @@
+/**
+ * Mapping between SQLite rows and the store's types, and the collection-patch statement builder.
+ * Kept apart from store.ts so the store reads as behaviour, not column plumbing.
+ */
+import type { MigrationPlan } from '../core/types.ts';
+import type { Db } from './db.ts';
+import type { CollectionPatch, CollectionPhase, CollectionState, CollectionStatus, Job, JobStatus, JobSummary } from './types.ts';
+
+export interface JobRow {
+  id: string;
+  status: JobStatus;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  cancel_requested: number;
+  owner_pid: number | null;
+  source_url: string;
+  source_api_key_sealed: string | null;
+  target_uri: string;
+  target_token_sealed: string | null;
+  target_database: string;
+  plan_json: string;
+  options_json: string;
+  error_code: string | null;
+  error_message: string | null;
+  verification_json: string | null;
+}
+
+export interface CollectionRow {
+  source: string;
+  target: string;
+  status: CollectionStatus;
+  phase: CollectionPhase | null;
+  total: number;
+  written: number;
+  rejected: number;
+  nulls_dropped: number;
+  renamed_keys_json: string;
+  started_at: string | null;
+  ended_at: string | null;
+  source_count: number | null;
+  target_count: number | null;
+  verified: number | null;
+}
+
+export const SUMMARY_COLUMNS = `id, status, created_at, started_at, ended_at, cancel_requested, owner_pid, source_url,
+  source_api_key_sealed IS NOT NULL AS source_api_key_sealed, target_uri,
+  target_token_sealed IS NOT NULL AS target_token_sealed, target_database, error_code, error_message`;
+
+/** Redacted: a sealed credential shows as '***', its ciphertext never leaves the store. */
+export function toSummary(r: Omit<JobRow, 'plan_json' | 'options_json' | 'verification_json'>): JobSummary {
+  return {
+    id: r.id,
+    status: r.status,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    cancelRequested: r.cancel_requested === 1,
+    ownerPid: r.owner_pid,
+    source: { url: r.source_url, ...(r.source_api_key_sealed ? { apiKey: '***' as const } : {}) },
+    target: { uri: r.target_uri, ...(r.target_token_sealed ? { token: '***' as const } : {}), database: r.target_database },
+    error: r.error_code === null ? null : { code: r.error_code, message: r.error_message ?? '' },
+  };
+}
+
+export function toJob(r: JobRow, collections: CollectionRow[]): Job {
+  return {
+    ...toSummary(r),
+    plan: JSON.parse(r.plan_json) as MigrationPlan,
+    options: JSON.parse(r.options_json) as Record<string, unknown>,
+    verification: r.verification_json === null ? null : (JSON.parse(r.verification_json) as Record<string, unknown>),
+    collections: collections.map(toCollection),
+  };
+}
+
+export function toCollection(r: CollectionRow): CollectionState {
+  return {
+    source: r.source,
+    target: r.target,
+    status: r.status,
+    phase: r.phase,
+    total: r.total,
+    written: r.written,
+    rejected: r.rejected,
+    nullsDropped: r.nulls_dropped,
+    renamedKeys: JSON.parse(r.renamed_keys_json) as Record<string, string>,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    sourceCount: r.source_count,
+    targetCount: r.target_count,
+    verified: r.verified === null ? null : r.verified === 1,
+  };
+}
+
+const PATCH_COLUMNS: Record<keyof CollectionPatch, string> = {
+  status: 'status',
+  phase: 'phase',
+  total: 'total',
+  written: 'written',
+  rejected: 'rejected',
+  nullsDropped: 'nulls_dropped',
+  renamedKeys: 'renamed_keys_json',
+  startedAt: 'started_at',
+  endedAt: 'ended_at',
+  sourceCount: 'source_count',
+  targetCount: 'target_count',
+  verified: 'verified',
+};
+
+const TERMINAL: ReadonlySet<CollectionStatus> = new Set(['SUCCESSFUL', 'FAILED', 'CANCELLED', 'SKIPPED']);
+
+/**
+ * Builds (and caches, per set of patched keys) the UPDATE for a collection patch. Progress
+ * updates patch the same few keys every second, so they reuse one prepared statement.
+ * A status change stamps started_at / ended_at unless the patch sets them.
+ */
+export class CollectionUpdater {
+  readonly #db: Db;
+  readonly #cache = new Map<string, ReturnType<Db['prepare']>>();
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** Returns the number of rows changed (0: unknown job or collection). */
+  run(jobId: string, source: string, patch: CollectionPatch): number {
+    const keys = (Object.keys(patch) as Array<keyof CollectionPatch>).filter((k) => k in PATCH_COLUMNS && patch[k] !== undefined).sort();
+    const stamps: string[] = [];
+    if (patch.status === 'IN_PROGRESS' && patch.startedAt === undefined) stamps.push('started_at = COALESCE(started_at, @now)');
+    if (patch.status === 'IN_PROGRESS' && patch.endedAt === undefined) stamps.push('ended_at = NULL');
+    if (patch.status && TERMINAL.has(patch.status) && patch.endedAt === undefined) stamps.push('ended_at = @now');
+    if (keys.length === 0 && stamps.length === 0) return this.#exists(jobId, source);
+    const cacheKey = `${keys.join(',')}|${stamps.join(',')}`;
+    let stmt = this.#cache.get(cacheKey);
+    if (!stmt) {
+      const sets = [...keys.map((k) => `${PATCH_COLUMNS[k]} = @${k}`), ...stamps];
+      stmt = this.#db.prepare(`UPDATE collections SET ${sets.join(', ')} WHERE job_id = @jobId AND source = @source`);
+      this.#cache.set(cacheKey, stmt);
+    }
+    const params: Record<string, unknown> = { jobId, source };
+    if (stamps.length > 0) params.now = new Date().toISOString();
+    for (const k of keys) params[k] = encode(k, patch[k]);
+    return stmt.run(params).changes;
+  }
+
+  #exists(jobId: string, source: string): number {
+    return this.#db.prepare('SELECT 1 FROM collections WHERE job_id = ? AND source = ?').get(jobId, source) ? 1 : 0;
+  }
+}
+
+function encode(key: keyof CollectionPatch, value: unknown): unknown {
+  if (key === 'renamedKeys') return JSON.stringify(value);
+  if (key === 'verified') return value === null ? null : value ? 1 : 0;
+  return value;
+}

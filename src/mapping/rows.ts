@@ -1,0 +1,169 @@
+/**
+ * toRows(): Qdrant points → Milvus rows, per the plan. Pure and on the hot path: everything that
+ * depends only on the plan is computed once in makeRowMapper(), and the per-point work allocates
+ * only the row itself (plus copies of payloads that really change).
+ */
+import type { CollectionPlan, JsonObject, JsonValue, Point, RejectedPoint, Row, VectorValue } from '../core/types.ts';
+import { DYNAMIC_FIELD, clashFreeKey } from './names.ts';
+import { MAX_JSON_BYTES, dropNullKeys, oversizeBytes, setKey, type WalkState } from './payload.ts';
+
+export interface ToRowsStats {
+  /** Null-valued payload keys removed (at any depth). */
+  nullsDropped: number;
+  /**
+   * Payload keys moved because they equal a schema field name: original → new. When one point's own
+   * keys force a further suffix (`payload_id_2`), the first name seen for that key is kept here.
+   */
+  renamedKeys: Record<string, string>;
+  /** Payload keys moved, over all points (one point can move several). */
+  renamedCount: number;
+}
+
+export interface ToRowsResult {
+  /** In input order, rejected points left out. */
+  rows: Row[];
+  /** Points that cannot be written: codes MISSING_VECTOR, VECTOR_INVALID, ID_UNFIT, PAYLOAD_TOO_LARGE. */
+  rejected: RejectedPoint[];
+  stats: ToRowsStats;
+}
+
+export interface RowMapper {
+  readonly plan: CollectionPlan;
+  /** toRows() for this mapper's plan. */
+  toRows(points: Point[]): ToRowsResult;
+}
+
+type Kind = 'dense' | 'sparse' | 'multi';
+interface VectorSlot {
+  source: string;
+  field: string;
+  kind: Kind;
+  dim: number | undefined;
+  nullable: boolean;
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Precomputes everything toRows() needs from one plan. The pipeline makes one per collection and
+ * calls `toRows` per page. The plan must not change afterwards (plans are immutable once checked).
+ */
+export function makeRowMapper(plan: CollectionPlan): RowMapper {
+  const slots: VectorSlot[] = plan.vectors.map((v) => ({
+    source: v.source,
+    field: v.field,
+    kind: v.type === 'SparseFloatVector' ? 'sparse' : v.type === 'ArrayOfStructFloatVector' ? 'multi' : 'dense',
+    dim: v.dim,
+    nullable: v.nullable,
+  }));
+  const fieldNames = [plan.primaryKey.field, ...plan.vectors.map((v) => v.field), DYNAMIC_FIELD];
+  const fieldSet = new Set(fieldNames);
+  const planned = new Map(fieldNames.map((f) => [f, clashFreeKey(f, (n) => fieldSet.has(n))]));
+  const int64 = plan.primaryKey.type === 'Int64';
+
+  /** New name of clashing key `key` in `payload`: the plan's, unless this payload already uses it. */
+  const renameOf = (key: string, payload: JsonObject): string => {
+    const name = planned.get(key) as string;
+    return Object.hasOwn(payload, name) ? clashFreeKey(key, (n) => fieldSet.has(n) || Object.hasOwn(payload, n)) : name;
+  };
+
+  const moveClashingKeys = (payload: JsonObject, stats: ToRowsStats): JsonObject => {
+    let hit = false;
+    for (const f of fieldNames) if (Object.hasOwn(payload, f)) hit = true;
+    if (!hit) return payload;
+    const out: JsonObject = {};
+    for (const key in payload) {
+      const value = payload[key] as JsonValue;
+      if (!fieldSet.has(key)) {
+        setKey(out, key, value);
+        continue;
+      }
+      const to = renameOf(key, payload);
+      stats.renamedCount++;
+      if (!Object.hasOwn(stats.renamedKeys, key)) stats.renamedKeys[key] = to;
+      setKey(out, to, value);
+    }
+    return out;
+  };
+
+  const mapPoint = (p: Point, out: ToRowsResult, walk: WalkState): void => {
+    const id = convertId(p.id, int64);
+    if (id === undefined) return reject(out, p, 'ID_UNFIT', `id ${String(p.id)} does not fit the Int64 primary key "${plan.primaryKey.field}" (Int64 holds integers up to ${INT64_MAX}).`);
+    const vectors: Record<string, VectorValue | null> = {};
+    for (const s of slots) {
+      const v = p.vectors[s.source];
+      if (v === undefined) {
+        if (!s.nullable) return reject(out, p, 'MISSING_VECTOR', `lacks ${label(s)}, and field "${s.field}" cannot hold null (policy: skip point).`);
+        vectors[s.field] = null;
+        continue;
+      }
+      const bad = shapeError(v, s);
+      if (bad) return reject(out, p, 'VECTOR_INVALID', `${label(s)}: ${bad}.`);
+      vectors[s.field] = v;
+    }
+    walk.bigint = false;
+    const dynamic = moveClashingKeys(dropNullKeys(p.payload, walk), out.stats);
+    const size = oversizeBytes(dynamic, walk.bigint);
+    if (size > 0) return reject(out, p, 'PAYLOAD_TOO_LARGE', `payload is ${size} bytes as JSON; Milvus holds at most ${MAX_JSON_BYTES} bytes per row.`);
+    out.rows.push({ id, vectors, dynamic });
+  };
+
+  const toRows = (points: Point[]): ToRowsResult => {
+    const out: ToRowsResult = { rows: [], rejected: [], stats: { nullsDropped: 0, renamedKeys: {}, renamedCount: 0 } };
+    const walk: WalkState = { nulls: 0, bigint: false };
+    for (let i = 0; i < points.length; i++) mapPoint(points[i] as Point, out, walk);
+    out.stats.nullsDropped = walk.nulls;
+    return out;
+  };
+
+  return { plan, toRows };
+}
+
+const mappers = new WeakMap<CollectionPlan, RowMapper>();
+
+/**
+ * Turns one page of points into rows. Called by the pipeline per page, between read and write.
+ * Outcomes: a row per accepted point (in order); a rejection per point that cannot be written
+ * (logged to the job's error log; the job goes on); stats for the job's report. Never throws for
+ * bad data. Reuses one mapper per plan object, so calling it per page costs no re-planning.
+ */
+export function toRows(plan: CollectionPlan, points: Point[]): ToRowsResult {
+  let mapper = mappers.get(plan);
+  if (mapper === undefined) {
+    mapper = makeRowMapper(plan);
+    mappers.set(plan, mapper);
+  }
+  return mapper.toRows(points);
+}
+
+/** Int64 plans: the bigint itself (undefined when it cannot be held). VarChar: UUIDs as they are, integers in decimal. */
+function convertId(id: bigint | string, int64: boolean): bigint | string | undefined {
+  if (!int64) return typeof id === 'bigint' ? id.toString() : id;
+  return typeof id === 'bigint' && id >= 0n && id <= INT64_MAX ? id : undefined;
+}
+
+/** Cheap structural check (no per-element scan): the wrong kind or dimension would fail the whole batch at the target. */
+function shapeError(v: VectorValue, s: VectorSlot): string | null {
+  if (s.kind === 'sparse') {
+    if (Array.isArray(v)) return 'expected a sparse vector, got a dense one';
+    return v.indices.length === v.values.length ? null : `sparse indices (${v.indices.length}) and values (${v.values.length}) differ in length`;
+  }
+  if (!Array.isArray(v)) return `expected a ${s.kind} vector, got a sparse one`;
+  const multi = v.length > 0 && Array.isArray(v[0]);
+  if (s.kind === 'multi') {
+    if (v.length === 0) return 'the multivector is empty';
+    if (!multi) return 'expected a multivector, got a dense vector';
+    return (v[0] as number[]).length === s.dim ? null : `has ${(v[0] as number[]).length} dimensions, the field has ${s.dim}`;
+  }
+  if (multi) return 'expected a dense vector, got a multivector';
+  return v.length === s.dim ? null : `has ${v.length} dimensions, the field has ${s.dim}`;
+}
+
+function label(s: VectorSlot): string {
+  return s.source === '' ? 'the unnamed vector' : `vector "${s.source}"`;
+}
+
+function reject(out: ToRowsResult, p: Point, code: string, reason: string): void {
+  const id = String(p.id);
+  out.rejected.push({ id, code, message: `Point ${id}: ${reason}` });
+}

@@ -1,0 +1,118 @@
+/**
+ * Connecting to the target: one MilvusClient per sink, checked with GetVersion and a database probe
+ * before anything else runs, so a wrong URI, token or database fails fast as a config error.
+ */
+import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { MigrationError, configError, redact } from '../core/errors.ts';
+import { Grpc, databaseMissing, fromThrown, grpcCode, Merr, statusFailed, type ErrorContext, type MilvusStatus } from './errors.ts';
+
+export interface MilvusConnectOptions {
+  /** `http://host:19530`, `https://…zillizcloud.com`, or `host:port`. */
+  uri: string;
+  /** `user:password` or an API key. Never logged, never put in an error. */
+  token?: string;
+  /** Default `default`. */
+  database?: string;
+  /** Per-RPC deadline in ms. Default 120 000 (a 16 MB upsert on a busy cluster can take a while). */
+  timeoutMs?: number;
+}
+
+export interface MilvusConnection {
+  client: MilvusClient;
+  /** As GetVersion reports it, e.g. `v2.6.4` or `milvus_lite-3.2.2`. */
+  version: string;
+  uri: string;
+  database: string;
+  /** For messages: `uri` + database, no secret. */
+  describe(collection?: string): string;
+  /** What to call SDK methods with, for error mapping. */
+  ctx(op: string, collection?: string): ErrorContext;
+  close(): Promise<void>;
+}
+
+export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusConnection> {
+  const database = opts.database || 'default';
+  const secrets = secretsOf(opts.token);
+  const where = `Milvus at ${redact(opts.uri, secrets)} (database ${database})`;
+  const client = new MilvusClient({
+    address: opts.uri,
+    token: opts.token,
+    database,
+    timeout: opts.timeoutMs ?? 120_000,
+    ssl: opts.uri.startsWith('https://'),
+    // The engine retries transient errors with backoff; the SDK's own retries would multiply them.
+    maxRetries: 1,
+    logLevel: 'error',
+    // No client telemetry heartbeats: Milvus Lite does not implement them, and we send nothing extra.
+    telemetry: { enabled: false },
+  });
+  // The SDK connects in its constructor; GetVersion below awaits and reports that outcome.
+  client.connectPromise.catch(() => undefined);
+  let version: string;
+  try {
+    const res = (await client.getVersion()) as { version: string; status?: MilvusStatus };
+    if (statusFailed(res.status)) throw res.status;
+    version = res.version;
+    await checkDatabase(client, database, where);
+  } catch (e) {
+    await client.closeConnection().catch(() => undefined);
+    throw connectError(e, where, secrets);
+  }
+  const conn: MilvusConnection = {
+    client,
+    version,
+    uri: opts.uri,
+    database,
+    describe: (collection) => (collection ? `collection ${collection} in ${where}` : where),
+    ctx: (op, collection) => ({ op, target: conn.describe(collection), secrets }),
+    close: async () => {
+      await client.closeConnection().catch(() => undefined);
+    },
+  };
+  return conn;
+}
+
+/** The token and the forms it travels in (base64 in the authorization header), for redaction. */
+export function secretsOf(token: string | undefined): string[] {
+  if (!token) return [];
+  return [token, Buffer.from(token, 'utf8').toString('base64'), ...token.split(':').slice(1)];
+}
+
+/** ShowCollections fails when the database is missing (GetVersion does not look at it). */
+async function checkDatabase(client: MilvusClient, database: string, where: string): Promise<void> {
+  const res = await client.showCollections({ db_name: database });
+  if (res.status.code === Merr.databaseNotFound) throw databaseMissing(where, res.status);
+  // Milvus Lite answers an unknown database with code 1 (not 800): confirm with ListDatabases.
+  if (statusFailed(res.status)) {
+    const dbs = await client.listDatabases().catch(() => undefined);
+    if (dbs && !statusFailed(dbs.status) && !dbs.db_names.includes(database)) throw databaseMissing(where, res.status);
+    throw res.status;
+  }
+}
+
+function connectError(e: unknown, where: string, secrets: string[]): MigrationError {
+  if (e instanceof MigrationError) return e;
+  const code = grpcCode(e);
+  if (code === Grpc.UNAVAILABLE || code === Grpc.DEADLINE_EXCEEDED) {
+    return configError(
+      'TARGET_UNREACHABLE',
+      `Cannot reach ${where}.`,
+      'Check the URI (scheme, host, port: Milvus gRPC listens on 19530; Zilliz Cloud needs https://…:443), that the server is running, and that no firewall blocks it.',
+      e,
+    );
+  }
+  const status = e as { code?: number; error_code?: string };
+  if (code === Grpc.UNAUTHENTICATED || code === Grpc.PERMISSION_DENIED || [1400, 1401, 1800].includes(status.code ?? -1)) {
+    return configError(
+      'TARGET_AUTH',
+      `${where} refused the token.`,
+      'Pass a valid token: `user:password` for Milvus with authentication on, or an API key for Zilliz Cloud.',
+      e,
+    );
+  }
+  if (typeof status.code === 'number' && code === undefined) {
+    const reason = (e as { reason?: string }).reason ?? '';
+    return configError('TARGET_CHECK_FAILED', `${where} answered the connection check with an error: ${redact(reason, secrets)}`, undefined, e);
+  }
+  return fromThrown(e, { op: 'connect', target: where, secrets });
+}

@@ -1,0 +1,154 @@
+/**
+ * Turns what the Milvus SDK reports into MigrationErrors, by code, never by message text.
+ *
+ * Milvus reports failures two ways:
+ *  - a gRPC status (thrown by the SDK): transport problems, auth interceptors, message size limits;
+ *  - a `status` object inside an OK response: `code` is a merr code (pkg/util/merr/errors.go, Milvus
+ *    >= 2.3), `error_code` the legacy enum name, `retriable` the server's own verdict.
+ * Milvus Lite 3.2.2 sets `error_code: 'Success'` with a non-zero `code` for some failures (e.g. an
+ * unknown database), so a status is a failure when either field says so.
+ */
+import { MigrationError, configError, redact, systemError, transientError } from '../core/errors.ts';
+
+/** gRPC status codes (google.golang.org/grpc/codes), the subset we act on. */
+export const Grpc = {
+  CANCELLED: 1,
+  DEADLINE_EXCEEDED: 4,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  UNIMPLEMENTED: 12,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+/** merr codes (Milvus pkg/util/merr/errors.go). */
+export const Merr = {
+  serviceNotReady: 1,
+  serviceUnavailable: 2,
+  requestLimitExceeded: 4,
+  rateLimit: 8,
+  quotaExceeded: 9,
+  collectionNotFound: 100,
+  databaseNotFound: 800,
+  parameterInvalid: 1100,
+  parameterTooLarge: 1102,
+  notAuthenticated: 1400,
+  notPermitted: 1401,
+  needAuthenticate: 1800,
+  httpRateLimit: 1807,
+} as const;
+
+const transientMerr = new Set<number>([1, 2, 4, 8, 12, 103, 106, 202, Merr.httpRateLimit]);
+const authMerr = new Set<number>([Merr.notAuthenticated, Merr.notPermitted, Merr.needAuthenticate]);
+/** Legacy `error_code` names of servers that predate merr codes. */
+const transientLegacy = new Set(['RateLimit', 'NotReadyServe', 'NoReplicaAvailable']);
+
+export interface MilvusStatus {
+  error_code?: string | number;
+  code?: number;
+  reason?: string;
+  retriable?: boolean;
+}
+
+export function statusFailed(s: MilvusStatus | undefined): boolean {
+  if (!s) return false;
+  const legacyOk = s.error_code === undefined || s.error_code === 'Success' || s.error_code === 0;
+  return !legacyOk || (s.code ?? 0) !== 0;
+}
+
+/** Context for messages: what we were doing, to what, and which secrets must not leak. */
+export interface ErrorContext {
+  op: string;
+  target: string;
+  secrets: ReadonlyArray<string | undefined>;
+}
+
+/** Throws a MigrationError when `s` reports a failure. */
+export function checkStatus(s: MilvusStatus | undefined, ctx: ErrorContext): void {
+  if (statusFailed(s)) throw fromStatus(s!, ctx);
+}
+
+export function fromStatus(s: MilvusStatus, ctx: ErrorContext): MigrationError {
+  const code = s.code ?? 0;
+  const reason = redact(s.reason || String(s.error_code), ctx.secrets);
+  const what = `${ctx.op} on ${ctx.target} failed (Milvus code ${code}, ${s.error_code}): ${reason}`;
+  if (s.retriable || transientMerr.has(code) || transientLegacy.has(String(s.error_code))) {
+    return transientError('TARGET_BUSY', what, s);
+  }
+  if (authMerr.has(code) || s.error_code === 'PermissionDenied') {
+    return configError('TARGET_AUTH', what, 'Check the target token (`user:password` or an API key) and its privileges.', s);
+  }
+  if (code === Merr.databaseNotFound) return databaseMissing(ctx.target, s);
+  if (code === Merr.quotaExceeded || s.error_code === 'ForceDeny') {
+    return configError('TARGET_QUOTA', what, 'The target refuses writes (quota or disk full): free space or raise the quota.', s);
+  }
+  if (code === Merr.collectionNotFound || s.error_code === 'CollectionNotExists') {
+    return configError('TARGET_COLLECTION_NOT_FOUND', what, 'Run the migration again so it creates the collection.', s);
+  }
+  if (code === Merr.parameterInvalid || code === Merr.parameterTooLarge || s.error_code === 'IllegalArgument') {
+    return configError('TARGET_REJECTED', what, 'Edit the plan (field types, dims, index params) to what this target accepts.', s);
+  }
+  return systemError('TARGET_ERROR', what, s);
+}
+
+export function databaseMissing(target: string, cause?: unknown): MigrationError {
+  return configError(
+    'TARGET_DATABASE_NOT_FOUND',
+    `Database of ${target} does not exist on the target.`,
+    'Create it first (Milvus: `CREATE DATABASE` via pymilvus `client.create_database(name)` or Attu; Zilliz Cloud: the console), or pick an existing one (`default`).',
+    cause,
+  );
+}
+
+interface GrpcLike {
+  code?: unknown;
+  details?: unknown;
+  message?: unknown;
+}
+
+/** The gRPC status code of a thrown SDK error, if it has one. */
+export function grpcCode(e: unknown): number | undefined {
+  const c = (e as GrpcLike | null)?.code;
+  return typeof c === 'number' ? c : undefined;
+}
+
+/** Wraps anything the SDK threw (gRPC errors, SDK validation errors, MigrationErrors pass through). */
+export function fromThrown(e: unknown, ctx: ErrorContext): MigrationError {
+  if (e instanceof MigrationError) return e;
+  const code = grpcCode(e);
+  const raw = e instanceof Error ? e.message : String(e);
+  const what = `${ctx.op} on ${ctx.target} failed: ${redact(raw, ctx.secrets)}`;
+  switch (code) {
+    case Grpc.UNAVAILABLE:
+      return transientError('TARGET_UNAVAILABLE', what, e);
+    case Grpc.DEADLINE_EXCEEDED:
+      return transientError('TARGET_TIMEOUT', what, e);
+    case Grpc.RESOURCE_EXHAUSTED:
+      return transientError('TARGET_RESOURCE_EXHAUSTED', what, e);
+    case Grpc.UNAUTHENTICATED:
+    case Grpc.PERMISSION_DENIED:
+      return configError('TARGET_AUTH', what, 'Check the target token (`user:password` or an API key) and its privileges.', e);
+    case Grpc.UNIMPLEMENTED:
+      return configError('TARGET_UNSUPPORTED', what, 'This target does not support the operation; upgrade it or use Milvus.', e);
+    case Grpc.CANCELLED:
+      return transientError('TARGET_CANCELLED', what, e);
+    default:
+      return systemError('TARGET_ERROR', what, e);
+  }
+}
+
+/** Runs one SDK call; every failure (thrown or in the returned status) becomes a MigrationError. */
+export async function call<T extends { status?: MilvusStatus } | MilvusStatus>(
+  ctx: ErrorContext,
+  fn: () => Promise<T>,
+): Promise<T> {
+  let res: T;
+  try {
+    res = await fn();
+  } catch (e) {
+    throw fromThrown(e, ctx);
+  }
+  const s = (res as { status?: MilvusStatus }).status ?? (res as MilvusStatus);
+  checkStatus(s, ctx);
+  return res;
+}

@@ -1,0 +1,43 @@
+/**
+ * What the reader needs from a wire protocol. REST and gRPC both implement it, so the reader's
+ * logic (id kinds, missing counts, ranges, retries) exists once and both transports pass the same
+ * tests. Transports throw MigrationErrors (see errors.ts); not-found collections throw
+ * SOURCE_COLLECTION_NOT_FOUND without the list of names, which the reader adds.
+ */
+import type { PayloadFieldSchema, Point, PointId, SourceVector } from '../core/types.ts';
+
+export interface ScrollRequest {
+  collection: string;
+  /** Inclusive start; undefined = the first point. */
+  offset?: PointId;
+  limit: number;
+  /** false: ids only (used to probe id kinds cheaply). */
+  withData: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ScrollResult {
+  points: Point[];
+  /** Qdrant's next_page_offset: the first id after this page, null at the end. */
+  next: PointId | null;
+}
+
+/** A collection's vectors (without missing counts, which need extra queries) and payload schema. */
+export interface CollectionConfig {
+  vectors: Array<Omit<SourceVector, 'missingCount'>>;
+  payloadSchema: Record<string, PayloadFieldSchema>;
+}
+
+export interface QdrantTransport {
+  /** The endpoint this transport talks to, for messages (no secrets). */
+  readonly endpoint: string;
+  /** Connects, proves it is Qdrant and the key works; throws config errors naming the mistake. */
+  check(): Promise<{ version: string }>;
+  listCollections(signal?: AbortSignal): Promise<string[]>;
+  collectionConfig(collection: string, signal?: AbortSignal): Promise<CollectionConfig>;
+  /** Exact count; with `lackingVector`, only points that do not have that named vector. */
+  count(collection: string, options?: { lackingVector?: string; signal?: AbortSignal }): Promise<number>;
+  scroll(request: ScrollRequest): Promise<ScrollResult>;
+  retrieve(collection: string, ids: PointId[], signal?: AbortSignal): Promise<Point[]>;
+  close(): Promise<void>;
+}
