@@ -9,15 +9,19 @@
  * started (Milvus Lite, the Qdrant test server) cannot outlive the run, even on failure.
  *
  * Flags: --e2e also runs test/e2e/**\/*.test.ts (browser tests; skipped when there are none).
+ * Phase names select a subset (deps and venv always run): `node scripts/test.mjs unit`.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-const withE2e = process.argv.includes('--e2e');
+const args = process.argv.slice(2);
+const selected = args.filter((a) => !a.startsWith('--'));
+const wanted = (name) =>
+  selected.includes(name) || (name === 'e2e' ? args.includes('--e2e') : selected.length === 0);
 /** 2 cores: two test files at once keeps both busy without starving the servers they start. */
 const testConcurrency = '2';
 /** A hung test must fail the run well inside CI's budget rather than eat it. */
@@ -49,11 +53,11 @@ await phase('venv', async () => {
   const { ensureVenv } = await tsImport('../testkit/python.ts', import.meta.url);
   return (await ensureVenv()).python;
 });
-await phase('lint', () => run(bin('eslint'), ['.']));
-await phase('typecheck', () => run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']));
-await phase('unit', () => nodeTests('unit'));
-await phase('integration', () => nodeTests('integration'));
-if (withE2e) await phase('e2e', () => nodeTests('e2e'));
+if (wanted('lint')) await phase('lint', () => run(bin('eslint'), ['.']));
+if (wanted('typecheck')) await phase('typecheck', () => run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']));
+for (const kind of ['unit', 'integration', 'e2e']) {
+  if (wanted(kind)) await phase(kind, () => nodeTests(kind));
+}
 finish(0);
 
 async function nodeTests(kind) {
@@ -94,7 +98,7 @@ async function phase(name, body) {
   console.log(`\n[test] ── ${name}`);
   try {
     const note = await body();
-    timings.push([name, Date.now() - started, note ?? 'ok']);
+    timings.push([name, Date.now() - started, typeof note === 'string' ? note : 'ok']);
   } catch (err) {
     timings.push([name, Date.now() - started, 'FAILED']);
     console.error(`[test] ${name} failed: ${err instanceof Error ? err.message : err}`);
@@ -114,7 +118,7 @@ function run(cmd, args, { allowFailure = false } = {}) {
       current = undefined;
       const status = code ?? 128;
       if (status === 0 || allowFailure) resolve(status);
-      else reject(new Error(`${relative(root, cmd) || cmd} ${args.join(' ')} → ${signal ?? `exit ${code}`}`));
+      else reject(new Error(`${basename(cmd)} ${args.join(' ')} → ${signal ?? `exit ${code}`}`));
     });
   });
 }

@@ -43,6 +43,8 @@ export interface CollectionRow {
   verified: number | null;
 }
 
+type SummaryRow = Omit<JobRow, 'plan_json' | 'options_json' | 'verification_json'>;
+
 export const SUMMARY_COLUMNS = `id, status, created_at, started_at, ended_at, cancel_requested, owner_pid, source_url,
   source_api_key_sealed IS NOT NULL AS source_api_key_sealed, target_uri,
   target_token_sealed IS NOT NULL AS target_token_sealed, target_database, error_code, error_message`;
@@ -152,4 +154,29 @@ function encode(key: keyof CollectionPatch, value: unknown): unknown {
   if (key === 'renamedKeys') return JSON.stringify(value);
   if (key === 'verified') return value === null ? null : value ? 1 : 0;
   return value;
+}
+
+/** Every fixed statement of the store, prepared once per connection. */
+export function prepareStatements(db: Db) {
+  return {
+    insertJob: db.prepare(`INSERT INTO jobs (id, status, created_at, source_url, source_api_key_sealed, target_uri,
+      target_token_sealed, target_database, plan_json, options_json) VALUES
+      (@id, 'PENDING', @now, @sourceUrl, @apiKey, @targetUri, @token, @database, @plan, @options)`),
+    insertCollection: db.prepare(`INSERT INTO collections (job_id, source, target, position, total)
+      VALUES (?, ?, ?, ?, ?)`),
+    job: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+    summary: db.prepare<[string], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id = ?`),
+    collections: db.prepare<[string], CollectionRow>('SELECT * FROM collections WHERE job_id = ? ORDER BY position'),
+    list: db.prepare<[{ statuses: string | null; limit: number }], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM jobs
+      WHERE @statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses))
+      ORDER BY created_at DESC, rowid DESC LIMIT @limit`),
+    owner: db.prepare<[string], { status: JobStatus; owner_pid: number | null }>('SELECT status, owner_pid FROM jobs WHERE id = ?'),
+    inProgress: db.prepare<[], { id: string; owner_pid: number | null }>("SELECT id, owner_pid FROM jobs WHERE status = 'IN_PROGRESS'"),
+    flagCancel: db.prepare("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'IN_PROGRESS'"),
+    cancelFlag: db.prepare<[string], { cancel_requested: number }>('SELECT cancel_requested FROM jobs WHERE id = ?'),
+    verification: db.prepare('UPDATE jobs SET verification_json = ? WHERE id = ?'),
+    sealed: db.prepare<[string], { source_api_key_sealed: string | null; target_token_sealed: string | null }>(
+      'SELECT source_api_key_sealed, target_token_sealed FROM jobs WHERE id = ?'),
+    delete: db.prepare('DELETE FROM jobs WHERE id = ?'),
+  };
 }

@@ -11,7 +11,7 @@
  * Error messages never contain a secret, a key, or a sealed value.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { openSync, readFileSync, statSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { configError } from '../core/errors.ts';
 
@@ -78,20 +78,27 @@ function loadKeyFile(path: string): SecretKey {
   return { key, origin: path };
 }
 
-// O_EXCL ('wx'): when two processes race to create the key, exactly one writes it and the other
-// reads that one, so they never end up sealing with different keys.
+// Written to a private temp file, then hard-linked into place: link() fails if the name exists,
+// so when two processes race to create the key exactly one wins, the other reads the winner's
+// key, and nobody ever reads a half-written file.
 function createKeyFileIfAbsent(path: string): void {
-  let fd: number;
+  if (existsSync(path)) return;
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    fd = openSync(path, 'wx', 0o600);
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, `${randomBytes(KEY_BYTES).toString('base64')}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(tmp, path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
-    throw configError('SECRET_KEY_FILE', `Cannot create the key file ${path}.`, `Make the data directory writable, or set ${SECRET_KEY_ENV}.`, e);
-  }
-  try {
-    writeSync(fd, `${randomBytes(KEY_BYTES).toString('base64')}\n`);
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw configError('SECRET_KEY_FILE', `Cannot create the key file ${path}.`, `Make the data directory writable, or set ${SECRET_KEY_ENV}.`, e);
+    }
   } finally {
-    closeSync(fd);
+    rmSync(tmp, { force: true });
   }
 }
 

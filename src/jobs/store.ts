@@ -6,14 +6,15 @@
  * Credentials are sealed (secrets.ts) before they are written; every read API is redacted except
  * secretsFor(), which only the engine calls.
  */
-import { configError, isMigrationError, redact, systemError } from '../core/errors.ts';
+import { configError, isMigrationError, systemError } from '../core/errors.ts';
 import { CheckpointTable } from './checkpoints.ts';
 import { openDatabase, type Db } from './db.ts';
 import { DEFAULT_MAX_ERRORS_PER_JOB, ErrorLog } from './error-log.ts';
 import { resolveHome, type HomeOptions } from './home.ts';
 import { isPidAlive, newJobId, sourcesOf, TRANSITIONS } from './lifecycle.ts';
-import { CollectionUpdater, SUMMARY_COLUMNS, toJob, toSummary, type CollectionRow, type JobRow } from './rows.ts';
-import { loadSecretKey, SecretBox, type SecretKey } from './secrets.ts';
+import { CollectionUpdater, prepareStatements, toJob, toSummary } from './rows.ts';
+import { JobSecrets, type Secrets } from './job-secrets.ts';
+import type { SecretKey } from './secrets.ts';
 import type {
   Checkpoint, CheckpointState, CollectionPatch, ErrorCount, ErrorEntryInput, ErrorPage,
   Job, JobErrorInfo, JobSpec, JobStatus, JobSummary,
@@ -26,29 +27,20 @@ export interface JobStoreOptions extends HomeOptions {
   secretKey?: SecretKey;
 }
 
-export interface Secrets {
-  apiKey?: string;
-  token?: string;
-}
+export type { Secrets };
 
 /** What requestCancel did: stopped it here, asked the running owner to stop, or nothing (already ended). */
 export type CancelOutcome = 'cancelled' | 'requested' | 'finished';
 
-type SummaryRow = Omit<JobRow, 'plan_json' | 'options_json' | 'verification_json'>;
-
 export class JobStore {
   readonly dataDir: string;
   readonly #db: Db;
-  readonly #env: NodeJS.ProcessEnv;
   readonly #log: ErrorLog;
   readonly #checkpoints: CheckpointTable;
   readonly #collections: CollectionUpdater;
   readonly #transitions = new Map<JobStatus, ReturnType<Db['prepare']>>();
-  #secretKey: SecretKey | undefined;
-  #box: SecretBox | undefined;
-  /** Plaintext credentials this process has unsealed, used to scrub error messages. */
-  readonly #known = new Map<string, string[]>();
-  readonly #sql;
+  readonly #secrets: JobSecrets;
+  readonly #sql: ReturnType<typeof prepareStatements>;
 
   /** Opens the store of a data directory (created 0700 if needed). Callers close() it. */
   static open(options: JobStoreOptions = {}): JobStore {
@@ -59,31 +51,11 @@ export class JobStore {
   constructor(db: Db, dataDir: string, options: JobStoreOptions = {}) {
     this.#db = db;
     this.dataDir = dataDir;
-    this.#env = options.env ?? process.env;
-    this.#secretKey = options.secretKey;
+    this.#secrets = new JobSecrets(dataDir, options.env ?? process.env, options.secretKey);
     this.#log = new ErrorLog(db, options.maxErrorsPerJob ?? DEFAULT_MAX_ERRORS_PER_JOB);
     this.#checkpoints = new CheckpointTable(db);
     this.#collections = new CollectionUpdater(db);
-    this.#sql = {
-      insertJob: db.prepare(`INSERT INTO jobs (id, status, created_at, source_url, source_api_key_sealed, target_uri,
-        target_token_sealed, target_database, plan_json, options_json) VALUES
-        (@id, 'PENDING', @now, @sourceUrl, @apiKey, @targetUri, @token, @database, @plan, @options)`),
-      insertCollection: db.prepare(`INSERT INTO collections (job_id, source, target, position, total)
-        VALUES (?, ?, ?, ?, ?)`),
-      job: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
-      summary: db.prepare<[string], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id = ?`),
-      collections: db.prepare<[string], CollectionRow>('SELECT * FROM collections WHERE job_id = ? ORDER BY position'),
-      list: db.prepare<[string | null, number], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM jobs
-        WHERE ?1 IS NULL OR status IN (SELECT value FROM json_each(?1)) ORDER BY created_at DESC, rowid DESC LIMIT ?2`),
-      owner: db.prepare<[string], { status: JobStatus; owner_pid: number | null }>('SELECT status, owner_pid FROM jobs WHERE id = ?'),
-      inProgress: db.prepare<[], { id: string; owner_pid: number | null }>("SELECT id, owner_pid FROM jobs WHERE status = 'IN_PROGRESS'"),
-      flagCancel: db.prepare("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'IN_PROGRESS'"),
-      cancelFlag: db.prepare<[string], { cancel_requested: number }>('SELECT cancel_requested FROM jobs WHERE id = ?'),
-      verification: db.prepare('UPDATE jobs SET verification_json = ? WHERE id = ?'),
-      sealed: db.prepare<[string], { source_api_key_sealed: string | null; target_token_sealed: string | null }>(
-        'SELECT source_api_key_sealed, target_token_sealed FROM jobs WHERE id = ?'),
-      delete: db.prepare('DELETE FROM jobs WHERE id = ?'),
-    };
+    this.#sql = prepareStatements(db);
   }
 
   /** Closes the database. The store is unusable afterwards. */
@@ -111,14 +83,15 @@ export class JobStore {
     const dup = sources.find((s, i) => sources.indexOf(s) !== i);
     if (dup !== undefined) throw configError('PLAN_DUPLICATE_COLLECTION', `The plan lists collection "${dup}" twice.`, 'Remove the duplicate entry.');
     const id = newJobId();
+    const sealed = this.#secrets.seal(id, { apiKey: spec.source.apiKey, token: spec.target.token });
     this.transaction(() => {
       this.#sql.insertJob.run({
         id,
         now: new Date().toISOString(),
         sourceUrl: spec.source.url,
-        apiKey: spec.source.apiKey ? this.#seal(spec.source.apiKey, `${id}:apiKey`) : null,
+        apiKey: sealed.apiKey,
         targetUri: spec.target.uri,
-        token: spec.target.token ? this.#seal(spec.target.token, `${id}:token`) : null,
+        token: sealed.token,
         database: spec.target.database,
         plan: JSON.stringify(spec.plan),
         options: JSON.stringify(spec.options ?? {}),
@@ -142,7 +115,7 @@ export class JobStore {
   /** Jobs newest first, without plans (CLI `jobs list`, GET /jobs). Default limit 100. */
   list(filter: { status?: JobStatus | JobStatus[]; limit?: number } = {}): JobSummary[] {
     const statuses = filter.status === undefined ? null : JSON.stringify([filter.status].flat());
-    return this.#sql.list.all(statuses, filter.limit ?? 100).map(toSummary);
+    return this.#sql.list.all({ statuses, limit: filter.limit ?? 100 }).map(toSummary);
   }
 
   /**
@@ -153,7 +126,7 @@ export class JobStore {
    * Throws config JOB_NOT_FOUND, or system JOB_TRANSITION_INVALID naming both statuses.
    */
   transition(id: string, to: JobStatus, opts: { error?: JobErrorInfo; pid?: number } = {}): JobSummary {
-    const error = opts.error && { code: opts.error.code, message: this.#scrub(id, opts.error.message) };
+    const error = opts.error && { code: opts.error.code, message: this.#secrets.scrub(id, opts.error.message) };
     const changed = this.#transitionStatement(to).run({
       id,
       now: new Date().toISOString(),
@@ -290,7 +263,7 @@ export class JobStore {
     if (entries.length === 0) return;
     this.transaction(() => {
       if (!this.#sql.owner.get(id)) throw notFound(id);
-      this.#log.appendInTransaction(id, entries, (text) => this.#scrub(id, text));
+      this.#log.appendInTransaction(id, entries, (text) => this.#secrets.scrub(id, text));
     });
   }
 
@@ -319,7 +292,7 @@ export class JobStore {
       }
       this.#sql.delete.run(id);
     });
-    this.#known.delete(id);
+    this.#secrets.forget(id);
   }
 
   /**
@@ -329,16 +302,7 @@ export class JobStore {
   secretsFor(id: string): Secrets {
     const row = this.#sql.sealed.get(id);
     if (!row) throw notFound(id);
-    try {
-      const out: Secrets = {};
-      if (row.source_api_key_sealed) out.apiKey = this.#open(row.source_api_key_sealed, `${id}:apiKey`);
-      if (row.target_token_sealed) out.token = this.#open(row.target_token_sealed, `${id}:token`);
-      this.#known.set(id, [out.apiKey, out.token].filter((s): s is string => !!s));
-      return out;
-    } catch (e) {
-      if (!isMigrationError(e)) throw e;
-      throw configError(e.code, `Job ${id}: ${e.message}`, e.fix, e);
-    }
+    return this.#secrets.open(id, { apiKey: row.source_api_key_sealed, token: row.target_token_sealed });
   }
 
   #summary(id: string): JobSummary {
@@ -350,24 +314,6 @@ export class JobStore {
   #collectionMissing(id: string, source: string): Error {
     if (!this.#sql.owner.get(id)) return notFound(id);
     return systemError('JOB_COLLECTION_NOT_FOUND', `Job ${id} has no collection "${source}".`);
-  }
-
-  #secretBox(): SecretBox {
-    this.#secretKey ??= loadSecretKey(this.dataDir, this.#env);
-    this.#box ??= new SecretBox(this.#secretKey);
-    return this.#box;
-  }
-
-  #seal(plaintext: string, context: string): string {
-    return this.#secretBox().seal(plaintext, context);
-  }
-
-  #open(sealed: string, context: string): string {
-    return this.#secretBox().open(sealed, context);
-  }
-
-  #scrub(id: string, text: string): string {
-    return redact(text, this.#known.get(id) ?? []);
   }
 }
 

@@ -60,6 +60,8 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
   const fieldSet = new Set(fieldNames);
   const planned = new Map(fieldNames.map((f) => [f, clashFreeKey(f, (n) => fieldSet.has(n))]));
   const int64 = plan.primaryKey.type === 'Int64';
+  // Renaming lengthens keys (`payload_` + suffix); the size bound must allow for it.
+  const renameSlack = fieldNames.reduce((n, f) => n + (f.length + 16) * 6, 0);
 
   /** New name of clashing key `key` in `payload`: the plan's, unless this payload already uses it. */
   const renameOf = (key: string, payload: JsonObject): string => {
@@ -102,15 +104,16 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
       vectors[s.field] = v;
     }
     walk.bigint = false;
+    walk.bound = 0;
     const dynamic = moveClashingKeys(dropNullKeys(p.payload, walk), out.stats);
-    const size = oversizeBytes(dynamic, walk.bigint);
+    const size = oversizeBytes(dynamic, walk, renameSlack);
     if (size > 0) return reject(out, p, 'PAYLOAD_TOO_LARGE', `payload is ${size} bytes as JSON; Milvus holds at most ${MAX_JSON_BYTES} bytes per row.`);
     out.rows.push({ id, vectors, dynamic });
   };
 
   const toRows = (points: Point[]): ToRowsResult => {
     const out: ToRowsResult = { rows: [], rejected: [], stats: { nullsDropped: 0, renamedKeys: {}, renamedCount: 0 } };
-    const walk: WalkState = { nulls: 0, bigint: false };
+    const walk: WalkState = { nulls: 0, bigint: false, bound: 0 };
     for (let i = 0; i < points.length; i++) mapPoint(points[i] as Point, out, walk);
     out.stats.nullsDropped = walk.nulls;
     return out;

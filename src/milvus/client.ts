@@ -15,6 +15,9 @@ export interface MilvusConnectOptions {
   database?: string;
   /** Per-RPC deadline in ms. Default 120 000 (a 16 MB upsert on a busy cluster can take a while). */
   timeoutMs?: number;
+  /** Client-side cap on one gRPC message in bytes, for proxies with a lower limit than Milvus.
+   *  Default: none (the server's limit applies). A request above it is split like one the server refused. */
+  maxMessageBytes?: number;
 }
 
 export interface MilvusConnection {
@@ -45,6 +48,7 @@ export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusC
     logLevel: 'error',
     // No client telemetry heartbeats: Milvus Lite does not implement them, and we send nothing extra.
     telemetry: { enabled: false },
+    ...(opts.maxMessageBytes ? { channelOptions: { 'grpc.max_send_message_length': opts.maxMessageBytes } } : {}),
   });
   // The SDK connects in its constructor; GetVersion below awaits and reports that outcome.
   client.connectPromise.catch(() => undefined);

@@ -71,7 +71,7 @@ export function checkStatus(s: MilvusStatus | undefined, ctx: ErrorContext): voi
 export function fromStatus(s: MilvusStatus, ctx: ErrorContext): MigrationError {
   const code = s.code ?? 0;
   const reason = redact(s.reason || String(s.error_code), ctx.secrets);
-  const what = `${ctx.op} on ${ctx.target} failed (Milvus code ${code}, ${s.error_code}): ${reason}`;
+  const what = `${ctx.op} failed on ${ctx.target} (Milvus code ${code}, ${s.error_code}): ${reason}`;
   if (s.retriable || transientMerr.has(code) || transientLegacy.has(String(s.error_code))) {
     return transientError('TARGET_BUSY', what, s);
   }
@@ -117,7 +117,7 @@ export function fromThrown(e: unknown, ctx: ErrorContext): MigrationError {
   if (e instanceof MigrationError) return e;
   const code = grpcCode(e);
   const raw = e instanceof Error ? e.message : String(e);
-  const what = `${ctx.op} on ${ctx.target} failed: ${redact(raw, ctx.secrets)}`;
+  const what = `${ctx.op} failed on ${ctx.target}: ${redact(raw, ctx.secrets)}`;
   switch (code) {
     case Grpc.UNAVAILABLE:
       return transientError('TARGET_UNAVAILABLE', what, e);

@@ -181,7 +181,7 @@ export async function ensureIndexes(conn: MilvusConnection, plan: CollectionPlan
   const indexed = new Set((existing?.index_descriptions ?? []).map((d) => d.field_name));
   for (const req of indexRequests(plan, database)) {
     if (indexed.has(req.field_name)) continue;
-    await call(conn.ctx(`CreateIndex ${req.index_type}/${req.metric_type} on field ${req.field_name} of`, plan.target), () =>
+    await call(conn.ctx(`CreateIndex ${req.index_type}/${req.metric_type} of field ${req.field_name}`, plan.target), () =>
       client.createIndex(req),
     );
   }

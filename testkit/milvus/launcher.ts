@@ -12,25 +12,40 @@
  *
  * Orphans: the server is spawned in the caller's process group (killing the test runner's group
  * kills it), dies with its parent through PR_SET_PDEATHSIG (see serve.py), and is killed by exit
- * and signal handlers here. Measured start (venv warm, 2 cores): ~1.5-2 s, almost all Python
- * imports.
+ * and signal handlers here. Measured (venv warm, 2 shared cores): start ~1.2-1.5 s to a
+ * getVersion answer, almost all of it Python imports; stop ~0.2 s.
  *
- * What Milvus Lite 3.2.2 does through @zilliz/milvus2-sdk-node 3.0.6 (probed; the sink and the
- * integration tests rely on these):
- *   - getVersion → `milvus_lite-3.2.2`; checkHealth → isHealthy true.
- *   - createCollection with a schema: Int64 or VarChar primary key (autoID off), FloatVector,
- *     SparseFloatVector, enable_dynamic_field (payload lands in `$meta`, returned as top-level keys).
- *   - Float16Vector / BFloat16Vector / Int8Vector / BinaryVector fields are rejected at createCollection.
- *   - nullable FloatVector fields: SEE PROBE RESULT BELOW.
- *   - insert with an existing primary key overwrites (real Milvus keeps both); upsert also works.
- *   - createIndex needs an explicit index_type; accepted: SEE PROBE RESULT BELOW.
- *   - flush, loadCollection, query by ids (`id in [...]`), count(*) all work.
- *   - describeCollection: the description is NOT kept (comes back empty).
+ * What Milvus Lite 3.2.2 does through @zilliz/milvus2-sdk-node 3.0.6 (probed; sink code and
+ * integration tests may rely on these, and must not treat them as real-Milvus behaviour):
+ *   - getVersion → `milvus_lite-3.2.2`; checkHealth → isHealthy true; one database `default`
+ *     (createDatabase works).
+ *   - createCollection: Int64 or VarChar primary key (autoID off), FloatVector, SparseFloatVector,
+ *     enable_dynamic_field (extra keys land in `$meta`). Five vector fields are accepted (no limit
+ *     of 4). Float16Vector, BFloat16Vector, Int8Vector, BinaryVector: createCollection rejects them
+ *     (error_code 6, "... which MilvusLite does not support"; the SDK throws the status object,
+ *     not an Error). An Array-of-Struct field is accepted but silently DROPPED from the schema.
+ *   - Nullable FloatVector: accepted and described as nullable, but a null or absent vector is
+ *     stored and returned as all zeros, and `v is null` filters are rejected: treat nullable
+ *     vectors as unsupported here.
+ *   - insert with an existing primary key overwrites (real Milvus keeps both); upsert works and
+ *     reports upsert_cnt. Int64 ids above 2^53 round-trip exactly (as strings).
+ *   - createIndex without index_type → error_code 6 "missing required 'index_type'". FloatVector
+ *     accepts any index_type string (FLAT, HNSW, AUTOINDEX, IVF_FLAT, IVF_SQ8, IVF_PQ, DISKANN,
+ *     SCANN, even "BOGUS"): it is stored as metadata only. SparseFloatVector accepts only
+ *     SPARSE_INVERTED_INDEX with IP (SPARSE_WAND, AUTOINDEX, BM25 rejected, error_code 6).
+ *     A second createIndex on a field → code 35 "index already exists"; dropIndex on a loaded
+ *     collection → error_code 6 "call release() first". index_params in createCollection work.
+ *   - Collections are loaded from creation (getLoadState → LoadStateLoaded, before any index);
+ *     flush / flushSync, loadCollection, releaseCollection work; query on a released collection
+ *     → error_code 101. Query by ids (`id in [...]`), get, count(*) and count() work.
+ *   - describeCollection: the description is NOT kept (empty), nor collection properties.
+ *   - Errors come back as statuses (code 100 CollectionNotExists, 6 bad argument); insert into a
+ *     missing collection makes the SDK throw the describeCollection response.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,8 +130,9 @@ async function startOnce(
   }
   // Let a test process that forgot stop() still exit; the exit handler then kills the server.
   child.unref();
-  child.stdout?.unref?.();
-  child.stderr?.unref?.();
+  // With stdio 'pipe' these are net.Sockets, though typed as plain Readables.
+  (child.stdout as Socket | null)?.unref();
+  (child.stderr as Socket | null)?.unref();
 
   let stopping: Promise<void> | undefined;
   return {

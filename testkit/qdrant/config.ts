@@ -17,7 +17,6 @@ export interface VectorParams {
   on_disk?: boolean | null;
   datatype?: Datatype | null;
   multivector_config?: { comparator: 'max_sim' } | null;
-  [extra: string]: unknown;
 }
 
 export interface SparseVectorParams {

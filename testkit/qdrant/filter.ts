@@ -43,11 +43,9 @@ function isNumeric(v: unknown): v is number | bigint {
 
 /** Equality for match values: integers compare exactly whether they arrived as number or bigint. */
 function sameValue(a: JsonValue, b: unknown): boolean {
-  if (isNumeric(a) && isNumeric(b)) {
-    if (Number.isInteger(Number(a)) && Number.isInteger(Number(b)) && typeof a !== typeof b) {
-      return BigInt(a) === BigInt(b);
-    }
-    return a == b; // eslint-disable-line eqeqeq -- same-type numeric compare
+  if (isNumeric(a) && isNumeric(b) && typeof a !== typeof b) {
+    const isInt = (v: number | bigint) => typeof v === 'bigint' || Number.isInteger(v);
+    return isInt(a) && isInt(b) ? BigInt(a) === BigInt(b) : Number(a) === Number(b);
   }
   return a === b;
 }

@@ -1,0 +1,143 @@
+/**
+ * The Milvus / Zilliz Cloud / Milvus Lite implementation of the Sink contract (core/contracts.ts).
+ */
+import { promisify } from '@zilliz/milvus2-sdk-node';
+import type { Sink } from '../core/contracts.ts';
+import type { CollectionPlan, Row, TargetCapabilities } from '../core/types.ts';
+import { systemError } from '../core/errors.ts';
+import { connectMilvus, type MilvusConnection } from './client.ts';
+import { detectCapabilities } from './capabilities.ts';
+import { call, type MilvusStatus } from './errors.ts';
+import { decodeRows, DYNAMIC_FIELD } from './rows.ts';
+import { ensureIndexes, prepareCollection } from './schema.ts';
+import { DEFAULT_BATCH_BYTES, upsertRows } from './writer.ts';
+
+export interface MilvusSinkOptions {
+  /** `http://host:19530`, `https://…zillizcloud.com`, … */
+  uri: string;
+  /** `user:password` or an API key. */
+  token?: string;
+  /** Default `default`. */
+  database?: string;
+  /** Target size of one Upsert request in bytes. Default 16 MiB (Milvus refuses ~64 MB and up). */
+  batchBytes?: number;
+  /** Per-RPC deadline in ms. Default 120 000. */
+  timeoutMs?: number;
+  /** Client-side cap on one gRPC message (see MilvusConnectOptions.maxMessageBytes). Default none. */
+  maxMessageBytes?: number;
+  /** Called after each acknowledged Upsert request, with its rows and estimated bytes. */
+  onRequest?: (rows: number, bytes: number) => void;
+}
+
+/** Ids per fetch query: keeps the `pk in [...]` expression and the response moderate. */
+const FETCH_CHUNK = 500;
+
+export class MilvusSink implements Sink {
+  private caps: Promise<TargetCapabilities> | undefined;
+  /** Milvus Lite needs writes to one collection serialised (DESIGN.md); a chain per collection. */
+  private readonly writeChains = new Map<string, Promise<unknown>>();
+
+  private constructor(
+    private readonly conn: MilvusConnection,
+    private readonly opts: MilvusSinkOptions,
+  ) {}
+
+  /** Connects and checks the target (reachable, token accepted, database exists): config errors. */
+  static async connect(opts: MilvusSinkOptions): Promise<MilvusSink> {
+    const conn = await connectMilvus(opts);
+    return new MilvusSink(conn, opts);
+  }
+
+  capabilities(): Promise<TargetCapabilities> {
+    this.caps ??= detectCapabilities(this.conn);
+    return this.caps;
+  }
+
+  async listCollections(): Promise<string[]> {
+    const res = await call(this.conn.ctx('ShowCollections'), () => this.conn.client.showCollections({ db_name: this.conn.database }));
+    return res.data.map((c) => c.name).sort();
+  }
+
+  prepare(plan: CollectionPlan): Promise<void> {
+    return prepareCollection(this.conn, plan);
+  }
+
+  async write(plan: CollectionPlan, rows: Row[], signal?: AbortSignal): Promise<void> {
+    if (rows.length === 0) return;
+    const run = () =>
+      upsertRows(this.conn, plan, rows, { batchBytes: this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, signal, onRequest: this.opts.onRequest });
+    if ((await this.capabilities()).kind !== 'milvus-lite') return run();
+    const previous = this.writeChains.get(plan.target) ?? Promise.resolve();
+    const mine = previous.catch(() => undefined).then(run);
+    this.writeChains.set(plan.target, mine);
+    return mine;
+  }
+
+  /** Flush (seal what was written), create any missing index, load (queries and verify need it). */
+  async finish(plan: CollectionPlan): Promise<void> {
+    const { client, database } = this.conn;
+    await call(this.conn.ctx('Flush', plan.target), () => client.flush({ collection_names: [plan.target], db_name: database }));
+    await ensureIndexes(this.conn, plan);
+    await this.load(plan.target);
+  }
+
+  /**
+   * Exact count: a `count(*)` query at Strong consistency. Not GetCollectionStatistics: on real
+   * Milvus its row_count includes rows an upsert replaced (delete + insert) until compaction, so a
+   * replayed batch would count twice.
+   */
+  async count(target: string): Promise<number> {
+    await this.load(target);
+    const res = await this.query(target, { expr: '', output_fields: ['count(*)'] });
+    const col = res.fields_data.find((f) => f.field_name === 'count(*)');
+    const value = (col?.scalars?.long_data as { data?: string[] } | undefined)?.data?.[0];
+    if (value === undefined) throw systemError('SINK_COUNT', `count(*) on ${this.conn.describe(target)} returned no value.`);
+    return Number(value);
+  }
+
+  async fetch(plan: CollectionPlan, ids: Array<bigint | string>): Promise<Row[]> {
+    if (ids.length === 0) return [];
+    await this.load(plan.target);
+    const output_fields = [plan.primaryKey.field, ...plan.vectors.map((v) => v.field), DYNAMIC_FIELD];
+    const rows: Row[] = [];
+    for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
+      const chunk = ids.slice(i, i + FETCH_CHUNK);
+      const expr = `${plan.primaryKey.field} in [${chunk.map((id) => idLiteral(plan, id)).join(', ')}]`;
+      const res = await this.query(plan.target, { expr, output_fields });
+      rows.push(...decodeRows(plan, res.fields_data as never));
+    }
+    return rows;
+  }
+
+  async close(): Promise<void> {
+    await this.conn.close();
+  }
+
+  private async load(target: string): Promise<void> {
+    const { client, database } = this.conn;
+    await call(this.conn.ctx('LoadCollection', target), () => client.loadCollectionSync({ collection_name: target, db_name: database }));
+  }
+
+  /** A raw Query RPC: the SDK's query() parses `$meta` with JSON.parse, which rounds big integers. */
+  private query(target: string, req: { expr: string; output_fields: string[] }) {
+    type QueryResult = { status: MilvusStatus; fields_data: Array<{ field_name: string; scalars?: Record<string, unknown> }> };
+    return call(this.conn.ctx('Query', target), () =>
+      promisify(
+        this.conn.client.channelPool,
+        'Query',
+        { collection_name: target, db_name: this.conn.database, ...req, consistency_level: 'Strong', query_params: [] },
+        this.conn.client.timeout,
+      ) as Promise<QueryResult>,
+    );
+  }
+}
+
+/** A primary key as a Milvus expression literal: Int64 as digits, VarChar as a quoted string. */
+function idLiteral(plan: CollectionPlan, id: bigint | string): string {
+  if (plan.primaryKey.type === 'Int64') {
+    const s = id.toString();
+    if (!/^-?\d+$/.test(s)) throw systemError('SINK_ID_TYPE', `Int64 collection ${plan.target} got a non-integer id ${s}.`);
+    return s;
+  }
+  return JSON.stringify(String(id));
+}

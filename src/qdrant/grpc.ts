@@ -1,0 +1,186 @@
+/**
+ * gRPC transport over the official @qdrant/js-client-grpc (Connect over HTTP/2). uint64 ids and
+ * int64 payload integers arrive as bigint, so nothing here can round.
+ *
+ * The client's own `timeout` option is disabled (Infinity) because its interceptor replaces the
+ * request's AbortSignal with its own, which would make our per-call abort signal ineffective; we
+ * pass Connect's `timeoutMs` and our signal per call instead.
+ */
+import { ConnectError, ConnectErrorCode as Code, QdrantClient } from '@qdrant/js-client-grpc';
+import type { Point, PointId } from '../core/types.ts';
+import { diagnoseGrpcFailure } from './check.ts';
+import { displayUrl, sourceErrors } from './errors.ts';
+import { fromGrpcId, fromGrpcPoint, grpcCollectionConfig, toGrpcId } from './grpc-convert.ts';
+import type { CollectionConfig, QdrantTransport, ScrollRequest, ScrollResult } from './transport.ts';
+
+export interface GrpcTransportOptions {
+  /** Qdrant URL; its scheme and host are used, its port is replaced by `grpcPort`. */
+  url: string;
+  apiKey?: string;
+  /** Default 6334. */
+  grpcPort?: number;
+  timeoutMs: number;
+}
+
+const enabled = { selectorOptions: { case: 'enable' as const, value: true } };
+const disabled = { selectorOptions: { case: 'enable' as const, value: false } };
+
+export class GrpcTransport implements QdrantTransport {
+  readonly endpoint: string;
+  private readonly grpcUrl: string;
+  private readonly client: QdrantClient;
+
+  constructor(private readonly options: GrpcTransportOptions) {
+    const u = new URL(options.url);
+    u.port = String(options.grpcPort ?? 6334);
+    this.grpcUrl = `${u.protocol}//${u.host}${u.pathname}`.replace(/\/+$/, '');
+    this.endpoint = displayUrl(this.grpcUrl);
+    this.client = new QdrantClient({
+      url: this.grpcUrl,
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      timeout: Number.POSITIVE_INFINITY,
+      checkCompatibility: false,
+    });
+  }
+
+  async check(): Promise<{ version: string }> {
+    let version: string;
+    try {
+      version = (await this.client.api('service').healthCheck({}, this.callOptions())).version;
+      // HealthCheck may be served without a key; listing collections proves the key can read.
+      await this.client.api('collections').list({}, this.callOptions());
+    } catch (error) {
+      throw await diagnoseGrpcFailure(this.grpcUrl, error, Boolean(this.options.apiKey));
+    }
+    return { version };
+  }
+
+  async listCollections(signal?: AbortSignal): Promise<string[]> {
+    const res = await this.run(() => this.client.api('collections').list({}, this.callOptions(signal)), 'listing collections', signal);
+    return res.collections.map((c) => c.name).sort();
+  }
+
+  async collectionConfig(collection: string, signal?: AbortSignal): Promise<CollectionConfig> {
+    const res = await this.run(
+      () => this.client.api('collections').get({ collectionName: collection }, this.callOptions(signal)),
+      `reading the info of collection "${collection}"`,
+      signal,
+      collection,
+    );
+    if (!res.result) throw sourceErrors.badResponse(this.grpcUrl, `no collection info for "${collection}"`);
+    try {
+      return grpcCollectionConfig(res.result);
+    } catch (error) {
+      throw sourceErrors.badResponse(this.grpcUrl, `collection info of "${collection}": ${(error as Error).message}`, error);
+    }
+  }
+
+  async count(collection: string, options: { lackingVector?: string; signal?: AbortSignal } = {}): Promise<number> {
+    const filter =
+      options.lackingVector === undefined
+        ? undefined
+        : { mustNot: [{ conditionOneOf: { case: 'hasVector' as const, value: { hasVector: options.lackingVector } } }] };
+    const res = await this.run(
+      () => this.client.api('points').count({ collectionName: collection, exact: true, filter }, this.callOptions(options.signal)),
+      `counting collection "${collection}"`,
+      options.signal,
+      collection,
+    );
+    return Number(res.result?.count ?? 0n);
+  }
+
+  async scroll(request: ScrollRequest): Promise<ScrollResult> {
+    const res = await this.run(
+      () =>
+        this.client.api('points').scroll(
+          {
+            collectionName: request.collection,
+            limit: request.limit,
+            withPayload: request.withData ? enabled : disabled,
+            withVectors: request.withData ? enabled : disabled,
+            ...(request.offset !== undefined ? { offset: toGrpcId(request.offset) } : {}),
+          },
+          this.callOptions(request.signal),
+        ),
+      `scroll of collection "${request.collection}"`,
+      request.signal,
+      request.collection,
+    );
+    return this.decode(() => ({
+      points: res.result.map(fromGrpcPoint),
+      next: res.nextPageOffset ? fromGrpcId(res.nextPageOffset) : null,
+    }));
+  }
+
+  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal): Promise<Point[]> {
+    if (ids.length === 0) return [];
+    const res = await this.run(
+      () =>
+        this.client
+          .api('points')
+          .get({ collectionName: collection, ids: ids.map(toGrpcId), withPayload: enabled, withVectors: enabled }, this.callOptions(signal)),
+      `retrieving points of collection "${collection}"`,
+      signal,
+      collection,
+    );
+    return this.decode(() => res.result.map(fromGrpcPoint));
+  }
+
+  async close(): Promise<void> {
+    // Connect's Node transport pools HTTP/2 sessions per client and closes them when idle; the
+    // client exposes no close(), so there is nothing to release here.
+  }
+
+  private callOptions(signal?: AbortSignal): { timeoutMs: number; signal?: AbortSignal } {
+    return { timeoutMs: this.options.timeoutMs, ...(signal ? { signal } : {}) };
+  }
+
+  private decode<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw sourceErrors.badResponse(this.grpcUrl, (error as Error).message, error);
+    }
+  }
+
+  /** Runs one call and maps gRPC status codes to MigrationErrors (never message text). */
+  private async run<T>(fn: () => Promise<T>, what: string, signal?: AbortSignal, collection?: string): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw this.mapError(error, what, collection);
+    }
+  }
+
+  private mapError(error: unknown, what: string, collection?: string): Error {
+    if (!(error instanceof ConnectError)) return sourceErrors.connection(this.grpcUrl, error);
+    switch (error.code) {
+      case Code.Unauthenticated:
+        return sourceErrors.unauthorized(this.grpcUrl, Boolean(this.options.apiKey), error);
+      case Code.PermissionDenied:
+        return sourceErrors.forbidden(this.grpcUrl, what, error);
+      case Code.NotFound:
+        if (collection !== undefined) return sourceErrors.collectionNotFound(this.grpcUrl, collection);
+        break;
+      case Code.ResourceExhausted:
+      case Code.Unavailable:
+      case Code.DeadlineExceeded:
+      case Code.Aborted:
+      case Code.Internal:
+      case Code.Unknown:
+      case Code.Canceled:
+        return sourceErrors.unavailable(this.grpcUrl, `${what}: gRPC ${Code[error.code]}`, error, retryAfterOf(error));
+    }
+    return sourceErrors.rejected(this.grpcUrl, what, `gRPC ${Code[error.code]}: ${error.rawMessage}`, error);
+  }
+}
+
+/** Seconds from the client's ResourceExhausted error or from the retry-after trailer. */
+function retryAfterOf(error: ConnectError): number | undefined {
+  const fromClient = (error as { retry_after?: unknown }).retry_after;
+  if (typeof fromClient === 'number' && Number.isFinite(fromClient)) return fromClient;
+  const header = error.metadata.get('retry-after');
+  const seconds = header === null ? Number.NaN : Number(header);
+  return Number.isFinite(seconds) ? seconds : undefined;
+}

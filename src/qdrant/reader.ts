@@ -1,0 +1,129 @@
+/**
+ * The SourceReader over a QdrantTransport: describe (id kinds, missing-vector counts), ranged
+ * scroll with retries. Protocol-free, so REST and gRPC behave identically.
+ */
+import type { ReadOptions, SourceReader } from '../core/contracts.ts';
+import { compareIds, INT64_LIMIT, MIN_UUID } from '../core/ids.ts';
+import { withRetry, type RetryOptions } from '../core/retry.ts';
+import { UNNAMED_VECTOR, type IdKinds, type Page, type Point, type PointId, type SourceCollection } from '../core/types.ts';
+import { isNotFound, sourceErrors } from './errors.ts';
+import type { QdrantTransport } from './transport.ts';
+
+/** Retry settings for the reader's requests (see core/retry.ts for defaults). */
+export type ReaderRetryOptions = Pick<RetryOptions, 'retries' | 'baseMs' | 'maxMs' | 'maxRetryAfterMs' | 'onRetry'>;
+
+export class QdrantReader implements SourceReader {
+  constructor(
+    private readonly transport: QdrantTransport,
+    private readonly retry: ReaderRetryOptions = {},
+  ) {}
+
+  /** Not retried: check() exists to fail fast with the reason. */
+  check(): Promise<{ version: string }> {
+    return this.transport.check();
+  }
+
+  listCollections(): Promise<string[]> {
+    return this.withRetry((signal) => this.transport.listCollections(signal));
+  }
+
+  async describe(collection: string): Promise<SourceCollection> {
+    const config = await this.about(collection, () => this.withRetry((s) => this.transport.collectionConfig(collection, s)));
+    const [pointsCount, idKinds, missing] = await Promise.all([
+      this.count(collection),
+      this.idKinds(collection),
+      Promise.all(
+        config.vectors.map((v) =>
+          // Every point has the unnamed vector (Qdrant requires it), so only named ones are counted.
+          v.name === UNNAMED_VECTOR ? 0 : this.withRetry((s) => this.transport.count(collection, { lackingVector: v.name, signal: s })),
+        ),
+      ),
+    ]);
+    return {
+      name: collection,
+      pointsCount,
+      vectors: config.vectors.map((v, i) => ({ ...v, missingCount: missing[i] ?? 0 })),
+      idKinds,
+      payloadSchema: config.payloadSchema,
+    };
+  }
+
+  count(collection: string): Promise<number> {
+    return this.about(collection, () => this.withRetry((signal) => this.transport.count(collection, { signal })));
+  }
+
+  /**
+   * Id kinds from three one-point, id-only scrolls instead of a scan. Qdrant orders all integers
+   * before all UUIDs, and `offset` is inclusive, so:
+   * - from the start: the first id is an integer below 2^63 iff such integers exist
+   *   (integers ascend, so the smallest comes first; a UUID first means there are no integers);
+   * - from the smallest UUID: a point comes back iff any UUID exists;
+   * - from 2^63: the first point is an integer iff an integer >= 2^63 exists (otherwise it is the
+   *   first UUID, or nothing), which is why this one alone cannot answer "any UUID?".
+   */
+  async idKinds(collection: string): Promise<IdKinds> {
+    const first = (offset?: PointId) =>
+      this.about(collection, () =>
+        this.withRetry((signal) => this.transport.scroll({ collection, offset, limit: 1, withData: false, signal })),
+      ).then((r) => r.points[0]?.id);
+    const [start, firstUuid, from63] = await Promise.all([first(), first(MIN_UUID), first(INT64_LIMIT)]);
+    return {
+      int: typeof start === 'bigint' && start < INT64_LIMIT,
+      uuid: firstUuid !== undefined,
+      intAbove63: typeof from63 === 'bigint' && from63 >= INT64_LIMIT,
+    };
+  }
+
+  /**
+   * Pages of `pageSize` points from `from ?? range.from` up to (excluding) `range.to`. The last
+   * page has `next: null`. An abort rejects with the signal's reason (it never looks like the end
+   * of the range, so a cancelled read cannot be checkpointed as complete).
+   */
+  async *read(options: ReadOptions): AsyncGenerator<Page> {
+    const { collection, range, signal } = options;
+    if (!(options.pageSize >= 1)) throw new RangeError(`pageSize must be >= 1, got ${options.pageSize}`);
+    let cursor: PointId | undefined = options.from ?? range?.from;
+    while (true) {
+      signal?.throwIfAborted();
+      const offset = cursor;
+      const page = await this.about(collection, () =>
+        this.withRetry((s) => this.transport.scroll({ collection, offset, limit: options.pageSize, withData: true, signal: s }), signal),
+      );
+      const clipped = clipToRange(page.points, page.next, range?.to);
+      yield clipped;
+      if (clipped.next === null) return;
+      cursor = clipped.next;
+    }
+  }
+
+  async retrieve(collection: string, ids: PointId[]): Promise<Point[]> {
+    return this.about(collection, () => this.withRetry((signal) => this.transport.retrieve(collection, ids, signal)));
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  private withRetry<T>(fn: (signal?: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return withRetry(() => fn(signal), { ...this.retry, ...(signal ? { signal } : {}) });
+  }
+
+  /** Adds the list of existing collections to a not-found error (best effort). */
+  private async about<T>(collection: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      const available = await this.transport.listCollections().catch(() => undefined);
+      throw sourceErrors.collectionNotFound(this.transport.endpoint, collection, available);
+    }
+  }
+}
+
+/** Drops points at or beyond `to` (exclusive); the page then ends the range. */
+export function clipToRange(points: Point[], next: PointId | null, to: PointId | undefined): Page {
+  if (to === undefined) return { points, next };
+  const cut = points.findIndex((p) => compareIds(p.id, to) >= 0);
+  if (cut >= 0) return { points: points.slice(0, cut), next: null };
+  return { points, next: next !== null && compareIds(next, to) < 0 ? next : null };
+}

@@ -1,0 +1,244 @@
+/**
+ * The Milvus sink against a real server: Milvus Lite from the test kit, or a real Milvus / Zilliz
+ * Cloud when MILVUS_URI (+ MILVUS_TOKEN, MILVUS_DB) is set. Against a real server, collections get a
+ * unique prefix and are dropped at the end.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Sink } from '../../src/core/contracts.ts';
+import type { CollectionPlan, Row, TargetCapabilities } from '../../src/core/types.ts';
+import { MigrationError } from '../../src/core/errors.ts';
+import { createMilvusSink } from '../../src/milvus/index.ts';
+import { startMilvusLite, type MilvusLite } from '../../testkit/milvus/launcher.ts';
+
+const external = process.env.MILVUS_URI;
+const token = process.env.MILVUS_TOKEN || undefined;
+const database = process.env.MILVUS_DB || undefined;
+const prefix = `q2m_t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}_`;
+let lite: MilvusLite | undefined;
+let uri = '';
+let sink: Sink;
+let caps: TargetCapabilities;
+const created = new Set<string>();
+
+before(async () => {
+  if (external) uri = external;
+  else {
+    console.log('# milvus-sink: MILVUS_URI is not set, so the suite runs against Milvus Lite from the test kit');
+    lite = await startMilvusLite();
+    uri = lite.uri;
+  }
+  sink = await createMilvusSink({ uri, token, database });
+  caps = await sink.capabilities();
+});
+
+after(async () => {
+  if (sink && external) {
+    const names = (await sink.listCollections()).filter((n) => created.has(n));
+    for (const n of names) await drop(n);
+  }
+  await sink?.close();
+  await lite?.stop();
+});
+
+/** The Sink has no drop (the engine never drops outside prepare), so cleanup uses the SDK. */
+async function drop(name: string) {
+  const { MilvusClient } = await import('@zilliz/milvus2-sdk-node');
+  const c = new MilvusClient({ address: uri, token, database, telemetry: { enabled: false } });
+  await c.dropCollection({ collection_name: name });
+  await c.closeConnection();
+}
+
+function planFor(name: string, over: Partial<CollectionPlan> = {}): CollectionPlan {
+  const target = prefix + name;
+  created.add(target);
+  return {
+    source: name,
+    target,
+    description: `migrated from Qdrant collection ${name}`,
+    primaryKey: { field: 'id', type: 'Int64', autoId: false },
+    vectors: [
+      { source: '', field: 'vector', type: 'FloatVector', dim: 4, metric: 'COSINE', index: denseIndex(), nullable: false },
+      { source: 'text', field: 'text', type: 'SparseFloatVector', metric: 'IP', index: { type: 'SPARSE_INVERTED_INDEX', params: {} }, nullable: false },
+    ],
+    dynamicField: true,
+    partitionKey: null,
+    policies: { nullPayloadValues: 'drop', missingVector: 'fail' },
+    ifExists: 'fail',
+    sourceCount: 0,
+    ...over,
+  };
+}
+
+function denseIndex() {
+  return caps.autoIndex ? { type: 'AUTOINDEX', params: {} } : { type: 'FLAT', params: {} };
+}
+
+const big = 2n ** 60n + 1n;
+/** Values exactly representable in float32, so a round trip compares with strict equality. */
+function rowsFor(ids: Array<bigint | string>): Row[] {
+  return ids.map((id, i) => ({
+    id,
+    vectors: {
+      vector: [i + 1, 0.5, -0.25, 2 ** -3],
+      text: { indices: [1, 7 + i, 100_000], values: [0.5, 1.25, 2] },
+    },
+    dynamic: {
+      n: i,
+      big,
+      negBig: -(2n ** 63n) + 5n,
+      float: 1.5,
+      nested: { deep: { list: [1, 'two', { three: 3n ** 40n }], empty: {} }, flag: true },
+      ключ: 'значение',
+      日本語: '値 "quoted" \\ back\nline',
+      '🙂 emoji key': ['🙂'],
+    },
+  }));
+}
+
+const int64Ids = [1n, 2n ** 53n + 1n, 2n ** 63n - 1n, 0n, 42n];
+
+test('capabilities describe the target', () => {
+  if (external) assert.notEqual(caps.kind, 'milvus-lite');
+  else {
+    assert.equal(caps.kind, 'milvus-lite');
+    assert.match(caps.version, /^milvus_lite-/);
+    assert.equal(caps.float16Vector, false);
+    assert.equal(caps.nullableVector, false, 'Milvus Lite returns a written null vector as zeros');
+    assert.equal(caps.autoIndex, false);
+  }
+});
+
+test('Int64 keys, sparse vectors and lossless payloads round-trip exactly; a replay adds nothing', async () => {
+  const plan = planFor('ints');
+  await sink.prepare(plan);
+  const rows = rowsFor(int64Ids);
+  await sink.write(plan, rows);
+  await sink.finish(plan);
+  assert.equal(await sink.count(plan.target), rows.length);
+  assert.deepStrictEqual(sortRows(await sink.fetch(plan, int64Ids)), sortRows(rows));
+
+  await sink.write(plan, rows); // replay: upsert by primary key
+  await sink.finish(plan);
+  assert.equal(await sink.count(plan.target), rows.length);
+  // One row per id (real Milvus would return two for a duplicated key), the same id set.
+  const again = await sink.fetch(plan, int64Ids);
+  assert.deepStrictEqual(again.map((r) => r.id).sort(cmp), [...int64Ids].sort(cmp));
+  assert.deepStrictEqual(await sink.fetch(plan, [7n, 8n]), [], 'missing keys are absent');
+});
+
+test('VarChar keys (UUIDs, decimal strings, quotes) round-trip', async () => {
+  const plan = planFor('uuids', { primaryKey: { field: 'pk', type: 'VarChar', maxLength: 36, autoId: false } });
+  await sink.prepare(plan);
+  const ids = ['00000000-0000-0000-0000-000000000000', 'f47ac10b-58cc-4372-a567-0e02b2c3d479', '18446744073709551615', 'a"b\\c'];
+  const rows = rowsFor(ids);
+  await sink.write(plan, rows);
+  await sink.finish(plan);
+  assert.equal(await sink.count(plan.target), ids.length);
+  assert.deepStrictEqual(sortRows(await sink.fetch(plan, ids)), sortRows(rows));
+});
+
+test('ifExists: fail refuses, append checks the schema, drop recreates', async () => {
+  const plan = planFor('exists');
+  await sink.prepare(plan);
+  await sink.write(plan, rowsFor([1n, 2n]));
+  await sink.finish(plan);
+
+  await assert.rejects(sink.prepare(plan), (e: MigrationError) => {
+    assert.equal(e.code, 'TARGET_EXISTS');
+    assert.equal(e.kind, 'config');
+    assert.match(e.message, new RegExp(plan.target));
+    assert.match(e.fix ?? '', /--if-exists append/);
+    return true;
+  });
+
+  await sink.prepare({ ...plan, ifExists: 'append' });
+  await sink.write(plan, rowsFor([3n]));
+  await sink.finish(plan);
+  assert.equal(await sink.count(plan.target), 3, 'append keeps what was there');
+
+  const wrongDim = { ...plan, ifExists: 'append' as const, vectors: plan.vectors.map((v) => (v.field === 'vector' ? { ...v, dim: 8 } : v)) };
+  await assert.rejects(sink.prepare(wrongDim), (e: MigrationError) => {
+    assert.equal(e.code, 'TARGET_SCHEMA_MISMATCH');
+    assert.match(e.message, /`vector`: existing dim 4, plan dim 8/);
+    return true;
+  });
+  const wrongPk = { ...plan, ifExists: 'append' as const, primaryKey: { field: 'id', type: 'VarChar' as const, maxLength: 36, autoId: false as const } };
+  await assert.rejects(sink.prepare(wrongPk), /primary key type: existing Int64, plan VarChar/);
+
+  await sink.prepare({ ...plan, ifExists: 'drop' });
+  await sink.finish(plan);
+  assert.equal(await sink.count(plan.target), 0, 'drop starts empty');
+});
+
+test('tiny request budget splits into many requests with the same result', async () => {
+  const requests: number[] = [];
+  const small = await createMilvusSink({ uri, token, database, batchBytes: 300, onRequest: (n) => requests.push(n) });
+  try {
+    const plan = planFor('split');
+    await small.prepare(plan);
+    const ids = Array.from({ length: 40 }, (_, i) => BigInt(i) * 1_000_003n);
+    const rows = rowsFor(ids);
+    await small.write(plan, rows);
+    await small.finish(plan);
+    assert.ok(requests.length >= 10, `expected many requests, got ${requests.length}`);
+    assert.equal(requests.reduce((a, b) => a + b, 0), rows.length);
+    assert.equal(await small.count(plan.target), rows.length);
+    assert.deepStrictEqual(sortRows(await small.fetch(plan, ids)), sortRows(rows));
+  } finally {
+    await small.close();
+  }
+});
+
+test('a request the transport refuses as too large is halved until it fits, nothing dropped', async () => {
+  const requests: number[] = [];
+  // The 64 KiB gRPC send cap makes the transport answer RESOURCE_EXHAUSTED, as a server does.
+  const capped = await createMilvusSink({ uri, token, database, maxMessageBytes: 64 * 1024, onRequest: (n) => requests.push(n) });
+  try {
+    const plan = planFor('halve', { vectors: [{ source: '', field: 'vector', type: 'FloatVector', dim: 256, metric: 'L2', index: denseIndex(), nullable: false }] });
+    await capped.prepare(plan);
+    const ids = Array.from({ length: 300 }, (_, i) => BigInt(i + 1));
+    const rows = ids.map((id) => ({ id, vectors: { vector: new Array(256).fill(Number(id) / 4) }, dynamic: { key: String(id) } }));
+    await capped.write(plan, rows); // ~300 KB in one batch by the default 16 MiB budget
+    await capped.finish(plan);
+    assert.ok(requests.length >= 4, `expected the batch halved several times, got ${requests.join(',')}`);
+    assert.equal(requests.reduce((a, b) => a + b, 0), rows.length);
+    assert.equal(await capped.count(plan.target), rows.length);
+    const sample = await capped.fetch(plan, [1n, 150n, 300n]);
+    assert.deepStrictEqual(sample.map((r) => r.vectors.vector).sort(), [1, 150, 300].map((n) => new Array(256).fill(n / 4)));
+  } finally {
+    await capped.close();
+  }
+});
+
+test('connection problems are config errors that name the fix and never show the token', async () => {
+  const secret = 'root:S3cretPassw0rd';
+  await assert.rejects(createMilvusSink({ uri: 'http://127.0.0.1:1', token: secret, timeoutMs: 5000 }), (e: MigrationError) => {
+    assert.equal(e.code, 'TARGET_UNREACHABLE');
+    assert.equal(e.kind, 'config');
+    assert.ok(!JSON.stringify(e.toJSON()).includes('S3cret'));
+    return true;
+  });
+  await assert.rejects(createMilvusSink({ uri, token: token ?? secret, database: 'no_such_db_q2m' }), (e: MigrationError) => {
+    assert.equal(e.code, 'TARGET_DATABASE_NOT_FOUND');
+    assert.match(e.fix ?? '', /create_database|default/);
+    assert.ok(!e.describe().includes('S3cret'));
+    return true;
+  });
+});
+
+test('nullable vectors keep null where the target supports them', { skip: external ? false : 'Milvus Lite loses nulls' }, async (t) => {
+  if (!caps.nullableVector) return t.skip('target has no nullable vectors');
+  const plan = planFor('nullable');
+  plan.vectors.push({ source: 'img', field: 'img', type: 'FloatVector', dim: 2, metric: 'L2', index: denseIndex(), nullable: true });
+  await sink.prepare(plan);
+  const rows = rowsFor([1n, 2n]);
+  rows[0]!.vectors.img = [1, 2];
+  rows[1]!.vectors.img = null;
+  await sink.write(plan, rows);
+  await sink.finish(plan);
+  assert.deepStrictEqual(sortRows(await sink.fetch(plan, [1n, 2n])), sortRows(rows));
+});
+
+const cmp = (a: bigint | string, b: bigint | string) => (a < b ? -1 : a > b ? 1 : 0);
+const sortRows = (rows: Row[]) => [...rows].sort((a, b) => cmp(a.id, b.id));

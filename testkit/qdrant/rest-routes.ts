@@ -1,0 +1,139 @@
+/**
+ * The REST routes of the test server: each handler takes the parsed request and returns the
+ * `result` of Qdrant's envelope (the transport wraps it, or the error, in `{result, status, time}`).
+ */
+import type { JsonObject } from '../../src/core/types.ts';
+import { formatError, QdrantApiError } from './errors.ts';
+import { parsePathPointId, parsePointId } from './ids.ts';
+import type { CountRequest, QdrantStore, RestPoint, ScrollRequest, WithVector } from './store.ts';
+import type { WithPayload } from './payload.ts';
+
+export interface RouteRequest {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** Parsed lazily so that GETs never fail on a stray body. */
+  body(): unknown;
+}
+
+export interface Route {
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  pattern: RegExp;
+  /** Needs a full-access key (a read-only key gets 403). */
+  write: boolean;
+  handle(store: QdrantStore, req: RouteRequest): unknown;
+}
+
+function object(body: unknown, what: string): JsonObject {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw formatError(`invalid type: expected struct ${what}`);
+  }
+  return body as JsonObject;
+}
+
+const waitFlag = (q: URLSearchParams) => q.get('wait') === 'true';
+
+/** `{batch: {ids, vectors, payloads}}` → list form. */
+function batchToPoints(batch: JsonObject): RestPoint[] {
+  const ids = batch.ids as RestPoint['id'][];
+  if (!Array.isArray(ids)) throw formatError('missing field `ids`');
+  const vectors = batch.vectors as unknown;
+  const payloads = (batch.payloads ?? []) as Array<JsonObject | null>;
+  return ids.map((id, i) => {
+    let vector: unknown;
+    if (Array.isArray(vectors)) vector = vectors[i];
+    else if (vectors && typeof vectors === 'object') {
+      vector = Object.fromEntries(Object.entries(vectors).map(([name, list]) => [name, (list as unknown[])[i]]));
+    }
+    return { id, vector, payload: payloads[i] ?? null };
+  });
+}
+
+function upsertBody(body: unknown): RestPoint[] {
+  const b = object(body, 'PointInsertOperations');
+  if (Array.isArray(b.points)) {
+    for (const p of b.points as unknown[]) {
+      const point = object(p, 'PointStruct');
+      if (!('id' in point)) throw formatError('missing field `id`');
+      if (!('vector' in point)) throw formatError('missing field `vector`');
+    }
+    return b.points as unknown as RestPoint[];
+  }
+  if (b.batch && typeof b.batch === 'object') return batchToPoints(b.batch as JsonObject);
+  throw formatError('data did not match any variant of untagged enum PointInsertOperations');
+}
+
+function aliasActions(store: QdrantStore, body: unknown): boolean {
+  const actions = object(body, 'ChangeAliasesOperation').actions;
+  if (!Array.isArray(actions)) throw formatError('missing field `actions`');
+  for (const action of actions as JsonObject[]) {
+    const a = object(action, 'AliasOperations');
+    if (a.create_alias) {
+      const { alias_name, collection_name } = a.create_alias as JsonObject;
+      store.createAlias(String(alias_name), String(collection_name));
+    } else if (a.delete_alias) store.deleteAlias(String((a.delete_alias as JsonObject).alias_name));
+    else if (a.rename_alias) {
+      const { old_alias_name, new_alias_name } = a.rename_alias as JsonObject;
+      store.renameAlias(String(old_alias_name), String(new_alias_name));
+    } else throw formatError('data did not match any variant of untagged enum AliasOperations');
+  }
+  return true;
+}
+
+const C = '/collections/([^/]+)';
+const route = (method: Route['method'], path: string, write: boolean, handle: Route['handle']): Route => ({
+  method,
+  pattern: new RegExp(`^${path}$`),
+  write,
+  handle,
+});
+
+export const ROUTES: Route[] = [
+  route('GET', '/collections', false, (s) => ({ collections: s.listCollections().map((name) => ({ name })) })),
+  route('GET', '/aliases', false, (s) => ({ aliases: s.listAliases() })),
+  route('POST', '/collections/aliases', true, (s, r) => aliasActions(s, r.body())),
+  route('GET', C, false, (s, r) => s.collectionInfo(r.params.name!)),
+  route('PUT', C, true, (s, r) => {
+    s.createCollection(r.params.name!, object(r.body(), 'CreateCollection'));
+    return true;
+  }),
+  route('DELETE', C, true, (s, r) => s.deleteCollection(r.params.name!)),
+  route('GET', `${C}/exists`, false, (s, r) => ({ exists: s.collectionExists(r.params.name!) })),
+  route('GET', `${C}/aliases`, false, (s, r) => ({ aliases: s.listAliases(r.params.name!) })),
+  route('PUT', `${C}/points`, true, (s, r) => s.upsertPoints(r.params.name!, upsertBody(r.body()), waitFlag(r.query))),
+  route('POST', `${C}/points/scroll`, false, (s, r) => {
+    const b = object(r.body() ?? {}, 'ScrollRequest') as ScrollRequest & JsonObject;
+    return s.scroll(r.params.name!, { ...b, offset: b.offset == null ? null : parsePointId(b.offset) });
+  }),
+  route('POST', `${C}/points/count`, false, (s, r) => s.count(r.params.name!, object(r.body() ?? {}, 'CountRequest') as CountRequest)),
+  route('POST', `${C}/points`, false, (s, r) => {
+    const b = object(r.body(), 'PointRequest');
+    if (!Array.isArray(b.ids)) throw formatError('missing field `ids`');
+    const ids = (b.ids as unknown[]).map(parsePointId);
+    return s.retrieve(r.params.name!, ids, (b.with_payload ?? true) as WithPayload, (b.with_vector ?? false) as WithVector);
+  }),
+  route('GET', `${C}/points/([^/]+)`, false, (s, r) => {
+    const id = parsePathPointId(r.params.id!);
+    const [point] = s.retrieve(r.params.name!, [id], true, true);
+    if (!point) throw new QdrantApiError(404, `Not found: No point with id ${String(id)} found`);
+    return point;
+  }),
+  route('PUT', `${C}/index`, true, (s, r) => {
+    const b = object(r.body(), 'CreateFieldIndex');
+    if (typeof b.field_name !== 'string') throw formatError('missing field `field_name`');
+    return s.createPayloadIndex(r.params.name!, b.field_name, b.field_schema, waitFlag(r.query));
+  }),
+];
+
+/** Finds the route and its path parameters (`name`, `id`), URL-decoded. */
+export function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | null {
+  for (const r of ROUTES) {
+    if (r.method !== method) continue;
+    const m = r.pattern.exec(path);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    if (m[1] !== undefined) params.name = decodeURIComponent(m[1]);
+    if (m[2] !== undefined) params.id = decodeURIComponent(m[2]);
+    return { route: r, params };
+  }
+  return null;
+}
