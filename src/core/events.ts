@@ -7,7 +7,8 @@ import type { MigrationError } from './errors.ts';
 import type { RejectedPoint } from './types.ts';
 
 export type CollectionStatus = 'PENDING' | 'IN_PROGRESS' | 'SUCCESSFUL' | 'FAILED' | 'CANCELLED';
-export type CollectionPhase = 'prepare' | 'copy' | 'finish' | 'verify' | 'done';
+/** Where a collection is: create (target schema) → copy → load (flush, index, load) → verify → done. */
+export type CollectionPhase = 'create' | 'copy' | 'index' | 'load' | 'verify' | 'done';
 
 export interface ProgressSnapshot {
   collection: string;

@@ -8,7 +8,7 @@
  */
 import type { Sink, SourceReader } from './contracts.ts';
 import { asMigrationError, type MigrationError } from './errors.ts';
-import type { CollectionStatus, MigrationEvents } from './events.ts';
+import type { CollectionPhase, CollectionStatus, MigrationEvents } from './events.ts';
 import { copyCollection, isCancellation, throwIfAborted, type CopyStats, type RangeCheckpoint } from './pipeline.ts';
 import type { CollectionPlan, MigrationPlan, RejectedPoint } from './types.ts';
 import { checkCounts, checkSample, type Mismatch } from './verify.ts';
@@ -17,8 +17,6 @@ export interface CheckpointStore {
   /** Saved ranges of a collection; empty when it has not started. */
   load(collection: string): RangeCheckpoint[] | Promise<RangeCheckpoint[]>;
   save(collection: string, checkpoint: RangeCheckpoint): void | Promise<void>;
-  /** Collections already finished and verified by an earlier run of the same job. */
-  isFinished?(collection: string): boolean;
 }
 
 export interface MigrationOptions {
@@ -87,13 +85,13 @@ async function migrateCollection(
   const { events, signal } = options;
   const started = Date.now();
   const report = emptyReport(plan, 'IN_PROGRESS');
-  const status = (s: CollectionStatus, phase: 'prepare' | 'copy' | 'finish' | 'verify' | 'done') => {
+  const status = (s: CollectionStatus, phase: CollectionPhase) => {
     report.status = s;
     events.emit('collection:status', { collection: plan.source, status: s, phase });
   };
   try {
     const saved = (await options.checkpoints?.load(plan.source)) ?? [];
-    status('IN_PROGRESS', 'prepare');
+    status('IN_PROGRESS', 'create');
     // A resumed collection continues into what the first run created, whatever ifExists said.
     await sink.prepare(saved.length > 0 ? { ...plan, ifExists: 'append' } : plan);
     throwIfAborted(signal);
@@ -112,7 +110,7 @@ async function migrateCollection(
     });
     applyStats(report, stats);
     throwIfAborted(signal);
-    status('IN_PROGRESS', 'finish');
+    status('IN_PROGRESS', 'load');
     await sink.finish(plan);
     status('IN_PROGRESS', 'verify');
     const counts = await checkCounts(plan, reader, sink, report.rejectedCount);

@@ -126,7 +126,7 @@ export function schemaDiff(plan: CollectionPlan, existing: DescribedSchema): str
   }
   const planned = new Set([want.field, ...plan.vectors.map((v) => v.field)]);
   for (const f of existing.fields) {
-    if (f.is_dynamic || f.name === '$meta') continue;
+    if (f.is_dynamic || f.is_primary_key || f.name === '$meta') continue;
     // An extra field we do not write must accept absence, or every upsert would be rejected.
     if (!planned.has(f.name) && !f.nullable && !f.autoID) diff.push(`field \`${f.name}\`: exists, not in the plan and not nullable`);
   }

@@ -6,7 +6,7 @@
  * request's AbortSignal with its own, which would make our per-call abort signal ineffective; we
  * pass Connect's `timeoutMs` and our signal per call instead.
  */
-import { ConnectError, ConnectErrorCode as Code, QdrantClient } from '@qdrant/js-client-grpc';
+import { ConnectErrorCode as Code, QdrantClient } from '@qdrant/js-client-grpc';
 import type { Point, PointId } from '../core/types.ts';
 import { diagnoseGrpcFailure } from './check.ts';
 import { displayUrl, sourceErrors } from './errors.ts';
@@ -153,9 +153,11 @@ export class GrpcTransport implements QdrantTransport {
     }
   }
 
-  private mapError(error: unknown, what: string, collection?: string): Error {
-    if (!(error instanceof ConnectError)) return sourceErrors.connection(this.grpcUrl, error);
-    switch (error.code) {
+  private mapError(raw: unknown, what: string, collection?: string): Error {
+    const failure = asGrpcFailure(raw);
+    if (!failure) return sourceErrors.connection(this.grpcUrl, raw);
+    const error = raw;
+    switch (failure.code) {
       case Code.Unauthenticated:
         return sourceErrors.unauthorized(this.grpcUrl, Boolean(this.options.apiKey), error);
       case Code.PermissionDenied:
@@ -170,17 +172,38 @@ export class GrpcTransport implements QdrantTransport {
       case Code.Internal:
       case Code.Unknown:
       case Code.Canceled:
-        return sourceErrors.unavailable(this.grpcUrl, `${what}: gRPC ${Code[error.code]}`, error, retryAfterOf(error));
+        return sourceErrors.unavailable(this.grpcUrl, `${what}: gRPC ${Code[failure.code]}`, error, retryAfterOf(failure));
     }
-    return sourceErrors.rejected(this.grpcUrl, what, `gRPC ${Code[error.code]}: ${error.rawMessage}`, error);
+    return sourceErrors.rejected(this.grpcUrl, what, `gRPC ${Code[failure.code]}: ${failure.rawMessage}`, error);
   }
 }
 
+interface GrpcFailure {
+  code: Code;
+  rawMessage: string;
+  metadata?: Headers;
+  retry_after?: unknown;
+}
+
+/**
+ * The client throws QdrantClientResourceExhaustedError (carrying retry_after) from an
+ * interceptor; its renamed `name` defeats ConnectError's Symbol.hasInstance check, so Connect
+ * re-wraps it as UNKNOWN with the original as `cause` (js-client-grpc 1.19.0). Hence duck typing,
+ * and looking through that wrapper so a 429 stays a 429.
+ */
+function asGrpcFailure(error: unknown): GrpcFailure | undefined {
+  const looksLike = (e: unknown): e is GrpcFailure =>
+    typeof e === 'object' && e !== null && typeof (e as GrpcFailure).code === 'number' && typeof (e as GrpcFailure).rawMessage === 'string';
+  if (!looksLike(error)) return undefined;
+  const cause = (error as { cause?: unknown }).cause;
+  return error.code === Code.Unknown && looksLike(cause) ? cause : error;
+}
+
 /** Seconds from the client's ResourceExhausted error or from the retry-after trailer. */
-function retryAfterOf(error: ConnectError): number | undefined {
-  const fromClient = (error as { retry_after?: unknown }).retry_after;
+function retryAfterOf(error: GrpcFailure): number | undefined {
+  const fromClient = error.retry_after;
   if (typeof fromClient === 'number' && Number.isFinite(fromClient)) return fromClient;
-  const header = error.metadata.get('retry-after');
+  const header = error.metadata?.get('retry-after') ?? null;
   const seconds = header === null ? Number.NaN : Number(header);
   return Number.isFinite(seconds) ? seconds : undefined;
 }

@@ -16,11 +16,15 @@ export function toValue(v: JsonValue): ValueInit {
     return Number.isInteger(v) ? { kind: { case: 'integerValue', value: BigInt(v) } } : { kind: { case: 'doubleValue', value: v } };
   }
   if (Array.isArray(v)) return { kind: { case: 'listValue', value: { values: v.map(toValue) } } };
-  return { kind: { case: 'structValue', value: { fields: toPayload(v) } } };
+  return { kind: { case: 'structValue', value: { fields: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toValue(x)])) } } };
 }
 
-export function toPayload(obj: JsonObject): Record<string, ValueInit> {
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, toValue(v)]));
+/**
+ * A payload map for request messages. The client accepts init objects (no `$typeName`) wherever a
+ * message goes; the cast only spares spelling out protobuf-es's MessageInit types for each kind.
+ */
+export function toPayload(obj: JsonObject): Record<string, Value> {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, toValue(v)])) as unknown as Record<string, Value>;
 }
 
 /** Integers come back as bigint; small ones are turned into numbers so they compare with JSON. */

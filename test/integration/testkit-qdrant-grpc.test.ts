@@ -9,6 +9,7 @@ import {
   Datatype, Distance, Modifier, PayloadSchemaType, QdrantClient, FieldType, toDenseVector, toSparseVector,
 } from '@qdrant/js-client-grpc';
 import { startQdrantTestServer, type QdrantTestServer } from '../../testkit/qdrant/server.ts';
+import type { JsonObject } from '../../src/core/types.ts';
 import { dataset } from '../../testkit/datasets/index.ts';
 import { fromPayload, idOf, pid, toPayload } from '../helpers/qdrant-grpc.ts';
 
@@ -52,7 +53,7 @@ async function createDocs(name: string): Promise<void> {
     },
     sparseVectorsConfig: { map: { kw: { modifier: Modifier.Idf } } },
   });
-  const points = [
+  const points: Array<{ id: number | bigint | string; payload: JsonObject; image: boolean }> = [
     { id: 3, payload: { colour: 'red', n: 3 }, image: true },
     { id: 1, payload: { colour: 'blue', n: 1, big: 2n ** 60n + 1n, nested: { a: [1, null, 'x'], b: null } }, image: true },
     { id: U2.toUpperCase(), payload: { colour: 'red', n: 5 }, image: false },
@@ -204,7 +205,7 @@ describe('testkit Qdrant gRPC API with the official JS gRPC client', () => {
     const write = reader.api('collections').delete({ collectionName: 'docs' });
     assert.equal(await grpcCode(write), status.PERMISSION_DENIED);
     const bearer = connect({ authorization: `Bearer ${KEY}` });
-    assert.equal((await bearer.api('collections').list({})).collections.length, 1);
+    assert.ok((await bearer.api('collections').list({})).collections.some((c) => c.name === 'docs'));
   });
 
   it('maps store errors and injected faults to gRPC codes', async () => {

@@ -116,11 +116,12 @@ async function startOnce(
   });
   exited.then(() => live.delete(child));
 
-  const started = Date.now();
+  const giveUp = new AbortController();
   const failure = await Promise.race([
     exited.then((how) => `exited early (${how})`),
-    waitReady(port, started + timeoutMs),
+    waitReady(port, Date.now() + timeoutMs, giveUp.signal),
   ]);
+  giveUp.abort(); // stops a health check still running after the server died
   if (failure !== undefined) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
@@ -146,20 +147,30 @@ async function startOnce(
 }
 
 /** Resolves undefined once the SDK sees Milvus Lite, or a reason string when the deadline passes. */
-async function waitReady(port: number, deadline: number): Promise<string | undefined> {
+async function waitReady(port: number, deadline: number, signal: AbortSignal): Promise<string | undefined> {
   // Poll plain TCP first: a gRPC channel that failed to connect backs off for seconds.
   while (!(await canConnect(port))) {
+    if (signal.aborted) return 'aborted';
     if (Date.now() > deadline) return 'timed out waiting for the port to accept connections';
     await sleep(50);
   }
-  const client = new MilvusClient({ address: `${host}:${port}`, timeout: Math.max(1000, deadline - Date.now()) });
+  const client = new MilvusClient({
+    address: `${host}:${port}`,
+    timeout: Math.max(1000, deadline - Date.now()),
+    // grpc-js shares connections per address across clients by default: a connection stuck on
+    // whatever held this port before (a failed attempt) would stall every later client.
+    channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
+  });
+  const close = () => void client.closeConnection().catch(() => undefined);
+  signal.addEventListener('abort', close, { once: true });
   try {
     const { version } = await client.getVersion();
     return version.startsWith('milvus_lite') ? undefined : `unexpected server version ${version}`;
   } catch (err) {
     return `getVersion failed: ${(err as Error).message}`;
   } finally {
-    await client.closeConnection().catch(() => undefined);
+    signal.removeEventListener('abort', close);
+    close();
   }
 }
 

@@ -1,0 +1,277 @@
+/**
+ * The job engine: runs migration jobs of the JobStore in this process, with checkpoints, cancel,
+ * resume, an error log and live events. The CLI (foreground, detached `jobs run`) and the HTTP
+ * server are its callers; all state lives in the store, so any process can show or cancel a job.
+ *
+ *   create(spec) → PENDING      run(id) → IN_PROGRESS → SUCCESSFUL | FAILED | CANCELLED
+ *   cancel(id): aborts here, or flags the job for the process that runs it (polled each second)
+ *   resume(id): FAILED | CANCELLED → run again from the saved checkpoints
+ */
+import type { Sink, SourceReader } from '../core/contracts.ts';
+import { asMigrationError, configError, MigrationError } from '../core/errors.ts';
+import { MigrationEvents, type CollectionPhase, type CollectionStatus, type ProgressSnapshot } from '../core/events.ts';
+import { runMigration, type CheckpointStore, type MigrationReport } from '../core/migrate.ts';
+import type { MigrationPlan } from '../core/types.ts';
+import { createMilvusSink } from '../milvus/index.ts';
+import { createQdrantReader } from '../qdrant/index.ts';
+import { crashHook } from './crash-hook.ts';
+import { isPidAlive } from './lifecycle.ts';
+import type { JobStore } from './store.ts';
+import type { Job, JobSpec, JobStatus } from './types.ts';
+
+/** Options a job keeps in the store (JobSpec.options). */
+export interface JobRunOptions {
+  /** Points per source read. Default: the pipeline's default. */
+  pageSize?: number;
+  /** Points compared by content after the counts. Default 0. */
+  verifySample?: number;
+  /** Source transport. Default rest. */
+  sourceTransport?: 'rest' | 'grpc';
+}
+
+export interface EngineEventMap {
+  'job:status': { jobId: string; status: JobStatus };
+  'job:collection': { jobId: string; collection: string; status: CollectionStatus; phase: CollectionPhase };
+  'job:progress': { jobId: string } & ProgressSnapshot;
+  'job:error': { jobId: string; collection?: string; code: string; message: string; pointId?: string };
+}
+
+type Listener<T> = (payload: T) => void;
+
+export interface EngineOptions {
+  /** Jobs IN_PROGRESS at once across every process on this data dir. Default 4. */
+  maxConcurrentJobs?: number;
+  /** How often the cancel flag and progress are synced with the store. Default 1000 ms. */
+  syncEveryMs?: number;
+  /** Opens connections; tests and the API may pass their own. */
+  connect?: (job: Job, secrets: { apiKey?: string; token?: string }) => Promise<{ reader: SourceReader; sink: Sink }>;
+}
+
+export class JobEngine {
+  private readonly listeners = new Map<keyof EngineEventMap, Set<Listener<never>>>();
+  private readonly running = new Map<string, AbortController>();
+  private readonly maxConcurrent: number;
+  private readonly syncEveryMs: number;
+
+  constructor(
+    readonly store: JobStore,
+    private readonly options: EngineOptions = {},
+  ) {
+    this.maxConcurrent = options.maxConcurrentJobs ?? 4;
+    this.syncEveryMs = options.syncEveryMs ?? 1000;
+  }
+
+  on<K extends keyof EngineEventMap>(name: K, listener: Listener<EngineEventMap[K]>): () => void {
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  private emit<K extends keyof EngineEventMap>(name: K, payload: EngineEventMap[K]): void {
+    for (const l of this.listeners.get(name) ?? []) {
+      try {
+        (l as Listener<EngineEventMap[K]>)(payload);
+      } catch (e) {
+        // A broken listener (a closed SSE stream, a display bug) must never break a job.
+        console.error('job event listener failed:', e);
+      }
+    }
+  }
+
+  /** Records a PENDING job. The plan must have no errors (the caller checked). */
+  create(spec: JobSpec & { options?: JobRunOptions }): Job {
+    return this.store.create(spec as JobSpec);
+  }
+
+  /** IDs of jobs this engine is running now. */
+  activeJobs(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /**
+   * Runs (or resumes) a job to its end in this process and resolves with the migration report.
+   * Throws config errors when the job cannot start: not found, already running, target busy.
+   */
+  async run(id: string): Promise<MigrationReport> {
+    this.claim(id);
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    this.emit('job:status', { jobId: id, status: 'IN_PROGRESS' });
+    const stopPolling = this.pollCancel(id, controller);
+    try {
+      const report = await this.execute(id, controller.signal);
+      this.finishJob(id, report);
+      return report;
+    } catch (e) {
+      const error = asMigrationError(e);
+      this.store.appendError(id, { code: error.code, message: error.message });
+      this.emit('job:error', { jobId: id, code: error.code, message: error.message });
+      this.transition(id, error.code === 'CANCELLED' ? 'CANCELLED' : 'FAILED', error);
+      throw error;
+    } finally {
+      stopPolling();
+      this.running.delete(id);
+    }
+  }
+
+  /** Asks a job to stop; it ends CANCELLED within about a second wherever it runs. */
+  cancel(id: string): 'cancelled' | 'requested' | 'finished' {
+    const local = this.running.get(id);
+    const outcome = this.store.requestCancel(id);
+    if (local) local.abort(cancelled(id));
+    if (outcome === 'cancelled') this.emit('job:status', { jobId: id, status: 'CANCELLED' });
+    return outcome;
+  }
+
+  /** Moves the job to IN_PROGRESS, atomically refusing a busy target or too many running jobs. */
+  private claim(id: string): void {
+    this.store.recoverOrphans();
+    this.store.transaction(() => {
+      const job = this.store.get(id);
+      if (job.status === 'SUCCESSFUL') throw configError('JOB_FINISHED', `Job ${id} already finished successfully.`, 'Start a new job to migrate again.');
+      if (job.status === 'IN_PROGRESS') throw configError('JOB_RUNNING', `Job ${id} is already running (pid ${job.ownerPid}).`, `Wait for it, or cancel it with \`qdrant2milvus jobs cancel ${id}\`.`);
+      const others = this.store.list({ status: 'IN_PROGRESS', limit: 1000 }).filter((j) => j.id !== id && isPidAlive(j.ownerPid ?? 0));
+      if (others.length >= this.maxConcurrent) {
+        throw configError('TOO_MANY_JOBS', `${others.length} jobs are running already (limit ${this.maxConcurrent}).`, 'Wait for one to end, or raise --max-jobs.');
+      }
+      const mine = targetKeys(job.target, job.plan);
+      for (const other of others) {
+        const clash = targetKeys(other.target, this.store.get(other.id).plan).find((k) => mine.includes(k));
+        if (clash) {
+          throw configError('TARGET_BUSY', `Job ${other.id} is writing into target collection ${clash.split('|').pop()} right now; two jobs may not write one collection at once.`, `Wait for job ${other.id} to end, or cancel it, then resume ${id}.`);
+        }
+      }
+      this.store.transition(id, 'IN_PROGRESS');
+    });
+  }
+
+  private async execute(id: string, signal: AbortSignal): Promise<MigrationReport> {
+    const job = this.store.get(id);
+    const secrets = this.store.secretsFor(id);
+    const { reader, sink } = await (this.options.connect ?? defaultConnect)(job, secrets);
+    try {
+      await reader.check();
+      const state = new Map(job.collections.map((c) => [c.source, c.status]));
+      // Finished collections are not redone; a collection an earlier run started continues into
+      // what that run created (never dropped again, whatever ifExists said).
+      const collections = job.plan.collections
+        .filter((c) => state.get(c.source) !== 'SUCCESSFUL')
+        .map((c) => (state.get(c.source) === 'PENDING' ? c : { ...c, ifExists: 'append' as const }));
+      const plan: MigrationPlan = { ...job.plan, collections };
+      const events = this.bridgeEvents(id);
+      const options = job.options as JobRunOptions;
+      return await runMigration(plan, reader, sink, {
+        events,
+        signal,
+        pageSize: options.pageSize,
+        verifySample: options.verifySample,
+        checkpoints: this.checkpointsOf(id),
+      });
+    } finally {
+      await Promise.allSettled([reader.close(), sink.close()]);
+    }
+  }
+
+  private checkpointsOf(id: string): CheckpointStore {
+    return {
+      load: (collection) => this.store.loadCheckpoints(id, collection).map((c) => ({ ...c, index: c.rangeIndex })),
+      save: (collection, cp) => {
+        this.store.saveCheckpoint(id, collection, cp.index, { from: cp.from, to: cp.to, cursor: cp.cursor, done: cp.done, written: cp.written });
+        crashHook.afterCheckpoint(collection);
+      },
+    };
+  }
+
+  /** Turns a run's events into store updates (throttled) and engine events. */
+  private bridgeEvents(id: string): MigrationEvents {
+    const events = new MigrationEvents();
+    const lastSaved = new Map<string, number>();
+    events.on('collection:status', (s) => {
+      this.store.updateCollection(id, s.collection, { status: s.status, phase: s.phase });
+      this.emit('job:collection', { jobId: id, ...s });
+      crashHook.atPhase(s.phase, s.collection);
+    });
+    events.on('collection:progress', (p) => {
+      this.emit('job:progress', { jobId: id, ...p });
+      const now = Date.now();
+      if (now - (lastSaved.get(p.collection) ?? 0) < this.syncEveryMs && p.written + p.rejected < p.total) return;
+      lastSaved.set(p.collection, now);
+      this.store.updateCollection(id, p.collection, { total: p.total, written: p.written, rejected: p.rejected });
+    });
+    events.on('points:rejected', (r) => {
+      this.store.appendErrors(id, r.points.map((p) => ({ collection: r.collection, pointId: p.id, code: p.code, message: p.message })));
+      for (const p of r.points) this.emit('job:error', { jobId: id, collection: r.collection, pointId: p.id, code: p.code, message: p.message });
+    });
+    events.on('error', (e) => {
+      this.store.appendError(id, { collection: e.collection, code: e.error.code, message: e.error.message });
+      this.emit('job:error', { jobId: id, collection: e.collection, code: e.error.code, message: e.error.message });
+    });
+    return events;
+  }
+
+  private finishJob(id: string, report: MigrationReport): void {
+    for (const c of report.collections) {
+      this.store.updateCollection(id, c.source, {
+        written: c.written,
+        rejected: c.rejectedCount,
+        nullsDropped: c.nullsDropped,
+        renamedKeys: c.renamedKeys,
+        sourceCount: c.sourceCount,
+        targetCount: c.targetCount,
+        verified: c.verified,
+      });
+    }
+    const all = this.store.get(id).collections;
+    this.store.setVerification(id, {
+      verified: all.every((c) => c.verified === true),
+      collections: all.map((c) => ({ source: c.source, target: c.target, sourceCount: c.sourceCount, targetCount: c.targetCount, verified: c.verified })),
+    });
+    const failed = report.collections.find((c) => c.status === 'FAILED');
+    if (report.cancelled) this.transition(id, 'CANCELLED', cancelled(id));
+    else if (failed || !all.every((c) => c.status === 'SUCCESSFUL')) {
+      const error = failed?.error ?? { code: 'VERIFY_FAILED', message: 'Not every collection was verified.' };
+      this.transition(id, 'FAILED', new MigrationError({ code: error.code, kind: 'system', message: `${failed?.source ?? ''}: ${error.message}` }));
+    } else this.transition(id, 'SUCCESSFUL');
+  }
+
+  private transition(id: string, to: JobStatus, error?: MigrationError): void {
+    this.store.transition(id, to, error ? { error: { code: error.code, message: error.message } } : {});
+    this.emit('job:status', { jobId: id, status: to });
+  }
+
+  /** Another process (CLI `jobs cancel`, the API) cancels by setting a flag in the store. */
+  private pollCancel(id: string, controller: AbortController): () => void {
+    const timer = setInterval(() => {
+      try {
+        if (this.store.isCancelRequested(id)) controller.abort(cancelled(id));
+      } catch {
+        // The store is busy or gone for a moment: poll again next tick.
+      }
+    }, this.syncEveryMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+}
+
+function cancelled(id: string): MigrationError {
+  return new MigrationError({ code: 'CANCELLED', kind: 'config', message: `Job ${id} was cancelled.` });
+}
+
+/** `uri|database|collection` of every target collection of a job, to find two jobs on one target. */
+function targetKeys(target: { uri: string; database: string }, plan: MigrationPlan): string[] {
+  const uri = target.uri.replace(/\/+$/, '').toLowerCase();
+  return plan.collections.map((c) => `${uri}|${target.database}|${c.target}`);
+}
+
+async function defaultConnect(job: Job, secrets: { apiKey?: string; token?: string }): Promise<{ reader: SourceReader; sink: Sink }> {
+  const options = job.options as JobRunOptions;
+  const reader = createQdrantReader({ url: job.source.url, apiKey: secrets.apiKey, transport: options.sourceTransport ?? 'rest' });
+  try {
+    const sink = await createMilvusSink({ uri: job.target.uri, token: secrets.token, database: job.target.database });
+    return { reader, sink };
+  } catch (e) {
+    await reader.close();
+    throw e;
+  }
+}
