@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerInspect } from './commands/inspect.ts';
+import { registerJobs } from './commands/jobs.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerVerify } from './commands/verify.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerMigrate(program);
   registerVerify(program);
+  registerJobs(program);
   return program;
 }
 

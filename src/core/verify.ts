@@ -29,6 +29,7 @@ export interface CountCheck {
 }
 
 export interface SampleCheck {
+  /** Points compared (rejected points are checked for absence, not counted here). */
   checked: number;
   mismatches: Mismatch[];
 }
@@ -87,7 +88,7 @@ export async function checkSample(
           result.mismatches.push({ id: String(ghost.id), what: 'extra', detail: 'a rejected point is present in the target' });
         }
       }
-      result.checked += points.length;
+      result.checked += expected.length;
     }
     if (result.checked >= sample) break;
   }

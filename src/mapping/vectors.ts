@@ -161,7 +161,7 @@ function reportMissing(v: SourceVector, label: string, policy: 'fail' | 'skip', 
       'Migrate to Milvus ≥ 2.6 (nullable vectors) to keep them.');
   } else {
     report('error', 'MISSING_VECTOR', `${n} point(s) lack ${label}, and the target cannot hold null vectors.`,
-      'Set "policies.missingVector" to "skip" to migrate without those points, or migrate to Milvus ≥ 2.6 (nullable vectors).');
+      'Skip those points with --missing-vector skip (plan file: "policies": {"missingVector": "skip"}), or migrate to Milvus ≥ 2.6, which holds null vectors.');
   }
 }
 

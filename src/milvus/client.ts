@@ -68,7 +68,7 @@ export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusC
     uri: opts.uri,
     database,
     describe: (collection) => (collection ? `collection ${collection} in ${where}` : where),
-    ctx: (op, collection) => ({ op, target: conn.describe(collection), secrets }),
+    ctx: (op, collection) => ({ op, target: conn.describe(collection), secrets, lite: version.startsWith('milvus_lite') }),
     close: async () => {
       await client.closeConnection().catch(() => undefined);
     },

@@ -61,6 +61,8 @@ export interface ErrorContext {
   op: string;
   target: string;
   secrets: ReadonlyArray<string | undefined>;
+  /** The target is Milvus Lite, whose status codes are not merr codes. */
+  lite?: boolean;
 }
 
 /** Throws a MigrationError when `s` reports a failure. */
@@ -72,6 +74,13 @@ export function fromStatus(s: MilvusStatus, ctx: ErrorContext): MigrationError {
   const code = s.code ?? 0;
   const reason = redact(s.reason || String(s.error_code), ctx.secrets);
   const what = `${ctx.op} failed on ${ctx.target} (Milvus code ${code}, ${s.error_code}): ${reason}`;
+  // Milvus Lite's codes are its own, not merr codes (1 = bad metric or unknown database, 6 = bad
+  // parameter or value, 35 = index exists), often with error_code 'Success'; all are the request's
+  // fault. A status saying 'Success' with a non-zero code is read the same way from any server.
+  const liteStyle = ctx.lite || s.error_code === 'Success' || s.error_code === undefined;
+  if (liteStyle && code !== Merr.databaseNotFound && code !== Merr.collectionNotFound && !s.retriable) {
+    return configError('TARGET_REJECTED', what, 'Edit the plan (field types, dims, index, metric) or the data to what this target accepts.', s);
+  }
   if (s.retriable || transientMerr.has(code) || transientLegacy.has(String(s.error_code))) {
     return transientError('TARGET_BUSY', what, s);
   }
@@ -106,8 +115,13 @@ interface GrpcLike {
   message?: unknown;
 }
 
+export function isStatus(e: unknown): e is MilvusStatus {
+  return typeof e === 'object' && e !== null && !(e instanceof Error) && 'error_code' in e;
+}
+
 /** The gRPC status code of a thrown SDK error, if it has one. */
 export function grpcCode(e: unknown): number | undefined {
+  if (isStatus(e)) return undefined;
   const c = (e as GrpcLike | null)?.code;
   return typeof c === 'number' ? c : undefined;
 }
@@ -115,6 +129,9 @@ export function grpcCode(e: unknown): number | undefined {
 /** Wraps anything the SDK threw (gRPC errors, SDK validation errors, MigrationErrors pass through). */
 export function fromThrown(e: unknown, ctx: ErrorContext): MigrationError {
   if (e instanceof MigrationError) return e;
+  // Some SDK methods (createCollection) throw the failed status object itself: its `code` is a
+  // Milvus code, not a gRPC one.
+  if (isStatus(e)) return fromStatus(e, ctx);
   const code = grpcCode(e);
   const raw = e instanceof Error ? e.message : String(e);
   const what = `${ctx.op} failed on ${ctx.target}: ${redact(raw, ctx.secrets)}`;

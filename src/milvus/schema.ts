@@ -168,10 +168,18 @@ export async function prepareCollection(conn: MilvusConnection, plan: Collection
         'Use `--if-exists drop` to recreate it, or edit the plan (field names, types, dims) to match the existing collection.',
       );
     }
-  } else {
-    await call(conn.ctx('CreateCollection', name), () => client.createCollection(createCollectionRequest(plan, database)));
+    await ensureIndexes(conn, plan);
+    return;
   }
-  await ensureIndexes(conn, plan);
+  await call(conn.ctx('CreateCollection', name), () => client.createCollection(createCollectionRequest(plan, database)));
+  try {
+    await ensureIndexes(conn, plan);
+  } catch (e) {
+    // Do not leave an index-less collection behind: a rerun with a fixed plan and the same
+    // `--if-exists fail` would otherwise stop at TARGET_EXISTS.
+    await client.dropCollection({ collection_name: name, db_name: database }).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Creates the plan's index on every vector field that has none. */

@@ -66,7 +66,7 @@ export class MilvusSink implements Sink {
     if (rows.length === 0) return;
     const run = () =>
       upsertRows(this.conn, plan, rows, { batchBytes: this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, signal, onRequest: this.opts.onRequest });
-    if ((await this.capabilities()).kind !== 'milvus-lite') return run();
+    if (!this.conn.version.startsWith('milvus_lite')) return run();
     const previous = this.writeChains.get(plan.target) ?? Promise.resolve();
     const mine = previous.catch(() => undefined).then(run);
     this.writeChains.set(plan.target, mine);

@@ -46,10 +46,10 @@ export async function diagnoseRestAnswer(url: string, root: RestRoot): Promise<M
 }
 
 /** gRPC: the first call failed. `grpcUrl` is the scheme://host:grpcPort actually dialled. */
-export async function diagnoseGrpcFailure(grpcUrl: string, error: unknown, keyGiven: boolean): Promise<MigrationError> {
+export async function diagnoseGrpcFailure(grpcUrl: string, error: unknown, keyGiven: boolean, step: string): Promise<MigrationError> {
   const code = error instanceof ConnectError ? error.code : undefined;
   if (code === Code.Unauthenticated) return sourceErrors.unauthorized(grpcUrl, keyGiven, error);
-  if (code === Code.PermissionDenied) return sourceErrors.forbidden(grpcUrl, 'the health check', error);
+  if (code === Code.PermissionDenied) return sourceErrors.forbidden(grpcUrl, step, error);
   if (isHttps(grpcUrl) && isTlsNotSpoken(error)) {
     if (isQdrantRoot(await tryRestRoot(withScheme(grpcUrl, 'http')))) return sourceErrors.restPortForGrpc(grpcUrl, error);
     return sourceErrors.expectsHttp(grpcUrl, error);

@@ -37,20 +37,24 @@ export class GrpcTransport implements QdrantTransport {
     this.endpoint = displayUrl(this.grpcUrl);
     this.client = new QdrantClient({
       url: this.grpcUrl,
-      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      // As a header rather than `apiKey`: the same metadata on the wire, without the client's
+      // console.warn about keys over plain http (our output may be JSON; the CLI warns itself).
+      ...(options.apiKey ? { headers: { 'api-key': options.apiKey } } : {}),
       timeout: Number.POSITIVE_INFINITY,
       checkCompatibility: false,
     });
   }
 
   async check(): Promise<{ version: string }> {
-    let version: string;
+    let version = '';
+    let step = 'the health check';
     try {
       version = (await this.client.api('service').healthCheck({}, this.callOptions())).version;
       // HealthCheck may be served without a key; listing collections proves the key can read.
+      step = 'listing collections';
       await this.client.api('collections').list({}, this.callOptions());
     } catch (error) {
-      throw await diagnoseGrpcFailure(this.grpcUrl, error, Boolean(this.options.apiKey));
+      throw await diagnoseGrpcFailure(this.grpcUrl, error, Boolean(this.options.apiKey), step);
     }
     return { version };
   }

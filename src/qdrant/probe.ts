@@ -1,9 +1,10 @@
 /**
  * Small probes that tell what actually listens on a host:port, so check() can name the mistake
  * (gRPC port given as REST port, http vs https) from what the server does, not from error text.
- * Each probe resolves to a boolean or undefined and never throws; each has its own short timeout.
+ * Probes never throw (restRoot does; tryRestRoot is its probe form); each has its own short timeout.
  */
 import http2 from 'node:http2';
+import { isIP } from 'node:net';
 import tls from 'node:tls';
 
 const PROBE_MS = 3000;
@@ -18,7 +19,8 @@ function hostPort(url: string): { host: string; port: number } {
 export function speaksTls(url: string, timeoutMs = PROBE_MS): Promise<boolean> {
   const { host, port } = hostPort(url);
   return new Promise((resolve) => {
-    const socket = tls.connect({ host, port, servername: host, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+    // SNI only for names (RFC 6066 forbids IP addresses there).
+    const socket = tls.connect({ host, port, ...(isIP(host) ? {} : { servername: host }), rejectUnauthorized: false });
     const done = (value: boolean) => {
       socket.destroy();
       resolve(value);

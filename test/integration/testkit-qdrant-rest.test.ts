@@ -203,7 +203,7 @@ describe('testkit Qdrant REST: api keys', () => {
 
   it('answers 401 in plain text without a key or with a wrong one', async () => {
     const anon = restCaller(secured.restUrl);
-    for (const headers of [{}, { 'api-key': 'wrong' }]) {
+    for (const headers of [{}, { 'api-key': 'wrong' }] as Array<Record<string, string>>) {
       const r = await anon('GET', '/collections', undefined, headers);
       assert.equal(r.status, 401);
       assert.match(r.headers.get('content-type')!, /^text\/plain/);

@@ -98,11 +98,14 @@ test('errors are classified by code, not text', () => {
   const ctx = { op: 'Upsert', target: 'collection t', secrets: ['tok:secret'] };
   assert.equal(fromStatus({ code: 8, error_code: 'RateLimit', reason: 'x' }, ctx).kind, 'transient');
   assert.equal(fromStatus({ code: 0, error_code: 'RateLimit', reason: 'x' }, ctx).kind, 'transient');
-  assert.equal(fromStatus({ code: 65535, retriable: true, reason: 'x' }, ctx).kind, 'transient');
+  assert.equal(fromStatus({ code: 65535, error_code: 'UnexpectedError', retriable: true, reason: 'x' }, ctx).kind, 'transient');
   assert.equal(fromStatus({ code: 1100, error_code: 'IllegalArgument', reason: 'dim mismatch' }, ctx).code, 'TARGET_REJECTED');
-  assert.equal(fromStatus({ code: 800, reason: 'database not found' }, ctx).code, 'TARGET_DATABASE_NOT_FOUND');
-  assert.equal(fromStatus({ code: 1401, reason: 'denied' }, ctx).code, 'TARGET_AUTH');
-  assert.equal(fromStatus({ code: 5, reason: 'boom' }, ctx).kind, 'system');
+  assert.equal(fromStatus({ code: 800, error_code: 'UnexpectedError', reason: 'database not found' }, ctx).code, 'TARGET_DATABASE_NOT_FOUND');
+  assert.equal(fromStatus({ code: 1401, error_code: 'UnexpectedError', reason: 'denied' }, ctx).code, 'TARGET_AUTH');
+  assert.equal(fromStatus({ code: 5, error_code: 'UnexpectedError', reason: 'boom' }, ctx).kind, 'system');
+  // Milvus Lite: error_code Success with its own non-merr code (1 = bad metric here), not "not ready".
+  assert.equal(fromStatus({ code: 1, error_code: 'Success', reason: 'metric_type must be one of …' }, ctx).code, 'TARGET_REJECTED');
+  assert.equal(fromStatus({ code: 1, error_code: 'NotReadyServe', reason: 'starting' }, ctx).kind, 'transient');
   assert.equal(fromThrown(Object.assign(new Error('14 UNAVAILABLE'), { code: 14 }), ctx).kind, 'transient');
   assert.equal(fromThrown(Object.assign(new Error('4 DEADLINE'), { code: 4 }), ctx).code, 'TARGET_TIMEOUT');
   const auth = fromThrown(Object.assign(new Error('16 UNAUTHENTICATED token tok:secret'), { code: 16 }), ctx);

@@ -130,7 +130,9 @@ export function pointsService(store: QdrantStore): ServiceSpec {
       access: 'read',
       handle: (req) => {
         const ids = asArray(req.ids).map(idFromGrpc);
-        const withPayload = withPayloadFromGrpc(req.with_payload, true) as WithPayload;
+        // Unlike Scroll, Qdrant's Get returns no payload when the selector is unset (its retrieve
+        // defaults to `with_payload: false`; REST documents `true` but gRPC sends None).
+        const withPayload = withPayloadFromGrpc(req.with_payload, false) as WithPayload;
         const points = store.retrieve(name(req), ids, withPayload, withVectorsFromGrpc(req.with_vectors) as boolean | string[]);
         return { result: points.map(recordToGrpc) };
       },

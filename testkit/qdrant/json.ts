@@ -31,14 +31,36 @@ export function parseJson(text: string): unknown {
 const MARK = '\u0000qdrant-testkit-bigint:';
 const MARKED = /"\\u0000qdrant-testkit-bigint:(-?\d+)"/g;
 
-export function stringifyJson(value: unknown): string {
-  let sawBigint = false;
-  const text = JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') {
-      sawBigint = true;
-      return MARK + v.toString();
+/**
+ * Replaces bigints by marked strings, copying only the containers that hold one, so the large
+ * bigint-free parts (vectors) go to JSON.stringify untouched: a replacer function would be called
+ * once per vector element and dominated scroll time.
+ */
+function markBigints(value: unknown): unknown {
+  if (typeof value === 'bigint') return MARK + value.toString();
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item !== 'object' && typeof item !== 'bigint') continue;
+      const marked = markBigints(item);
+      if (marked !== item) (copy ??= value.slice())[i] = marked;
     }
-    return v;
-  });
-  return sawBigint ? text.replace(MARKED, '$1') : text;
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | null = null;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item !== 'object' && typeof item !== 'bigint') continue;
+    const marked = markBigints(item);
+    if (marked !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = marked;
+  }
+  return copy ?? value;
+}
+
+export function stringifyJson(value: unknown): string {
+  const marked = markBigints(value);
+  const text = JSON.stringify(marked);
+  return marked === value ? text : text.replace(MARKED, '$1');
 }

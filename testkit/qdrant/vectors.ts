@@ -158,5 +158,9 @@ export type Column = DenseColumn | MapColumn;
 
 /** The REST/JSON form of a stored vector. */
 export function vectorToJson(v: Float32Array | SparseValue | number[][]): number[] | number[][] | SparseValue {
-  return v instanceof Float32Array ? Array.from(v) : v;
+  if (!(v instanceof Float32Array)) return v;
+  // An indexed loop: Array.from goes through the iterator protocol and is ~10x slower here.
+  const out = new Array<number>(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i]!;
+  return out;
 }

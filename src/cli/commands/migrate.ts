@@ -5,21 +5,23 @@
  */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { MigrationError, configError } from '../../core/errors.ts';
-import { MigrationEvents } from '../../core/events.ts';
-import { runMigration, DEFAULT_PAGE_SIZE, type MigrationReport } from '../../core/migrate.ts';
+import { configError } from '../../core/errors.ts';
+import { DEFAULT_PAGE_SIZE, type MigrationReport } from '../../core/migrate.ts';
+import { JobEngine, type JobRunOptions } from '../../jobs/engine.ts';
 import { formatProblem, planErrors } from '../../core/planning.ts';
 import { secretsOf } from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
 import { formatPlan, printJson } from '../output.ts';
 import { addPlanFlags, openPlanSession, type PlanFlags, type PlanSession } from '../plan-input.ts';
-import { showProgress } from '../progress.ts';
+import { addDataDirFlag, openStore, runJobDetached, runJobInForeground } from '../run-job.ts';
 
 interface MigrateFlags extends PlanFlags {
   yes?: boolean;
   json?: boolean;
   pageSize?: number;
   verifySample?: number;
+  detach?: boolean;
+  dataDir?: string;
 }
 
 export function registerMigrate(program: Command): void {
@@ -29,8 +31,10 @@ export function registerMigrate(program: Command): void {
     .option('-y, --yes', 'start without asking')
     .option('--json', 'print one JSON report on stdout (progress goes to stderr)')
     .option('--page-size <n>', `points per source read (default ${DEFAULT_PAGE_SIZE})`, (v) => Number(v))
-    .option('--verify-sample <n>', 'after the counts, compare N points by content (default 0)', (v) => Number(v));
+    .option('--verify-sample <n>', 'after the counts, compare N points by content (default 0)', (v) => Number(v))
+    .option('--detach', 'run the job in a background process; print its id and return');
   addPlanFlags(cmd);
+  addDataDirFlag(cmd);
   cmd.action(async (flags: MigrateFlags) => {
     process.exitCode = await migrate(flags);
   });
@@ -54,40 +58,33 @@ async function migrate(flags: MigrateFlags): Promise<number> {
       throw configError('PLAN_HAS_ERRORS', `The plan has ${errors.length} error(s) (listed above); nothing was migrated.`, 'Fix each error as its line says, then run migrate again.');
     }
     if (!flags.yes) await confirm(plan.collections.length);
-    const report = await runWithSignals(session, flags);
-    if (flags.json) printJson(report);
-    else say(formatReport(report));
-    if (report.cancelled) return EXIT.CANCELLED;
-    return report.ok ? EXIT.OK : EXIT.FAILED;
+    await session.close();
+    const store = openStore(flags.dataDir);
+    try {
+      const engine = new JobEngine(store);
+      const options: JobRunOptions = { pageSize: flags.pageSize, verifySample: flags.verifySample, sourceTransport: session.source.transport };
+      const job = engine.create({
+        source: { url: session.source.url, apiKey: session.source.apiKey },
+        target: { uri: session.target.uri, token: session.target.token, database: session.target.database },
+        plan,
+        options: options as Record<string, unknown>,
+      });
+      if (flags.detach) {
+        const { logFile } = runJobDetached(store, job.id);
+        if (flags.json) printJson({ jobId: job.id, logFile });
+        else say(`Job ${job.id} started in the background (log: ${logFile}).\nFollow it with \`qdrant2milvus jobs show ${job.id}\`; cancel with \`qdrant2milvus jobs cancel ${job.id}\`.`);
+        return EXIT.OK;
+      }
+      process.stderr.write(`Job ${job.id}: if it stops, continue with \`qdrant2milvus jobs resume ${job.id}\`.\n`);
+      const report = await runJobInForeground(engine, job.id, { tty: Boolean(process.stderr.isTTY) });
+      return finish({ jobId: job.id, ...report }, flags, say);
+    } finally {
+      store.close();
+    }
   } catch (e) {
     return reportError(e, secrets);
   } finally {
     await session?.close();
-  }
-}
-
-async function runWithSignals(session: PlanSession, flags: MigrateFlags): Promise<MigrationReport> {
-  const controller = new AbortController();
-  const cancel = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(EXIT.CANCELLED); // a second Ctrl-C: leave now
-    process.stderr.write(`\n${signal}: cancelling (press Ctrl-C again to quit at once)...\n`);
-    controller.abort(new MigrationError({ code: 'CANCELLED', kind: 'config', message: `The migration was cancelled (${signal}).` }));
-  };
-  process.on('SIGINT', cancel);
-  process.on('SIGTERM', cancel);
-  const events = new MigrationEvents();
-  const progress = showProgress(events, { tty: Boolean(process.stderr.isTTY) });
-  try {
-    return await runMigration(session.result.plan, session.reader, session.sink, {
-      events,
-      signal: controller.signal,
-      pageSize: flags.pageSize,
-      verifySample: flags.verifySample,
-    });
-  } finally {
-    progress.stop();
-    process.off('SIGINT', cancel);
-    process.off('SIGTERM', cancel);
   }
 }
 
@@ -102,6 +99,14 @@ async function confirm(count: number): Promise<void> {
   } finally {
     rl.close();
   }
+}
+
+/** Prints a finished job's report and returns the exit code. Shared with `jobs resume`. */
+export function finish(report: MigrationReport & { jobId: string }, flags: { json?: boolean }, say: (text: string) => void): number {
+  if (flags.json) printJson(report);
+  else say(formatReport(report));
+  if (report.cancelled) return EXIT.CANCELLED;
+  return report.ok ? EXIT.OK : EXIT.FAILED;
 }
 
 function formatReport(report: MigrationReport): string {
