@@ -120,6 +120,10 @@ function vectorType(v: SourceVector, caps: TargetCapabilities, report: Report): 
   if (v.datatype === 'uint8') {
     return { type: 'FloatVector', note: 'uint8 stored as FloatVector: exact; INT8_VECTOR cannot hold 128–255.' };
   }
+  if (v.datatype === 'turbo4') {
+    // Qdrant keeps only a compressed form; the floats it returns are what there is to migrate.
+    return { type: 'FloatVector', note: 'turbo4 is lossy inside Qdrant: the floats Qdrant returns are stored exactly as FloatVector.' };
+  }
   return { type: 'FloatVector' };
 }
 

@@ -70,9 +70,10 @@ function inRange(value: JsonValue, range: RangeSpec): boolean {
 function matches(values: JsonValue[], match: Record<string, unknown>): boolean {
   if ('value' in match) return values.some((v) => sameValue(v, match.value));
   if ('any' in match) return values.some((v) => list(match.any as unknown[]).some((m) => sameValue(v, m)));
-  // Qdrant: a point matches `except` when it lacks the field or holds a value outside the list.
+  // Qdrant (query_checker.rs): a field condition on a point without the field is false unless it
+  // is is_empty / is_null, so `except` matches only points that hold a value outside the list.
   if ('except' in match) {
-    return values.length === 0 || values.some((v) => !list(match.except as unknown[]).some((m) => sameValue(v, m)));
+    return values.some((v) => !list(match.except as unknown[]).some((m) => sameValue(v, m)));
   }
   const text = match.text ?? match.phrase;
   if (typeof text === 'string') return values.some((v) => typeof v === 'string' && v.includes(text));
