@@ -25,6 +25,8 @@ export interface RangeCheckpoint {
   cursor: string | null;
   done: boolean;
   written: number;
+  /** Points of the range the mapping rejected so far; a resumed run needs it to verify. Default 0. */
+  rejected?: number;
 }
 
 export interface CopyStats {
@@ -55,7 +57,7 @@ export interface CopyOptions {
 }
 
 export function wholeIdSpace(): RangeCheckpoint[] {
-  return [{ index: 0, from: null, to: null, cursor: null, done: false, written: 0 }];
+  return [{ index: 0, from: null, to: null, cursor: null, done: false, written: 0, rejected: 0 }];
 }
 
 /** Copies every range of one collection; resolves with exact stats, throws on the first failure. */
@@ -65,7 +67,8 @@ export async function copyCollection(options: CopyOptions): Promise<CopyStats> {
   const stats: CopyStats = {
     written: ranges.reduce((n, r) => n + r.written, 0),
     rejected: [],
-    rejectedCount: 0,
+    // Earlier runs' rejections count too: verify expects target = source − every rejected point.
+    rejectedCount: ranges.reduce((n, r) => n + (r.rejected ?? 0), 0),
     nullsDropped: 0,
     renamedKeys: {},
   };
@@ -118,6 +121,7 @@ async function copyRange(
       options.events.emit('points:rejected', { collection: plan.source, points: rejected });
     }
     range.written += rows.length;
+    range.rejected = (range.rejected ?? 0) + rejected.length;
     range.cursor = page.next === null ? null : formatId(page.next);
     range.done = page.next === null;
     await options.saveCheckpoint?.({ ...range });

@@ -14,6 +14,12 @@ export interface RetryOptions {
   /** A server's Retry-After longer than this (ms) is not waited out here: the error is thrown so the
    *  caller (job engine) can decide. Default 60000. */
   maxRetryAfterMs?: number;
+  /**
+   * Give up once this much time (ms) has passed since the first attempt: a job rides out an outage
+   * of up to this long (a target restart, a source failover) and then fails with the last error,
+   * resumable. The last wait is cut to what is left. Default: no limit (`retries` alone bounds it).
+   */
+  budgetMs?: number;
   /** Aborts the wait between attempts (rejects with the signal's reason). */
   signal?: AbortSignal;
   /** Called before each wait; for logs and progress (attempt is 1 for the first retry). */
@@ -25,13 +31,14 @@ export interface RetryOptions {
 /** Runs fn until it resolves, a non-transient error is thrown, or the retries are used up. */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const retries = options.retries ?? 3;
+  const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     options.signal?.throwIfAborted();
     try {
       return await fn(attempt);
     } catch (error) {
       if (!isMigrationError(error) || error.kind !== 'transient' || attempt >= retries) throw error;
-      const delayMs = retryDelayMs(error, attempt, options);
+      const delayMs = withinBudget(retryDelayMs(error, attempt, options), error, started, options.budgetMs);
       if (delayMs === undefined) throw error;
       options.onRetry?.(error, attempt + 1, delayMs);
       await sleep(delayMs, options.signal);
@@ -52,6 +59,18 @@ export function retryDelayMs(error: MigrationError, attempt: number, options: Re
   const step = Math.min(options.maxMs ?? 5000, (options.baseMs ?? 200) * 2 ** attempt);
   const random = options.random ?? Math.random;
   return Math.round(step / 2 + random() * (step / 2));
+}
+
+/**
+ * The wait, cut to what is left of the budget; undefined when nothing is left, or when the server's
+ * Retry-After asks for longer than that (waiting less than it asked would only be refused again).
+ */
+function withinBudget(delayMs: number | undefined, error: MigrationError, started: number, budgetMs: number | undefined): number | undefined {
+  if (delayMs === undefined || budgetMs === undefined) return delayMs;
+  const left = budgetMs - (Date.now() - started);
+  if (left <= 0) return undefined;
+  if (delayMs <= left) return delayMs;
+  return error.retryAfterSeconds !== undefined ? undefined : left;
 }
 
 /** setTimeout as a promise that an AbortSignal can cut short. */

@@ -14,6 +14,7 @@ interface CheckpointRow {
   cursor: string | null;
   done: number;
   written: number;
+  rejected: number;
 }
 
 export class CheckpointTable {
@@ -23,14 +24,14 @@ export class CheckpointTable {
 
   constructor(db: Db) {
     this.#upsert = db.prepare(
-      `INSERT INTO checkpoints (job_id, collection, range_index, from_id, to_id, cursor, done, written, updated_at)
-       VALUES (@jobId, @collection, @rangeIndex, @from, @to, @cursor, @done, @written, @at)
+      `INSERT INTO checkpoints (job_id, collection, range_index, from_id, to_id, cursor, done, written, rejected, updated_at)
+       VALUES (@jobId, @collection, @rangeIndex, @from, @to, @cursor, @done, @written, @rejected, @at)
        ON CONFLICT (job_id, collection, range_index) DO UPDATE SET
-         from_id = excluded.from_id, to_id = excluded.to_id, cursor = excluded.cursor,
-         done = excluded.done, written = excluded.written, updated_at = excluded.updated_at`,
+         from_id = excluded.from_id, to_id = excluded.to_id, cursor = excluded.cursor, done = excluded.done,
+         written = excluded.written, rejected = excluded.rejected, updated_at = excluded.updated_at`,
     );
     this.#load = db.prepare<[string, string], CheckpointRow>(
-      `SELECT range_index, from_id, to_id, cursor, done, written FROM checkpoints
+      `SELECT range_index, from_id, to_id, cursor, done, written, rejected FROM checkpoints
        WHERE job_id = ? AND collection = ? ORDER BY range_index`,
     );
     this.#clear = db.prepare('DELETE FROM checkpoints WHERE job_id = ? AND collection = ?');
@@ -47,6 +48,7 @@ export class CheckpointTable {
       cursor: s.cursor,
       done: s.done ? 1 : 0,
       written: s.written,
+      rejected: s.rejected ?? 0,
       at: new Date().toISOString(),
     });
   }
@@ -59,6 +61,7 @@ export class CheckpointTable {
       cursor: r.cursor,
       done: r.done === 1,
       written: r.written,
+      rejected: r.rejected,
     }));
   }
 

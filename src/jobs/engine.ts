@@ -4,16 +4,14 @@
  * server are its callers; all state lives in the store, so any process can show or cancel a job.
  *
  *   create(spec) → PENDING      run(id) → IN_PROGRESS → SUCCESSFUL | FAILED | CANCELLED
- *   cancel(id): aborts here, or flags the job for the process that runs it (polled each second)
+ *   cancel(id): aborts here, or flags the job for the process that runs it (polled every 200 ms)
  *   resume(id): FAILED | CANCELLED → run again from the saved checkpoints
  */
-import type { Sink, SourceReader } from '../core/contracts.ts';
 import { asMigrationError, configError, MigrationError } from '../core/errors.ts';
 import { MigrationEvents, type CollectionPhase, type CollectionStatus, type ProgressSnapshot } from '../core/events.ts';
 import { runMigration, type CheckpointStore, type MigrationReport } from '../core/migrate.ts';
 import type { MigrationPlan } from '../core/types.ts';
-import { createMilvusSink } from '../milvus/index.ts';
-import { createQdrantReader } from '../qdrant/index.ts';
+import { defaultConnect, DEFAULT_RETRY_BUDGET_SECONDS, type Connect, type ConnectRetry } from './connect.ts';
 import { crashHook } from './crash-hook.ts';
 import { isPidAlive } from './lifecycle.ts';
 import type { JobStore } from './store.ts';
@@ -27,13 +25,17 @@ export interface JobRunOptions {
   verifySample?: number;
   /** Source transport. Default rest. */
   sourceTransport?: 'rest' | 'grpc';
+  /** How long one operation retries a transient source or target failure before the job fails
+   *  (resumably). Default 60 (DEFAULT_RETRY_BUDGET_SECONDS). */
+  retryBudgetSeconds?: number;
 }
 
 export interface EngineEventMap {
   'job:status': { jobId: string; status: JobStatus };
   'job:collection': { jobId: string; collection: string; status: CollectionStatus; phase: CollectionPhase };
   'job:progress': { jobId: string } & ProgressSnapshot;
-  'job:error': { jobId: string; collection?: string; code: string; message: string; pointId?: string };
+  /** A rejected point, a failure, or (willRetry) a transient error that is being retried. */
+  'job:error': { jobId: string; collection?: string; code: string; message: string; pointId?: string; willRetry: boolean };
 }
 
 type Listener<T> = (payload: T) => void;
@@ -41,10 +43,13 @@ type Listener<T> = (payload: T) => void;
 export interface EngineOptions {
   /** Jobs IN_PROGRESS at once across every process on this data dir. Default 4. */
   maxConcurrentJobs?: number;
-  /** How often the cancel flag and progress are synced with the store. Default 1000 ms. */
+  /** How often progress is saved to the store. Default 1000 ms. */
   syncEveryMs?: number;
+  /** How often a running job reads the cancel flag another process may set. Default 200 ms: one
+   *  indexed read, and it keeps `jobs cancel` well inside its 2 s promise. */
+  cancelPollMs?: number;
   /** Opens connections; tests and the API may pass their own. */
-  connect?: (job: Job, secrets: { apiKey?: string; token?: string }) => Promise<{ reader: SourceReader; sink: Sink }>;
+  connect?: Connect;
 }
 
 export class JobEngine {
@@ -52,6 +57,7 @@ export class JobEngine {
   private readonly running = new Map<string, AbortController>();
   private readonly maxConcurrent: number;
   private readonly syncEveryMs: number;
+  private readonly cancelPollMs: number;
 
   constructor(
     readonly store: JobStore,
@@ -59,6 +65,7 @@ export class JobEngine {
   ) {
     this.maxConcurrent = options.maxConcurrentJobs ?? 4;
     this.syncEveryMs = options.syncEveryMs ?? 1000;
+    this.cancelPollMs = options.cancelPollMs ?? 200;
   }
 
   on<K extends keyof EngineEventMap>(name: K, listener: Listener<EngineEventMap[K]>): () => void {
@@ -94,7 +101,15 @@ export class JobEngine {
    * Throws config errors when the job cannot start: not found, already running, target busy.
    */
   async run(id: string): Promise<MigrationReport> {
-    this.claim(id);
+    try {
+      this.claim(id);
+    } catch (e) {
+      // A job refused for a busy target stays PENDING (start it later with resume); its log says why,
+      // which matters for a detached run whose refusal nobody sees on a terminal.
+      const error = asMigrationError(e);
+      if (error.code === 'TARGET_BUSY' || error.code === 'TOO_MANY_JOBS') this.store.appendError(id, { code: error.code, message: error.message });
+      throw error;
+    }
     const controller = new AbortController();
     this.running.set(id, controller);
     this.emit('job:status', { jobId: id, status: 'IN_PROGRESS' });
@@ -106,7 +121,7 @@ export class JobEngine {
     } catch (e) {
       const error = asMigrationError(e);
       this.store.appendError(id, { code: error.code, message: error.message });
-      this.emit('job:error', { jobId: id, code: error.code, message: error.message });
+      this.emit('job:error', { jobId: id, code: error.code, message: error.message, willRetry: false });
       this.transition(id, error.code === 'CANCELLED' ? 'CANCELLED' : 'FAILED', error);
       throw error;
     } finally {
@@ -124,32 +139,52 @@ export class JobEngine {
     return outcome;
   }
 
+  /**
+   * Throws what run(id) would refuse with right now (finished, running, too many jobs, busy
+   * target). `migrate --detach` calls it so the refusal reaches the user's terminal; run() still
+   * decides atomically.
+   */
+  checkCanRun(id: string): void {
+    this.store.recoverOrphans();
+    this.store.transaction(() => this.refuseUnlessRunnable(id));
+  }
+
   /** Moves the job to IN_PROGRESS, atomically refusing a busy target or too many running jobs. */
   private claim(id: string): void {
     this.store.recoverOrphans();
     this.store.transaction(() => {
-      const job = this.store.get(id);
-      if (job.status === 'SUCCESSFUL') throw configError('JOB_FINISHED', `Job ${id} already finished successfully.`, 'Start a new job to migrate again.');
-      if (job.status === 'IN_PROGRESS') throw configError('JOB_RUNNING', `Job ${id} is already running (pid ${job.ownerPid}).`, `Wait for it, or cancel it with \`qdrant2milvus jobs cancel ${id}\`.`);
-      const others = this.store.list({ status: 'IN_PROGRESS', limit: 1000 }).filter((j) => j.id !== id && isPidAlive(j.ownerPid ?? 0));
-      if (others.length >= this.maxConcurrent) {
-        throw configError('TOO_MANY_JOBS', `${others.length} jobs are running already (limit ${this.maxConcurrent}).`, 'Wait for one to end, or raise --max-jobs.');
-      }
-      const mine = targetKeys(job.target, job.plan);
-      for (const other of others) {
-        const clash = targetKeys(other.target, this.store.get(other.id).plan).find((k) => mine.includes(k));
-        if (clash) {
-          throw configError('TARGET_BUSY', `Job ${other.id} is writing into target collection ${clash.split('|').pop()} right now; two jobs may not write one collection at once.`, `Wait for job ${other.id} to end, or cancel it, then resume ${id}.`);
-        }
-      }
+      this.refuseUnlessRunnable(id);
       this.store.transition(id, 'IN_PROGRESS');
     });
   }
 
+  private refuseUnlessRunnable(id: string): void {
+    const job = this.store.get(id);
+    if (job.status === 'SUCCESSFUL') throw configError('JOB_FINISHED', `Job ${id} already finished successfully.`, 'Start a new job to migrate again.');
+    if (job.status === 'IN_PROGRESS') throw configError('JOB_RUNNING', `Job ${id} is already running (pid ${job.ownerPid}).`, `Wait for it, or cancel it with \`qdrant2milvus jobs cancel ${id}\`.`);
+    const others = this.store.list({ status: 'IN_PROGRESS', limit: 1000 }).filter((j) => j.id !== id && isPidAlive(j.ownerPid ?? 0));
+    const mine = targetKeys(job.target, job.plan);
+    for (const other of others) {
+      const clash = targetKeys(other.target, this.store.get(other.id).plan).find((k) => mine.includes(k));
+      if (clash) {
+        throw configError(
+          'TARGET_BUSY',
+          `Job ${other.id} is writing into target collection ${clash.split('|').pop()} right now; two jobs may not write one collection at once.`,
+          `Wait for job ${other.id} to end (or cancel it), then start this one with \`qdrant2milvus jobs resume ${id}\`.`,
+        );
+      }
+    }
+    if (others.length >= this.maxConcurrent) {
+      throw configError('TOO_MANY_JOBS', `${others.length} jobs are running already (limit ${this.maxConcurrent}).`, `Wait for one to end, then start this one with \`qdrant2milvus jobs resume ${id}\`.`);
+    }
+  }
+
   private async execute(id: string, signal: AbortSignal): Promise<MigrationReport> {
     const job = this.store.get(id);
+    const options = job.options as JobRunOptions;
     const secrets = this.store.secretsFor(id);
-    const { reader, sink } = await (this.options.connect ?? defaultConnect)(job, secrets);
+    const { events, retry } = this.bridgeEvents(id, options);
+    const { reader, sink } = await (this.options.connect ?? defaultConnect)(job, secrets, retry);
     try {
       await reader.check();
       const state = new Map(job.collections.map((c) => [c.source, c.status]));
@@ -159,8 +194,6 @@ export class JobEngine {
         .filter((c) => state.get(c.source) !== 'SUCCESSFUL')
         .map((c) => (state.get(c.source) === 'PENDING' ? c : { ...c, ifExists: 'append' as const }));
       const plan: MigrationPlan = { ...job.plan, collections };
-      const events = this.bridgeEvents(id);
-      const options = job.options as JobRunOptions;
       return await runMigration(plan, reader, sink, {
         events,
         signal,
@@ -177,17 +210,23 @@ export class JobEngine {
     return {
       load: (collection) => this.store.loadCheckpoints(id, collection).map((c) => ({ ...c, index: c.rangeIndex })),
       save: (collection, cp) => {
-        this.store.saveCheckpoint(id, collection, cp.index, { from: cp.from, to: cp.to, cursor: cp.cursor, done: cp.done, written: cp.written });
+        this.store.saveCheckpoint(id, collection, cp.index, { from: cp.from, to: cp.to, cursor: cp.cursor, done: cp.done, written: cp.written, rejected: cp.rejected ?? 0 });
         crashHook.afterCheckpoint(collection);
       },
     };
   }
 
-  /** Turns a run's events into store updates (throttled) and engine events. */
-  private bridgeEvents(id: string): MigrationEvents {
+  /**
+   * Turns a run's events into store updates (throttled) and engine events, and gives the
+   * connections a retry hook that reports each retry as an 'error' event with willRetry.
+   */
+  private bridgeEvents(id: string, options: JobRunOptions): { events: MigrationEvents; retry: ConnectRetry } {
     const events = new MigrationEvents();
     const lastSaved = new Map<string, number>();
+    // Collections run one at a time, so a retry belongs to the one in progress.
+    let current: string | undefined;
     events.on('collection:status', (s) => {
+      current = s.status === 'IN_PROGRESS' ? s.collection : undefined;
       this.store.updateCollection(id, s.collection, { status: s.status, phase: s.phase });
       this.emit('job:collection', { jobId: id, ...s });
       crashHook.atPhase(s.phase, s.collection);
@@ -201,13 +240,21 @@ export class JobEngine {
     });
     events.on('points:rejected', (r) => {
       this.store.appendErrors(id, r.points.map((p) => ({ collection: r.collection, pointId: p.id, code: p.code, message: p.message })));
-      for (const p of r.points) this.emit('job:error', { jobId: id, collection: r.collection, pointId: p.id, code: p.code, message: p.message });
+      for (const p of r.points) this.emit('job:error', { jobId: id, collection: r.collection, pointId: p.id, code: p.code, message: p.message, willRetry: false });
     });
     events.on('error', (e) => {
       this.store.appendError(id, { collection: e.collection, code: e.error.code, message: e.error.message });
-      this.emit('job:error', { jobId: id, collection: e.collection, code: e.error.code, message: e.error.message });
+      this.emit('job:error', { jobId: id, collection: e.collection, code: e.error.code, message: e.error.message, willRetry: e.willRetry });
     });
-    return events;
+    const retry: ConnectRetry = {
+      budgetMs: (options.retryBudgetSeconds ?? DEFAULT_RETRY_BUDGET_SECONDS) * 1000,
+      onRetry: (side, error, attempt, delayMs) => {
+        const message = `${error.message} Retrying the ${side} (attempt ${attempt}, in ${(delayMs / 1000).toFixed(1)} s).`;
+        const retried = new MigrationError({ code: error.code, kind: error.kind, message, cause: error });
+        events.emit('error', { ...(current !== undefined && { collection: current }), error: retried, willRetry: true });
+      },
+    };
+    return { events, retry };
   }
 
   private finishJob(id: string, report: MigrationReport): void {
@@ -248,7 +295,7 @@ export class JobEngine {
       } catch {
         // The store is busy or gone for a moment: poll again next tick.
       }
-    }, this.syncEveryMs);
+    }, this.cancelPollMs);
     timer.unref();
     return () => clearInterval(timer);
   }
@@ -262,16 +309,4 @@ function cancelled(id: string): MigrationError {
 function targetKeys(target: { uri: string; database: string }, plan: MigrationPlan): string[] {
   const uri = target.uri.replace(/\/+$/, '').toLowerCase();
   return plan.collections.map((c) => `${uri}|${target.database}|${c.target}`);
-}
-
-async function defaultConnect(job: Job, secrets: { apiKey?: string; token?: string }): Promise<{ reader: SourceReader; sink: Sink }> {
-  const options = job.options as JobRunOptions;
-  const reader = createQdrantReader({ url: job.source.url, apiKey: secrets.apiKey, transport: options.sourceTransport ?? 'rest' });
-  try {
-    const sink = await createMilvusSink({ uri: job.target.uri, token: secrets.token, database: job.target.database });
-    return { reader, sink };
-  } catch (e) {
-    await reader.close();
-    throw e;
-  }
 }

@@ -228,8 +228,9 @@ export class JobStore {
    * every row before `state.cursor`; the save is atomic and on disk when this returns.
    */
   saveCheckpoint(id: string, collection: string, rangeIndex: number, state: CheckpointState): void {
-    if (!Number.isInteger(rangeIndex) || rangeIndex < 0 || !Number.isSafeInteger(state.written) || state.written < 0) {
-      throw systemError('CHECKPOINT_INVALID', `Checkpoint ${rangeIndex} of ${collection} in job ${id} has a bad index or written count.`);
+    const counts = [state.written, state.rejected ?? 0];
+    if (!Number.isInteger(rangeIndex) || rangeIndex < 0 || !counts.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+      throw systemError('CHECKPOINT_INVALID', `Checkpoint ${rangeIndex} of ${collection} in job ${id} has a bad index, written or rejected count.`);
     }
     try {
       this.#checkpoints.save(id, collection, rangeIndex, state);

@@ -90,6 +90,8 @@ export interface CheckpointState {
   done: boolean;
   /** Rows acked by the target in this range, cumulative. */
   written: number;
+  /** Points of this range rejected by the mapping (never written), cumulative. Default 0. */
+  rejected?: number;
 }
 
 export interface Checkpoint extends CheckpointState {

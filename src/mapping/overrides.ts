@@ -64,7 +64,8 @@ const vectorSchema = z.strictObject({
   note: z.string().optional(),
 });
 
-const collectionSchema = z.strictObject({
+/** One collection entry of a plan file; the HTTP API validates plan edits with it too. */
+export const planFileCollectionSchema = z.strictObject({
   source: z.string(),
   target: z.string().optional(),
   description: z.string().optional(),
@@ -90,7 +91,7 @@ const planFileSchema = z.strictObject({
   version: z.literal(1).optional(),
   source: z.strictObject({ url: z.string() }).optional(),
   target: z.strictObject({ uri: z.string(), database: z.string() }).optional(),
-  collections: z.array(collectionSchema),
+  collections: z.array(planFileCollectionSchema),
   // The CLI may write the problems it found next to the plan, for the reader; ignored here.
   problems: z.array(z.unknown()).optional(),
 });
@@ -144,7 +145,7 @@ export function parsePlanFile(json: unknown): ParsedPlanFile {
   return problems.length > 0 ? { overrides: {}, problems } : { overrides, problems };
 }
 
-function toOverrides(c: z.infer<typeof collectionSchema>): CollectionOverrides {
+function toOverrides(c: z.infer<typeof planFileCollectionSchema>): CollectionOverrides {
   const o: CollectionOverrides = {};
   if (c.target !== undefined) o.target = c.target;
   if (c.description !== undefined) o.description = c.description;

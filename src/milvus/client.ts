@@ -48,7 +48,17 @@ export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusC
     logLevel: 'error',
     // No client telemetry heartbeats: Milvus Lite does not implement them, and we send nothing extra.
     telemetry: { enabled: false },
-    ...(opts.maxMessageBytes ? { channelOptions: { 'grpc.max_send_message_length': opts.maxMessageBytes } } : {}),
+    channelOptions: {
+      // grpc-js backs reconnects off up to 120 s: after a 20 s target restart the channel would sit
+      // idle for ~25 s more while our retries fail fast. 5 s caps how late we notice it is back.
+      'grpc.initial_reconnect_backoff_ms': 500,
+      'grpc.max_reconnect_backoff_ms': 5000,
+      // The SDK pings every 10 s even when idle; gRPC servers with default settings (Milvus Lite's
+      // Python server) answer that with GOAWAY "too_many_pings". Deadlines catch dead peers anyway.
+      'grpc.keepalive_time_ms': 300_000,
+      'grpc.keepalive_permit_without_calls': 0,
+      ...(opts.maxMessageBytes ? { 'grpc.max_send_message_length': opts.maxMessageBytes } : {}),
+    },
   });
   // The SDK connects in its constructor; GetVersion below awaits and reports that outcome.
   client.connectPromise.catch(() => undefined);

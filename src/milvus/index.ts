@@ -4,7 +4,7 @@
 import type { Sink } from '../core/contracts.ts';
 import { MilvusSink, type MilvusSinkOptions } from './sink.ts';
 
-export { MilvusSink, type MilvusSinkOptions } from './sink.ts';
+export { MilvusSink, TARGET_RETRY_DEFAULTS, type MilvusSinkOptions, type SinkRetryOptions } from './sink.ts';
 export { capabilitiesFromVersion, parseVersion, targetKind } from './capabilities.ts';
 export { DEFAULT_BATCH_BYTES } from './writer.ts';
 

@@ -6,7 +6,7 @@ import { DataType, type CreateCollectionReq, type CreateIndexSimpleReq, type Fie
 import type { CollectionPlan, MilvusVectorType, VectorFieldPlan } from '../core/types.ts';
 import { configError } from '../core/errors.ts';
 import type { MilvusConnection } from './client.ts';
-import { call } from './errors.ts';
+import { call, fromThrown } from './errors.ts';
 
 const vectorDataType: Record<Exclude<MilvusVectorType, 'ArrayOfStructFloatVector'>, DataType> = {
   FloatVector: DataType.FloatVector,
@@ -185,7 +185,13 @@ export async function prepareCollection(conn: MilvusConnection, plan: Collection
 /** Creates the plan's index on every vector field that has none. */
 export async function ensureIndexes(conn: MilvusConnection, plan: CollectionPlan): Promise<void> {
   const { client, database } = conn;
-  const existing = await client.describeIndex({ collection_name: plan.target, db_name: database }).catch(() => undefined);
+  const existing = await client.describeIndex({ collection_name: plan.target, db_name: database }).catch((e: unknown) => {
+    // No index yet is an answer; an unreachable target is not (we would then create an index that
+    // exists, which the target refuses as a config error instead of the retry the outage deserves).
+    const error = fromThrown(e, conn.ctx('DescribeIndex', plan.target));
+    if (error.kind === 'transient') throw error;
+    return undefined;
+  });
   const indexed = new Set((existing?.index_descriptions ?? []).map((d) => d.field_name));
   for (const req of indexRequests(plan, database)) {
     if (indexed.has(req.field_name)) continue;

@@ -5,6 +5,7 @@ import { promisify } from '@zilliz/milvus2-sdk-node';
 import type { Sink } from '../core/contracts.ts';
 import type { CollectionPlan, Row, TargetCapabilities } from '../core/types.ts';
 import { systemError } from '../core/errors.ts';
+import { withRetry, type RetryOptions } from '../core/retry.ts';
 import { connectMilvus, type MilvusConnection } from './client.ts';
 import { detectCapabilities } from './capabilities.ts';
 import { call, type MilvusStatus } from './errors.ts';
@@ -27,7 +28,19 @@ export interface MilvusSinkOptions {
   maxMessageBytes?: number;
   /** Called after each acknowledged Upsert request, with its rows and estimated bytes. */
   onRequest?: (rows: number, bytes: number) => void;
+  /** How transient target errors (unavailable, rate-limited, timeouts) are retried; merged over
+   *  TARGET_RETRY_DEFAULTS. Config errors are never retried. */
+  retry?: SinkRetryOptions;
 }
+
+export type SinkRetryOptions = Pick<RetryOptions, 'retries' | 'baseMs' | 'maxMs' | 'budgetMs' | 'onRetry'>;
+
+/**
+ * Rides out a target outage of up to a minute (a Milvus restart, a rolling upgrade, a Zilliz
+ * scale-up): backoff from 0.5 s up to 5 s with jitter, bounded by time rather than a count so a
+ * long outage and a flaky link get the same patience.
+ */
+export const TARGET_RETRY_DEFAULTS: SinkRetryOptions = { retries: Number.MAX_SAFE_INTEGER, baseMs: 500, maxMs: 5000, budgetMs: 60_000 };
 
 /** Ids per fetch query: keeps the `pk in [...]` expression and the response moderate. */
 const FETCH_CHUNK = 500;
@@ -54,18 +67,28 @@ export class MilvusSink implements Sink {
   }
 
   async listCollections(): Promise<string[]> {
-    const res = await call(this.conn.ctx('ShowCollections'), () => this.conn.client.showCollections({ db_name: this.conn.database }));
+    const res = await this.retrying(() => call(this.conn.ctx('ShowCollections'), () => this.conn.client.showCollections({ db_name: this.conn.database })));
     return res.data.map((c) => c.name).sort();
   }
 
+  /**
+   * Retried as a whole: each step re-reads the target first (has / describe / describeIndex), so
+   * a repeat continues where the failed attempt stopped. One gap: a CreateCollection that
+   * succeeded but whose answer was lost reads as TARGET_EXISTS under `ifExists: fail` (a config
+   * error the user can answer with `--if-exists append`), never as a silent double create.
+   */
   prepare(plan: CollectionPlan): Promise<void> {
-    return prepareCollection(this.conn, plan);
+    return this.retrying(() => prepareCollection(this.conn, plan));
   }
 
   async write(plan: CollectionPlan, rows: Row[], signal?: AbortSignal): Promise<void> {
     if (rows.length === 0) return;
+    // Retrying the whole call may re-send batches the target already acked: upsert makes that harmless.
     const run = () =>
-      upsertRows(this.conn, plan, rows, { batchBytes: this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, signal, onRequest: this.opts.onRequest });
+      this.retrying(
+        () => upsertRows(this.conn, plan, rows, { batchBytes: this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, signal, onRequest: this.opts.onRequest }),
+        signal,
+      );
     if (!this.conn.version.startsWith('milvus_lite')) return run();
     const previous = this.writeChains.get(plan.target) ?? Promise.resolve();
     const mine = previous.catch(() => undefined).then(run);
@@ -76,9 +99,9 @@ export class MilvusSink implements Sink {
   /** Flush (seal what was written), create any missing index, load (queries and verify need it). */
   async finish(plan: CollectionPlan): Promise<void> {
     const { client, database } = this.conn;
-    await call(this.conn.ctx('Flush', plan.target), () => client.flush({ collection_names: [plan.target], db_name: database }));
-    await ensureIndexes(this.conn, plan);
-    await this.load(plan.target);
+    await this.retrying(() => call(this.conn.ctx('Flush', plan.target), () => client.flush({ collection_names: [plan.target], db_name: database })));
+    await this.retrying(() => ensureIndexes(this.conn, plan));
+    await this.retrying(() => this.load(plan.target));
   }
 
   /**
@@ -87,8 +110,10 @@ export class MilvusSink implements Sink {
    * replayed batch would count twice.
    */
   async count(target: string): Promise<number> {
-    await this.load(target);
-    const res = await this.query(target, { expr: '', output_fields: ['count(*)'] });
+    const res = await this.retrying(async () => {
+      await this.load(target);
+      return this.query(target, { expr: '', output_fields: ['count(*)'] });
+    });
     const col = res.fields_data.find((f) => f.field_name === 'count(*)');
     const value = (col?.scalars?.long_data as { data?: string[] } | undefined)?.data?.[0];
     if (value === undefined) throw systemError('SINK_COUNT', `count(*) on ${this.conn.describe(target)} returned no value.`);
@@ -97,13 +122,13 @@ export class MilvusSink implements Sink {
 
   async fetch(plan: CollectionPlan, ids: Array<bigint | string>): Promise<Row[]> {
     if (ids.length === 0) return [];
-    await this.load(plan.target);
+    await this.retrying(() => this.load(plan.target));
     const output_fields = [plan.primaryKey.field, ...plan.vectors.map((v) => v.field), DYNAMIC_FIELD];
     const rows: Row[] = [];
     for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
       const chunk = ids.slice(i, i + FETCH_CHUNK);
       const expr = `${plan.primaryKey.field} in [${chunk.map((id) => idLiteral(plan, id)).join(', ')}]`;
-      const res = await this.query(plan.target, { expr, output_fields });
+      const res = await this.retrying(() => this.query(plan.target, { expr, output_fields }));
       rows.push(...decodeRows(plan, res.fields_data as never));
     }
     return rows;
@@ -111,6 +136,10 @@ export class MilvusSink implements Sink {
 
   async close(): Promise<void> {
     await this.conn.close();
+  }
+
+  private retrying<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return withRetry(fn, { ...TARGET_RETRY_DEFAULTS, ...this.opts.retry, ...(signal ? { signal } : {}) });
   }
 
   private async load(target: string): Promise<void> {

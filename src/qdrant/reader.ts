@@ -10,7 +10,7 @@ import { isNotFound, sourceErrors } from './errors.ts';
 import type { QdrantTransport } from './transport.ts';
 
 /** Retry settings for the reader's requests (see core/retry.ts for defaults). */
-export type ReaderRetryOptions = Pick<RetryOptions, 'retries' | 'baseMs' | 'maxMs' | 'maxRetryAfterMs' | 'onRetry'>;
+export type ReaderRetryOptions = Pick<RetryOptions, 'retries' | 'baseMs' | 'maxMs' | 'maxRetryAfterMs' | 'budgetMs' | 'onRetry'>;
 
 export class QdrantReader implements SourceReader {
   constructor(

@@ -56,7 +56,14 @@ export async function startHarness(options: { apiKey?: string } = {}): Promise<H
   const milvusUri = realMilvus ?? milvusLite!.uri;
   const milvusToken = realMilvus ? process.env.MILVUS_TOKEN : undefined;
   const milvusDb = (realMilvus && process.env.MILVUS_DB) || 'default';
-  const milvus = new MilvusClient({ address: milvusUri, token: milvusToken, database: milvusDb });
+  // Same keepalive as the sink (src/milvus/client.ts): the SDK's 10 s idle pings make Milvus Lite
+  // answer GOAWAY "too_many_pings".
+  const milvus = new MilvusClient({
+    address: milvusUri,
+    token: milvusToken,
+    database: milvusDb,
+    channelOptions: { 'grpc.keepalive_time_ms': 300_000, 'grpc.keepalive_permit_without_calls': 0 },
+  });
   const seeded: string[] = [];
 
   const harness: Harness = {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 
 const API_KEY = 'secret-source-key-7f3a9c';
@@ -21,7 +22,7 @@ after(async () => h?.stop());
 
 async function targetIds(collection: string): Promise<string[]> {
   await h.milvus.loadCollection({ collection_name: collection }).catch(() => undefined);
-  const res = await h.milvus.query({ collection_name: collection, filter: '', output_fields: ['id'], limit: 16384, consistency_level: 'Strong' });
+  const res = await h.milvus.query({ collection_name: collection, filter: '', output_fields: ['id'], limit: 16384, consistency_level: ConsistencyLevelEnum.Strong });
   return res.data.map((r) => String(r.id)).sort();
 }
 

@@ -203,14 +203,14 @@ describe('checkpoints', () => {
     const { id } = store.create(spec);
     store.saveCheckpoint(id, 'books', 1, { from: '500', to: null, cursor: '700', done: false, written: 200 });
     store.saveCheckpoint(id, 'books', 0, { from: null, to: '500', cursor: '100', done: false, written: 100 });
-    store.saveCheckpoint(id, 'books', 0, { from: null, to: '500', cursor: null, done: true, written: 500 });
+    store.saveCheckpoint(id, 'books', 0, { from: null, to: '500', cursor: null, done: true, written: 497, rejected: 3 });
     store.saveCheckpoint(id, 'films', 0, { from: null, to: null, cursor: '00000000-0000-0000-0000-00000000000a', done: false, written: 3 });
     throwsCode(() => store.saveCheckpoint(id, 'nope', 0, { from: null, to: null, cursor: null, done: false, written: 0 }), 'JOB_COLLECTION_NOT_FOUND');
     store.close();
     const reopened = openStore({ dataDir: dir });
     assert.deepEqual(reopened.loadCheckpoints(id, 'books'), [
-      { rangeIndex: 0, from: null, to: '500', cursor: null, done: true, written: 500 },
-      { rangeIndex: 1, from: '500', to: null, cursor: '700', done: false, written: 200 },
+      { rangeIndex: 0, from: null, to: '500', cursor: null, done: true, written: 497, rejected: 3 },
+      { rangeIndex: 1, from: '500', to: null, cursor: '700', done: false, written: 200, rejected: 0 },
     ]);
     assert.equal(reopened.loadCheckpoints(id, 'films')[0]?.cursor, '00000000-0000-0000-0000-00000000000a');
     assert.equal(reopened.clearCheckpoints(id, 'books'), 2);

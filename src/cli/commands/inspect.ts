@@ -4,23 +4,14 @@
  * with --target-uri it judges against that target's real capabilities.
  */
 import type { Command } from 'commander';
-import { planMigration } from '../../mapping/plan.ts';
-import type { SourceCollection, TargetCapabilities, Problem } from '../../core/types.ts';
+import type { TargetCapabilities } from '../../core/types.ts';
 import { formatProblem } from '../../core/planning.ts';
+import { describeReadiness, MILVUS_DEFAULT_CAPABILITIES, type CollectionReadiness } from '../../core/readiness.ts';
 import { addSourceFlags, addTargetFlags, openSource, openTarget, resolveSource, resolveTarget, secretsOf, type SourceFlags, type TargetFlags } from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
 import { describeVector, printJson } from '../output.ts';
 
-/** What a current Milvus (2.6.4 and later) can hold; used when no target is given. */
-export const MILVUS_DEFAULT_CAPABILITIES: TargetCapabilities = {
-  kind: 'milvus',
-  version: 'v2.6.4 (assumed: no target given)',
-  float16Vector: true,
-  sparseVector: true,
-  nullableVector: true,
-  arrayOfStruct: true,
-  autoIndex: true,
-};
+export { MILVUS_DEFAULT_CAPABILITIES };
 
 interface InspectFlags extends SourceFlags, TargetFlags {
   json?: boolean;
@@ -56,16 +47,8 @@ async function inspect(flags: InspectFlags): Promise<number> {
         await sink.close();
       }
     }
-    const all = await reader.listCollections();
-    const names = flags.collections ? flags.collections.split(',').map((s) => s.trim()).filter(Boolean) : all;
-    const described: SourceCollection[] = [];
-    for (const name of names) described.push(await reader.describe(name));
-    const { problems } = planMigration(described, caps, {}, {});
-    const collections = described.map((c) => ({
-      ...c,
-      problems: problems.filter((p) => p.collection === c.name),
-      migratable: !problems.some((p) => p.collection === c.name && p.severity === 'error'),
-    }));
+    const names = flags.collections ? flags.collections.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    const collections = await describeReadiness(reader, caps, names);
     if (flags.json) {
       printJson({ source: { url: source.url, version }, judgedAgainst: caps.version, collections });
     } else {
@@ -83,7 +66,7 @@ function printInspect(
   url: string,
   version: string,
   caps: TargetCapabilities,
-  collections: Array<SourceCollection & { problems: Problem[]; migratable: boolean }>,
+  collections: CollectionReadiness[],
 ): void {
   const out: string[] = [`Connected to Qdrant ${version} at ${url}: ${collections.length} collection(s). Readiness judged against ${caps.kind} ${caps.version}.`, ''];
   for (const c of collections) {

@@ -9,6 +9,7 @@
  * numbered, append-only unit exactly like a .sql file would.
  */
 import { sql as m001 } from './001_init.ts';
+import { sql as m002 } from './002_checkpoint_rejected.ts';
 
 export interface Migration {
   version: number;
@@ -16,4 +17,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '001_init', sql: m001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: '001_init', sql: m001 },
+  { version: 2, name: '002_checkpoint_rejected', sql: m002 },
+];

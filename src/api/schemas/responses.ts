@@ -1,0 +1,285 @@
+/**
+ * Response bodies of the HTTP API, as zod schemas: the source of the OpenAPI document's response
+ * schemas. Objects are closed (additionalProperties false in the document), so a response that
+ * grew a field the document does not name (a credential, say) fails the route tests.
+ * The console imports the inferred types from here (types only).
+ */
+import { z } from 'zod';
+
+export const responses = z.registry<{ id: string; description?: string }>();
+
+const isoTime = z.string().describe('ISO 8601 time.');
+const jobStatus = z.enum(['PENDING', 'IN_PROGRESS', 'SUCCESSFUL', 'FAILED', 'CANCELLED']);
+const collectionStatus = z.enum(['PENDING', 'IN_PROGRESS', 'SUCCESSFUL', 'FAILED', 'CANCELLED', 'SKIPPED']);
+const phase = z.enum(['create', 'copy', 'index', 'load', 'verify', 'done']);
+const count = z.number().int().min(0);
+
+export const ProblemSchema = z
+  .object({
+    severity: z.enum(['error', 'warning']),
+    collection: z.string().describe('Source collection name.'),
+    path: z.string().optional().describe('What it concerns: `target`, `primaryKey`, `vectors.<name>`, `payload`...'),
+    code: z.string(),
+    message: z.string(),
+    fix: z.string().optional(),
+  })
+  .register(responses, { id: 'Problem' });
+
+export const ErrorResponse = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Stable code, e.g. VALIDATION_FAILED, JOB_NOT_FOUND, SOURCE_UNAUTHORIZED.'),
+      message: z.string(),
+      fix: z.string().optional(),
+      fields: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('400: each invalid field.'),
+      problems: z.array(ProblemSchema).optional().describe('PLAN_HAS_ERRORS: the plan problems.'),
+    }),
+  })
+  .register(responses, { id: 'Error' });
+
+export const SourceCheckResponse = z
+  .object({ ok: z.literal(true), url: z.string(), version: z.string(), collections: count })
+  .register(responses, { id: 'SourceCheck' });
+
+const capabilities = z
+  .object({
+    kind: z.enum(['milvus', 'milvus-lite', 'zilliz']),
+    version: z.string(),
+    float16Vector: z.boolean(),
+    sparseVector: z.boolean(),
+    nullableVector: z.boolean(),
+    arrayOfStruct: z.boolean(),
+    autoIndex: z.boolean(),
+  })
+  .register(responses, { id: 'TargetCapabilities' });
+
+export const SourceCollectionSchema = z
+  .object({
+    name: z.string(),
+    pointsCount: count,
+    vectors: z.array(
+      z.object({
+        name: z.string().describe('Empty for the unnamed vector.'),
+        kind: z.enum(['dense', 'sparse', 'multi']),
+        dim: z.number().int().optional(),
+        datatype: z.enum(['float32', 'float16', 'uint8', 'turbo4']),
+        distance: z.enum(['Cosine', 'Dot', 'Euclid', 'Manhattan']).optional(),
+        sparseModifier: z.enum(['none', 'idf']).optional(),
+        hnsw: z.object({ m: z.number().optional(), efConstruct: z.number().optional() }).optional(),
+        missingCount: count,
+      }),
+    ),
+    idKinds: z.object({ int: z.boolean(), uuid: z.boolean(), intAbove63: z.boolean() }),
+    payloadSchema: z.record(z.string(), z.object({ dataType: z.string(), points: z.number().optional() })),
+    problems: z.array(ProblemSchema),
+    migratable: z.boolean(),
+  })
+  .register(responses, { id: 'SourceCollection' });
+
+export const SourceCollectionsResponse = z
+  .object({
+    source: z.object({ url: z.string(), version: z.string() }),
+    judgedAgainst: capabilities,
+    collections: z.array(SourceCollectionSchema),
+  })
+  .register(responses, { id: 'SourceCollections' });
+
+const metric = z.enum(['COSINE', 'IP', 'L2', 'MAX_SIM_COSINE', 'MAX_SIM_IP', 'MAX_SIM_L2']);
+
+export const CollectionPlanSchema = z
+  .object({
+    source: z.string(),
+    target: z.string(),
+    description: z.string(),
+    primaryKey: z.object({
+      field: z.string(),
+      type: z.enum(['Int64', 'VarChar']),
+      maxLength: z.number().int().optional(),
+      autoId: z.literal(false),
+    }),
+    vectors: z.array(
+      z.object({
+        source: z.string(),
+        field: z.string(),
+        type: z.enum(['FloatVector', 'Float16Vector', 'SparseFloatVector', 'ArrayOfStructFloatVector']),
+        dim: z.number().int().optional(),
+        metric: metric.nullable(),
+        index: z.object({ type: z.string(), params: z.record(z.string(), z.union([z.number(), z.string()])) }),
+        nullable: z.boolean(),
+        note: z.string().optional(),
+      }),
+    ),
+    dynamicField: z.literal(true),
+    partitionKey: z.null(),
+    policies: z.object({ nullPayloadValues: z.literal('drop'), missingVector: z.enum(['fail', 'skip']) }),
+    ifExists: z.enum(['fail', 'append', 'drop']),
+    sourceCount: count,
+  })
+  .register(responses, { id: 'CollectionPlan' });
+
+export const MigrationPlanSchema = z
+  .object({
+    version: z.literal(1),
+    source: z.object({ url: z.string() }),
+    target: z.object({ uri: z.string(), database: z.string() }),
+    collections: z.array(CollectionPlanSchema),
+  })
+  .register(responses, { id: 'MigrationPlan' });
+
+export const PlanResponse = z
+  .object({ plan: MigrationPlanSchema, problems: z.array(ProblemSchema), capabilities })
+  .register(responses, { id: 'PlanResult' });
+
+export const CheckNameResponse = z
+  .object({
+    name: z.string(),
+    valid: z.boolean().describe('Milvus accepts the name.'),
+    exists: z.boolean().describe('A collection of that name is in the target database.'),
+    available: z.boolean().describe('valid and not existing.'),
+    message: z.string().describe('For people: why it is or is not available.'),
+  })
+  .register(responses, { id: 'CheckName' });
+
+export const CollectionProgressSchema = z
+  .object({
+    source: z.string(),
+    target: z.string(),
+    status: collectionStatus,
+    phase: phase.nullable(),
+    total: count,
+    written: count,
+    rejected: count,
+    percent: z.number().min(0).max(100),
+    pointsPerSecond: z.number().min(0).nullable().describe('Live rate; null when this server has not seen it move.'),
+    etaSeconds: z.number().min(0).nullable(),
+    nullsDropped: count,
+    renamedKeys: z.record(z.string(), z.string()),
+    sourceCount: count.nullable(),
+    targetCount: count.nullable(),
+    verified: z.boolean().nullable(),
+    startedAt: isoTime.nullable(),
+    endedAt: isoTime.nullable(),
+  })
+  .register(responses, { id: 'CollectionProgress' });
+
+export const JobSummarySchema = z
+  .object({
+    id: z.string(),
+    status: jobStatus,
+    createdAt: isoTime,
+    startedAt: isoTime.nullable(),
+    endedAt: isoTime.nullable(),
+    cancelRequested: z.boolean(),
+    source: z.object({ url: z.string(), hasApiKey: z.boolean() }),
+    target: z.object({ uri: z.string(), database: z.string(), hasToken: z.boolean() }),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    progress: z.object({
+      total: count,
+      done: count,
+      percent: z.number().min(0).max(100),
+      pointsPerSecond: z.number().min(0).nullable(),
+      etaSeconds: z.number().min(0).nullable(),
+    }),
+    errorCount: count,
+    collections: z.array(CollectionProgressSchema),
+  })
+  .register(responses, { id: 'JobSummary' });
+
+export const JobListResponse = z.object({ jobs: z.array(JobSummarySchema) }).register(responses, { id: 'JobList' });
+
+export const JobDetailSchema = JobSummarySchema.extend({
+  plan: MigrationPlanSchema,
+  options: z.object({
+    pageSize: z.number().int().optional(),
+    verifySample: z.number().int().optional(),
+    sourceTransport: z.enum(['rest', 'grpc']).optional(),
+  }),
+}).register(responses, { id: 'JobDetail' });
+
+export const CreateJobResponse = z.object({ id: z.string(), status: jobStatus }).register(responses, { id: 'JobCreated' });
+
+export const CancelResponse = z
+  .object({
+    id: z.string(),
+    outcome: z.enum(['cancelled', 'requested', 'finished']).describe('cancelled here, asked the running job to stop, or it had already ended.'),
+    status: jobStatus,
+  })
+  .register(responses, { id: 'CancelResult' });
+
+export const ResumeResponse = z.object({ id: z.string(), status: jobStatus }).register(responses, { id: 'ResumeResult' });
+
+export const ErrorLogResponse = z
+  .object({
+    entries: z.array(
+      z.object({
+        seq: z.number().int(),
+        collection: z.string().nullable(),
+        pointId: z.string().nullable(),
+        code: z.string(),
+        message: z.string(),
+        at: isoTime,
+      }),
+    ),
+    total: count.describe('Every error of the job (exact).'),
+    logged: count.describe('Errors kept in the log.'),
+    dropped: count.describe('Counted but not kept (the log is bounded).'),
+    truncated: z.boolean(),
+    offset: count,
+    limit: count,
+    counts: z.array(z.object({ collection: z.string().nullable(), code: z.string(), count })),
+  })
+  .register(responses, { id: 'ErrorLog' });
+
+export const VerificationResponse = z
+  .object({
+    id: z.string(),
+    status: jobStatus,
+    verified: z.boolean().nullable().describe('true: every collection verified; false: one was not; null: not verified yet.'),
+    collections: z.array(
+      z.object({
+        source: z.string(),
+        target: z.string(),
+        status: collectionStatus,
+        sourceCount: count.nullable(),
+        targetCount: count.nullable(),
+        rejected: count,
+        verified: z.boolean().nullable(),
+      }),
+    ),
+  })
+  .register(responses, { id: 'Verification' });
+
+/** Data of the Server-Sent Events (`event:` names in the OpenAPI description of the events routes). */
+export const JobEventSchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('snapshot'), job: JobSummarySchema }),
+    z.object({ type: z.literal('status'), jobId: z.string(), status: jobStatus }),
+    z.object({ type: z.literal('collection'), jobId: z.string(), collection: z.string(), status: collectionStatus, phase }),
+    z.object({
+      type: z.literal('progress'),
+      jobId: z.string(),
+      collection: z.string(),
+      total: count,
+      written: count,
+      rejected: count,
+      pointsPerSecond: z.number().min(0),
+      etaSeconds: z.number().min(0).nullable(),
+    }),
+    z.object({ type: z.literal('error'), jobId: z.string(), collection: z.string().optional(), code: z.string(), pointId: z.string().optional() }),
+  ])
+  .register(responses, { id: 'JobEvent' });
+
+export type ProblemView = z.infer<typeof ProblemSchema>;
+export type SourceCollectionView = z.infer<typeof SourceCollectionSchema>;
+export type SourceCollectionsView = z.infer<typeof SourceCollectionsResponse>;
+export type SourceCheckView = z.infer<typeof SourceCheckResponse>;
+export type CollectionPlanView = z.infer<typeof CollectionPlanSchema>;
+export type PlanView = z.infer<typeof PlanResponse>;
+export type CheckNameView = z.infer<typeof CheckNameResponse>;
+export type CollectionProgressView = z.infer<typeof CollectionProgressSchema>;
+export type JobSummaryView = z.infer<typeof JobSummarySchema>;
+export type JobDetailView = z.infer<typeof JobDetailSchema>;
+export type ErrorLogView = z.infer<typeof ErrorLogResponse>;
+export type VerificationView = z.infer<typeof VerificationResponse>;
+export type JobEvent = z.infer<typeof JobEventSchema>;
+export type ErrorView = z.infer<typeof ErrorResponse>;

@@ -1,0 +1,86 @@
+/**
+ * What the API shows of a job. Built field by field from the store's redacted Job, never by
+ * spreading it, so a field added to the store (a credential, say) cannot leak into a response:
+ * credentials appear only as `hasApiKey` / `hasToken`.
+ */
+import type { JobStore } from '../jobs/store.ts';
+import type { CollectionState, Job } from '../jobs/types.ts';
+import type { LiveHub } from './hub.ts';
+import type { CollectionProgressView, JobDetailView, JobSummaryView, VerificationView } from './schemas/responses.ts';
+
+const percentOf = (done: number, total: number, finished: boolean) =>
+  total > 0 ? Math.min(100, Math.round((1000 * done) / total) / 10) : finished ? 100 : 0;
+
+function collectionView(job: Job, c: CollectionState, hub: LiveHub): CollectionProgressView {
+  const live = c.status === 'IN_PROGRESS' && job.status === 'IN_PROGRESS' ? hub.rate(job.id, c.source) : undefined;
+  return {
+    source: c.source,
+    target: c.target,
+    status: c.status,
+    phase: c.phase,
+    total: c.total,
+    written: c.written,
+    rejected: c.rejected,
+    percent: percentOf(c.written + c.rejected, c.total, c.status === 'SUCCESSFUL'),
+    pointsPerSecond: live?.pointsPerSecond ?? null,
+    etaSeconds: live?.etaSeconds ?? null,
+    nullsDropped: c.nullsDropped,
+    renamedKeys: { ...c.renamedKeys },
+    sourceCount: c.sourceCount,
+    targetCount: c.targetCount,
+    verified: c.verified,
+    startedAt: c.startedAt,
+    endedAt: c.endedAt,
+  };
+}
+
+export function jobSummaryView(job: Job, store: JobStore, hub: LiveHub): JobSummaryView {
+  const collections = job.collections.map((c) => collectionView(job, c, hub));
+  const total = collections.reduce((n, c) => n + c.total, 0);
+  const done = collections.reduce((n, c) => n + c.written + c.rejected, 0);
+  const rates = collections.map((c) => c.pointsPerSecond).filter((r): r is number => r !== null);
+  const pointsPerSecond = rates.length > 0 ? rates.reduce((a, b) => a + b, 0) : null;
+  const etaSeconds = pointsPerSecond && pointsPerSecond > 0 ? Math.round(Math.max(0, total - done) / pointsPerSecond) : null;
+  return {
+    id: job.id,
+    status: job.status,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    endedAt: job.endedAt,
+    cancelRequested: job.cancelRequested,
+    source: { url: job.source.url, hasApiKey: job.source.apiKey !== undefined },
+    target: { uri: job.target.uri, database: job.target.database, hasToken: job.target.token !== undefined },
+    error: job.error ? { code: job.error.code, message: job.error.message } : null,
+    progress: { total, done, percent: percentOf(done, total, job.status === 'SUCCESSFUL'), pointsPerSecond, etaSeconds },
+    errorCount: store.errors(job.id, { limit: 0 }).total,
+    collections,
+  };
+}
+
+export function jobDetailView(job: Job, store: JobStore, hub: LiveHub): JobDetailView {
+  const o = job.options as { pageSize?: unknown; verifySample?: unknown; sourceTransport?: unknown };
+  const options: JobDetailView['options'] = {};
+  if (typeof o.pageSize === 'number') options.pageSize = o.pageSize;
+  if (typeof o.verifySample === 'number') options.verifySample = o.verifySample;
+  if (o.sourceTransport === 'rest' || o.sourceTransport === 'grpc') options.sourceTransport = o.sourceTransport;
+  return { ...jobSummaryView(job, store, hub), plan: job.plan, options };
+}
+
+/** Source vs target counts per collection, as the engine's verify left them. */
+export function verificationView(job: Job): VerificationView {
+  const collections = job.collections.map((c) => ({
+    source: c.source,
+    target: c.target,
+    status: c.status,
+    sourceCount: c.sourceCount,
+    targetCount: c.targetCount,
+    rejected: c.rejected,
+    verified: c.verified,
+  }));
+  const verified = collections.some((c) => c.verified === false)
+    ? false
+    : collections.length > 0 && collections.every((c) => c.verified === true)
+      ? true
+      : null;
+  return { id: job.id, status: job.status, verified, collections };
+}

@@ -1,0 +1,52 @@
+/**
+ * How a job opens its source and target: with the job's credentials, and with retries sized for a
+ * job rather than for an interactive command. A job rides out an outage of either side for up to
+ * its retry budget (JobRunOptions.retryBudgetSeconds, default 60 s), reporting each retry, then
+ * fails resumably with the last error.
+ */
+import type { Sink, SourceReader } from '../core/contracts.ts';
+import type { MigrationError } from '../core/errors.ts';
+import { createMilvusSink } from '../milvus/index.ts';
+import { createQdrantReader } from '../qdrant/index.ts';
+import type { Job } from './types.ts';
+
+/** Default of JobRunOptions.retryBudgetSeconds. */
+export const DEFAULT_RETRY_BUDGET_SECONDS = 60;
+
+export interface ConnectRetry {
+  /** How long one operation may keep retrying transient errors, in ms. */
+  budgetMs: number;
+  /** Called before each retry wait, for the job's events and error log. */
+  onRetry: (side: 'source' | 'target', error: MigrationError, attempt: number, delayMs: number) => void;
+}
+
+export type Connect = (
+  job: Job,
+  secrets: { apiKey?: string; token?: string },
+  retry: ConnectRetry,
+) => Promise<{ reader: SourceReader; sink: Sink }>;
+
+/** Bounded by time (budgetMs), not by count: the count is only a backstop. */
+const MANY = Number.MAX_SAFE_INTEGER;
+
+export const defaultConnect: Connect = async (job, secrets, retry) => {
+  const options = job.options as { sourceTransport?: 'rest' | 'grpc' };
+  const reader = createQdrantReader({
+    url: job.source.url,
+    apiKey: secrets.apiKey,
+    transport: options.sourceTransport ?? 'rest',
+    retry: { retries: MANY, baseMs: 200, maxMs: 5000, budgetMs: retry.budgetMs, onRetry: (e, n, ms) => retry.onRetry('source', e, n, ms) },
+  });
+  try {
+    const sink = await createMilvusSink({
+      uri: job.target.uri,
+      token: secrets.token,
+      database: job.target.database,
+      retry: { retries: MANY, budgetMs: retry.budgetMs, onRetry: (e, n, ms) => retry.onRetry('target', e, n, ms) },
+    });
+    return { reader, sink };
+  } catch (e) {
+    await reader.close();
+    throw e;
+  }
+};
