@@ -57,7 +57,12 @@ export function errorResponse(c: Context, e: unknown): Response {
 
 /** zod issues → the 400 field list (`target.uri`, `plan.collections[0].vectors[1].field`). */
 export function fieldsOf(error: z.ZodError, prefix = ''): FieldError[] {
-  return error.issues.map((issue) => ({ path: joinPath(prefix, issue.path), message: issue.message }));
+  return error.issues.flatMap((issue) =>
+    // zod reports unknown keys on their parent; name each key, as the user wrote it.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((k) => ({ path: joinPath(prefix, [...issue.path, k]), message: 'is not a known field' }))
+      : [{ path: joinPath(prefix, issue.path), message: issue.message }],
+  );
 }
 
 export function joinPath(prefix: string, path: ReadonlyArray<PropertyKey>): string {

@@ -45,6 +45,7 @@ const OPS: Op[] = [
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request: `fields` names each bad field (or `problems`, for PLAN_HAS_ERRORS).',
   401: 'Missing or wrong access token.',
+  403: 'Refused: a request from another web site, or a Host this server does not answer as.',
   404: 'No such job.',
   409: 'The job is running, finished, or its target is busy.',
   415: 'The body is not JSON.',
@@ -73,7 +74,7 @@ function operation(op: Op): Record<string, unknown> {
       ? { 'text/event-stream': { schema: { type: 'string', description: 'Events named by JobEvent.type, data: JobEvent JSON.' } } }
       : { 'application/json': { schema: id ? ref(id) : { type: 'object' } } },
   }]));
-  const errorResponses = Object.fromEntries(op.errors.map((s) => [String(s), { description: ERROR_TEXT[s], content: { 'application/json': { schema: ref('Error') } } }]));
+  const errorResponses = Object.fromEntries([...op.errors, 403].sort().map((s) => [String(s), { description: ERROR_TEXT[s], content: { 'application/json': { schema: ref('Error') } } }]));
   return {
     summary: op.summary,
     tags: [op.tag],

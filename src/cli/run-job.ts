@@ -7,6 +7,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { configError } from '../core/errors.ts';
 import { MigrationEvents } from '../core/events.ts';
 import type { MigrationReport } from '../core/migrate.ts';
 import { JobEngine } from '../jobs/engine.ts';
@@ -17,8 +18,24 @@ export function addDataDirFlag(cmd: Command): Command {
   return cmd.option('--data-dir <dir>', 'where jobs are kept (env QDRANT2MILVUS_HOME; default ~/.qdrant2milvus)');
 }
 
+/**
+ * The job store of `--data-dir` (else QDRANT2MILVUS_HOME, else ~/.qdrant2milvus).
+ * QDRANT2MILVUS_MAX_ERRORS_PER_JOB bounds the rows each job's error log keeps (default 10,000;
+ * the counts stay exact beyond it): a process writing to the log reads it, so set it for the
+ * command that runs the job (a detached job inherits it).
+ */
 export function openStore(dataDir?: string): JobStore {
-  return JobStore.open({ dataDir });
+  return JobStore.open({ dataDir, maxErrorsPerJob: maxErrorsFromEnv() });
+}
+
+function maxErrorsFromEnv(): number | undefined {
+  const raw = process.env.QDRANT2MILVUS_MAX_ERRORS_PER_JOB;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw configError('MAX_ERRORS_INVALID', `QDRANT2MILVUS_MAX_ERRORS_PER_JOB must be a whole number >= 0, not "${raw}".`, 'Set it to e.g. 10000, or unset it for the default.');
+  }
+  return n;
 }
 
 /** Runs a job here until it ends; Ctrl-C or SIGTERM cancel it (a second Ctrl-C quits at once). */
@@ -49,6 +66,8 @@ export async function runJobInForeground(engine: JobEngine, id: string, options:
 
 /** Starts `qdrant2milvus jobs run ID` as a detached background process; its output goes to a log file. */
 export function runJobDetached(store: JobStore, id: string): { pid: number; logFile: string } {
+  // Refusals (busy target, finished job) are shown here rather than only in the background log.
+  new JobEngine(store).checkCanRun(id);
   const logDir = join(store.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const logFile = join(logDir, `${id}.log`);

@@ -13,6 +13,7 @@ import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { dataset as makeDataset } from '../../testkit/datasets/index.ts';
 import type { Dataset } from '../../testkit/datasets/types.ts';
 import { startMilvusLite, type MilvusLite } from '../../testkit/milvus/launcher.ts';
+import { createResponseAuditor } from '../../testkit/qdrant/openapi.ts';
 import { startQdrantTestServer, type QdrantTestServer } from '../../testkit/qdrant/server.ts';
 import { repoRoot } from '../../testkit/python.ts';
 
@@ -47,8 +48,11 @@ export async function startHarness(options: { apiKey?: string } = {}): Promise<H
   const realQdrant = process.env.QDRANT_URL;
   const realMilvus = process.env.MILVUS_URI;
   const prefix = realQdrant || realMilvus ? `q2mtest_${Date.now().toString(36)}_` : '';
+  // Every REST response the test server sends in a test file is checked against Qdrant's OpenAPI
+  // spec; stop() fails the file if any was outside it.
+  const auditor = createResponseAuditor();
   const [testServer, milvusLite] = await Promise.all([
-    realQdrant ? undefined : startQdrantTestServer({ apiKey: options.apiKey }),
+    realQdrant ? undefined : startQdrantTestServer({ apiKey: options.apiKey, onResponse: auditor.onResponse }),
     realMilvus ? undefined : startMilvusLite(),
   ]);
   const qdrantUrl = realQdrant ?? testServer!.restUrl;
@@ -107,6 +111,7 @@ export async function startHarness(options: { apiKey?: string } = {}): Promise<H
       }
       await milvus.closeConnection().catch(() => undefined);
       await Promise.allSettled([testServer?.stop(), milvusLite?.stop()]);
+      auditor.assertClean();
     },
   };
   return harness;

@@ -45,8 +45,15 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
   const store = new QdrantStore();
   for (const d of opts.datasets ?? []) store.seed(dataset(d.name, d.count, d.seed));
   const faults = new FaultController(opts.faults);
+  // Under `npm test` (QDRANT_TESTKIT_AUDIT=1) every REST response of every test server is checked
+  // against Qdrant's OpenAPI spec, and stop() fails the test that stops a server which sent one
+  // outside it. Tests that pass their own onResponse audit themselves.
+  const auditor = !opts.onResponse && process.env.QDRANT_TESTKIT_AUDIT === '1'
+    ? (await import('./openapi.ts')).createResponseAuditor()
+    : undefined;
+  const onResponse = opts.onResponse ?? auditor?.onResponse;
   const auth = { apiKey: opts.apiKey, readOnlyApiKey: opts.readOnlyApiKey };
-  const rest = await startRestServer({ store, faults, host, port: opts.port ?? 0, onResponse: opts.onResponse, ...auth });
+  const rest = await startRestServer({ store, faults, host, port: opts.port ?? 0, onResponse, ...auth });
   let grpc: { port: number; stop(): Promise<void> } | null = null;
   const grpcPort = opts.grpcPort === undefined ? 0 : opts.grpcPort;
   if (grpcPort !== null) {
@@ -69,6 +76,7 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
     faults,
     stop: async () => {
       await Promise.all([rest.stop(), grpc?.stop()]);
+      auditor?.assertClean();
     },
   };
 }

@@ -89,21 +89,21 @@ export const CreateJobRequest = z
   })
   .register(requests, { id: 'CreateJobRequest' });
 
-const intParam = (name: string, min: number, max: number) =>
+const intParam = (min: number, max: number) =>
   z
     .string()
-    .regex(/^\d+$/, `${name} must be a whole number`)
+    .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
-    .pipe(z.number().int().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`));
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 export const ErrorsQuery = z.strictObject({
-  offset: intParam('offset', 0, Number.MAX_SAFE_INTEGER).optional(),
-  limit: intParam('limit', 1, 1000).optional(),
+  offset: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
+  limit: intParam(1, 1000).optional(),
 });
 
 export const JobsQuery = z.strictObject({
   status: z.enum(['PENDING', 'IN_PROGRESS', 'SUCCESSFUL', 'FAILED', 'CANCELLED']).optional(),
-  limit: intParam('limit', 1, 500).optional(),
+  limit: intParam(1, 500).optional(),
 });
 
 export type SourceConnectionInput = z.infer<typeof SourceConnectionBody>;

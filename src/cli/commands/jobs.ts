@@ -54,7 +54,7 @@ export function registerJobs(program: Command): void {
       const outcome = new JobEngine(store).cancel(id);
       // Wait for the owner to stop so that the command's answer is the job's real status.
       const deadline = Date.now() + 10_000;
-      while (outcome === 'requested' && store.get(id).status === 'IN_PROGRESS' && Date.now() < deadline) await sleep(200);
+      while (outcome === 'requested' && store.get(id).status === 'IN_PROGRESS' && Date.now() < deadline) await sleep(50);
       const status = store.get(id).status;
       if (flags.json) printJson({ id, outcome, status });
       else process.stdout.write(`Job ${id}: ${outcome === 'finished' ? `already ended (${status})` : status}\n`);

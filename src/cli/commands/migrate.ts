@@ -22,6 +22,7 @@ interface MigrateFlags extends PlanFlags {
   verifySample?: number;
   detach?: boolean;
   dataDir?: string;
+  retryBudget?: number;
 }
 
 export function registerMigrate(program: Command): void {
@@ -32,7 +33,8 @@ export function registerMigrate(program: Command): void {
     .option('--json', 'print one JSON report on stdout (progress goes to stderr)')
     .option('--page-size <n>', `points per source read (default ${DEFAULT_PAGE_SIZE})`, (v) => Number(v))
     .option('--verify-sample <n>', 'after the counts, compare N points by content (default 0)', (v) => Number(v))
-    .option('--detach', 'run the job in a background process; print its id and return');
+    .option('--detach', 'run the job in a background process; print its id and return')
+    .option('--retry-budget <seconds>', 'how long the job retries an unavailable source or target before it fails, resumably (default 60)', (v) => Number(v));
   addPlanFlags(cmd);
   addDataDirFlag(cmd);
   cmd.action(async (flags: MigrateFlags) => {
@@ -48,6 +50,9 @@ async function migrate(flags: MigrateFlags): Promise<number> {
     if (flags.pageSize !== undefined && !(Number.isInteger(flags.pageSize) && flags.pageSize > 0)) {
       throw configError('PAGE_SIZE_INVALID', '--page-size must be a positive whole number.', 'Pass e.g. --page-size 500.');
     }
+    if (flags.retryBudget !== undefined && !(Number.isFinite(flags.retryBudget) && flags.retryBudget >= 0)) {
+      throw configError('RETRY_BUDGET_INVALID', '--retry-budget must be a number of seconds >= 0.', 'Pass e.g. --retry-budget 300 to ride out a five-minute outage.');
+    }
     session = await openPlanSession(flags);
     secrets = secretsOf(session.source, session.target);
     const { plan, problems } = session.result;
@@ -62,7 +67,7 @@ async function migrate(flags: MigrateFlags): Promise<number> {
     const store = openStore(flags.dataDir);
     try {
       const engine = new JobEngine(store);
-      const options: JobRunOptions = { pageSize: flags.pageSize, verifySample: flags.verifySample, sourceTransport: session.source.transport };
+      const options: JobRunOptions = { pageSize: flags.pageSize, verifySample: flags.verifySample, sourceTransport: session.source.transport, retryBudgetSeconds: flags.retryBudget };
       const job = engine.create({
         source: { url: session.source.url, apiKey: session.source.apiKey },
         target: { uri: session.target.uri, token: session.target.token, database: session.target.database },
