@@ -2,17 +2,18 @@
 /**
  * `npm test`: everything a fresh clone needs, in order, with timing per phase.
  *
- *   deps → venv → lint → typecheck → unit → integration [→ e2e with --e2e]
+ *   deps → venv → lint → typecheck → unit → integration → e2e (builds the console first)
  *
  * Stops at the first failing phase and exits non-zero. Each child runs in its own process group,
  * and the whole group is killed when the phase ends and on SIGINT/SIGTERM, so a server a test
  * started (Milvus Lite, the Qdrant test server) cannot outlive the run, even on failure.
  *
- * Flags: --e2e also runs test/e2e/**\/*.test.ts (browser tests; skipped when there are none).
- * Phase names select a subset (deps and venv always run): `node scripts/test.mjs unit`.
+ * Phase names select a subset (deps and venv always run): `node scripts/test.mjs unit`;
+ * `--no-<phase>` leaves one out (e.g. --no-e2e). e2e needs /usr/bin/chromium: skipped with a
+ * message without it, except in CI (CI set), where that is a failure.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,8 +21,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const args = process.argv.slice(2);
 const selected = args.filter((a) => !a.startsWith('--'));
-const wanted = (name) =>
-  selected.includes(name) || (name === 'e2e' ? args.includes('--e2e') : selected.length === 0);
+const wanted = (name) => selected.includes(name) || (selected.length === 0 && !args.includes(`--no-${name}`));
+/** Every REST response of every Qdrant test server is checked against Qdrant's OpenAPI spec. */
+process.env.QDRANT_TESTKIT_AUDIT ??= '1';
+const chromium = '/usr/bin/chromium';
 /** 2 cores: two test files at once keeps both busy without starving the servers they start. */
 const testConcurrency = '2';
 /** A hung test must fail the run well inside CI's budget rather than eat it. */
@@ -55,8 +58,21 @@ await phase('venv', async () => {
 });
 if (wanted('lint')) await phase('lint', () => run(bin('eslint'), ['.']));
 if (wanted('typecheck')) await phase('typecheck', () => run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']));
-for (const kind of ['unit', 'integration', 'e2e']) {
+for (const kind of ['unit', 'integration']) {
   if (wanted(kind)) await phase(kind, () => nodeTests(kind));
+}
+if (wanted('e2e')) {
+  await phase('e2e', async () => {
+    // Browser tests need Debian's chromium (.ci/run installs it). Outside CI a machine without it
+    // skips them, saying so; in CI its absence is a failure.
+    if (!existsSync(chromium)) {
+      if (process.env.CI) throw new Error(`${chromium} is missing: apt-get install -y chromium`);
+      console.warn(`[test] e2e skipped: ${chromium} is missing (apt-get install -y chromium, then npm test again)`);
+      return 'skipped: no chromium';
+    }
+    if (existsSync(join(root, 'web', 'package.json')) || existsSync(join(root, 'web', 'index.html'))) await run('npm', ['run', 'build:web']);
+    return nodeTests('e2e');
+  });
 }
 finish(0);
 
@@ -72,6 +88,7 @@ async function nodeTests(kind) {
   if (files.length === 0) return 'no test files';
   mkdirSync(join(root, '.tmp'), { recursive: true });
   const tap = join(root, '.tmp', `test-${kind}.tap`);
+  rmSync(tap, { force: true }); // an interrupted run must not count the previous run's results
   const code = await run(process.execPath, [
     '--import', 'tsx', '--test',
     `--test-concurrency=${testConcurrency}`, `--test-timeout=${testTimeoutMs}`,

@@ -34,7 +34,7 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-test('the SDK sees Milvus Lite, and stop frees the process, the port and the temp dir', async () => {
+test('the SDK sees Milvus Lite, a taken port is refused, and stop frees the process, port and temp dir', async () => {
   const milvus = await start();
   assert.equal(milvus.host, '127.0.0.1');
   assert.equal(milvus.uri, `http://127.0.0.1:${milvus.port}`);
@@ -42,6 +42,10 @@ test('the SDK sees Milvus Lite, and stop frees the process, the port and the tem
   const client = new MilvusClient({ address: milvus.uri });
   const { version } = await client.getVersion();
   assert.match(version, /^milvus_lite-/);
+
+  // A second server on a taken port must fail loudly, not share the port (grpc's SO_REUSEPORT).
+  await assert.rejects(startMilvusLite({ port: milvus.port }), /did not start[\s\S]*Failed to bind/);
+  assert.match((await client.getVersion()).version, /^milvus_lite-/);
   await client.closeConnection();
 
   await milvus.stop();

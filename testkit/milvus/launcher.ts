@@ -45,7 +45,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,7 +109,7 @@ async function startOnce(
     env: { ...process.env, PYTHONUNBUFFERED: '1', Q2M_PARENT_PID: String(process.pid) },
   });
   live.set(child, { dataDir, ownsDir });
-  const output = tail(child);
+  const { output, listening } = watchOutput(child);
   const exited = new Promise<string>((resolve) => {
     child.on('exit', (code, signal) => resolve(signal ?? `exit code ${code}`));
     child.on('error', (err) => resolve(err.message));
@@ -119,7 +119,7 @@ async function startOnce(
   const giveUp = new AbortController();
   const failure = await Promise.race([
     exited.then((how) => `exited early (${how})`),
-    waitReady(port, Date.now() + timeoutMs, giveUp.signal),
+    waitReady(port, listening, Date.now() + timeoutMs, giveUp.signal),
   ]);
   giveUp.abort(); // stops a health check still running after the server died
   if (failure !== undefined) {
@@ -146,14 +146,21 @@ async function startOnce(
   };
 }
 
-/** Resolves undefined once the SDK sees Milvus Lite, or a reason string when the deadline passes. */
-async function waitReady(port: number, deadline: number, signal: AbortSignal): Promise<string | undefined> {
-  // Poll plain TCP first: a gRPC channel that failed to connect backs off for seconds.
-  while (!(await canConnect(port))) {
-    if (signal.aborted) return 'aborted';
-    if (Date.now() > deadline) return 'timed out waiting for the port to accept connections';
-    await sleep(50);
-  }
+/** Resolves undefined once the SDK sees our Milvus Lite, or a reason string on failure. */
+async function waitReady(
+  port: number, listening: Promise<void>, deadline: number, signal: AbortSignal,
+): Promise<string | undefined> {
+  // Wait for the server's own "listening" line rather than polling the port: the port may answer
+  // for another server (an explicit port already in use) while ours is still importing and about
+  // to fail its bind. Without SO_REUSEPORT (serve.py) the line proves the port is ours.
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve('timed out waiting for "listening on"'), Math.max(0, deadline - Date.now()));
+  });
+  const aborted = new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve('aborted')));
+  const early = await Promise.race([listening.then(() => undefined), timedOut, aborted]);
+  clearTimeout(timer);
+  if (early !== undefined) return early;
   const client = new MilvusClient({
     address: `${host}:${port}`,
     timeout: Math.max(1000, deadline - Date.now()),
@@ -184,14 +191,6 @@ async function stop(child: ChildProcess, exited: Promise<string>, dataDir: strin
   if (ownsDir) await rm(dataDir, { recursive: true, force: true });
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => (socket.destroy(), resolve(false)));
-  });
-}
-
 /** A port the kernel considers free right now on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -204,18 +203,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Keeps the last ~8 KB of the server's stdout+stderr for error messages. */
-function tail(child: ChildProcess): () => string {
+/** Keeps the last ~8 KB of the server's stdout+stderr for error messages, and tells when the
+ *  server printed `MilvusLite gRPC server listening on ...` (after bind and start succeeded). */
+function watchOutput(child: ChildProcess): { output: () => string; listening: Promise<void> } {
   let text = '';
+  let seen = false;
+  let onListening = () => {};
+  const listening = new Promise<void>((resolve) => (onListening = resolve));
   const keep = (chunk: Buffer) => {
     text = (text + chunk.toString('utf8')).slice(-8192);
+    if (!seen && /server listening on/.test(text)) {
+      seen = true;
+      onListening();
+    }
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  return () => text.trimEnd();
+  return { output: () => text.trimEnd(), listening };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let handlersInstalled = false;
 function installExitHandlers() {

@@ -150,7 +150,9 @@ export async function startRestServer(opts: RestServerOptions): Promise<RestServ
       audits.set(res, (status, contentType, body) => hook({ method, path, status, contentType, body }));
     }
     handle(req, res, opts).catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, String(err), 'text/plain');
+      // A client that went away mid-request (a cancelled job aborts its scroll) gets no answer: a
+      // 500 written to the dead socket would only trip the OpenAPI auditor.
+      if (!res.headersSent && !req.destroyed) send(res, 500, String(err), 'text/plain');
     });
   });
   await new Promise<void>((resolve, reject) => {
