@@ -10,6 +10,10 @@ if (!existsSync(join(root, 'node_modules', 'tsx'))) {
   console.log('Installing node modules (npm ci)...');
   execSync('npm ci', { cwd: root, stdio: 'inherit' });
 }
+if (!existsSync(join(root, 'web', 'dist', 'index.html'))) {
+  console.log('Building the web console (npm run build:web)...');
+  execSync('npm run build:web', { cwd: root, stdio: 'inherit' });
+}
 const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'demo.ts'), ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',

@@ -22,9 +22,10 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 export function guard(options: GuardOptions): MiddlewareHandler {
   const expected = options.authToken ? digest(`Bearer ${options.authToken}`) : undefined;
-  const hosts = options.allowedHosts?.map((h) => h.toLowerCase());
   return async (c, next) => {
     const host = (c.req.header('host') ?? '').toLowerCase();
+    // Read per request: the server fills the list in once it knows its port.
+    const hosts = options.allowedHosts?.map((h) => h.toLowerCase());
     if (hosts && !hosts.includes(host)) {
       return errorResponse(c, new HttpError(403, 'HOST_NOT_ALLOWED', `This server answers only as ${hosts.join(' or ')}, not "${host}".`, { fix: 'Open the console at the address `serve` printed.' }));
     }

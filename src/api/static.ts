@@ -42,6 +42,7 @@ export function serveConsole(dir = DEFAULT_WEB_DIR): MiddlewareHandler {
     c.header('Content-Type', getMimeType(file) ?? 'application/octet-stream');
     // Vite names built assets by content hash: they never change under one name.
     c.header('Cache-Control', path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
-    return c.body(c.req.method === 'HEAD' ? null : new Uint8Array(await readFile(file)));
+    if (c.req.method === 'HEAD') return c.body(null);
+    return c.body(new Uint8Array(await readFile(file)));
   };
 }

@@ -5,13 +5,15 @@
 import type { Command } from 'commander';
 import { configError } from '../core/errors.ts';
 import type { Sink, SourceReader } from '../core/contracts.ts';
-import { createQdrantReader } from '../qdrant/index.ts';
+import { chooseTransport, createQdrantReader } from '../qdrant/index.ts';
 import { createMilvusSink } from '../milvus/index.ts';
 
 export interface SourceFlags {
   sourceUrl?: string;
   sourceApiKey?: string;
-  sourceTransport?: 'rest' | 'grpc';
+  sourceTransport?: 'rest' | 'grpc' | 'auto';
+  sourceGrpc?: boolean;
+  sourceRest?: boolean;
   sourceGrpcPort?: number;
 }
 
@@ -24,7 +26,8 @@ export interface TargetFlags {
 export interface SourceConnection {
   url: string;
   apiKey?: string;
-  transport: 'rest' | 'grpc';
+  /** 'auto' (the default): gRPC when its port answers, else REST with a warning. */
+  transport: 'rest' | 'grpc' | 'auto';
   grpcPort?: number;
 }
 
@@ -38,8 +41,10 @@ export function addSourceFlags(cmd: Command): Command {
   return cmd
     .option('--source-url <url>', 'Qdrant REST endpoint, e.g. http://localhost:6333 (env QDRANT_URL)')
     .option('--source-api-key <key>', 'Qdrant API key (env QDRANT_API_KEY; prefer the env var: flags show in `ps`)')
-    .option('--source-transport <rest|grpc>', 'how to read the source (default rest)')
-    .option('--source-grpc-port <port>', 'Qdrant gRPC port for --source-transport grpc (default 6334)', (v) => Number(v));
+    .option('--source-grpc', 'read the source over gRPC only (the default tries gRPC and falls back to REST with a warning)')
+    .option('--source-rest', 'read the source over REST only')
+    .option('--source-transport <auto|grpc|rest>', 'the same choice as one flag (default auto)')
+    .option('--source-grpc-port <port>', 'Qdrant gRPC port (default 6334)', (v) => Number(v));
 }
 
 export function addTargetFlags(cmd: Command): Command {
@@ -52,12 +57,26 @@ export function addTargetFlags(cmd: Command): Command {
 export function resolveSource(flags: SourceFlags, fallback?: { url: string }): SourceConnection {
   const url = flags.sourceUrl ?? process.env.QDRANT_URL ?? fallback?.url;
   if (!url) throw configError('SOURCE_URL_MISSING', 'No Qdrant endpoint given.', 'Pass --source-url http://HOST:6333 or set QDRANT_URL.');
-  const transport = flags.sourceTransport ?? 'rest';
-  if (transport !== 'rest' && transport !== 'grpc') {
-    throw configError('SOURCE_TRANSPORT_INVALID', `--source-transport must be rest or grpc, not "${String(transport)}".`, 'Use --source-transport rest or --source-transport grpc.');
-  }
+  const transport = transportOf(flags);
   const apiKey = flags.sourceApiKey ?? process.env.QDRANT_API_KEY ?? undefined;
   return { url, apiKey: apiKey || undefined, transport, grpcPort: flags.sourceGrpcPort };
+}
+
+function transportOf(flags: SourceFlags): SourceConnection['transport'] {
+  const chosen = [flags.sourceGrpc && 'grpc', flags.sourceRest && 'rest', flags.sourceTransport].filter((t): t is string => Boolean(t));
+  if (new Set(chosen).size > 1) {
+    throw configError('SOURCE_TRANSPORT_INVALID', `Conflicting source transports: ${chosen.join(' and ')}.`, 'Pass one of --source-grpc, --source-rest.');
+  }
+  const transport = chosen[0] ?? 'auto';
+  if (transport !== 'rest' && transport !== 'grpc' && transport !== 'auto') {
+    throw configError('SOURCE_TRANSPORT_INVALID', `--source-transport must be auto, grpc or rest, not "${transport}".`, 'Use --source-grpc or --source-rest, or leave both out to try gRPC first.');
+  }
+  return transport;
+}
+
+/** The transport a job records: 'auto' is decided now (gRPC probed once, warning shown once). */
+export async function concreteTransport(c: SourceConnection): Promise<'rest' | 'grpc'> {
+  return c.transport === 'auto' ? chooseTransport(c.url, c.grpcPort, (m) => process.stderr.write(`warning: ${m}\n`)) : c.transport;
 }
 
 export function resolveTarget(flags: TargetFlags, fallback?: { uri: string; database: string }): TargetConnection {

@@ -7,6 +7,7 @@ import { registerInspect } from './commands/inspect.ts';
 import { registerJobs } from './commands/jobs.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerPlan } from './commands/plan.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerVerify } from './commands/verify.ts';
 import { EXIT } from './exit.ts';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerVerify(program);
   registerJobs(program);
+  registerServe(program);
   return program;
 }
 

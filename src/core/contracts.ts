@@ -35,6 +35,12 @@ export interface SourceReader {
   count(collection: string): Promise<number>;
   /** Pages in Qdrant's id order. Ends when the range is exhausted; stops early when `signal` aborts. */
   read(options: ReadOptions): AsyncIterable<Page>;
+  /**
+   * The ids at these 0-based positions of the collection's scroll order (positions ascending);
+   * positions at or past the end are left out. The pipeline calls it once per collection, before
+   * the first copy, to cut the id space into ranges of equal size for parallel readers.
+   */
+  idsAt(collection: string, positions: readonly number[], signal?: AbortSignal): Promise<PointId[]>;
   /** Points by id with vectors and payload, for verify --sample. Missing ids are absent. */
   retrieve(collection: string, ids: PointId[]): Promise<Point[]>;
   close(): Promise<void>;

@@ -22,8 +22,12 @@ export interface CheckpointStore {
 export interface MigrationOptions {
   events: MigrationEvents;
   signal: AbortSignal;
-  /** Points per scroll request. Default 500. */
+  /** Points per scroll request. Default DEFAULT_PAGE_SIZE. */
   pageSize?: number;
+  /** Range readers per collection. Default DEFAULT_READERS (core/pipeline.ts). */
+  readers?: number;
+  /** Target writes in flight per collection. Default DEFAULT_WRITERS (core/pipeline.ts). */
+  writers?: number;
   /** Also compare this many points by content after the counts (0 = counts only). Default 0. */
   verifySample?: number;
   checkpoints?: CheckpointStore;
@@ -104,6 +108,8 @@ async function migrateCollection(
       events,
       signal,
       pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+      readers: options.readers,
+      writers: options.writers,
       total,
       ranges: saved.length > 0 ? saved : undefined,
       saveCheckpoint: options.checkpoints ? (cp) => options.checkpoints!.save(plan.source, cp) : undefined,

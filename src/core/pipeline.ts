@@ -1,18 +1,31 @@
 /**
- * Copies one collection's points from a SourceReader into a Sink, range by range.
+ * Copies one collection's points from a SourceReader into a Sink, with R range readers and W
+ * writers in flight.
  *
- * For each id range: scroll a page (the next page is fetched while the current one is written)
- * → toRows (pure) → sink.write (resolves only once the target acknowledged every row) → save the
- * range's checkpoint. Because the checkpoint is saved after the write it covers, a crash at any
- * moment replays at most one page, and the sink's upsert makes the replay harmless.
+ *   split the id space into ranges (once; saved before any point moves, see ranges.ts)
+ *   R readers: scroll a page of their range → toRows (pure) → bounded queue   (waits when full)
+ *   W writers: take a page → sink.write (resolves once the target acknowledged every row)
+ *              → the range's checkpoint moves over every page acknowledged in order (range-progress.ts)
+ *
+ * Memory is bounded by the pages in flight (R being read, the queue, W being written), never by
+ * the collection size. Because a checkpoint only ever covers acknowledged rows, a crash at any
+ * moment replays at most the pages in flight, and the sink's upsert makes the replay harmless.
  */
 import type { Sink, SourceReader } from './contracts.ts';
 import { MigrationError, asMigrationError } from './errors.ts';
 import type { MigrationEvents } from './events.ts';
 import { RateMeter } from './events.ts';
-import { formatId, parseId } from './ids.ts';
-import type { CollectionPlan, Page, RejectedPoint } from './types.ts';
+import { parseId } from './ids.ts';
+import { BoundedQueue } from './queue.ts';
+import { RangeProgress } from './range-progress.ts';
+import { completeRanges, cutPositions, rangesFromBoundaries } from './ranges.ts';
+import type { CollectionPlan, PointId, RejectedPoint, Row } from './types.ts';
 import { toRows } from '../mapping/rows.ts';
+
+/** Range readers of a fresh collection (measured: see README "Performance"). */
+export const DEFAULT_READERS = 4;
+/** Sink writes in flight (measured: see README "Performance"). */
+export const DEFAULT_WRITERS = 2;
 
 /** Progress of one id range, as the job store keeps it. Ids are formatted (see core/ids.ts). */
 export interface RangeCheckpoint {
@@ -54,6 +67,13 @@ export interface CopyOptions {
   total: number;
   /** Keep at most this many rejected points in memory (the count stays exact). */
   maxRejectedKept?: number;
+  /** Ranges a fresh collection is split into, read at once. A resumed collection keeps its saved
+   *  ranges (and reads up to this many of them at once). Default DEFAULT_READERS. */
+  readers?: number;
+  /** Sink writes in flight. Default DEFAULT_WRITERS. */
+  writers?: number;
+  /** Pages read and transformed ahead of the writers, over all readers. Default readers + writers. */
+  queuePages?: number;
 }
 
 export function wholeIdSpace(): RangeCheckpoint[] {
@@ -63,7 +83,7 @@ export function wholeIdSpace(): RangeCheckpoint[] {
 /** Copies every range of one collection; resolves with exact stats, throws on the first failure. */
 export async function copyCollection(options: CopyOptions): Promise<CopyStats> {
   const { plan, events, total } = options;
-  const ranges = options.ranges ?? wholeIdSpace();
+  const ranges = await prepareRanges(options);
   const stats: CopyStats = {
     written: ranges.reduce((n, r) => n + r.written, 0),
     rejected: [],
@@ -85,34 +105,77 @@ export async function copyCollection(options: CopyOptions): Promise<CopyStats> {
     });
   };
   report();
-  // Ranges run one after another here; parallel range reads are layered on top by the engine.
-  for (const range of ranges) {
-    if (range.done) continue;
-    await copyRange(options, range, stats, report);
-  }
+  await runStages(options, ranges, stats, report);
   return stats;
 }
 
-async function copyRange(
-  options: CopyOptions,
-  range: RangeCheckpoint,
-  stats: CopyStats,
-  report: () => void,
-): Promise<void> {
-  const { plan, reader, sink, signal, pageSize } = options;
+/**
+ * A resumed collection's saved ranges, made whole (fill-ins are saved too); else a fresh split,
+ * every range saved before any point moves, so a resume always finds the same ranges.
+ */
+async function prepareRanges(options: CopyOptions): Promise<RangeCheckpoint[]> {
+  const save = options.saveCheckpoint;
+  if (options.ranges && options.ranges.length > 0) {
+    const known = new Set(options.ranges.map((r) => r.index));
+    const ranges = completeRanges(options.ranges);
+    for (const r of ranges) if (!known.has(r.index)) await save?.({ ...r });
+    return ranges;
+  }
+  // A range should hold a few pages at least: below that a second reader costs more than it saves.
+  const positions = cutPositions(options.total, options.readers ?? DEFAULT_READERS, 4 * options.pageSize);
+  const cuts = positions.length > 0 ? await options.reader.idsAt(options.plan.source, positions, options.signal) : [];
+  throwIfAborted(options.signal);
+  const ranges = rangesFromBoundaries(cuts);
+  for (const r of ranges) await save?.({ ...r });
+  return ranges;
+}
+
+/** One page on its way from a reader to a writer. */
+interface Work {
+  progress: RangeProgress;
+  seq: number;
+  rows: Row[];
+  rejected: number;
+  next: PointId | null;
+}
+
+/** Runs the readers and writers to the end; the first failure stops both sides and is thrown. */
+async function runStages(options: CopyOptions, ranges: RangeCheckpoint[], stats: CopyStats, report: () => void): Promise<void> {
+  const readers = Math.max(1, options.readers ?? DEFAULT_READERS);
+  const writers = Math.max(1, options.writers ?? DEFAULT_WRITERS);
+  const failure = new AbortController();
+  const signal = AbortSignal.any([options.signal, failure.signal]);
+  const queue = new BoundedQueue<Work>(Math.max(1, options.queuePages ?? readers + writers));
+  const fail = (e: unknown) => {
+    if (!failure.signal.aborted) failure.abort(e);
+    queue.abort();
+  };
+  const todo = ranges.filter((r) => !r.done).map((r) => new RangeProgress(r, options.saveCheckpoint));
+  const all = [...todo];
+  const readTasks = Array.from({ length: Math.min(readers, todo.length) }, async () => {
+    for (let p = todo.shift(); p !== undefined; p = todo.shift()) await readRange(options, p, queue, stats, signal);
+  });
+  const reading = Promise.all(readTasks.map((t) => t.catch(fail))).then(() => queue.close());
+  const writeTasks = Array.from({ length: writers }, () => writePages(options, queue, stats, report, signal).catch(fail));
+  await Promise.all([reading, ...writeTasks]);
+  await Promise.all(all.map((p) => p.flushed().catch(fail)));
+  throwIfAborted(options.signal);
+  if (failure.signal.aborted) throw failure.signal.reason;
+}
+
+async function readRange(options: CopyOptions, progress: RangeProgress, queue: BoundedQueue<Work>, stats: CopyStats, signal: AbortSignal): Promise<void> {
+  const { plan, reader, pageSize } = options;
+  const cp = progress.checkpoint;
   const maxKept = options.maxRejectedKept ?? 1000;
   const pages = reader.read({
     collection: plan.source,
-    range: { from: range.from === null ? undefined : parseId(range.from), to: range.to === null ? undefined : parseId(range.to) },
-    from: range.cursor === null ? undefined : parseId(range.cursor),
+    range: { from: cp.from === null ? undefined : parseId(cp.from), to: cp.to === null ? undefined : parseId(cp.to) },
+    from: cp.cursor === null ? undefined : parseId(cp.cursor),
     pageSize,
     signal,
   });
-  for await (const page of prefetch(pages, signal)) {
-    throwIfAborted(signal);
+  for await (const page of pages) {
     const { rows, rejected, stats: rowStats } = toRows(plan, page.points);
-    if (rows.length > 0) await sink.write(plan, rows, signal);
-    stats.written += rows.length;
     stats.nullsDropped += rowStats.nullsDropped;
     Object.assign(stats.renamedKeys, rowStats.renamedKeys);
     if (rejected.length > 0) {
@@ -120,40 +183,19 @@ async function copyRange(
       for (const r of rejected) if (stats.rejected.length < maxKept) stats.rejected.push(r);
       options.events.emit('points:rejected', { collection: plan.source, points: rejected });
     }
-    range.written += rows.length;
-    range.rejected = (range.rejected ?? 0) + rejected.length;
-    range.cursor = page.next === null ? null : formatId(page.next);
-    range.done = page.next === null;
-    await options.saveCheckpoint?.({ ...range });
-    report();
+    const work = { progress, seq: progress.nextSeq(), rows, rejected: rejected.length, next: page.next };
+    if (!(await queue.put(work)) || page.next === null) return;
   }
-  if (!range.done) {
-    // The reader ended without a null `next` only when aborted.
-    throwIfAborted(signal);
-    range.done = true;
-    await options.saveCheckpoint?.({ ...range });
-  }
+  // The reader ends without a null `next` only when aborted.
+  throwIfAborted(signal);
 }
 
-/** Reads one page ahead so that scrolling the next page overlaps writing the current one. */
-async function* prefetch(pages: AsyncIterable<Page>, signal: AbortSignal): AsyncGenerator<Page> {
-  const iterator = pages[Symbol.asyncIterator]();
-  let next = iterator.next();
-  // An unobserved rejection of the look-ahead must not crash the process if we stop early.
-  next.catch(() => undefined);
-  try {
-    while (true) {
-      const result = await next;
-      if (result.done) return;
-      if (!signal.aborted) {
-        next = iterator.next();
-        next.catch(() => undefined);
-      }
-      yield result.value;
-      if (signal.aborted) return;
-    }
-  } finally {
-    await iterator.return?.().catch(() => undefined);
+async function writePages(options: CopyOptions, queue: BoundedQueue<Work>, stats: CopyStats, report: () => void, signal: AbortSignal): Promise<void> {
+  for (let work = await queue.take(); work !== undefined; work = await queue.take()) {
+    if (work.rows.length > 0) await options.sink.write(options.plan, work.rows, signal);
+    const outcome = { seq: work.seq, written: work.rows.length, rejected: work.rejected, next: work.next };
+    await work.progress.complete(outcome, (p) => (stats.written += p.written));
+    report();
   }
 }
 

@@ -8,10 +8,11 @@
  *   resume(id): FAILED | CANCELLED → run again from the saved checkpoints
  */
 import { asMigrationError, configError, MigrationError } from '../core/errors.ts';
-import { MigrationEvents, type CollectionPhase, type CollectionStatus, type ProgressSnapshot } from '../core/events.ts';
+import type { CollectionPhase, CollectionStatus, ProgressSnapshot } from '../core/events.ts';
 import { runMigration, type CheckpointStore, type MigrationReport } from '../core/migrate.ts';
 import type { MigrationPlan } from '../core/types.ts';
-import { defaultConnect, DEFAULT_RETRY_BUDGET_SECONDS, type Connect, type ConnectRetry } from './connect.ts';
+import { bridgeEvents } from './bridge.ts';
+import { defaultConnect, DEFAULT_RETRY_BUDGET_SECONDS, type Connect } from './connect.ts';
 import { crashHook } from './crash-hook.ts';
 import { isPidAlive } from './lifecycle.ts';
 import type { JobStore } from './store.ts';
@@ -183,7 +184,13 @@ export class JobEngine {
     const job = this.store.get(id);
     const options = job.options as JobRunOptions;
     const secrets = this.store.secretsFor(id);
-    const { events, retry } = this.bridgeEvents(id, options);
+    const { events, retry } = bridgeEvents({
+      jobId: id,
+      store: this.store,
+      emit: (name, payload) => this.emit(name, payload),
+      syncEveryMs: this.syncEveryMs,
+      retryBudgetMs: (options.retryBudgetSeconds ?? DEFAULT_RETRY_BUDGET_SECONDS) * 1000,
+    });
     const { reader, sink } = await (this.options.connect ?? defaultConnect)(job, secrets, retry);
     try {
       await reader.check();
@@ -211,54 +218,16 @@ export class JobEngine {
       load: (collection) => this.store.loadCheckpoints(id, collection).map((c) => ({ ...c, index: c.rangeIndex })),
       save: (collection, cp) => {
         this.store.saveCheckpoint(id, collection, cp.index, { from: cp.from, to: cp.to, cursor: cp.cursor, done: cp.done, written: cp.written, rejected: cp.rejected ?? 0 });
-        crashHook.afterCheckpoint(collection);
+        crashHook.afterCheckpoint(collection, cp);
       },
     };
-  }
-
-  /**
-   * Turns a run's events into store updates (throttled) and engine events, and gives the
-   * connections a retry hook that reports each retry as an 'error' event with willRetry.
-   */
-  private bridgeEvents(id: string, options: JobRunOptions): { events: MigrationEvents; retry: ConnectRetry } {
-    const events = new MigrationEvents();
-    const lastSaved = new Map<string, number>();
-    // Collections run one at a time, so a retry belongs to the one in progress.
-    let current: string | undefined;
-    events.on('collection:status', (s) => {
-      current = s.status === 'IN_PROGRESS' ? s.collection : undefined;
-      this.store.updateCollection(id, s.collection, { status: s.status, phase: s.phase });
-      this.emit('job:collection', { jobId: id, ...s });
-      crashHook.atPhase(s.phase, s.collection);
-    });
-    events.on('collection:progress', (p) => {
-      this.emit('job:progress', { jobId: id, ...p });
-      const now = Date.now();
-      if (now - (lastSaved.get(p.collection) ?? 0) < this.syncEveryMs && p.written + p.rejected < p.total) return;
-      lastSaved.set(p.collection, now);
-      this.store.updateCollection(id, p.collection, { total: p.total, written: p.written, rejected: p.rejected });
-    });
-    events.on('points:rejected', (r) => {
-      this.store.appendErrors(id, r.points.map((p) => ({ collection: r.collection, pointId: p.id, code: p.code, message: p.message })));
-      for (const p of r.points) this.emit('job:error', { jobId: id, collection: r.collection, pointId: p.id, code: p.code, message: p.message, willRetry: false });
-    });
-    events.on('error', (e) => {
-      this.store.appendError(id, { collection: e.collection, code: e.error.code, message: e.error.message });
-      this.emit('job:error', { jobId: id, collection: e.collection, code: e.error.code, message: e.error.message, willRetry: e.willRetry });
-    });
-    const retry: ConnectRetry = {
-      budgetMs: (options.retryBudgetSeconds ?? DEFAULT_RETRY_BUDGET_SECONDS) * 1000,
-      onRetry: (side, error, attempt, delayMs) => {
-        const message = `${error.message} Retrying the ${side} (attempt ${attempt}, in ${(delayMs / 1000).toFixed(1)} s).`;
-        const retried = new MigrationError({ code: error.code, kind: error.kind, message, cause: error });
-        events.emit('error', { ...(current !== undefined && { collection: current }), error: retried, willRetry: true });
-      },
-    };
-    return { events, retry };
   }
 
   private finishJob(id: string, report: MigrationReport): void {
     for (const c of report.collections) {
+      // Stopped before verify (cancelled, failed while copying): the report holds no counts, only
+      // zeros; keep the progress the store has instead of showing "0 written, not verified".
+      if (c.status === 'CANCELLED' || (c.status === 'FAILED' && c.error?.code !== 'VERIFY_FAILED')) continue;
       this.store.updateCollection(id, c.source, {
         written: c.written,
         rejected: c.rejectedCount,

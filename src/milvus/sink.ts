@@ -11,7 +11,7 @@ import { detectCapabilities } from './capabilities.ts';
 import { call, type MilvusStatus } from './errors.ts';
 import { decodeRows, DYNAMIC_FIELD } from './rows.ts';
 import { ensureIndexes, prepareCollection } from './schema.ts';
-import { DEFAULT_BATCH_BYTES, upsertRows } from './writer.ts';
+import { DEFAULT_BATCH_BYTES, prepareUpserts, sendPrepared } from './writer.ts';
 
 export interface MilvusSinkOptions {
   /** `http://host:19530`, `https://…zillizcloud.com`, … */
@@ -83,12 +83,10 @@ export class MilvusSink implements Sink {
 
   async write(plan: CollectionPlan, rows: Row[], signal?: AbortSignal): Promise<void> {
     if (rows.length === 0) return;
+    // Encoding is CPU work: done now, before this write's turn, so it overlaps a write in flight.
+    const batches = prepareUpserts(this.conn.database, plan, rows, this.opts.batchBytes ?? DEFAULT_BATCH_BYTES);
     // Retrying the whole call may re-send batches the target already acked: upsert makes that harmless.
-    const run = () =>
-      this.retrying(
-        () => upsertRows(this.conn, plan, rows, { batchBytes: this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, signal, onRequest: this.opts.onRequest }),
-        signal,
-      );
+    const run = () => this.retrying(() => sendPrepared(this.conn, plan, batches, { signal, onRequest: this.opts.onRequest }), signal);
     if (!this.conn.version.startsWith('milvus_lite')) return run();
     const previous = this.writeChains.get(plan.target) ?? Promise.resolve();
     const mine = previous.catch(() => undefined).then(run);

@@ -10,13 +10,14 @@
  * it. If the server still says "too large", the batch is halved and both halves are sent; a single
  * row too large for the server is a config error, never a silent drop.
  */
-import { promisify } from '@zilliz/milvus2-sdk-node';
 import type { CollectionPlan, Row } from '../core/types.ts';
 import { MigrationError, configError, systemError } from '../core/errors.ts';
 import { throwIfAborted } from '../core/pipeline.ts';
 import type { MilvusConnection } from './client.ts';
 import { Grpc, Merr, fromStatus, fromThrown, grpcCode, statusFailed, type MilvusStatus } from './errors.ts';
-import { buildColumns, encodeRow, type EncodedRow } from './rows.ts';
+import { encodeWriteRequest } from './encode.ts';
+import { rawUnary } from './raw-call.ts';
+import { encodeRow, type EncodedRow } from './rows.ts';
 
 /** Default request size target in bytes (16 MiB). */
 export const DEFAULT_BATCH_BYTES = 16 * 1024 * 1024;
@@ -29,10 +30,27 @@ export interface WriteOptions {
 }
 
 export async function upsertRows(conn: MilvusConnection, plan: CollectionPlan, rows: Row[], opts: WriteOptions): Promise<void> {
+  await sendPrepared(conn, plan, prepareUpserts(conn.database, plan, rows, opts.batchBytes), opts);
+}
+
+/** One request, encoded: what upsertRows sends, and what it re-cuts if the server says too large. */
+export interface PreparedBatch {
+  rows: EncodedRow[];
+  request: Buffer;
+}
+
+/**
+ * The CPU half of a write: rows → payload JSON → byte-sized requests → protobuf. Separate from
+ * sending so the sink can do it while another write is in flight (and off the collection's turn).
+ */
+export function prepareUpserts(database: string, plan: CollectionPlan, rows: Row[], batchBytes: number): PreparedBatch[] {
   const encoded = rows.map((r) => encodeRow(plan, r));
-  for (const batch of splitByBytes(encoded, opts.batchBytes)) {
-    await upsertBatch(conn, plan, batch, opts);
-  }
+  return splitByBytes(encoded, batchBytes).map((batch) => ({ rows: batch, request: encodeWriteRequest(database, plan, batch) }));
+}
+
+/** The network half: sends each request in order; resolves once the target acked every row. */
+export async function sendPrepared(conn: MilvusConnection, plan: CollectionPlan, batches: PreparedBatch[], opts: Omit<WriteOptions, 'batchBytes'>): Promise<void> {
+  for (const batch of batches) await upsertBatch(conn, plan, batch, opts);
 }
 
 /** Greedy split: each batch stays under `limit` bytes unless one row alone exceeds it. */
@@ -53,41 +71,37 @@ export function splitByBytes(rows: EncodedRow[], limit: number): EncodedRow[][] 
   return batches;
 }
 
-async function upsertBatch(conn: MilvusConnection, plan: CollectionPlan, batch: EncodedRow[], opts: WriteOptions): Promise<void> {
+async function upsertBatch(conn: MilvusConnection, plan: CollectionPlan, batch: PreparedBatch, opts: Omit<WriteOptions, 'batchBytes'>): Promise<void> {
   if (opts.signal) throwIfAborted(opts.signal);
+  const { rows } = batch;
   const outcome = await sendUpsert(conn, plan, batch);
   if (outcome === 'ok') {
-    opts.onRequest?.(batch.length, batch.reduce((n, r) => n + r.bytes, 0));
+    opts.onRequest?.(rows.length, rows.reduce((n, r) => n + r.bytes, 0));
     return;
   }
-  if (batch.length === 1) {
-    const id = String(batch[0]!.row.id);
+  if (rows.length === 1) {
+    const id = String(rows[0]!.row.id);
     throw configError(
       'ROW_TOO_LARGE',
-      `Row ${id} (~${batch[0]!.bytes} bytes) is larger than ${conn.describe(plan.target)} accepts in one request.`,
+      `Row ${id} (~${rows[0]!.bytes} bytes) is larger than ${conn.describe(plan.target)} accepts in one request.`,
       'Raise the server limit (proxy.grpc.serverMaxRecvSize) or drop the largest payload keys in the plan.',
       outcome,
     );
   }
-  const half = Math.ceil(batch.length / 2);
-  await upsertBatch(conn, plan, batch.slice(0, half), opts);
-  await upsertBatch(conn, plan, batch.slice(half), opts);
+  const half = Math.ceil(rows.length / 2);
+  for (const part of [rows.slice(0, half), rows.slice(half)]) {
+    await upsertBatch(conn, plan, { rows: part, request: encodeWriteRequest(conn.database, plan, part) }, opts);
+  }
 }
 
 /** 'ok', or the error when the server refused the request for its size (caller halves); throws otherwise. */
-async function sendUpsert(conn: MilvusConnection, plan: CollectionPlan, batch: EncodedRow[]): Promise<'ok' | MigrationError> {
-  const ctx = conn.ctx(`Upsert of ${batch.length} rows`, plan.target);
-  const request = {
-    collection_name: plan.target,
-    db_name: conn.database,
-    num_rows: batch.length,
-    fields_data: buildColumns(plan, batch),
-  };
+async function sendUpsert(conn: MilvusConnection, plan: CollectionPlan, batch: PreparedBatch): Promise<'ok' | MigrationError> {
+  const ctx = conn.ctx(`Upsert of ${batch.rows.length} rows`, plan.target);
   let res: { status: MilvusStatus; upsert_cnt?: string | number };
   try {
-    // The SDK's own upsert() goes through its lossy row conversion (see rows.ts); this is the same
-    // pooled gRPC call it makes underneath, with our column data.
-    res = await promisify(conn.client.channelPool, 'Upsert', request, conn.client.timeout);
+    // The SDK's own upsert() goes through its lossy row conversion (see rows.ts) and a slow
+    // encoder (see encode.ts); this is the same pooled gRPC call with our own request bytes.
+    res = await rawUnary(conn, 'Upsert', batch.request);
   } catch (e) {
     const err = fromThrown(e, ctx);
     // RESOURCE_EXHAUSTED is what gRPC says for a message above the receive limit (and for some
@@ -101,8 +115,8 @@ async function sendUpsert(conn: MilvusConnection, plan: CollectionPlan, batch: E
     if (code === Merr.parameterTooLarge || code === Merr.requestLimitExceeded) return err;
     throw err;
   }
-  if (Number(res.upsert_cnt ?? batch.length) !== batch.length) {
-    throw systemError('SINK_PARTIAL_WRITE', `${ctx.op} into ${ctx.target}: the server acknowledged ${res.upsert_cnt} of ${batch.length} rows.`);
+  if (Number(res.upsert_cnt ?? batch.rows.length) !== batch.rows.length) {
+    throw systemError('SINK_PARTIAL_WRITE', `${ctx.op} into ${ctx.target}: the server acknowledged ${res.upsert_cnt} of ${batch.rows.length} rows.`);
   }
   return 'ok';
 }

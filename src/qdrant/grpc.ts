@@ -10,7 +10,9 @@ import { ConnectErrorCode as Code, QdrantClient } from '@qdrant/js-client-grpc';
 import type { Point, PointId } from '../core/types.ts';
 import { diagnoseGrpcFailure } from './check.ts';
 import { displayUrl, sourceErrors } from './errors.ts';
-import { fromGrpcId, fromGrpcPoint, grpcCollectionConfig, toGrpcId } from './grpc-convert.ts';
+import { fromGrpcPoint, grpcCollectionConfig, toGrpcId } from './grpc-convert.ts';
+import { RawGrpcClient } from './grpc-raw.ts';
+import { decodeScrollResponse, encodeScrollRequest } from './grpc-scroll.ts';
 import type { CollectionConfig, QdrantTransport, ScrollRequest, ScrollResult } from './transport.ts';
 
 export interface GrpcTransportOptions {
@@ -23,18 +25,21 @@ export interface GrpcTransportOptions {
 }
 
 const enabled = { selectorOptions: { case: 'enable' as const, value: true } };
-const disabled = { selectorOptions: { case: 'enable' as const, value: false } };
 
 export class GrpcTransport implements QdrantTransport {
   readonly endpoint: string;
   private readonly grpcUrl: string;
   private readonly client: QdrantClient;
+  private readonly raw: RawGrpcClient;
+  private readonly pathPrefix: string;
 
   constructor(private readonly options: GrpcTransportOptions) {
     const u = new URL(options.url);
     u.port = String(options.grpcPort ?? 6334);
     this.grpcUrl = `${u.protocol}//${u.host}${u.pathname}`.replace(/\/+$/, '');
     this.endpoint = displayUrl(this.grpcUrl);
+    this.pathPrefix = u.pathname.replace(/\/+$/, '');
+    this.raw = new RawGrpcClient(`${u.protocol}//${u.host}`, options.apiKey ? { 'api-key': options.apiKey } : {});
     this.client = new QdrantClient({
       url: this.grpcUrl,
       // As a header rather than `apiKey`: the same metadata on the wire, without the client's
@@ -93,27 +98,15 @@ export class GrpcTransport implements QdrantTransport {
     return Number(res.result?.count ?? 0n);
   }
 
+  /** Over our own codec and HTTP/2 call (grpc-raw.ts, grpc-scroll.ts): the hot path, measured. */
   async scroll(request: ScrollRequest): Promise<ScrollResult> {
-    const res = await this.run(
-      () =>
-        this.client.api('points').scroll(
-          {
-            collectionName: request.collection,
-            limit: request.limit,
-            withPayload: request.withData ? enabled : disabled,
-            withVectors: request.withData ? enabled : disabled,
-            ...(request.offset !== undefined ? { offset: toGrpcId(request.offset) } : {}),
-          },
-          this.callOptions(request.signal),
-        ),
+    const bytes = await this.run(
+      () => this.raw.call(`${this.pathPrefix}/qdrant.Points/Scroll`, encodeScrollRequest(request), this.callOptions(request.signal)),
       `scroll of collection "${request.collection}"`,
       request.signal,
       request.collection,
     );
-    return this.decode(() => ({
-      points: res.result.map(fromGrpcPoint),
-      next: res.nextPageOffset ? fromGrpcId(res.nextPageOffset) : null,
-    }));
+    return this.decode(() => decodeScrollResponse(bytes));
   }
 
   async retrieve(collection: string, ids: PointId[], signal?: AbortSignal): Promise<Point[]> {
@@ -131,8 +124,9 @@ export class GrpcTransport implements QdrantTransport {
   }
 
   async close(): Promise<void> {
-    // Connect's Node transport pools HTTP/2 sessions per client and closes them when idle; the
-    // client exposes no close(), so there is nothing to release here.
+    // Connect's Node transport pools HTTP/2 sessions per client and closes them when idle (the
+    // client exposes no close()); our own Scroll session is closed here.
+    this.raw.close();
   }
 
   private callOptions(signal?: AbortSignal): { timeoutMs: number; signal?: AbortSignal } {

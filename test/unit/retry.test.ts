@@ -85,3 +85,33 @@ test('an already aborted signal stops before the first attempt', async () => {
   assert.equal(calls, 0);
   assert.ok(new MigrationError({ code: 'A', kind: 'transient', message: 'm' }));
 });
+
+test('a time budget ends the retries: the last wait is cut to what is left, then the last error is thrown', async () => {
+  const waits: number[] = [];
+  let calls = 0;
+  const started = Date.now();
+  await assert.rejects(
+    withRetry(async () => {
+      calls++;
+      throw transientError('DOWN', `try ${calls}`);
+    }, { retries: 1000, baseMs: 40, maxMs: 40, random: () => 1, budgetMs: 100, onRetry: (_e, _n, ms) => waits.push(ms) }),
+    /try \d+/,
+  );
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 100 && elapsed < 1000, `gave up after ${elapsed} ms`);
+  assert.ok(waits.length >= 2 && waits.length <= 3, `waits ${waits.join(',')}`);
+  assert.ok(waits.at(-1)! <= 40);
+  assert.equal(calls, waits.length + 1);
+});
+
+test('a Retry-After longer than the budget left is not waited out', async () => {
+  let calls = 0;
+  await assert.rejects(
+    withRetry(async () => {
+      calls++;
+      throw transientError('RATE', 'slow down', undefined, 5);
+    }, { budgetMs: 1000 }),
+    /slow down/,
+  );
+  assert.equal(calls, 1);
+});

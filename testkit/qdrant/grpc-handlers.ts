@@ -7,6 +7,7 @@ import type { JsonObject } from '../../src/core/types.ts';
 import { QdrantApiError, type QdrantStore, type RecordOut, type RestPoint, type UpdateResult } from './store.ts';
 import type { Filter, WithPayload } from './store.ts';
 import { collectionInfoToGrpc, createBodyFromGrpc, fieldSchemaFromGrpc } from './grpc-collections.ts';
+import { encodeScrollResponse, PreEncoded } from './grpc-fast.ts';
 import { filterFromGrpc } from './grpc-filter.ts';
 import {
   asArray, asMsg, idFromGrpc, idToGrpc, structFromGrpc, structToGrpc, toNumber, vectorsFromGrpc,
@@ -18,7 +19,8 @@ export type Access = 'read' | 'write' | 'open';
 
 export interface RpcSpec {
   access: Access;
-  handle(req: Msg): Msg;
+  /** A message object, or bytes already encoded (grpc-fast.ts) for the hot Scroll path. */
+  handle(req: Msg): Msg | PreEncoded;
 }
 
 export type ServiceSpec = Record<string, RpcSpec>;
@@ -113,9 +115,8 @@ export function pointsService(store: QdrantStore): ServiceSpec {
           with_vector: withVectorsFromGrpc(req.with_vectors) as boolean | string[],
           order_by: asMsg(req.order_by) ? (req.order_by as JsonObject) : null,
         });
-        const out: Msg = { result: res.points.map(recordToGrpc) };
-        if (res.next_page_offset !== null) out.next_page_offset = idToGrpc(res.next_page_offset);
-        return out;
+        // Encoded directly (grpc-fast.ts): the generic path made the stub, not the client, the cost.
+        return encodeScrollResponse(res);
       },
     },
     Count: {

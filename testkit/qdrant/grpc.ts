@@ -22,6 +22,7 @@ import {
   collectionsService, pointsService, qdrantService, type Access, type RpcSpec, type ServiceSpec,
 } from './grpc-handlers.ts';
 import type { Msg } from './grpc-values.ts';
+import { PreEncoded } from './grpc-fast.ts';
 
 export interface GrpcServerOptions {
   /** 0 picks a free port. */
@@ -69,8 +70,16 @@ function loadQdrantPackage(dir: string): grpc.GrpcObject {
   return pkg;
 }
 
+/** The service as proto-loader defines it, except that a response already encoded (a Buffer,
+ *  see grpc-fast.ts) is sent as it is. */
 function serviceDefinition(pkg: grpc.GrpcObject, name: string): grpc.ServiceDefinition {
-  return (pkg[name] as grpc.ServiceClientConstructor).service;
+  const service = (pkg[name] as grpc.ServiceClientConstructor).service;
+  return Object.fromEntries(
+    Object.entries(service).map(([method, def]) => {
+      const serialize = def.responseSerialize;
+      return [method, { ...def, responseSerialize: (v: unknown) => (Buffer.isBuffer(v) ? v : serialize(v)) }];
+    }),
+  ) as grpc.ServiceDefinition;
 }
 
 /** QdrantApiError's HTTP status → the gRPC code Qdrant's tonic layer uses for it. */
@@ -135,7 +144,9 @@ function wrap(path: string, spec: RpcSpec, opts: GrpcServerOptions): grpc.handle
       if (denied) return callback(denied);
       try {
         const res = spec.handle(call.request);
-        res.time = Number(process.hrtime.bigint() - started) / 1e9;
+        const time = Number(process.hrtime.bigint() - started) / 1e9;
+        if (res instanceof PreEncoded) return callback(null, res.withTime(time) as unknown as Msg);
+        res.time = time;
         callback(null, res);
       } catch (err) {
         if (err instanceof QdrantApiError) return callback(statusError(grpcCodeForHttpStatus(err.status), err.message));

@@ -15,7 +15,7 @@ import { withBoth, type Connectors } from '../connectors.ts';
 import { HttpError } from '../http-errors.ts';
 import type { LiveHub } from '../hub.ts';
 import { readBody, readQuery } from '../request.ts';
-import { CreateJobRequest, ErrorsQuery, JobsQuery } from '../schemas/requests.ts';
+import { CreateJobRequest, ErrorsQuery, JobsQuery, type CreateJobBody } from '../schemas/requests.ts';
 import type { CancelResponse, CreateJobResponse, ErrorLogResponse, JobListResponse, ResumeResponse } from '../schemas/responses.ts';
 import { jobDetailView, jobSummaryView, verificationView } from '../views.ts';
 import { editsToOverrides } from './wizard.ts';
@@ -28,40 +28,11 @@ export interface JobRouteDeps {
   connectors: Connectors;
 }
 
-export function jobRoutes({ engine, store, hub, connectors }: JobRouteDeps): Hono {
+export function jobRoutes(deps: JobRouteDeps): Hono {
+  const { engine, store, hub } = deps;
   const app = new Hono();
 
-  app.post('/', async (c) => {
-    const body = await readBody(c, CreateJobRequest);
-    const overrides = editsToOverrides(body.plan.collections, 'plan.collections');
-    const target = { uri: body.target.uri, database: body.target.database ?? 'default' };
-    const { plan, problems } = await withBoth(connectors, body.source, body.target, (reader, sink) =>
-      buildPlan({ sourceUrl: body.source.url, target, collections: Object.keys(overrides), overrides, maxVectorFields: body.options?.maxVectorFields }, reader, sink),
-    );
-    const errors = planErrors(problems);
-    if (errors.length > 0) {
-      throw new HttpError(400, 'PLAN_HAS_ERRORS', `The plan has ${errors.length} error(s); no job was started.`, {
-        fix: 'Fix each problem where it is shown, then start the migration again.',
-        problems,
-      });
-    }
-    const options: JobRunOptions = { pageSize: body.options?.pageSize, verifySample: body.options?.verifySample, sourceTransport: 'rest' };
-    const job = engine.create({
-      source: { url: body.source.url, apiKey: body.source.apiKey },
-      target: { ...target, token: body.target.token },
-      plan,
-      options: options as Record<string, unknown>,
-    });
-    try {
-      await startJob(engine, store, job.id);
-    } catch (e) {
-      // Never started: leave no PENDING job behind for a request that was refused.
-      store.delete(job.id);
-      throw e;
-    }
-    const view: z.infer<typeof CreateJobResponse> = { id: job.id, status: store.get(job.id).status };
-    return c.json(view, 201);
-  });
+  app.post('/', async (c) => c.json(await createJob(await readBody(c, CreateJobRequest), deps), 201));
 
   app.get('/', (c) => {
     const query = readQuery(c, JobsQuery);
@@ -100,6 +71,37 @@ export function jobRoutes({ engine, store, hub, connectors }: JobRouteDeps): Hon
   app.get('/:id/verification', (c) => c.json(verificationView(store.get(c.req.param('id')))));
 
   return app;
+}
+
+/** Validates the (edited) plan again with buildPlan(), records the job and starts it here. */
+async function createJob(body: CreateJobBody, { engine, store, connectors }: JobRouteDeps): Promise<z.infer<typeof CreateJobResponse>> {
+  const overrides = editsToOverrides(body.plan.collections, 'plan.collections');
+  const target = { uri: body.target.uri, database: body.target.database ?? 'default' };
+  const { plan, problems } = await withBoth(connectors, body.source, body.target, (reader, sink) =>
+    buildPlan({ sourceUrl: body.source.url, target, collections: Object.keys(overrides), overrides, maxVectorFields: body.options?.maxVectorFields }, reader, sink),
+  );
+  const errors = planErrors(problems);
+  if (errors.length > 0) {
+    throw new HttpError(400, 'PLAN_HAS_ERRORS', `The plan has ${errors.length} error(s); no job was started.`, {
+      fix: 'Fix each problem where it is shown, then start the migration again.',
+      problems,
+    });
+  }
+  const options: JobRunOptions = { pageSize: body.options?.pageSize, verifySample: body.options?.verifySample, sourceTransport: 'rest' };
+  const job = engine.create({
+    source: { url: body.source.url, apiKey: body.source.apiKey },
+    target: { ...target, token: body.target.token },
+    plan,
+    options: options as Record<string, unknown>,
+  });
+  try {
+    await startJob(engine, store, job.id);
+  } catch (e) {
+    // Never started: leave no PENDING job behind for a request that was refused.
+    store.delete(job.id);
+    throw e;
+  }
+  return { id: job.id, status: store.get(job.id).status };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { JobEngine } from '../../jobs/engine.ts';
-import type { Job, JobSummary } from '../../jobs/types.ts';
+import type { Checkpoint, Job, JobSummary } from '../../jobs/types.ts';
 import { EXIT, reportError } from '../exit.ts';
 import { printJson } from '../output.ts';
 import { addDataDirFlag, openStore, runJobDetached, runJobInForeground } from '../run-job.ts';
@@ -32,8 +32,10 @@ export function registerJobs(program: Command): void {
   sub('show <id>', "a job's detail: per-collection status, progress, counts and verification")
     .action((id: string, flags: JobsFlags) => withStore(flags, (store) => {
       const job = store.get(id);
-      if (flags.json) printJson({ ...job, errors: store.errors(id, { limit: 0 }) });
-      else process.stdout.write(formatShow(job));
+      // Checkpoints say where a resume continues: per id range, the next id to read and the rows written.
+      const collections = job.collections.map((c) => ({ ...c, checkpoints: store.loadCheckpoints(id, c.source) }));
+      if (flags.json) printJson({ ...job, collections, errors: store.errors(id, { limit: 0 }) });
+      else process.stdout.write(formatShow({ ...job, collections }));
       return EXIT.OK;
     }));
 
@@ -149,7 +151,7 @@ function formatList(jobs: Job[]): string {
   return `${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`;
 }
 
-function formatShow(job: Job): string {
+function formatShow(job: Job & { collections: Array<Job['collections'][number] & { checkpoints: Checkpoint[] }> }): string {
   const lines = [
     `Job ${job.id}: ${job.status}${job.cancelRequested ? ' (cancel requested)' : ''}`,
     `  source: ${job.source.url}${job.source.apiKey ? ' (API key: ***)' : ''}`,
@@ -160,6 +162,10 @@ function formatShow(job: Job): string {
   for (const c of job.collections) {
     lines.push(`  ${c.source} → ${c.target}: ${c.status}${c.phase && c.status === 'IN_PROGRESS' ? ` (${c.phase})` : ''}, ${c.written}/${c.total} written, ${c.rejected} rejected` +
       (c.sourceCount !== null ? `, source ${c.sourceCount} vs target ${c.targetCount ?? '-'}${c.verified ? ' (verified)' : c.verified === false ? ' (NOT verified)' : ''}` : ''));
+    const open = c.checkpoints.filter((cp) => !cp.done);
+    if (c.status !== 'SUCCESSFUL' && open.length > 0) {
+      lines.push(`    resumes at: ${open.map((cp) => `id ${cp.cursor ?? cp.from ?? '(start)'} (${cp.written} written in that range)`).join(', ')}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,7 @@ import { configError } from '../../core/errors.ts';
 import { DEFAULT_PAGE_SIZE, type MigrationReport } from '../../core/migrate.ts';
 import { JobEngine, type JobRunOptions } from '../../jobs/engine.ts';
 import { formatProblem, planErrors } from '../../core/planning.ts';
-import { secretsOf } from '../connections.ts';
+import { concreteTransport, secretsOf } from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
 import { formatPlan, printJson } from '../output.ts';
 import { addPlanFlags, openPlanSession, type PlanFlags, type PlanSession } from '../plan-input.ts';
@@ -67,7 +67,14 @@ async function migrate(flags: MigrateFlags): Promise<number> {
     const store = openStore(flags.dataDir);
     try {
       const engine = new JobEngine(store);
-      const options: JobRunOptions = { pageSize: flags.pageSize, verifySample: flags.verifySample, sourceTransport: session.source.transport, retryBudgetSeconds: flags.retryBudget };
+      const options: JobRunOptions & { sourceGrpcPort?: number } = {
+        pageSize: flags.pageSize,
+        verifySample: flags.verifySample,
+        // The job records a concrete transport, so a resume reads the way the first run did.
+        sourceTransport: await concreteTransport(session.source),
+        sourceGrpcPort: session.source.grpcPort,
+        retryBudgetSeconds: flags.retryBudget,
+      };
       const job = engine.create({
         source: { url: session.source.url, apiKey: session.source.apiKey },
         target: { uri: session.target.uri, token: session.target.token, database: session.target.database },

@@ -1,0 +1,131 @@
+/**
+ * What the benchmark's parent (run.ts) and its measuring children (measure.ts) share: the shape
+ * of a measurement, CPU accounting of our process and of the two servers, and the plan every
+ * measure copies with.
+ */
+import { readFileSync } from 'node:fs';
+import type { Sink, SourceReader } from '../src/core/contracts.ts';
+import type { CollectionPlan } from '../src/core/types.ts';
+import { planCollection } from '../src/mapping/plan.ts';
+
+export const WORKLOADS = {
+  ref768: { count: 100_000, quick: 5_000 },
+  rich: { count: 50_000, quick: 3_000 },
+  basic: { count: 1_000_000, quick: 20_000 },
+} as const;
+export type WorkloadName = keyof typeof WORKLOADS;
+
+export const MEASURES = ['migrate', 'naive', 'read-ceiling', 'write-ceiling', 'pipeline'] as const;
+export type MeasureName = (typeof MEASURES)[number];
+
+export interface Endpoints {
+  restUrl: string;
+  grpcPort: number;
+  /** The test server's process (a separate one, so its CPU is not ours). */
+  qdrantPid: number;
+  milvusUri: string;
+  milvusPid: number;
+}
+
+export interface MeasureInput {
+  measure: MeasureName;
+  workload: WorkloadName;
+  /** Points in the source collection (named like the workload). */
+  count: number;
+  /** Row bytes per point (the sink's size estimate: vectors + payload JSON), for MB/s. */
+  rowBytes: number;
+  endpoints: Endpoints;
+  quick: boolean;
+}
+
+export interface MeasureResult {
+  measure: MeasureName;
+  workload: WorkloadName;
+  points: number;
+  seconds: number;
+  pointsPerSecond: number;
+  mbPerSecond: number;
+  /** CPU seconds of our process (all threads) per 1000 points. */
+  cpuPer1k: number;
+  /** CPU seconds of the test server / Milvus Lite per 1000 points, while this measure ran. */
+  sourceCpuPer1k: number;
+  targetCpuPer1k: number;
+  /** Peak RSS of the measuring process, MB. */
+  peakRssMb: number;
+  /** The settings used (for the ceilings: the best of those tried). */
+  config: string;
+  notes: string[];
+  /** Everything else worth keeping in the JSON (sweeps of the ceilings). */
+  detail?: unknown;
+}
+
+/** CPU seconds (user + system, all threads) of a process, from /proc (Linux). 0 when unknown. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+export interface Span {
+  seconds: number;
+  cpu: number;
+  sourceCpu: number;
+  targetCpu: number;
+}
+
+/** Wall time and CPU of us and both servers around `fn`. */
+export async function measureSpan<T>(endpoints: Endpoints, fn: () => Promise<T>): Promise<{ value: T; span: Span }> {
+  const s0 = processCpuSeconds(endpoints.qdrantPid);
+  const t0 = processCpuSeconds(endpoints.milvusPid);
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  const value = await fn();
+  const seconds = (performance.now() - w0) / 1000;
+  const c = process.cpuUsage(c0);
+  return {
+    value,
+    span: {
+      seconds,
+      cpu: (c.user + c.system) / 1e6,
+      sourceCpu: processCpuSeconds(endpoints.qdrantPid) - s0,
+      targetCpu: processCpuSeconds(endpoints.milvusPid) - t0,
+    },
+  };
+}
+
+export function result(input: MeasureInput, points: number, span: Span, config: string, notes: string[] = [], detail?: unknown): MeasureResult {
+  const per1k = (s: number) => (points > 0 ? (s / points) * 1000 : 0);
+  const pps = points / span.seconds;
+  return {
+    measure: input.measure,
+    workload: input.workload,
+    points,
+    seconds: span.seconds,
+    pointsPerSecond: pps,
+    mbPerSecond: (pps * input.rowBytes) / 1e6,
+    cpuPer1k: per1k(span.cpu),
+    sourceCpuPer1k: per1k(span.sourceCpu),
+    targetCpuPer1k: per1k(span.targetCpu),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    config,
+    notes,
+    ...(detail !== undefined ? { detail } : {}),
+  };
+}
+
+/**
+ * The plan every measure copies with: the product's own plan() for the target, with points that
+ * lack a vector skipped (Milvus Lite has no nullable vectors; `rich` has such points on purpose).
+ */
+export async function benchPlan(reader: SourceReader, sink: Sink, collection: string, target: string): Promise<CollectionPlan> {
+  const { plan, problems } = planCollection(await reader.describe(collection), await sink.capabilities(), {
+    target,
+    policies: { missingVector: 'skip' },
+  });
+  const errors = problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0) throw new Error(`plan for ${collection}: ${errors.map((e) => e.message).join('; ')}`);
+  return { ...plan, ifExists: 'drop' };
+}

@@ -1,0 +1,172 @@
+/**
+ * What our migrate is compared with:
+ * (b) a naive copy written the way a user would, with the official clients: scroll 256 points
+ *     with @qdrant/js-client-rest, insert them with @zilliz/milvus2-sdk-node, one after the other;
+ * (c) the read ceiling: every point read with the best client and concurrency found, dropped;
+ * (d) the write ceiling: rows built beforehand, upserted at the best batch size and concurrency.
+ * The ceilings try a few settings on a slice first, then run the best one on the whole workload.
+ */
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { cutPositions, rangesFromBoundaries } from '../src/core/ranges.ts';
+import type { CollectionPlan, PointId, Row } from '../src/core/types.ts';
+import { toRows } from '../src/mapping/rows.ts';
+import { createMilvusSink } from '../src/milvus/index.ts';
+import type { MilvusConnection } from '../src/milvus/client.ts';
+import { rawUnary } from '../src/milvus/raw-call.ts';
+import { prepareUpserts } from '../src/milvus/writer.ts';
+import { createQdrantReader } from '../src/qdrant/index.ts';
+import { benchPlan, measureSpan, result, type MeasureInput, type MeasureResult } from './lib.ts';
+
+type NaiveRow = Record<string, unknown>;
+
+/** A Qdrant REST point as a row for the SDK's insert(); undefined when it lacks a vector. */
+function naiveRow(plan: CollectionPlan, p: { id: unknown; vector?: unknown; payload?: Record<string, unknown> | null }): NaiveRow | undefined {
+  const row: NaiveRow = {};
+  const fields = new Set([plan.primaryKey.field, ...plan.vectors.map((v) => v.field)]);
+  for (const [k, v] of Object.entries(p.payload ?? {})) if (!fields.has(k) && v !== null) row[k] = v;
+  row[plan.primaryKey.field] = plan.primaryKey.type === 'Int64' ? p.id : String(p.id);
+  for (const v of plan.vectors) {
+    const value = v.source === '' ? p.vector : (p.vector as Record<string, unknown> | undefined)?.[v.source];
+    if (value === undefined || value === null) return undefined;
+    row[v.field] = value;
+  }
+  return row;
+}
+
+export async function measureNaive(input: MeasureInput): Promise<MeasureResult> {
+  const { endpoints } = input;
+  const sink = await createMilvusSink({ uri: endpoints.milvusUri });
+  const qdrant = new QdrantClient({ url: endpoints.restUrl, checkCompatibility: false });
+  const milvus = new MilvusClient({ address: endpoints.milvusUri, logLevel: 'error', telemetry: { enabled: false } } as ConstructorParameters<typeof MilvusClient>[0]);
+  try {
+    // The same schema as migrate's (created untimed): a user would have made one by hand.
+    const plan = await benchPlan(createQdrantReader({ url: endpoints.restUrl, transport: 'rest' }), sink, input.workload, `bench_${input.workload}_naive`);
+    await sink.prepare(plan);
+    const { value: points, span } = await measureSpan(endpoints, async () => {
+      let n = 0;
+      let offset: string | number | undefined | null = undefined;
+      do {
+        const page = await qdrant.scroll(input.workload, { limit: 256, with_payload: true, with_vector: true, ...(offset != null ? { offset } : {}) });
+        const data = page.points.map((p) => naiveRow(plan, p as never)).filter((r): r is NaiveRow => r !== undefined);
+        if (data.length > 0) {
+          const res = await milvus.insert({ collection_name: plan.target, data: data as never });
+          if (res.status.error_code !== 'Success') throw new Error(`insert: ${res.status.reason}`);
+        }
+        n += page.points.length;
+        offset = page.next_page_offset as string | number | null | undefined;
+      } while (offset != null);
+      await milvus.flushSync({ collection_names: [plan.target] });
+      return n;
+    });
+    return result(input, points, span, 'js-client-rest scroll 256 → milvus2-sdk-node insert, sequential');
+  } finally {
+    await Promise.allSettled([sink.close(), milvus.closeConnection()]);
+  }
+}
+
+/** Reads with `readers` ranges until `limit` points (or all) have come in; returns the count. */
+async function readInRanges(reader: ReturnType<typeof createQdrantReader>, collection: string, total: number, readers: number, pageSize: number, limit: number): Promise<number> {
+  const cuts = await reader.idsAt(collection, cutPositions(total, readers, pageSize));
+  const ranges = rangesFromBoundaries(cuts);
+  const parse = (s: string | null): PointId | undefined => (s === null ? undefined : /^\d+$/.test(s) ? BigInt(s) : s);
+  let n = 0;
+  const stop = new AbortController();
+  await Promise.all(
+    ranges.map(async (r) => {
+      for await (const page of reader.read({ collection, pageSize, range: { from: parse(r.from), to: parse(r.to) }, signal: stop.signal })) {
+        n += page.points.length;
+        if (n >= limit) return void stop.abort();
+      }
+    }),
+  ).catch((e) => {
+    if (!stop.signal.aborted) throw e;
+  });
+  return n;
+}
+
+export async function measureReadCeiling(input: MeasureInput): Promise<MeasureResult> {
+  const { endpoints } = input;
+  const slice = Math.min(input.count, Math.max(5000, Math.round(input.count / 8)));
+  const tries: Array<{ transport: 'grpc' | 'rest'; readers: number; pageSize: number; pps?: number }> = [];
+  for (const transport of ['grpc', 'rest'] as const) for (const readers of input.quick ? [1, 4] : [1, 2, 4, 8]) tries.push({ transport, readers, pageSize: 500 });
+  for (const t of tries) {
+    const reader = createQdrantReader({ url: endpoints.restUrl, grpcPort: endpoints.grpcPort, transport: t.transport });
+    const { value, span } = await measureSpan(endpoints, () => readInRanges(reader, input.workload, input.count, t.readers, t.pageSize, slice));
+    t.pps = value / span.seconds;
+    await reader.close();
+  }
+  const best = tries.reduce((a, b) => ((b.pps ?? 0) > (a.pps ?? 0) ? b : a));
+  const reader = createQdrantReader({ url: endpoints.restUrl, grpcPort: endpoints.grpcPort, transport: best.transport });
+  const { value, span } = await measureSpan(endpoints, () => readInRanges(reader, input.workload, input.count, best.readers, best.pageSize, Infinity));
+  await reader.close();
+  const config = `${best.transport}, ${best.readers} readers, page ${best.pageSize}, decode only`;
+  return result(input, value, span, config, [`tried on ${slice} points: ${tries.map((t) => `${t.transport}×${t.readers} ${Math.round(t.pps ?? 0)}/s`).join(', ')}`], { tries });
+}
+
+/** The workload's points (up to `limit`) as encoded Upsert requests of about `batchBytes`, built untimed. */
+async function prebuild(input: MeasureInput, plan: CollectionPlan, database: string, batchBytes: number, limit: number): Promise<{ requests: Buffer[]; rows: number }> {
+  const reader = createQdrantReader({ url: input.endpoints.restUrl, grpcPort: input.endpoints.grpcPort, transport: 'grpc' });
+  const pending: Row[] = [];
+  const requests: Buffer[] = [];
+  let n = 0;
+  let rows = 0;
+  const flush = () => {
+    for (const b of prepareUpserts(database, plan, pending.splice(0), batchBytes)) requests.push(b.request);
+  };
+  for await (const page of reader.read({ collection: input.workload, pageSize: 1000 })) {
+    const mapped = toRows(plan, page.points).rows;
+    pending.push(...mapped);
+    rows += mapped.length;
+    n += page.points.length;
+    // Enough rows for several full batches at a time, so requests come out at the asked size.
+    if (pending.length >= 20_000) flush();
+    if (n >= limit) break;
+  }
+  flush();
+  await reader.close();
+  return { requests, rows };
+}
+
+/** Sends the requests in order with `writers` in flight (no per-collection turn: this is the ceiling). */
+async function sendAll(conn: MilvusConnection, requests: Buffer[], writers: number, op: 'Upsert' | 'Insert'): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      while (next < requests.length) {
+        const res = await rawUnary<{ status: { code?: number; reason?: string } }>(conn, op, requests[next++]!);
+        if (res.status.code) throw new Error(`${op}: ${res.status.reason}`);
+      }
+    }),
+  );
+}
+
+export async function measureWriteCeiling(input: MeasureInput): Promise<MeasureResult> {
+  const { endpoints } = input;
+  const sink = await createMilvusSink({ uri: endpoints.milvusUri });
+  const conn = (sink as unknown as { conn: MilvusConnection }).conn;
+  const slice = Math.min(input.count, Math.max(4000, Math.round(input.count / 10)));
+  const plan = await benchPlan(createQdrantReader({ url: endpoints.restUrl, grpcPort: endpoints.grpcPort, transport: 'grpc' }), sink, input.workload, `bench_${input.workload}_write`);
+  const tries: Array<{ op: 'Upsert' | 'Insert'; batchMiB: number; writers: number; rps?: number }> = [];
+  for (const batchMiB of input.quick ? [1, 4] : [1, 4, 16]) for (const writers of input.quick ? [1, 2] : [1, 2, 4]) tries.push({ op: 'Upsert', batchMiB, writers });
+  // Insert beside the same Upsert setting: is Insert cheaper here? (Upsert stays: see README.)
+  tries.push({ op: 'Insert', batchMiB: 4, writers: 1 });
+  try {
+    for (const t of tries) {
+      const { requests, rows } = await prebuild(input, plan, conn.database, t.batchMiB * 2 ** 20, slice);
+      await sink.prepare(plan);
+      const { span } = await measureSpan(endpoints, () => sendAll(conn, requests, t.writers, t.op));
+      t.rps = rows / span.seconds;
+    }
+    const upserts = tries.filter((t) => t.op === 'Upsert');
+    const best = upserts.reduce((a, b) => ((b.rps ?? 0) > (a.rps ?? 0) ? b : a));
+    const { requests, rows } = await prebuild(input, plan, conn.database, best.batchMiB * 2 ** 20, Infinity);
+    await sink.prepare(plan);
+    const { span } = await measureSpan(endpoints, () => sendAll(conn, requests, best.writers, 'Upsert'));
+    const config = `Upsert, ${best.batchMiB} MiB batches, ${best.writers} in flight`;
+    const notes = [`tried on ${slice} rows: ${tries.map((t) => `${t.op} ${t.batchMiB}MiB×${t.writers} ${Math.round(t.rps ?? 0)}/s`).join(', ')}`];
+    return result(input, rows, span, config, notes, { tries });
+  } finally {
+    await sink.close();
+  }
+}

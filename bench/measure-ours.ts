@@ -1,0 +1,107 @@
+/**
+ * (a) `migrate` with default settings, through runMigration (the engine's own call; checkpoints go
+ * to an in-memory store here instead of SQLite), and (e) our pipeline (read, transform, encode)
+ * into a sink that encodes every request and drops it: the tool's own cost.
+ */
+import type { Sink } from '../src/core/contracts.ts';
+import { MigrationEvents } from '../src/core/events.ts';
+import { runMigration, type CheckpointStore } from '../src/core/migrate.ts';
+import { copyCollection, DEFAULT_READERS, DEFAULT_WRITERS, type RangeCheckpoint } from '../src/core/pipeline.ts';
+import { DEFAULT_PAGE_SIZE } from '../src/core/migrate.ts';
+import type { CollectionPlan, Row } from '../src/core/types.ts';
+import { createMilvusSink, DEFAULT_BATCH_BYTES } from '../src/milvus/index.ts';
+import { prepareUpserts } from '../src/milvus/writer.ts';
+import { createQdrantReader } from '../src/qdrant/index.ts';
+import { benchPlan, measureSpan, result, type MeasureInput, type MeasureResult } from './lib.ts';
+
+export interface OurSettings {
+  readers?: number;
+  writers?: number;
+  pageSize?: number;
+  batchBytes?: number;
+  transport?: 'rest' | 'grpc' | 'auto';
+}
+
+const describe = (s: OurSettings, transport: string) =>
+  `${transport}, readers ${s.readers ?? DEFAULT_READERS}, writers ${s.writers ?? DEFAULT_WRITERS}, page ${s.pageSize ?? DEFAULT_PAGE_SIZE}, batch ${((s.batchBytes ?? DEFAULT_BATCH_BYTES) / 2 ** 20).toFixed(0)} MiB`;
+
+function memoryCheckpoints(): CheckpointStore & { saves: number } {
+  const saved = new Map<string, Map<number, RangeCheckpoint>>();
+  const store = {
+    saves: 0,
+    load: (c: string) => [...(saved.get(c)?.values() ?? [])],
+    save: (c: string, cp: RangeCheckpoint) => {
+      store.saves++;
+      if (!saved.has(c)) saved.set(c, new Map());
+      saved.get(c)!.set(cp.index, { ...cp });
+    },
+  };
+  return store;
+}
+
+export async function measureMigrate(input: MeasureInput, settings: OurSettings = {}): Promise<MeasureResult> {
+  const { endpoints } = input;
+  const warnings: string[] = [];
+  const reader = createQdrantReader({ url: endpoints.restUrl, grpcPort: endpoints.grpcPort, transport: settings.transport, onWarning: (m) => warnings.push(m) });
+  const sink = await createMilvusSink({ uri: endpoints.milvusUri, ...(settings.batchBytes ? { batchBytes: settings.batchBytes } : {}) });
+  try {
+    const plan = await benchPlan(reader, sink, input.workload, `bench_${input.workload}_migrate`);
+    const checkpoints = memoryCheckpoints();
+    const migrationPlan = { version: 1 as const, source: { url: endpoints.restUrl }, target: { uri: endpoints.milvusUri, database: 'default' }, collections: [plan] };
+    const { value: report, span } = await measureSpan(endpoints, () =>
+      runMigration(migrationPlan, reader, sink, {
+        events: new MigrationEvents(),
+        signal: new AbortController().signal,
+        checkpoints,
+        ...(settings.pageSize ? { pageSize: settings.pageSize } : {}),
+        ...(settings.readers ? { readers: settings.readers } : {}),
+        ...(settings.writers ? { writers: settings.writers } : {}),
+      }),
+    );
+    const c = report.collections[0]!;
+    if (!report.ok) throw new Error(`migrate did not verify: ${JSON.stringify(c.error)}`);
+    const notes = [...warnings, `verified: source ${c.sourceCount}, target ${c.targetCount}, rejected ${c.rejectedCount}`, `${checkpoints.saves} checkpoint saves`];
+    return result(input, c.written + c.rejectedCount, span, describe(settings, warnings.length ? 'rest (fallback)' : settings.transport ?? 'auto→grpc'), notes);
+  } finally {
+    await Promise.allSettled([reader.close(), sink.close()]);
+  }
+}
+
+/**
+ * A Sink whose write does all of our CPU work (payload JSON, byte-sized batches, protobuf request
+ * bytes) and drops the result: what the pipeline costs without a target. Only for this benchmark.
+ */
+function encodingNullSink(inner: Sink, batchBytes: number): Sink & { requests: number; bytes: number } {
+  const counters = { requests: 0, bytes: 0 };
+  const write = async (plan: CollectionPlan, rows: Row[]) => {
+    for (const b of prepareUpserts('default', plan, rows, batchBytes)) {
+      counters.requests++;
+      counters.bytes += b.request.length;
+    }
+  };
+  // Everything but write comes from the real sink (only capabilities is used).
+  return Object.assign(Object.create(inner) as Sink, { write }, { get requests() { return counters.requests; }, get bytes() { return counters.bytes; } });
+}
+
+export async function measurePipeline(input: MeasureInput, settings: OurSettings = {}): Promise<MeasureResult> {
+  const { endpoints } = input;
+  const reader = createQdrantReader({ url: endpoints.restUrl, grpcPort: endpoints.grpcPort, transport: settings.transport });
+  // A real sink only for capabilities (the plan); nothing is written to it.
+  const target = await createMilvusSink({ uri: endpoints.milvusUri });
+  try {
+    const plan = await benchPlan(reader, target, input.workload, `bench_${input.workload}_null`);
+    const sink = encodingNullSink(target, settings.batchBytes ?? DEFAULT_BATCH_BYTES);
+    const { value: stats, span } = await measureSpan(endpoints, () =>
+      copyCollection({
+        plan, reader, sink, events: new MigrationEvents(), signal: new AbortController().signal,
+        pageSize: settings.pageSize ?? DEFAULT_PAGE_SIZE, total: input.count,
+        ...(settings.readers ? { readers: settings.readers } : {}),
+        ...(settings.writers ? { writers: settings.writers } : {}),
+      }),
+    );
+    const notes = [`${sink.requests} requests encoded, ${(sink.bytes / 1e6).toFixed(0)} MB of protobuf`];
+    return result(input, stats.written + stats.rejectedCount, span, describe(settings, settings.transport ?? 'auto→grpc'), notes);
+  } finally {
+    await Promise.allSettled([reader.close(), target.close()]);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The benchmark's table and the issue's targets, computed from the measurements.
+ */
+import type { MeasureName, MeasureResult } from './lib.ts';
+
+const COLUMNS: Array<[string, (r: MeasureResult) => string]> = [
+  ['workload', (r) => r.workload],
+  ['measure', (r) => r.measure],
+  ['points', (r) => String(r.points)],
+  ['seconds', (r) => r.seconds.toFixed(1)],
+  ['points/s', (r) => Math.round(r.pointsPerSecond).toString()],
+  ['MB/s', (r) => r.mbPerSecond.toFixed(1)],
+  ['CPU s/1k', (r) => r.cpuPer1k.toFixed(3)],
+  ['source CPU s/1k', (r) => r.sourceCpuPer1k.toFixed(3)],
+  ['target CPU s/1k', (r) => r.targetCpuPer1k.toFixed(3)],
+  ['peak RSS MB', (r) => r.peakRssMb.toFixed(0)],
+  ['settings', (r) => r.config],
+];
+
+/** A Markdown table (it reads in a terminal too, and goes into the README as it is). */
+export function table(results: MeasureResult[]): string {
+  const rows = results.map((r) => COLUMNS.map(([, f]) => f(r)));
+  const head = COLUMNS.map(([h]) => h);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i >= 2 && i <= 9 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i >= 2 && i <= 9 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(head), rule, ...rows.map(line)].join('\n');
+}
+
+export interface Target {
+  name: string;
+  met: boolean | undefined;
+  detail: string;
+}
+
+function find(results: MeasureResult[], workload: string, measure: MeasureName): MeasureResult | undefined {
+  return results.find((r) => r.workload === workload && r.measure === measure);
+}
+
+/** The four targets of the issue, where the measurements needed for them exist. */
+export function targets(results: MeasureResult[]): Target[] {
+  const out: Target[] = [];
+  const migrate = find(results, 'ref768', 'migrate');
+  const naive = find(results, 'ref768', 'naive');
+  if (migrate && naive) {
+    const x = migrate.pointsPerSecond / naive.pointsPerSecond;
+    out.push({ name: 'migrate >= 3x naive (ref768)', met: x >= 3, detail: `${x.toFixed(2)}x (${Math.round(migrate.pointsPerSecond)} vs ${Math.round(naive.pointsPerSecond)} points/s)` });
+  }
+  for (const workload of new Set(results.map((r) => r.workload))) {
+    const m = find(results, workload, 'migrate');
+    const read = find(results, workload, 'read-ceiling');
+    const write = find(results, workload, 'write-ceiling');
+    if (!m || !read || !write) continue;
+    const slower = Math.max(read.seconds, write.seconds);
+    const ratio = m.seconds / slower;
+    out.push({
+      name: `migrate time <= 1.2x max(read, write ceiling) (${workload})`,
+      met: ratio <= 1.2,
+      detail: `${ratio.toFixed(2)}x (${m.seconds.toFixed(1)} s vs read ${read.seconds.toFixed(1)} s, write ${write.seconds.toFixed(1)} s)`,
+    });
+  }
+  const pipeline = find(results, 'ref768', 'pipeline');
+  if (pipeline) {
+    const capacity = pipeline.cpuPer1k > 0 ? 1000 / pipeline.cpuPer1k : 0;
+    out.push({
+      name: 'pipeline into a null sink >= 50k points/s (ref768)',
+      met: pipeline.pointsPerSecond >= 50_000,
+      detail: `${Math.round(pipeline.pointsPerSecond)} points/s measured; our CPU ${pipeline.cpuPer1k.toFixed(3)} s/1k = ${Math.round(capacity)} points/s per core; the source used ${pipeline.sourceCpuPer1k.toFixed(3)} s/1k`,
+    });
+  }
+  const big = results.filter((r) => r.workload.startsWith('basic') && r.measure === 'migrate');
+  if (big.length > 0) {
+    const peak = Math.max(...big.map((r) => r.peakRssMb));
+    const detail = big.map((r) => `${r.points} points: ${r.peakRssMb.toFixed(0)} MB`).join(', ');
+    out.push({ name: 'peak RSS <= 400 MB on basic, flat in the point count', met: peak <= 400, detail });
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+/**
+ * `npm run bench [-- --quick] [--workloads ref768,rich] [--measures migrate,naive] [--count basic=200000]`
+ *
+ * For each workload: the Qdrant test server (its own process, loaded with the dataset) and a fresh
+ * Milvus Lite (its own process); then each measure in a child process of its own, so CPU and peak
+ * RSS are per measure and the servers' CPU is never counted as ours (it is reported beside it).
+ * Prints a table and the issue's targets; writes everything as JSON to bench/results/.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { toRows } from '../src/mapping/rows.ts';
+import { createMilvusSink } from '../src/milvus/index.ts';
+import { encodeRow } from '../src/milvus/rows.ts';
+import { createQdrantReader } from '../src/qdrant/index.ts';
+import { repoRoot } from '../testkit/python.ts';
+import { benchPlan, MEASURES, WORKLOADS, type Endpoints, type MeasureInput, type MeasureName, type MeasureResult, type WorkloadName } from './lib.ts';
+import { table, targets } from './report.ts';
+import { dropBenchCollections, startMilvus, startQdrantProcess } from './servers.ts';
+
+const opts = new Command('bench')
+  .option('--quick', 'a small smoke run (a few thousand points per workload)')
+  .option('--workloads <list>', `comma-separated: ${Object.keys(WORKLOADS).join(', ')}`)
+  .option('--measures <list>', `comma-separated: ${MEASURES.join(', ')}`)
+  .option('--count <name=n...>', 'override a workload\'s point count (repeatable)', (v: string, all: string[] = []) => [...all, v])
+  .option('--no-flat-check', 'skip the second, smaller basic migrate that checks peak RSS does not grow with the count')
+  .parse()
+  .opts<{ quick?: boolean; workloads?: string; measures?: string; count?: string[]; flatCheck: boolean }>();
+
+const quick = Boolean(opts.quick);
+const workloads = (opts.workloads?.split(',') ?? Object.keys(WORKLOADS)) as WorkloadName[];
+const measures = (opts.measures?.split(',') ?? [...MEASURES]) as MeasureName[];
+const counts = new Map((opts.count ?? []).map((c) => c.split('=') as [string, string]).map(([k, v]) => [k, Number(v)]));
+for (const w of workloads) if (!(w in WORKLOADS)) throw new Error(`unknown workload ${w}`);
+for (const m of measures) if (!MEASURES.includes(m)) throw new Error(`unknown measure ${m}`);
+
+function runChild(input: MeasureInput, settings?: Record<string, unknown>): Promise<MeasureResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'measure.ts')], {
+      cwd: repoRoot,
+      env: { ...process.env, BENCH_INPUT: JSON.stringify(input), BENCH_SETTINGS: JSON.stringify(settings ?? {}) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice('BENCH_RESULT '.length)) as MeasureResult);
+      else reject(new Error(`${input.measure} on ${input.workload} failed (exit ${code})`));
+    });
+  });
+}
+
+/** Row bytes per point (vectors + payload JSON, as the sink estimates them), from the first 500. */
+async function rowBytes(endpoints: Endpoints, workload: WorkloadName): Promise<number> {
+  const reader = createQdrantReader({ url: endpoints.restUrl, grpcPort: endpoints.grpcPort, transport: 'grpc' });
+  const sink = await createMilvusSink({ uri: endpoints.milvusUri });
+  try {
+    const plan = await benchPlan(reader, sink, workload, 'bench_sizes');
+    for await (const page of reader.read({ collection: workload, pageSize: 500 })) {
+      const { rows } = toRows(plan, page.points);
+      return rows.reduce((n, r) => n + encodeRow(plan, r).bytes, 0) / Math.max(1, page.points.length);
+    }
+    return 0;
+  } finally {
+    await Promise.allSettled([reader.close(), sink.close()]);
+  }
+}
+
+async function runWorkload(workload: WorkloadName, count: number, which: MeasureName[]): Promise<MeasureResult[]> {
+  const started = Date.now();
+  const [qdrant, milvus] = await Promise.all([startQdrantProcess(workload, count), startMilvus()]);
+  process.stderr.write(`[bench] ${workload}: ${count} points loaded in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  const endpoints: Endpoints = { restUrl: qdrant.restUrl, grpcPort: qdrant.grpcPort, qdrantPid: qdrant.pid, milvusUri: milvus.uri, milvusPid: milvus.pid };
+  const results: MeasureResult[] = [];
+  try {
+    const bytes = await rowBytes(endpoints, workload);
+    for (const measure of which) {
+      process.stderr.write(`[bench] ${workload} ${measure} ...\n`);
+      const res = await runChild({ measure, workload, count, rowBytes: bytes, endpoints, quick });
+      process.stderr.write(`[bench] ${workload} ${measure}: ${Math.round(res.pointsPerSecond)} points/s, ${res.seconds.toFixed(1)} s, ${res.config}\n`);
+      results.push(res);
+      await dropBenchCollections(milvus.uri);
+    }
+  } finally {
+    await Promise.allSettled([qdrant.stop(), milvus.stop()]);
+  }
+  return results;
+}
+
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAtStart: loadavg() };
+const results: MeasureResult[] = [];
+for (const workload of workloads) {
+  const count = counts.get(workload) ?? WORKLOADS[workload][quick ? 'quick' : 'count'];
+  results.push(...(await runWorkload(workload, count, measures)));
+  // Peak RSS must not grow with the point count: the same migrate on a fifth of basic.
+  if (workload === 'basic' && opts.flatCheck && measures.includes('migrate')) {
+    const small = (await runWorkload(workload, Math.round(count / 5), ['migrate'])).map((r) => ({ ...r, workload: 'basic-small' as WorkloadName }));
+    results.push(...small);
+  }
+}
+
+const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+const out = { command, machine: { ...machine, loadAtEnd: loadavg() }, finishedAt: new Date().toISOString(), results, targets: targets(results) };
+const dir = join(repoRoot, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `bench-${out.finishedAt.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+console.log(`\n${table(results)}\n`);
+for (const t of out.targets) console.log(`${t.met === undefined ? '?' : t.met ? 'MET    ' : 'NOT MET'}  ${t.name}: ${t.detail}`);
+console.log(`\nmachine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}; load ${machine.loadAtStart.map((l) => l.toFixed(1)).join(' ')} at start`);
+console.log(`written to ${file}`);

@@ -1,0 +1,62 @@
+/**
+ * The benchmark's servers, each in a process of its own so that their CPU is not counted as ours:
+ * the Qdrant test server (`testkit/qdrant/cli.ts`, loaded with one dataset) and Milvus Lite.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { startMilvusLite, type MilvusLite } from '../testkit/milvus/launcher.ts';
+import { repoRoot } from '../testkit/python.ts';
+
+export interface QdrantProcess {
+  restUrl: string;
+  grpcPort: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the test server with `dataset:count` loaded; resolves once it prints its URLs. */
+export function startQdrantProcess(dataset: string, count: number): Promise<QdrantProcess> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'testkit', 'qdrant', 'cli.ts'), '--port', '0', '--grpc-port', '0', '--dataset', `${dataset}:${count}`],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('exit', (code) => reject(new Error(`the Qdrant test server exited (${code}) before it was ready:\n${out}`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const rest = /REST (http:\/\/\S+)/.exec(out)?.[1];
+      const grpc = /gRPC http:\/\/\S+:(\d+)/.exec(out)?.[1];
+      if (rest && grpc) {
+        child.removeAllListeners('exit');
+        resolve({
+          restUrl: rest,
+          grpcPort: Number(grpc),
+          pid: child.pid!,
+          stop: async () => {
+            child.kill('SIGTERM');
+            await exited;
+          },
+        });
+      }
+    });
+  });
+}
+
+export async function startMilvus(): Promise<MilvusLite> {
+  return startMilvusLite({ startTimeoutMs: 120_000 });
+}
+
+/** Drops the collections a measure left behind, so the next one starts on an empty server. */
+export async function dropBenchCollections(uri: string): Promise<void> {
+  const client = new MilvusClient({ address: uri, logLevel: 'error', telemetry: { enabled: false } } as ConstructorParameters<typeof MilvusClient>[0]);
+  try {
+    const { data } = await client.listCollections();
+    for (const c of data) if (c.name.startsWith('bench_')) await client.dropCollection({ collection_name: c.name });
+  } finally {
+    await client.closeConnection();
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Upsert / Insert request bytes (milvus.proto UpsertRequest, schema.proto FieldData), encoded here
+ * instead of by the SDK's protobufjs.
+ *
+ * Why: protobufjs turns a FloatVector column into protobuf one float at a time (fromObject copies
+ * each element, then one writer call per float). Measured on 768-d rows that cost ~0.3-0.4 ms of
+ * CPU per row, more than everything else in a migration together. Here a float column is one
+ * Float32Array whose bytes are the packed field as they stand; ids, strings and payload bytes are
+ * written once, into buffers that are concatenated a single time.
+ *
+ * Same columns as rows.ts buildColumns (which stays the readable reference): tests decode these
+ * bytes with the SDK's own deserializer and compare with the SDK's encoding of buildColumns.
+ */
+import { endianness } from 'node:os';
+import { DataType, f32ArrayToF16Bytes, sparseToBytes } from '@zilliz/milvus2-sdk-node';
+import { systemError } from '../core/errors.ts';
+import { ProtoWriter as Message } from '../core/protobuf.ts';
+import type { CollectionPlan, DenseVector, SparseVector, VectorFieldPlan } from '../core/types.ts';
+import { DYNAMIC_FIELD, type EncodedRow } from './rows.ts';
+
+/** Packed int64 of non-negative decimal strings (the Int64 primary keys, < 2^63). */
+function packedInt64(values: string[]): Uint8Array {
+  const out = Buffer.allocUnsafe(values.length * 10);
+  let o = 0;
+  for (const s of values) {
+    // Up to 15 digits a double is exact; beyond, bigint arithmetic.
+    if (s.length <= 15) {
+      let v = Number(s);
+      while (v >= 0x80) {
+        out[o++] = (v % 0x80) | 0x80;
+        v = Math.floor(v / 0x80);
+      }
+      out[o++] = v;
+    } else {
+      let v = BigInt(s);
+      if (v < 0n) v = BigInt.asUintN(64, v);
+      while (v >= 0x80n) {
+        out[o++] = Number(v & 0x7fn) | 0x80;
+        v >>= 7n;
+      }
+      out[o++] = Number(v);
+    }
+  }
+  return out.subarray(0, o);
+}
+
+const littleEndian = endianness() === 'LE';
+
+/** Packed float: the little-endian bytes of the values as float32. */
+function packedFloats(vectors: DenseVector[], dim: number): Uint8Array {
+  const f = new Float32Array(vectors.length * dim);
+  for (let i = 0; i < vectors.length; i++) f.set(vectors[i]!, i * dim);
+  if (littleEndian) return new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
+  const out = Buffer.allocUnsafe(f.length * 4);
+  for (let i = 0; i < f.length; i++) out.writeFloatLE(f[i]!, i * 4);
+  return out;
+}
+
+function packedBools(values: boolean[]): Uint8Array {
+  return Uint8Array.from(values, (v) => (v ? 1 : 0));
+}
+
+/** FieldData header: type, name, dynamic flag, validity (fields 1, 2, 6, 7) around the data field. */
+function fieldData(type: number, name: string, data: { field: 3 | 4; message: Message }, dynamic: boolean, valid: boolean[]): Message {
+  const m = new Message().uint(1, type).string(2, name).message(data.field, data.message);
+  if (dynamic) m.uint(6, 1);
+  if (valid.length > 0) m.bytes(7, packedBools(valid));
+  return m;
+}
+
+function primaryKeyField(plan: CollectionPlan, rows: EncodedRow[]): Message {
+  const pk = plan.primaryKey;
+  const scalars = new Message();
+  if (pk.type === 'Int64') {
+    const ids = rows.map((r) => {
+      if (typeof r.row.id !== 'bigint') throw systemError('SINK_ID_TYPE', `Int64 collection ${plan.target} got a non-integer id ${r.row.id}.`);
+      return r.row.id.toString();
+    });
+    scalars.message(3, new Message().bytes(1, packedInt64(ids)));
+    return fieldData(DataType.Int64, pk.field, { field: 3, message: scalars }, false, []);
+  }
+  const strings = new Message();
+  for (const r of rows) strings.string(1, typeof r.row.id === 'string' ? r.row.id : r.row.id.toString());
+  scalars.message(6, strings);
+  return fieldData(DataType.VarChar, pk.field, { field: 3, message: scalars }, false, []);
+}
+
+function vectorField(v: VectorFieldPlan, rows: EncodedRow[]): Message {
+  const values = rows.map((r) => r.row.vectors[v.field] ?? null);
+  // Nullable fields: valid_data marks each row, and the data holds only the present vectors.
+  const present = values.filter((x) => x !== null);
+  if (!v.nullable && present.length !== values.length) {
+    throw systemError('SINK_MISSING_VECTOR', `A row lacks vector ${v.field}, which is not nullable in the plan.`);
+  }
+  const valid = v.nullable ? values.map((x) => x !== null) : [];
+  const vf = new Message();
+  switch (v.type) {
+    case 'FloatVector':
+      vf.uint(1, v.dim ?? 0).message(2, new Message().bytes(1, packedFloats(present as DenseVector[], v.dim ?? 0)));
+      return fieldData(DataType.FloatVector, v.field, { field: 4, message: vf }, false, valid);
+    case 'Float16Vector': {
+      const halves = Buffer.concat((present as DenseVector[]).map((x) => f32ArrayToF16Bytes(x)));
+      vf.uint(1, v.dim ?? 0).bytes(4, halves);
+      return fieldData(DataType.Float16Vector, v.field, { field: 4, message: vf }, false, valid);
+    }
+    case 'SparseFloatVector': {
+      const sparse = present as SparseVector[];
+      let dim = 0;
+      for (const s of sparse) for (const i of s.indices) if (i + 1 > dim) dim = i + 1;
+      const contents = new Message();
+      for (const s of sparse) contents.bytes(1, Buffer.from(sparseToBytes(sortedSparse(s))));
+      contents.uint(2, dim);
+      vf.uint(1, dim).message(6, contents);
+      return fieldData(DataType.SparseFloatVector, v.field, { field: 4, message: vf }, false, valid);
+    }
+    default:
+      throw systemError('SINK_UNSUPPORTED_TYPE', `Vector type ${v.type} of field ${v.field} is not supported by the sink.`);
+  }
+}
+
+/** Milvus wants indices ascending; Qdrant returns them so, but a replayed or edited row may not. */
+function sortedSparse(s: SparseVector): SparseVector {
+  let sorted = true;
+  for (let i = 1; i < s.indices.length && sorted; i++) sorted = s.indices[i - 1]! < s.indices[i]!;
+  if (sorted) return s;
+  const order = s.indices.map((_, i) => i).sort((a, b) => s.indices[a]! - s.indices[b]!);
+  return { indices: order.map((i) => s.indices[i]!), values: order.map((i) => s.values[i]!) };
+}
+
+function dynamicField(rows: EncodedRow[]): Message {
+  const json = new Message();
+  for (const r of rows) json.bytes(1, r.meta);
+  return fieldData(DataType.JSON, DYNAMIC_FIELD, { field: 3, message: new Message().message(9, json) }, true, []);
+}
+
+/**
+ * One Upsert (or Insert: the fields used here have the same numbers in both) request:
+ * db_name (2), collection_name (3), fields_data (5), num_rows (7).
+ */
+export function encodeWriteRequest(database: string, plan: CollectionPlan, rows: EncodedRow[]): Buffer {
+  const req = new Message().string(2, database).string(3, plan.target);
+  req.message(5, primaryKeyField(plan, rows));
+  for (const v of plan.vectors) req.message(5, vectorField(v, rows));
+  req.message(5, dynamicField(rows));
+  req.uint(7, rows.length);
+  return req.toBuffer();
+}

@@ -1,0 +1,152 @@
+/**
+ * A minimal gRPC unary client over node:http2 for the one call whose bytes we handle ourselves
+ * (Scroll, see grpc-scroll.ts). One HTTP/2 session per transport, opened on first use and again
+ * after it closes; concurrent calls are streams on it.
+ *
+ * Failures are thrown in the shape the official client's errors have ({code, rawMessage,
+ * metadata}, gRPC status codes), so grpc.ts maps both through the same code, never by message text.
+ */
+import http2 from 'node:http2';
+
+export interface GrpcFailureShape {
+  /** gRPC status code (the numbering Connect's Code uses too). */
+  code: number;
+  rawMessage: string;
+  metadata: Headers;
+}
+
+/** gRPC status codes used here (google.rpc.Code). */
+const UNKNOWN = 2;
+const DEADLINE_EXCEEDED = 4;
+const UNAVAILABLE = 14;
+const INTERNAL = 13;
+
+function failure(code: number, rawMessage: string, headers: http2.IncomingHttpHeaders = {}): GrpcFailureShape & Error {
+  const metadata = new Headers();
+  for (const [k, v] of Object.entries(headers)) if (!k.startsWith(':') && v !== undefined) metadata.set(k, String(v));
+  return Object.assign(new Error(rawMessage), { code, rawMessage, metadata });
+}
+
+/** HTTP status → gRPC code when a proxy answers instead of the server (gRPC's own mapping). */
+function codeForHttp(status: number): number {
+  if (status === 401) return 16;
+  if (status === 403) return 7;
+  if (status === 404) return 12;
+  if (status === 429 || status === 502 || status === 503 || status === 504) return UNAVAILABLE;
+  return UNKNOWN;
+}
+
+export class RawGrpcClient {
+  private session: http2.ClientHttp2Session | undefined;
+  private active = 0;
+  /** Why the last session failed, for the message of the calls it took down. */
+  private sessionError = '';
+
+  constructor(
+    private readonly origin: string,
+    private readonly headers: Record<string, string>,
+  ) {}
+
+  /** One unary call; resolves with the response message's bytes. */
+  call(path: string, message: Buffer, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = this.connect().request({
+          ':method': 'POST',
+          ':path': path,
+          'content-type': 'application/grpc',
+          te: 'trailers',
+          'grpc-timeout': `${Math.max(1, Math.ceil(options.timeoutMs))}m`,
+          ...this.headers,
+        });
+      } catch (error) {
+        reject(failure(UNAVAILABLE, `cannot open a stream: ${(error as Error).message}`));
+        return;
+      }
+      this.active++;
+      this.session?.ref();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      }, options.timeoutMs);
+      const onAbort = () => stream.close(http2.constants.NGHTTP2_CANCEL);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const chunks: Buffer[] = [];
+      let headers: http2.IncomingHttpHeaders = {};
+      let trailers: http2.IncomingHttpHeaders = {};
+      stream.on('response', (h) => (headers = h));
+      stream.on('trailers', (t) => (trailers = t));
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('error', () => undefined); // reported through 'close' below
+      stream.on('close', () => {
+        clearTimeout(timer);
+        // Idle sessions must not keep the process alive; busy ones must.
+        if (--this.active === 0) this.session?.unref();
+        options.signal?.removeEventListener('abort', onAbort);
+        if (options.signal?.aborted) return reject(options.signal.reason);
+        try {
+          resolve(this.outcome(headers, trailers, Buffer.concat(chunks), stream.rstCode, timedOut));
+        } catch (error) {
+          reject(error);
+        }
+      });
+      const frame = Buffer.allocUnsafe(5);
+      frame[0] = 0;
+      frame.writeUInt32BE(message.length, 1);
+      stream.end(Buffer.concat([frame, message]));
+    });
+  }
+
+  close(): void {
+    this.session?.close();
+    this.session = undefined;
+  }
+
+  private connect(): http2.ClientHttp2Session {
+    if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
+    const session = http2.connect(this.origin);
+    this.sessionError = '';
+    // Connection errors surface on the streams too; the session's own error names the cause.
+    session.on('error', (error: Error) => (this.sessionError = error.message));
+    session.on('close', () => {
+      if (this.session === session) this.session = undefined;
+    });
+    session.on('goaway', () => {
+      if (this.session === session) this.session = undefined;
+    });
+    this.session = session;
+    return session;
+  }
+
+  /** The message, or the failure the status (in trailers, or headers for trailers-only) says. */
+  private outcome(headers: http2.IncomingHttpHeaders, trailers: http2.IncomingHttpHeaders, body: Buffer, rst: number, timedOut: boolean): Buffer {
+    const httpStatus = Number(headers[':status'] ?? 0);
+    const statusText = trailers['grpc-status'] ?? headers['grpc-status'];
+    if (statusText === undefined) {
+      if (timedOut) throw failure(DEADLINE_EXCEEDED, 'no answer within the deadline');
+      if (httpStatus !== 0 && httpStatus !== 200) throw failure(codeForHttp(httpStatus), `HTTP ${httpStatus} from a server that is not speaking gRPC`, headers);
+      throw failure(UNAVAILABLE, this.sessionError || `the stream ended without a gRPC status (HTTP/2 code ${rst})`);
+    }
+    const code = Number(statusText);
+    if (code !== 0) {
+      const text = String(trailers['grpc-message'] ?? headers['grpc-message'] ?? '');
+      throw failure(Number.isInteger(code) ? code : UNKNOWN, decodeGrpcMessage(text), { ...headers, ...trailers });
+    }
+    if (body.length < 5) throw failure(INTERNAL, 'the answer holds no message');
+    if (body[0] !== 0) throw failure(INTERNAL, 'the answer is compressed, which was not asked for');
+    const len = body.readUInt32BE(1);
+    if (body.length < 5 + len) throw failure(INTERNAL, 'the answer is truncated');
+    return body.subarray(5, 5 + len);
+  }
+}
+
+/** grpc-message is percent-encoded (gRPC over HTTP/2 spec). */
+function decodeGrpcMessage(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

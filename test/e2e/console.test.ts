@@ -1,0 +1,209 @@
+/**
+ * The console in a real browser (Debian's Chromium through playwright-core), against the Qdrant
+ * test server and Milvus Lite, with `serve` started in-process on a free loopback port: a full
+ * migration through the wizard, a second (slowed) job cancelled, its details, and the errors a
+ * user must understand (bad API key, duplicate target name). Each step leaves a screenshot in
+ * test-results/screenshots; with UPDATE_SCREENSHOTS=1 in docs/screenshots, which the README shows
+ * (so a plain test run does not rewrite committed images with new ports and times).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../../src/api/server.ts';
+import { isConsoleBuilt } from '../../src/api/static.ts';
+import { repoRoot } from '../../testkit/python.ts';
+import { startHarness, type Harness } from '../helpers/harness.ts';
+
+const API_KEY = 'e2e-source-key-4d2c81';
+const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(repoRoot, 'docs', 'screenshots') : join(repoRoot, 'test-results', 'screenshots');
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+let h: Harness;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let docs: string;
+let rich: string;
+let slow: string;
+let cancelledJob: string;
+
+/** The steps build on each other: after a failure the rest would only time out, one by one. */
+let broken = false;
+const step = (name: string, fn: () => Promise<void>) =>
+  it(name, async (t) => {
+    if (broken) return t.skip('an earlier step failed');
+    try {
+      await fn();
+    } catch (e) {
+      broken = true;
+      // For the person debugging it; test-results/ is git-ignored.
+      await page?.screenshot({ path: join(repoRoot, 'test-results', 'console-failure.png'), fullPage: true }).catch(() => undefined);
+      throw e;
+    }
+  });
+
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const button = (name: string) => page.getByRole('button', { name, exact: true });
+const collection = (name: string) => page.getByRole('region', { name: `Collection ${name}` });
+
+before(async () => {
+  // `npm test` builds the console first; a direct run of this file builds it if needed.
+  if (!isConsoleBuilt()) execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'web'], { cwd: repoRoot, stdio: 'inherit' });
+  mkdirSync(SHOTS, { recursive: true });
+  h = await startHarness({ apiKey: API_KEY });
+  [docs, rich, slow] = await Promise.all([
+    h.seed('basic', 400, { collection: 'docs' }),
+    h.seed('rich', 150, { collection: 'products' }),
+    h.seed('basic', 3000, { collection: 'archive' }),
+  ]);
+  await h.seed('manhattan', 30, { collection: 'legacy_manhattan' });
+  server = await startServer({ host: '127.0.0.1', port: 0, dataDir: mkdtempSync(join(tmpdir(), 'q2m-e2e-')) });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  page.setDefaultTimeout(30_000);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await h?.stop();
+});
+
+describe('console', () => {
+  step('says clearly when the API key is wrong, and connects with the right one', async () => {
+    await page.goto(server.url);
+    await page.getByLabel('Cluster endpoint').fill(h.qdrantUrl);
+    await page.getByLabel('API key').fill('not-the-key');
+    await button('Test connection').click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /Connection failed[\s\S]*API key was not accepted/);
+    await shot('01-connect-bad-key');
+    await page.getByLabel('API key').fill(API_KEY);
+    // Keyboard: Enter in a field tests the connection (a real form).
+    await page.getByLabel('API key').press('Enter');
+    await page.getByText('Connected.').waitFor();
+    assert.equal(await alert.count(), 0);
+    await shot('02-connect');
+  });
+
+  step('lists the collections with their readiness and checks the target', async () => {
+    await button('Next').click();
+    await page.getByLabel(docs, { exact: true }).waitFor();
+    assert.match(await page.getByRole('row', { name: /legacy_manhattan/ }).innerText(), /Needs changes[\s\S]*Manhattan/);
+    await page.getByLabel('Target URI').fill(h.milvusUri);
+    await button('Check target').click();
+    await page.getByText('✓ Target reachable').waitFor();
+    await page.getByLabel(docs, { exact: true }).check();
+    await page.getByLabel(rich, { exact: true }).check();
+    await shot('03-select');
+    await button('Next').click();
+  });
+
+  step('previews the schema, shows each problem where it belongs, and takes edits', async () => {
+    const products = collection(rich);
+    // Milvus Lite holds no null vector: the points lacking one are an error on that vector's row.
+    const problemRow = products.locator('tr.problem-row', { hasText: 'lack' }).first();
+    await problemRow.waitFor();
+    assert.match(await problemRow.innerText(), /error/i);
+    await products.getByLabel('Points lacking a vector').selectOption('skip');
+    await collection(docs).getByLabel('Target field for the unnamed vector').fill('embedding');
+    await collection(docs).getByLabel('Target collection name').fill('docs_v1');
+    await collection(docs).getByText('✓ "docs_v1" is available.').waitFor();
+    await page.getByText('The plan is valid.').waitFor();
+    assert.equal(await collection(docs).getByLabel('Auto ID: off').isDisabled(), true);
+    await shot('04-schema');
+    await button('Next').click();
+  });
+
+  step('migrates through the wizard and shows the job reach SUCCESSFUL, verified', async () => {
+    await page.getByText(/docs → docs_v1/).waitFor();
+    await shot('05-migrate');
+    await button('Migrate').click();
+    await page.waitForURL(/#\/jobs\/[^/]+$/);
+    await page.locator('h1 .chip', { hasText: 'SUCCESSFUL' }).waitFor({ timeout: 120_000 });
+    await page.getByText('✓ Verified: every target collection').waitFor();
+    const rows = await page.getByRole('row', { name: /docs → docs_v1/ }).innerText();
+    assert.match(rows, /400[\s\S]*400[\s\S]*verified/);
+    await shot('06-job-successful');
+  });
+
+  step('refuses a target name that already exists, live', async () => {
+    await page.getByRole('link', { name: 'New migration' }).click();
+    await button('Next').click();
+    await page.getByLabel(slow, { exact: true }).check();
+    await button('Next').click();
+    const name = collection(slow).getByLabel('Target collection name');
+    await name.fill('docs_v1');
+    const check = collection(slow).getByText('✗ A collection named "docs_v1" already exists');
+    await check.waitFor();
+    assert.equal(await name.getAttribute('aria-invalid'), 'true');
+    await page.getByText(/problem\(s\) to fix/).waitFor();
+    assert.equal(await button('Next').isDisabled(), true);
+    await shot('07-duplicate-name');
+    await name.fill('archive_v1');
+    await collection(slow).getByText('✓ "archive_v1" is available.').waitFor();
+    await page.getByText('The plan is valid.').waitFor();
+  });
+
+  step('starts a second, slow job, shows it move live and cancels it', async () => {
+    await button('Next').click();
+    await page.getByText('Run options').click();
+    await page.getByLabel('Page size').fill('50');
+    h.testServer!.faults.configure({ rules: [{ route: 'POST /collections/archive/points/scroll', latencyMs: 300 }] });
+    await button('Migrate').click();
+    await page.waitForURL(/#\/jobs\/[^/]+$/);
+    cancelledJob = decodeURIComponent(page.url().split('/').pop()!);
+    await page.locator('h1 .chip', { hasText: 'IN PROGRESS' }).waitFor();
+    await page.getByText(/[1-9][\d,]* points\/s/).first().waitFor();
+    await shot('08-job-in-progress');
+    await button(`Cancel job ${cancelledJob}`).click();
+    await page.locator('h1 .chip', { hasText: 'CANCELLED' }).waitFor();
+    h.testServer!.faults.clear();
+    await button(`Resume job ${cancelledJob}`).waitFor();
+  });
+
+  step('lists both jobs on the Jobs page with their status', async () => {
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    const cancelledRow = page.locator(`tr[data-job="${cancelledJob}"]`);
+    await cancelledRow.getByText('CANCELLED').waitFor();
+    await page.locator('tbody tr').getByText('SUCCESSFUL').waitFor();
+    assert.equal(await page.locator('tbody tr').count(), 2);
+    await shot('09-jobs');
+  });
+
+  step("opens the cancelled job's details: counts per collection, verification and the error log", async () => {
+    await page.getByRole('link', { name: `View details of job ${cancelledJob}` }).click();
+    await page.getByText(`Job ${cancelledJob} was cancelled.`).waitFor();
+    await page.getByRole('heading', { name: 'Error log' }).waitFor();
+    await page.getByText('Not verified: the job stopped').waitFor();
+    const row = await page.getByRole('row', { name: /archive → archive_v1/ }).innerText();
+    assert.match(row, /CANCELLED[\s\S]*[1-9][\d,]* \/ 3,000 points/, 'the points copied before the cancel stay counted');
+    await button(`Resume job ${cancelledJob}`).waitFor();
+    await shot('10-job-details');
+  });
+});
+
+describe('console with an access token', () => {
+  it('asks for the token once, then works', async () => {
+    const guarded = await startServer({ host: '127.0.0.1', port: 0, dataDir: mkdtempSync(join(tmpdir(), 'q2m-e2e-token-')), authToken: 'e2e-access-token-77' });
+    const tab = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await tab.goto(guarded.url);
+      await tab.getByLabel('Cluster endpoint').fill(h.qdrantUrl);
+      await tab.getByLabel('API key').fill(API_KEY);
+      await tab.getByRole('button', { name: 'Test connection' }).click();
+      await tab.getByLabel('Access token').fill('e2e-access-token-77');
+      await tab.getByRole('button', { name: 'Continue' }).click();
+      await tab.getByRole('button', { name: 'Test connection' }).click();
+      await tab.getByText('Connected.').waitFor();
+    } finally {
+      await tab.close();
+      await guarded.stop();
+    }
+  });
+});

@@ -1,0 +1,256 @@
+/**
+ * The HTTP API, route by route, without opening a port (`app.request()`), against the Qdrant test
+ * server and Milvus Lite: happy paths, 400 field messages, 401, 404, 409, every JSON answer
+ * checked against /api/openapi.json, and no credential in any answer.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataType } from '@zilliz/milvus2-sdk-node';
+import { createApp, type ApiApp } from '../../src/api/app.ts';
+import type { JobDetailView, JobEvent, PlanView, SourceCollectionsView } from '../../src/api/schemas/responses.ts';
+import { JobEngine } from '../../src/jobs/engine.ts';
+import { JobStore } from '../../src/jobs/store.ts';
+import { ApiClient } from '../helpers/api-client.ts';
+import { startHarness, type Harness } from '../helpers/harness.ts';
+
+const API_KEY = 'api-test-source-key-5b1e0c';
+const TOKEN = 'root:api-test-target-token-93d1';
+const ACCESS = 'api-test-access-token-1f7a42';
+
+let h: Harness;
+let store: JobStore;
+let engine: JobEngine;
+let app: ApiApp;
+let api: ApiClient;
+let basic: string;
+let manhattan: string;
+const source = () => ({ url: h.qdrantUrl, apiKey: API_KEY });
+const target = () => ({ uri: h.milvusUri, token: TOKEN, database: h.milvusDb });
+
+before(async () => {
+  h = await startHarness({ apiKey: API_KEY });
+  basic = await h.seed('basic', 300, { collection: h.name('api_basic') });
+  manhattan = await h.seed('manhattan', 40, { collection: h.name('api_manhattan') });
+  store = JobStore.open({ dataDir: mkdtempSync(join(tmpdir(), 'q2m-api-')) });
+  engine = new JobEngine(store, { syncEveryMs: 200 });
+  app = createApp({ engine, store, authToken: ACCESS, hub: { pollMs: 200, throttleMs: 50 } });
+  api = new ApiClient(app, ACCESS);
+});
+
+after(async () => {
+  for (const id of engine.activeJobs()) engine.cancel(id);
+  while (engine.activeJobs().length > 0) await new Promise((r) => setTimeout(r, 100));
+  app?.hub.close();
+  store?.close();
+  await h?.stop();
+});
+
+async function waitFor(id: string, done: (job: JobDetailView) => boolean, timeoutMs = 90_000): Promise<JobDetailView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { json } = await api.get<JobDetailView>(`/api/jobs/${id}`);
+    if (done(json)) return json;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${json.status}: ${JSON.stringify(json.collections)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+describe('access', () => {
+  it('needs the access token on every /api route when one is set (401 otherwise)', async () => {
+    for (const [method, path] of [['GET', '/api/jobs'], ['GET', '/api/openapi.json'], ['POST', '/api/source/check'], ['GET', '/api/events']]) {
+      const none = await api.raw(method!, path!, { auth: false });
+      assert.equal(none.status, 401, `${method} ${path}`);
+      assert.equal((none.json as { error: { code: string } }).error.code, 'UNAUTHORIZED');
+      assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer/);
+    }
+    const wrong = await api.raw('GET', '/api/jobs', { auth: false, headers: { authorization: 'Bearer nope' } });
+    assert.equal(wrong.status, 401);
+    assert.equal((await api.get('/api/jobs')).status, 200);
+  });
+
+  it('refuses requests from other web sites and serves a truthful OpenAPI 3.1 document', async () => {
+    const cross = await api.raw('POST', '/api/jobs/x/cancel', { headers: { origin: 'https://evil.example', host: 'localhost' } });
+    assert.equal(cross.status, 403);
+    const doc = await api.openapi();
+    assert.equal(doc.openapi, '3.1.0');
+    const paths = Object.keys(doc.paths as object);
+    for (const p of ['/api/source/check', '/api/source/collections', '/api/plan', '/api/target/check-name', '/api/jobs', '/api/jobs/{id}', '/api/jobs/{id}/cancel', '/api/jobs/{id}/resume', '/api/jobs/{id}/errors', '/api/jobs/{id}/verification', '/api/jobs/{id}/events', '/api/events']) {
+      assert.ok(paths.includes(p), `${p} documented`);
+    }
+    const unknown = await api.raw('GET', '/api/nothing-here');
+    assert.equal(unknown.status, 404);
+  });
+});
+
+describe('wizard routes', () => {
+  it('tests the source: version on success, the reason on a bad key, field messages on bad input', async () => {
+    const ok = await api.post<{ version: string; collections: number }>('/api/source/check', source());
+    assert.equal(ok.status, 200);
+    assert.ok(ok.json.collections >= 2);
+    const badKey = await api.post<{ error: { code: string; message: string } }>('/api/source/check', { url: h.qdrantUrl, apiKey: 'wrong-key-123456' });
+    assert.equal(badKey.status, 422);
+    assert.equal(badKey.json.error.code, 'SOURCE_UNAUTHORIZED');
+    const bad = await api.post<{ error: { code: string; fields: Array<{ path: string }> } }>('/api/source/check', { url: 'ftp://x', apiKey: 5, other: true });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.code, 'VALIDATION_FAILED');
+    assert.deepEqual(bad.json.error.fields.map((f) => f.path).sort(), ['apiKey', 'other', 'url']);
+    const missing = await api.post<{ error: { fields: Array<{ path: string; message: string }> } }>('/api/source/check', {});
+    assert.deepEqual(missing.json.error.fields, [{ path: 'url', message: 'is required' }]);
+    assert.equal((await api.raw('POST', '/api/source/check', { body: 'url=x' })).status, 415);
+    assert.equal((await api.raw('POST', '/api/source/check', { body: '{', headers: { 'content-type': 'application/json' } })).status, 400);
+  });
+
+  it('lists collections with counts, vectors, id kinds and readiness, judged against the target when given', async () => {
+    const plain = await api.post<SourceCollectionsView>('/api/source/collections', { source: source() });
+    assert.equal(plain.status, 200);
+    const b = plain.json.collections.find((c) => c.name === basic)!;
+    assert.equal(b.pointsCount, 300);
+    assert.equal(b.migratable, true);
+    assert.ok(b.vectors.length > 0);
+    const m = plain.json.collections.find((c) => c.name === manhattan)!;
+    assert.equal(m.migratable, false);
+    assert.ok(m.problems.some((p) => p.code === 'MANHATTAN_METRIC' && p.path?.startsWith('vectors')));
+    const judged = await api.post<SourceCollectionsView>('/api/source/collections', { source: source(), target: target(), collections: [basic] });
+    assert.equal(judged.json.judgedAgainst.kind, 'milvus-lite');
+    assert.deepEqual(judged.json.collections.map((c) => c.name), [basic]);
+  });
+
+  it('plans through buildPlan, with edits as overrides and each problem where it belongs', async () => {
+    const plain = await api.post<PlanView>('/api/plan', { source: source(), target: target(), collections: [basic] });
+    assert.equal(plain.status, 200);
+    assert.deepEqual(plain.json.problems.filter((p) => p.severity === 'error'), []);
+    const vector = plain.json.plan.collections[0]!.vectors[0]!;
+    const edited = await api.post<PlanView>('/api/plan', {
+      source: source(), target: target(), collections: [basic],
+      overrides: [{ source: basic, target: 'api_renamed', vectors: [{ source: vector.source, field: 'embedding' }] }],
+    });
+    assert.equal(edited.json.plan.collections[0]!.target, 'api_renamed');
+    assert.equal(edited.json.plan.collections[0]!.vectors[0]!.field, 'embedding');
+    const invalid = await api.post<PlanView>('/api/plan', { source: source(), target: target(), collections: [basic], overrides: [{ source: basic, target: '1-bad' }] });
+    assert.ok(invalid.json.problems.some((p) => p.code === 'INVALID_NAME' && p.path === 'target'));
+    const dup = await api.post<{ error: { fields: Array<{ path: string }> } }>('/api/plan', { source: source(), target: target(), collections: [basic], overrides: [{ source: basic }, { source: basic }] });
+    assert.equal(dup.status, 400);
+    assert.deepEqual(dup.json.error.fields.map((f) => f.path), ['overrides[1].source']);
+    const typo = await api.post<{ error: { fields: Array<{ path: string }> } }>('/api/plan', { source: source(), target: target(), collections: [basic], overrides: [{ source: basic, vectors: [{ source: '', colour: 1 }] }] });
+    assert.deepEqual(typo.json.error.fields.map((f) => f.path), ['overrides[0].vectors[0].colour']);
+    const none = await api.post<{ error: { fields: Array<{ path: string }> } }>('/api/plan', { source: source(), target: target(), collections: [] });
+    assert.deepEqual(none.json.error.fields.map((f) => f.path), ['collections']);
+    const unknown = await api.post<{ error: { code: string } }>('/api/plan', { source: source(), target: target(), collections: ['nope'] });
+    assert.equal(unknown.status, 422);
+    assert.equal(unknown.json.error.code, 'SOURCE_COLLECTION_NOT_FOUND');
+  });
+
+  it('checks target names: invalid, free, taken', async () => {
+    const free = await api.post<{ available: boolean }>('/api/target/check-name', { target: target(), name: 'api_free_name' });
+    assert.equal(free.json.available, true);
+    const invalid = await api.post<{ valid: boolean; available: boolean; message: string }>('/api/target/check-name', { target: target(), name: 'has-hyphen' });
+    assert.deepEqual([invalid.json.valid, invalid.json.available], [false, false]);
+    assert.match(invalid.json.message, /not a valid Milvus name/);
+    await h.milvus.createCollection({
+      collection_name: 'api_taken',
+      fields: [{ name: 'id', data_type: DataType.Int64, is_primary_key: true }, { name: 'v', data_type: DataType.FloatVector, dim: 4 }],
+    });
+    const taken = await api.post<{ exists: boolean; available: boolean; message: string }>('/api/target/check-name', { target: target(), name: 'api_taken' });
+    assert.deepEqual([taken.json.exists, taken.json.available], [true, false]);
+    assert.match(taken.json.message, /already exists/);
+  });
+});
+
+describe('jobs', () => {
+  let jobId: string;
+
+  it('refuses a plan with errors (400 with the problems) and leaves no job behind', async () => {
+    const before = (await api.get<{ jobs: unknown[] }>('/api/jobs')).json.jobs.length;
+    const res = await api.post<{ error: { code: string; problems: Array<{ code: string }> } }>('/api/jobs', { source: source(), target: target(), plan: { collections: [{ source: manhattan }] } });
+    assert.equal(res.status, 400);
+    assert.equal(res.json.error.code, 'PLAN_HAS_ERRORS');
+    assert.ok(res.json.error.problems.some((p) => p.code === 'MANHATTAN_METRIC'));
+    assert.equal((await api.get<{ jobs: unknown[] }>('/api/jobs')).json.jobs.length, before);
+  });
+
+  it('creates a job that runs in the server and ends SUCCESSFUL and verified', async () => {
+    const created = await api.post<{ id: string; status: string }>('/api/jobs', { source: source(), target: target(), plan: { collections: [{ source: basic, target: 'api_job_one' }] }, options: { verifySample: 20 } });
+    assert.equal(created.status, 201, created.text);
+    jobId = created.json.id;
+    const job = await waitFor(jobId, (j) => j.status !== 'IN_PROGRESS' && j.status !== 'PENDING');
+    assert.equal(job.status, 'SUCCESSFUL', JSON.stringify(job.error));
+    assert.deepEqual(job.source, { url: h.qdrantUrl, hasApiKey: true });
+    assert.equal(job.target.hasToken, true);
+    assert.deepEqual(job.collections.map((c) => [c.target, c.written, c.percent, c.sourceCount, c.targetCount, c.verified]), [['api_job_one', 300, 100, 300, 300, true]]);
+    assert.equal(job.options.verifySample, 20);
+    const list = await api.get<{ jobs: Array<{ id: string }> }>('/api/jobs?status=SUCCESSFUL&limit=5');
+    assert.ok(list.json.jobs.some((j) => j.id === jobId));
+    const v = await api.get<{ verified: boolean; collections: Array<{ sourceCount: number; targetCount: number }> }>(`/api/jobs/${jobId}/verification`);
+    assert.equal(v.json.verified, true);
+    assert.deepEqual(v.json.collections.map((c) => [c.sourceCount, c.targetCount]), [[300, 300]]);
+    const errors = await api.get<{ total: number; entries: unknown[] }>(`/api/jobs/${jobId}/errors?offset=0&limit=10`);
+    assert.deepEqual([errors.json.total, errors.json.entries.length], [0, 0]);
+  });
+
+  it('answers 400 for bad paging, 404 for unknown jobs, 409 for a finished job', async () => {
+    const bad = await api.get<{ error: { fields: Array<{ path: string; message: string }> } }>(`/api/jobs/${jobId}/errors?offset=-1&limit=0`);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.json.error.fields.map((f) => f.path).sort(), ['limit', 'offset']);
+    for (const [method, path] of [['GET', ''], ['POST', '/cancel'], ['POST', '/resume'], ['GET', '/errors'], ['GET', '/verification']] as const) {
+      const res = method === 'GET' ? await api.get<{ error: { code: string } }>(`/api/jobs/nope${path}`) : await api.post<{ error: { code: string } }>(`/api/jobs/nope${path}`);
+      assert.equal(res.status, 404, `${method} ${path}`);
+      assert.equal(res.json.error.code, 'JOB_NOT_FOUND');
+    }
+    assert.equal((await api.events('/api/jobs/nope/events')).status, 404);
+    const cancel = await api.post<{ outcome: string; status: string }>(`/api/jobs/${jobId}/cancel`);
+    assert.deepEqual([cancel.status, cancel.json.outcome, cancel.json.status], [200, 'finished', 'SUCCESSFUL']);
+    const resume = await api.post<{ error: { code: string } }>(`/api/jobs/${jobId}/resume`);
+    assert.deepEqual([resume.status, resume.json.error.code], [409, 'JOB_FINISHED']);
+  });
+
+  it('streams live events, cancels a running job and resumes it to SUCCESSFUL', async () => {
+    const slow = await h.seed('basic', 1500, { collection: h.name('api_slow') });
+    h.testServer!.faults.configure({ rules: [{ route: 'POST /collections/*/points/scroll', latencyMs: 250 }] });
+    const all = await api.events('/api/events');
+    assert.match(all.contentType, /^text\/event-stream/);
+    const created = await api.post<{ id: string }>('/api/jobs', { source: source(), target: target(), plan: { collections: [{ source: slow }] }, options: { pageSize: 50 } });
+    assert.equal(created.status, 201, created.text);
+    const id = created.json.id;
+    const one = await api.events(`/api/jobs/${id}/events`);
+    const first = await one.next();
+    assert.equal(first.event, 'snapshot');
+    await api.assertSchema('JobEvent', first.data);
+    await one.close();
+
+    const seen: JobEvent[] = [];
+    for (;;) {
+      const { event, data } = await all.next();
+      await api.assertSchema('JobEvent', data);
+      const e = data as JobEvent;
+      assert.equal(event, e.type);
+      if (e.type !== 'snapshot' && e.jobId === id) seen.push(e);
+      if (e.type === 'progress' && e.jobId === id && e.written > 0) break;
+    }
+    const cancel = await api.post<{ outcome: string }>(`/api/jobs/${id}/cancel`);
+    assert.equal(cancel.status, 202);
+    assert.equal(cancel.json.outcome, 'requested');
+    const cancelled = await waitFor(id, (j) => j.status === 'CANCELLED', 30_000);
+    assert.ok(cancelled.collections[0]!.written < 1500);
+    h.testServer!.faults.clear();
+    const resumed = await api.post<{ status: string }>(`/api/jobs/${id}/resume`);
+    assert.equal(resumed.status, 202);
+    const done = await waitFor(id, (j) => j.status === 'SUCCESSFUL' || j.status === 'FAILED');
+    assert.equal(done.status, 'SUCCESSFUL', JSON.stringify(done.error));
+    assert.equal(done.collections[0]!.targetCount, 1500);
+    await all.close();
+    assert.ok(seen.some((e) => e.type === 'status' && e.status === 'IN_PROGRESS'));
+    assert.ok(seen.some((e) => e.type === 'collection'));
+  });
+
+  it('never puts a credential in any answer', () => {
+    assert.ok(api.seen.length > 20);
+    for (const body of api.seen) {
+      for (const secret of [API_KEY, TOKEN, 'api-test-target-token-93d1', ACCESS, Buffer.from(TOKEN).toString('base64')]) {
+        assert.ok(!body.includes(secret), `a response contains a secret: ${body.slice(0, 300)}`);
+      }
+    }
+  });
+});

@@ -1,0 +1,56 @@
+import type { CollectionEdit } from '../../../src/api/schemas/requests.ts';
+import type { CollectionPlanView, ProblemView } from '../../../src/api/schemas/responses.ts';
+import { Field } from '../components/Field.tsx';
+import { LockedSwitch } from '../components/LockedSwitch.tsx';
+import { ProblemList } from '../components/ProblemList.tsx';
+import { formatCount } from '../format.ts';
+import { NameField } from './NameField.tsx';
+import { SchemaTable } from './SchemaTable.tsx';
+import { Select } from './Select.tsx';
+import type { TargetForm } from './state.ts';
+
+interface Props {
+  plan: CollectionPlanView;
+  problems: ProblemView[];
+  edit: CollectionEdit;
+  setEdit: (edit: CollectionEdit) => void;
+  target: TargetForm;
+}
+
+/** Where a problem is shown: next to the name, a schema row, or the collection as a whole. */
+const isRowPath = (p: ProblemView) => p.path === 'primaryKey' || p.path?.startsWith('vectors.');
+
+/** One collection's target: name, description, options, locked settings and the schema preview. */
+export function CollectionEditor({ plan, problems, edit, setEdit, target }: Props) {
+  const name = edit.target ?? plan.target;
+  const ifExists = edit.ifExists ?? plan.ifExists;
+  const showMissing = edit.policies?.missingVector !== undefined || problems.some((p) => p.code === 'MISSING_VECTOR');
+  const general = problems.filter((p) => p.path !== 'target' && !isRowPath(p));
+  return (
+    <section className="collection" aria-label={`Collection ${plan.source}`}>
+      <h3>
+        {plan.source} <span aria-hidden="true">→</span> {name} <span className="muted">({formatCount(plan.sourceCount)} points)</span>
+      </h3>
+      <ProblemList problems={general} />
+      <div className="grid2">
+        <NameField value={name} onChange={(t) => setEdit({ ...edit, target: t })} target={target} ifExists={ifExists} problems={problems.filter((p) => p.path === 'target')} />
+        <Field label="Description" value={edit.description ?? plan.description} onChange={(description) => setEdit({ ...edit, description })} />
+      </div>
+      <div className="grid2">
+        <Select label="If the target collection exists" value={ifExists} onChange={(v) => setEdit({ ...edit, ifExists: v as typeof ifExists })}
+          options={[['fail', 'Stop (do not touch it)'], ['append', 'Add to it (schema must match)'], ['drop', 'Drop it and create it again']]} />
+        {showMissing && (
+          <Select label="Points lacking a vector" value={edit.policies?.missingVector ?? plan.policies.missingVector}
+            onChange={(v) => setEdit({ ...edit, policies: { missingVector: v as 'fail' | 'skip' } })}
+            options={[['fail', 'Stop the migration'], ['skip', 'Skip them (each is logged)']]} />
+        )}
+      </div>
+      <div className="locks">
+        <LockedSwitch label="Auto ID" on={false} why="Qdrant's point ids are kept as primary keys." />
+        <LockedSwitch label="Dynamic Field" on why="The payload goes to the dynamic field ($meta)." />
+        <LockedSwitch label="Partition Key" on={false} why="Qdrant has no partition key to carry over." />
+      </div>
+      <SchemaTable plan={plan} edit={edit} setEdit={setEdit} problems={problems.filter(isRowPath)} />
+    </section>
+  );
+}
