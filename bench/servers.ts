@@ -25,13 +25,14 @@ export function startQdrantProcess(dataset: string, count: number): Promise<Qdra
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let out = '';
-    child.once('exit', (code) => reject(new Error(`the Qdrant test server exited (${code}) before it was ready:\n${out}`)));
+    const early = (code: number | null) => reject(new Error(`the Qdrant test server exited (${code}) before it was ready:\n${out}`));
+    child.once('exit', early);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const rest = /REST (http:\/\/\S+)/.exec(out)?.[1];
       const grpc = /gRPC http:\/\/\S+:(\d+)/.exec(out)?.[1];
       if (rest && grpc) {
-        child.removeAllListeners('exit');
+        child.off('exit', early);
         resolve({
           restUrl: rest,
           grpcPort: Number(grpc),

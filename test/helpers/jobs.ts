@@ -3,7 +3,7 @@
  * in-process (for polling a condition instead of sleeping), and the id sets of source and target.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
@@ -28,6 +28,10 @@ export interface Spawned {
 
 export function freshDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'q2m-jobs-'));
+}
+
+export function removeDataDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Source and target of the harness, as the CLI reads them from the environment. */

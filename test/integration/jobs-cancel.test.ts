@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { isPidAlive } from '../../src/jobs/lifecycle.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import {
-  cliJson, freshDataDir, jobIdOf, readJob, sourceIds, spawnCli, targetIds, waitFor, waitForStatus, writtenSoFar,
+  cliJson, freshDataDir, removeDataDir, jobIdOf, readJob, sourceIds, spawnCli, targetIds, waitFor, waitForStatus, writtenSoFar,
   type ReportJson,
 } from '../helpers/jobs.ts';
 
@@ -21,7 +21,10 @@ before(async () => {
   dataDir = freshDataDir();
   console.log(`# ${h.describe()}`);
 });
-after(async () => h?.stop());
+after(async () => {
+  await h?.stop();
+  if (dataDir) removeDataDir(dataDir);
+});
 
 /**
  * Slows every scroll. Once a job has acked its first page, the tests slow the rest to a second a

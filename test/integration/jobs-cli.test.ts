@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import {
-  cli, freshDataDir, readJob, sourceIds, targetIds, waitFor, waitForStatus, writtenSoFar,
+  cli, freshDataDir, removeDataDir, readJob, sourceIds, targetIds, waitFor, waitForStatus, writtenSoFar,
   type LogsJson, type ReportJson, type Run,
 } from '../helpers/jobs.ts';
 
@@ -40,7 +40,10 @@ before(async () => {
   dataDir = freshDataDir();
   console.log(`# ${h.describe()}`);
 });
-after(async () => h?.stop());
+after(async () => {
+  await h?.stop();
+  if (dataDir) removeDataDir(dataDir);
+});
 
 describe('error log', () => {
   it('records every rejected point with time, collection, id, code and message', async () => {

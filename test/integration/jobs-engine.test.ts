@@ -11,7 +11,7 @@ import { JobStore } from '../../src/jobs/store.ts';
 import { createMilvusSink } from '../../src/milvus/index.ts';
 import { createQdrantReader } from '../../src/qdrant/index.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
-import { freshDataDir } from '../helpers/jobs.ts';
+import { freshDataDir, removeDataDir } from '../helpers/jobs.ts';
 
 let h: Harness;
 
@@ -35,8 +35,12 @@ async function planFor(collection: string) {
 it('a throwing listener does not break a job; the others see every event, retries included', async (t) => {
   const c = await h.seed('rich', 80, { collection: h.name('listeners') });
   const plan = await planFor(c);
-  const store = JobStore.open({ dataDir: freshDataDir() });
-  t.after(() => store.close());
+  const dataDir = freshDataDir();
+  const store = JobStore.open({ dataDir });
+  t.after(() => {
+    store.close();
+    removeDataDir(dataDir);
+  });
   const engine = new JobEngine(store);
   const reported = t.mock.method(console, 'error', () => undefined);
 

@@ -14,7 +14,7 @@ import { startMilvusLite, type MilvusLite } from '../../testkit/milvus/launcher.
 import type { FaultRule } from '../../testkit/qdrant/faults.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import {
-  cliJson, freshDataDir, readJob, sourceIds, targetIds, waitFor, waitForStatus, writtenSoFar,
+  cliJson, freshDataDir, removeDataDir, readJob, sourceIds, targetIds, waitFor, waitForStatus, writtenSoFar,
   type LogsJson, type ReportJson,
 } from '../helpers/jobs.ts';
 
@@ -26,7 +26,10 @@ before(async () => {
   dataDir = freshDataDir();
   console.log(`# ${h.describe()}`);
 });
-after(async () => h?.stop());
+after(async () => {
+  await h?.stop();
+  if (dataDir) removeDataDir(dataDir);
+});
 
 const scrollsOf = (collection: string) => `POST /collections/${collection}/points/scroll`;
 

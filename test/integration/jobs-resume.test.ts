@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import {
-  cli, cliJson, countScrolls, freshDataDir, jobIdOf, sourceIds, targetIds,
+  cli, cliJson, countScrolls, freshDataDir, removeDataDir, jobIdOf, sourceIds, targetIds,
   type LogsJson, type ReportJson, type Run,
 } from '../helpers/jobs.ts';
 
@@ -21,7 +21,10 @@ before(async () => {
   dataDir = freshDataDir();
   console.log(`# ${h.describe()}`);
 });
-after(async () => h?.stop());
+after(async () => {
+  await h?.stop();
+  if (dataDir) removeDataDir(dataDir);
+});
 
 interface ShownJob {
   status: string;
