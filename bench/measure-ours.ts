@@ -7,7 +7,7 @@ import type { Sink } from '../src/core/contracts.ts';
 import { MigrationEvents } from '../src/core/events.ts';
 import { runMigration, type CheckpointStore } from '../src/core/migrate.ts';
 import { copyCollection, DEFAULT_READERS, DEFAULT_WRITERS, type RangeCheckpoint } from '../src/core/pipeline.ts';
-import { DEFAULT_PAGE_SIZE } from '../src/core/migrate.ts';
+import { pageSizeFor } from '../src/core/defaults.ts';
 import type { CollectionPlan, Row } from '../src/core/types.ts';
 import { createMilvusSink, DEFAULT_BATCH_BYTES } from '../src/milvus/index.ts';
 import { prepareUpserts } from '../src/milvus/writer.ts';
@@ -22,8 +22,8 @@ export interface OurSettings {
   transport?: 'rest' | 'grpc' | 'auto';
 }
 
-const describe = (s: OurSettings, transport: string) =>
-  `${transport}, readers ${s.readers ?? DEFAULT_READERS}, writers ${s.writers ?? DEFAULT_WRITERS}, page ${s.pageSize ?? DEFAULT_PAGE_SIZE}, batch ${((s.batchBytes ?? DEFAULT_BATCH_BYTES) / 2 ** 20).toFixed(0)} MiB`;
+const describe = (s: OurSettings, transport: string, plan: CollectionPlan) =>
+  `${transport}, readers ${s.readers ?? DEFAULT_READERS}, writers ${s.writers ?? DEFAULT_WRITERS}, page ${s.pageSize ?? pageSizeFor(plan)}, batch ${((s.batchBytes ?? DEFAULT_BATCH_BYTES) / 2 ** 20).toFixed(0)} MiB`;
 
 function memoryCheckpoints(): CheckpointStore & { saves: number } {
   const saved = new Map<string, Map<number, RangeCheckpoint>>();
@@ -47,10 +47,13 @@ export async function measureMigrate(input: MeasureInput, settings: OurSettings 
   try {
     const plan = await benchPlan(reader, sink, input.workload, `bench_${input.workload}_migrate`);
     const checkpoints = memoryCheckpoints();
+    const events = new MigrationEvents();
+    const phases: Array<[string, number]> = [];
+    events.on('collection:status', (e) => phases.push([e.phase, performance.now()]));
     const migrationPlan = { version: 1 as const, source: { url: endpoints.restUrl }, target: { uri: endpoints.milvusUri, database: 'default' }, collections: [plan] };
     const { value: report, span } = await measureSpan(endpoints, () =>
       runMigration(migrationPlan, reader, sink, {
-        events: new MigrationEvents(),
+        events,
         signal: new AbortController().signal,
         checkpoints,
         ...(settings.pageSize ? { pageSize: settings.pageSize } : {}),
@@ -60,8 +63,10 @@ export async function measureMigrate(input: MeasureInput, settings: OurSettings 
     );
     const c = report.collections[0]!;
     if (!report.ok) throw new Error(`migrate did not verify: ${JSON.stringify(c.error)}`);
-    const notes = [...warnings, `verified: source ${c.sourceCount}, target ${c.targetCount}, rejected ${c.rejectedCount}`, `${checkpoints.saves} checkpoint saves`];
-    return result(input, c.written + c.rejectedCount, span, describe(settings, warnings.length ? 'rest (fallback)' : settings.transport ?? 'auto→grpc'), notes);
+    const took = phases.slice(0, -1).map(([phase, at], i) => `${phase} ${((phases[i + 1]![1] - at) / 1000).toFixed(1)} s`);
+    const notes = [...warnings, `phases: ${took.join(', ')}`, `verified: source ${c.sourceCount}, target ${c.targetCount}, rejected ${c.rejectedCount}`, `${checkpoints.saves} checkpoint saves`];
+    const phaseSeconds = Object.fromEntries(phases.slice(0, -1).map(([phase, at], i) => [phase, (phases[i + 1]![1] - at) / 1000]));
+    return result(input, c.written + c.rejectedCount, span, describe(settings, warnings.length ? 'rest (fallback)' : settings.transport ?? 'auto→grpc', plan), notes, { phaseSeconds });
   } finally {
     await Promise.allSettled([reader.close(), sink.close()]);
   }
@@ -71,8 +76,7 @@ export async function measureMigrate(input: MeasureInput, settings: OurSettings 
  * A Sink whose write does all of our CPU work (payload JSON, byte-sized batches, protobuf request
  * bytes) and drops the result: what the pipeline costs without a target. Only for this benchmark.
  */
-function encodingNullSink(inner: Sink, batchBytes: number): Sink & { requests: number; bytes: number } {
-  const counters = { requests: 0, bytes: 0 };
+function encodingNullSink(inner: Sink, batchBytes: number, counters: { requests: number; bytes: number }): Sink {
   const write = async (plan: CollectionPlan, rows: Row[]) => {
     for (const b of prepareUpserts('default', plan, rows, batchBytes)) {
       counters.requests++;
@@ -80,7 +84,7 @@ function encodingNullSink(inner: Sink, batchBytes: number): Sink & { requests: n
     }
   };
   // Everything but write comes from the real sink (only capabilities is used).
-  return Object.assign(Object.create(inner) as Sink, { write }, { get requests() { return counters.requests; }, get bytes() { return counters.bytes; } });
+  return Object.assign(Object.create(inner) as Sink, { write });
 }
 
 export async function measurePipeline(input: MeasureInput, settings: OurSettings = {}): Promise<MeasureResult> {
@@ -90,17 +94,18 @@ export async function measurePipeline(input: MeasureInput, settings: OurSettings
   const target = await createMilvusSink({ uri: endpoints.milvusUri });
   try {
     const plan = await benchPlan(reader, target, input.workload, `bench_${input.workload}_null`);
-    const sink = encodingNullSink(target, settings.batchBytes ?? DEFAULT_BATCH_BYTES);
+    const counters = { requests: 0, bytes: 0 };
+    const sink = encodingNullSink(target, settings.batchBytes ?? DEFAULT_BATCH_BYTES, counters);
     const { value: stats, span } = await measureSpan(endpoints, () =>
       copyCollection({
         plan, reader, sink, events: new MigrationEvents(), signal: new AbortController().signal,
-        pageSize: settings.pageSize ?? DEFAULT_PAGE_SIZE, total: input.count,
+        pageSize: settings.pageSize ?? pageSizeFor(plan), total: input.count,
         ...(settings.readers ? { readers: settings.readers } : {}),
         ...(settings.writers ? { writers: settings.writers } : {}),
       }),
     );
-    const notes = [`${sink.requests} requests encoded, ${(sink.bytes / 1e6).toFixed(0)} MB of protobuf`];
-    return result(input, stats.written + stats.rejectedCount, span, describe(settings, settings.transport ?? 'auto→grpc'), notes);
+    const notes = [`${counters.requests} requests encoded, ${(counters.bytes / 1e6).toFixed(0)} MB of protobuf`];
+    return result(input, stats.written + stats.rejectedCount, span, describe(settings, settings.transport ?? 'auto→grpc', plan), notes);
   } finally {
     await Promise.allSettled([reader.close(), target.close()]);
   }

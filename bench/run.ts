@@ -25,9 +25,10 @@ const opts = new Command('bench')
   .option('--workloads <list>', `comma-separated: ${Object.keys(WORKLOADS).join(', ')}`)
   .option('--measures <list>', `comma-separated: ${MEASURES.join(', ')}`)
   .option('--count <name=n...>', 'override a workload\'s point count (repeatable)', (v: string, all: string[] = []) => [...all, v])
+  .option('--settings <json>', 'reader/writer settings for migrate and pipeline, e.g. \'{"readers":2,"pageSize":1000}\'')
   .option('--no-flat-check', 'skip the second, smaller basic migrate that checks peak RSS does not grow with the count')
   .parse()
-  .opts<{ quick?: boolean; workloads?: string; measures?: string; count?: string[]; flatCheck: boolean }>();
+  .opts<{ quick?: boolean; workloads?: string; measures?: string; count?: string[]; settings?: string; flatCheck: boolean }>();
 
 const quick = Boolean(opts.quick);
 const workloads = (opts.workloads?.split(',') ?? Object.keys(WORKLOADS)) as WorkloadName[];
@@ -79,7 +80,7 @@ async function runWorkload(workload: WorkloadName, count: number, which: Measure
     const bytes = await rowBytes(endpoints, workload);
     for (const measure of which) {
       process.stderr.write(`[bench] ${workload} ${measure} ...\n`);
-      const res = await runChild({ measure, workload, count, rowBytes: bytes, endpoints, quick });
+      const res = await runChild({ measure, workload, count, rowBytes: bytes, endpoints, quick }, opts.settings ? (JSON.parse(opts.settings) as Record<string, unknown>) : undefined);
       process.stderr.write(`[bench] ${workload} ${measure}: ${Math.round(res.pointsPerSecond)} points/s, ${res.seconds.toFixed(1)} s, ${res.config}\n`);
       results.push(res);
       await dropBenchCollections(milvus.uri);
@@ -111,4 +112,5 @@ writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n${table(results)}\n`);
 for (const t of out.targets) console.log(`${t.met === undefined ? '?' : t.met ? 'MET    ' : 'NOT MET'}  ${t.name}: ${t.detail}`);
 console.log(`\nmachine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}; load ${machine.loadAtStart.map((l) => l.toFixed(1)).join(' ')} at start`);
+for (const r of results) for (const n of r.notes) console.log(`note ${r.workload} ${r.measure}: ${n}`);
 console.log(`written to ${file}`);

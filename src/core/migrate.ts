@@ -9,6 +9,7 @@
 import type { Sink, SourceReader } from './contracts.ts';
 import { asMigrationError, type MigrationError } from './errors.ts';
 import type { CollectionPhase, CollectionStatus, MigrationEvents } from './events.ts';
+import { pageSizeFor } from './defaults.ts';
 import { copyCollection, isCancellation, throwIfAborted, type CopyStats, type RangeCheckpoint } from './pipeline.ts';
 import type { CollectionPlan, MigrationPlan, RejectedPoint } from './types.ts';
 import { checkCounts, checkSample, type Mismatch } from './verify.ts';
@@ -22,7 +23,7 @@ export interface CheckpointStore {
 export interface MigrationOptions {
   events: MigrationEvents;
   signal: AbortSignal;
-  /** Points per scroll request. Default DEFAULT_PAGE_SIZE. */
+  /** Points per scroll request. Default: about DEFAULT_PAGE_BYTES of rows (core/defaults.ts). */
   pageSize?: number;
   /** Range readers per collection. Default DEFAULT_READERS (core/pipeline.ts). */
   readers?: number;
@@ -57,7 +58,6 @@ export interface MigrationReport {
   collections: CollectionReport[];
 }
 
-export const DEFAULT_PAGE_SIZE = 500;
 
 export async function runMigration(
   plan: MigrationPlan,
@@ -107,7 +107,7 @@ async function migrateCollection(
       sink,
       events,
       signal,
-      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+      pageSize: options.pageSize ?? pageSizeFor(plan),
       readers: options.readers,
       writers: options.writers,
       total,

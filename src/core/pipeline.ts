@@ -16,16 +16,14 @@ import { MigrationError, asMigrationError } from './errors.ts';
 import type { MigrationEvents } from './events.ts';
 import { RateMeter } from './events.ts';
 import { parseId } from './ids.ts';
+import { DEFAULT_READERS, DEFAULT_WRITERS } from './defaults.ts';
 import { BoundedQueue } from './queue.ts';
 import { RangeProgress } from './range-progress.ts';
 import { completeRanges, cutPositions, rangesFromBoundaries } from './ranges.ts';
 import type { CollectionPlan, PointId, RejectedPoint, Row } from './types.ts';
 import { toRows } from '../mapping/rows.ts';
 
-/** Range readers of a fresh collection (measured: see README "Performance"). */
-export const DEFAULT_READERS = 4;
-/** Sink writes in flight (measured: see README "Performance"). */
-export const DEFAULT_WRITERS = 2;
+export { DEFAULT_READERS, DEFAULT_WRITERS };
 
 /** Progress of one id range, as the job store keeps it. Ids are formatted (see core/ids.ts). */
 export interface RangeCheckpoint {

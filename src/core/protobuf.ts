@@ -15,33 +15,40 @@ let scratch = new Float32Array(4096);
 const ONE_BYTE = Array.from({ length: 128 }, (_, i) => Uint8Array.of(i));
 
 function varintBytes(value: number | bigint): Uint8Array {
-  if (typeof value === 'number' && value < 128) return ONE_BYTE[value]!;
-  const out: number[] = [];
-  if (typeof value === 'bigint') {
-    let v = BigInt.asUintN(64, value);
-    while (v >= 0x80n) {
-      out.push(Number(v & 0x7fn) | 0x80);
-      v >>= 7n;
-    }
-    out.push(Number(v));
-  } else {
+  if (typeof value === 'number') {
+    if (value < 128) return ONE_BYTE[value]!;
+    let n = 1;
+    for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) n++;
+    const out = new Uint8Array(n);
     let v = value;
-    while (v >= 0x80) {
-      out.push((v % 0x80) | 0x80);
+    for (let i = 0; i < n - 1; i++) {
+      out[i] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
     }
-    out.push(v);
+    out[n - 1] = v;
+    return out;
   }
+  const out: number[] = [];
+  let v = BigInt.asUintN(64, value);
+  while (v >= 0x80n) {
+    out.push(Number(v & 0x7fn) | 0x80);
+    v >>= 7n;
+  }
+  out.push(Number(v));
   return Uint8Array.from(out);
 }
 
-/** A message under construction: byte chunks and their total length, concatenated once at the end. */
+/**
+ * A message under construction: a tree of byte chunks and sub-messages with its total size, laid
+ * out into one buffer at the end. Sub-messages are kept as nodes (not flattened into the parent),
+ * so nesting costs nothing per level: deep payloads and thousands of rows stay linear.
+ */
 export class ProtoWriter {
-  readonly chunks: Uint8Array[] = [];
+  private readonly parts: Array<Uint8Array | ProtoWriter> = [];
   size = 0;
 
   raw(bytes: Uint8Array): this {
-    this.chunks.push(bytes);
+    this.parts.push(bytes);
     this.size += bytes.length;
     return this;
   }
@@ -65,7 +72,8 @@ export class ProtoWriter {
 
   message(field: number, child: ProtoWriter): this {
     this.tag(field, 2).varint(child.size);
-    for (const c of child.chunks) this.raw(c);
+    this.parts.push(child);
+    this.size += child.size;
     return this;
   }
 
@@ -81,7 +89,21 @@ export class ProtoWriter {
   }
 
   toBuffer(): Buffer {
-    return Buffer.concat(this.chunks, this.size);
+    const out = Buffer.allocUnsafe(this.size);
+    this.writeInto(out, 0);
+    return out;
+  }
+
+  private writeInto(out: Buffer, at: number): number {
+    let o = at;
+    for (const p of this.parts) {
+      if (p instanceof ProtoWriter) o = p.writeInto(out, o);
+      else {
+        out.set(p, o);
+        o += p.length;
+      }
+    }
+    return o;
   }
 }
 

@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { configError } from '../../core/errors.ts';
-import { DEFAULT_PAGE_SIZE, type MigrationReport } from '../../core/migrate.ts';
+import type { MigrationReport } from '../../core/migrate.ts';
 import { JobEngine, type JobRunOptions } from '../../jobs/engine.ts';
 import { formatProblem, planErrors } from '../../core/planning.ts';
 import { concreteTransport, secretsOf } from '../connections.ts';
@@ -31,7 +31,7 @@ export function registerMigrate(program: Command): void {
     .description('migrate the planned collections now, in the foreground, and verify them')
     .option('-y, --yes', 'start without asking')
     .option('--json', 'print one JSON report on stdout (progress goes to stderr)')
-    .option('--page-size <n>', `points per source read (default ${DEFAULT_PAGE_SIZE})`, (v) => Number(v))
+    .option('--page-size <n>', 'points per source read and per write (default: about 2 MiB of points, from the plan)', (v) => Number(v))
     .option('--verify-sample <n>', 'after the counts, compare N points by content (default 0)', (v) => Number(v))
     .option('--detach', 'run the job in a background process; print its id and return')
     .option('--retry-budget <seconds>', 'how long the job retries an unavailable source or target before it fails, resumably (default 60)', (v) => Number(v));

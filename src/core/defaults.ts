@@ -1,0 +1,50 @@
+/**
+ * Throughput defaults, chosen from the benchmark (README "Performance"; `npm run bench`).
+ *
+ * - Readers 4: reading 768-d points over gRPC from the test server, 1 reader gave ~6.3k points/s,
+ *   2 and 4 ~7.3-7.5k, 8 ~6.6k (2 cores, the server sharing them). 4 keeps a real Qdrant, with
+ *   cores of its own and a network round trip per page, busy. Ranges come from an ids-only scan,
+ *   so each reader costs one boundary, nothing per point.
+ * - Writers 2: one write in flight while the next is encoded. Milvus Lite takes writes to one
+ *   collection one at a time anyway (the sink serialises them); against Milvus and Zilliz Cloud a
+ *   second request in flight hides a round trip.
+ * - Pages of about 1 MiB of rows: the page is also the write request (the sink only splits what is
+ *   above its 16 MiB batch limit). Into Milvus Lite, 500-point and 5000-point pages of 128-d rows
+ *   copied within 6% of each other, while the peak RSS rose from 274 to 411 MB; 1 MiB (about 1000
+ *   such rows, 300 of 768-d) kept a 1M-point copy at ~310 MB, the same as a 200k one.
+ */
+import type { CollectionPlan } from './types.ts';
+
+/** Range readers of a fresh collection. */
+export const DEFAULT_READERS = 4;
+/** Sink writes in flight. */
+export const DEFAULT_WRITERS = 2;
+/** Row bytes a page aims at (vectors as float32 plus the payload). */
+export const DEFAULT_PAGE_BYTES = 2 ** 20;
+/** Bounds of the computed page size, in points. */
+export const MIN_PAGE_POINTS = 64;
+export const MAX_PAGE_POINTS = 5000;
+
+/** Payload JSON is unknown until read; a typical metadata payload is a few hundred bytes. */
+const PAYLOAD_GUESS = 512;
+/** Sparse vectors: bytes for a typical ~100 non-zeros (index + value). */
+const SPARSE_GUESS = 800;
+/** Multivectors: a typical ~16 vectors per point. */
+const MULTI_GUESS = 16;
+
+/** Estimated bytes of one row of this plan. */
+export function estimateRowBytes(plan: CollectionPlan): number {
+  let bytes = PAYLOAD_GUESS + 16;
+  for (const v of plan.vectors) {
+    if (v.type === 'SparseFloatVector') bytes += SPARSE_GUESS;
+    else if (v.type === 'ArrayOfStructFloatVector') bytes += 4 * (v.dim ?? 128) * MULTI_GUESS;
+    else bytes += 4 * (v.dim ?? 128);
+  }
+  return bytes;
+}
+
+/** Points per scroll request for this plan: about `pageBytes` of rows, within the bounds. */
+export function pageSizeFor(plan: CollectionPlan, pageBytes = DEFAULT_PAGE_BYTES): number {
+  const points = Math.round(pageBytes / estimateRowBytes(plan));
+  return Math.min(MAX_PAGE_POINTS, Math.max(MIN_PAGE_POINTS, points));
+}
