@@ -8,7 +8,7 @@ import { openSource, openTarget } from '../cli/connections.ts';
 import type { SourceConnectionInput, TargetConnectionInput } from './schemas/requests.ts';
 
 export interface Connectors {
-  source(c: SourceConnectionInput): SourceReader;
+  source(c: SourceConnectionInput): SourceReader | Promise<SourceReader>;
   target(c: TargetConnectionInput): Promise<Sink>;
 }
 
@@ -19,7 +19,7 @@ export const defaultConnectors: Connectors = {
 
 /** Runs `fn` with a checked source reader (check() first: it names a wrong URL or key). */
 export async function withSource<T>(connectors: Connectors, c: SourceConnectionInput, fn: (reader: SourceReader, version: string) => Promise<T>): Promise<T> {
-  const reader = connectors.source(c);
+  const reader = await connectors.source(c);
   try {
     const { version } = await reader.check();
     return await fn(reader, version);

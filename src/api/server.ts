@@ -17,10 +17,10 @@ import { configError } from '../core/errors.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { JobStore } from '../jobs/store.ts';
 import { createApp, type ApiApp } from './app.ts';
+import { AUTH_TOKEN_ENV, DEFAULT_PORT } from './server-options.ts';
 import { DEFAULT_WEB_DIR, isConsoleBuilt, serveConsole } from './static.ts';
 
-export const AUTH_TOKEN_ENV = 'QDRANT2MILVUS_AUTH_TOKEN';
-export const DEFAULT_PORT = 7700;
+export { AUTH_TOKEN_ENV, DEFAULT_PORT };
 
 export interface ServerOptions {
   /** Interface to bind. Default 127.0.0.1. */

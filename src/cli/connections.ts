@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import { configError } from '../core/errors.ts';
 import type { Sink, SourceReader } from '../core/contracts.ts';
-import { chooseTransport, createQdrantReader } from '../qdrant/index.ts';
-import { createMilvusSink } from '../milvus/index.ts';
+// The Qdrant and Milvus clients are imported on first use: together they take ~1.4 s to load,
+// which `jobs list`, `jobs cancel` and --help should not pay.
 
 export interface SourceFlags {
   sourceUrl?: string;
@@ -76,7 +76,9 @@ function transportOf(flags: SourceFlags): SourceConnection['transport'] {
 
 /** The transport a job records: 'auto' is decided now (gRPC probed once, warning shown once). */
 export async function concreteTransport(c: SourceConnection): Promise<'rest' | 'grpc'> {
-  return c.transport === 'auto' ? chooseTransport(c.url, c.grpcPort, (m) => process.stderr.write(`warning: ${m}\n`)) : c.transport;
+  if (c.transport !== 'auto') return c.transport;
+  const { chooseTransport } = await import('../qdrant/index.ts');
+  return chooseTransport(c.url, c.grpcPort, (m) => process.stderr.write(`warning: ${m}\n`));
 }
 
 export function resolveTarget(flags: TargetFlags, fallback?: { uri: string; database: string }): TargetConnection {
@@ -87,11 +89,13 @@ export function resolveTarget(flags: TargetFlags, fallback?: { uri: string; data
   return { uri, token: token || undefined, database };
 }
 
-export function openSource(c: SourceConnection): SourceReader {
+export async function openSource(c: SourceConnection): Promise<SourceReader> {
+  const { createQdrantReader } = await import('../qdrant/index.ts');
   return createQdrantReader({ url: c.url, apiKey: c.apiKey, transport: c.transport, grpcPort: c.grpcPort });
 }
 
 export async function openTarget(c: TargetConnection): Promise<Sink> {
+  const { createMilvusSink } = await import('../milvus/index.ts');
   return createMilvusSink({ uri: c.uri, token: c.token, database: c.database });
 }
 

@@ -49,7 +49,7 @@ export async function openPlanSession(flags: PlanFlags, defaults: { ifExists?: I
   const file = flags.plan ? await readPlanFile(flags.plan) : undefined;
   const source = resolveSource(flags, file?.source);
   const target = resolveTarget(flags, file?.target);
-  const reader = openSource(source);
+  const reader = await openSource(source);
   let sink: Sink | undefined;
   const close = async () => {
     await Promise.allSettled([reader.close(), sink?.close()]);

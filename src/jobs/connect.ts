@@ -6,8 +6,6 @@
  */
 import type { Sink, SourceReader } from '../core/contracts.ts';
 import type { MigrationError } from '../core/errors.ts';
-import { createMilvusSink } from '../milvus/index.ts';
-import { createQdrantReader } from '../qdrant/index.ts';
 import type { Job } from './types.ts';
 
 /** Default of JobRunOptions.retryBudgetSeconds. */
@@ -30,6 +28,8 @@ export type Connect = (
 const MANY = Number.MAX_SAFE_INTEGER;
 
 export const defaultConnect: Connect = async (job, secrets, retry) => {
+  // Loaded on first use: the clients take ~1.4 s to import, which job listing should not pay.
+  const [{ createQdrantReader }, { createMilvusSink }] = await Promise.all([import('../qdrant/index.ts'), import('../milvus/index.ts')]);
   const options = job.options as { sourceTransport?: 'rest' | 'grpc' };
   const reader = createQdrantReader({
     url: job.source.url,

@@ -33,7 +33,7 @@ export function registerInspect(program: Command): void {
 
 async function inspect(flags: InspectFlags): Promise<number> {
   const source = resolveSource(flags);
-  const reader = openSource(source);
+  const reader = await openSource(source);
   const wantsTarget = Boolean(flags.targetUri ?? process.env.MILVUS_URI);
   const target = wantsTarget ? resolveTarget(flags) : undefined;
   try {

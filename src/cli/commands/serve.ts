@@ -4,7 +4,7 @@
  * running jobs cleanly (resumable) and stop.
  */
 import type { Command } from 'commander';
-import { AUTH_TOKEN_ENV, DEFAULT_PORT, startServer } from '../../api/server.ts';
+import { AUTH_TOKEN_ENV, DEFAULT_PORT } from '../../api/server-options.ts';
 import { configError } from '../../core/errors.ts';
 import { EXIT, reportError } from '../exit.ts';
 import { addDataDirFlag } from '../run-job.ts';
@@ -36,6 +36,8 @@ async function serveUntilStopped(flags: ServeFlags): Promise<number> {
     if (!(Number.isInteger(flags.port) && flags.port >= 0 && flags.port <= 65535)) {
       throw configError('PORT_INVALID', `--port must be a whole number from 0 to 65535, not "${flags.port}".`, 'Pass e.g. --port 7700.');
     }
+    // The API (hono, zod schemas, the engine) is loaded only when serving.
+    const { startServer } = await import('../../api/server.ts');
     const server = await startServer({ host: flags.host, port: flags.port, dataDir: flags.dataDir, authToken });
     const say = (text: string) => process.stdout.write(`${text}\n`);
     say(`qdrant2milvus console: ${server.url}`);
