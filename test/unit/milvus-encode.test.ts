@@ -1,13 +1,15 @@
 /**
  * Our Upsert request encoder against the SDK's own protobuf: the same columns must decode to the
- * same message, field for field, for every column kind the sink writes.
+ * same message, field for field, for every column kind the sink writes; and the payload JSON fast
+ * path against lossless-json.
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
-import type { CollectionPlan, Row, VectorFieldPlan } from '../../src/core/types.ts';
+import { stringify } from 'lossless-json';
+import type { CollectionPlan, JsonObject, Row, VectorFieldPlan } from '../../src/core/types.ts';
 import { encodeWriteRequest } from '../../src/milvus/encode.ts';
-import { buildColumns, encodeRow } from '../../src/milvus/rows.ts';
+import { buildColumns, encodeRow, payloadJson } from '../../src/milvus/rows.ts';
 
 // A client is only needed for the SDK's (de)serializers: nothing is ever sent (port 1).
 const client = new MilvusClient({ address: '127.0.0.1:1', telemetry: { enabled: false } } as ConstructorParameters<typeof MilvusClient>[0]);
@@ -73,4 +75,16 @@ test('VarChar keys, sparse, float16 and nullable vectors encode as the SDK would
 
 test('an empty payload and a single row encode as the SDK would', async () => {
   await assertSameAsSdk(planOf('Int64', [vec({ dim: 1 })]), [{ id: 5n, vectors: { vector: [1] }, dynamic: {} }]);
+});
+
+test('payload JSON is exactly what lossless-json writes, bigints and marker-like strings included', () => {
+  const cases: JsonObject[] = [
+    {},
+    { a: 1, b: 'x', c: [true, null, 1.5], d: { e: {} } },
+    { big: 2n ** 64n - 1n, neg: -(2n ** 63n), nested: [{ x: 2n ** 53n + 1n }, 'é"\\\n'] },
+    // Strings and keys that look like the internal bigint marker take the slow exact path.
+    { s: '\u0000q2m-bigint:5', n: 7n },
+    { '\u0000q2m-bigint:9': 1n },
+  ];
+  for (const c of cases) assert.equal(payloadJson(c), stringify(c));
 });
