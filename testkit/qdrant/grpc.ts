@@ -2,8 +2,7 @@
  * The gRPC side of the Qdrant test server: `qdrant.Qdrant`, `qdrant.Collections` and `qdrant.Points`
  * served with @grpc/grpc-js from Qdrant's own 1.19 protos, over the same QdrantStore as REST.
  *
- * - Protos: `$QDRANT_PROTO_DIR`, else `<repo>/../shared/reference/qdrant-proto-1.19` (shared/ sits
- *   beside the repo). Loaded with `longs: String` so uint64 ids and int64 payload integers stay exact.
+ * - Protos: `$QDRANT_PROTO_DIR`, else the vendored `testkit/qdrant/reference/qdrant-proto-1.19`. Loaded with `longs: String` so uint64 ids and int64 payload integers stay exact.
  * - Auth: the `api-key` metadata (or `authorization: Bearer …`), as Qdrant reads it. Missing or wrong
  *   → UNAUTHENTICATED; the read-only key on a write RPC → PERMISSION_DENIED. HealthCheck is open,
  *   as in Qdrant.
@@ -44,7 +43,7 @@ export interface GrpcServerHandle {
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function protoDir(): string {
-  return process.env.QDRANT_PROTO_DIR ?? resolve(REPO_ROOT, '..', 'shared', 'reference', 'qdrant-proto-1.19');
+  return process.env.QDRANT_PROTO_DIR ?? resolve(REPO_ROOT, 'testkit', 'qdrant', 'reference', 'qdrant-proto-1.19');
 }
 
 const LOADER_OPTIONS: protoLoader.Options = {

@@ -18,7 +18,7 @@ import addFormatsModule from 'ajv-formats';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export function openApiSpecPath(): string {
-  return process.env.QDRANT_OPENAPI ?? resolve(REPO_ROOT, '..', 'shared', 'reference', 'qdrant-openapi-1.19.json');
+  return process.env.QDRANT_OPENAPI ?? resolve(REPO_ROOT, 'testkit', 'qdrant', 'reference', 'qdrant-openapi-1.19.json');
 }
 
 type Schema = Record<string, unknown>;
