@@ -1,17 +1,18 @@
 /**
  * Throughput defaults, chosen from the benchmark (README "Performance"; `npm run bench`).
  *
- * - Readers 4: reading 768-d points over gRPC from the test server, 1 reader gave ~6.3k points/s,
- *   2 and 4 ~7.3-7.5k, 8 ~6.6k (2 cores, the server sharing them). 4 keeps a real Qdrant, with
- *   cores of its own and a network round trip per page, busy. Ranges come from an ids-only scan,
- *   so each reader costs one boundary, nothing per point.
+ * - Readers 4: reading 768-d points over gRPC from the test server (2 cores, shared with it), 1
+ *   reader gave 6 300-8 000 points/s, 4 gave 7 300-10 400, 8 gave 6 600-11 600 in different runs.
+ *   4 keeps a real Qdrant (cores of its own, a network round trip per page) busy without
+ *   oversubscribing a small one. Ranges come from an ids-only scan, so a reader costs one
+ *   boundary, nothing per point.
  * - Writers 2: one write in flight while the next is encoded. Milvus Lite takes writes to one
  *   collection one at a time anyway (the sink serialises them); against Milvus and Zilliz Cloud a
  *   second request in flight hides a round trip.
  * - Pages of about 1 MiB of rows: the page is also the write request (the sink only splits what is
- *   above its 16 MiB batch limit). Into Milvus Lite, 500-point and 5000-point pages of 128-d rows
- *   copied within 6% of each other, while the peak RSS rose from 274 to 411 MB; 1 MiB (about 1000
- *   such rows, 300 of 768-d) kept a 1M-point copy at ~310 MB, the same as a 200k one.
+ *   above its 16 MiB batch limit). Into Milvus Lite, 500- to 5000-point pages of 128-d rows copied
+ *   within 7% of each other, while the peak RSS rose from 274 to 411 MB; 1 MiB (about 1000 such
+ *   rows, 290 of 768-d) kept a 1M-point copy at ~310 MB, the same as a 200k one.
  */
 import type { CollectionPlan } from './types.ts';
 

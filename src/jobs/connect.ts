@@ -7,6 +7,7 @@
 import type { Sink, SourceReader } from '../core/contracts.ts';
 import type { MigrationError } from '../core/errors.ts';
 import type { Job } from './types.ts';
+import type { JobRunOptions } from './engine.ts';
 
 /** Default of JobRunOptions.retryBudgetSeconds. */
 export const DEFAULT_RETRY_BUDGET_SECONDS = 60;
@@ -30,11 +31,12 @@ const MANY = Number.MAX_SAFE_INTEGER;
 export const defaultConnect: Connect = async (job, secrets, retry) => {
   // Loaded on first use: the clients take ~1.4 s to import, which job listing should not pay.
   const [{ createQdrantReader }, { createMilvusSink }] = await Promise.all([import('../qdrant/index.ts'), import('../milvus/index.ts')]);
-  const options = job.options as { sourceTransport?: 'rest' | 'grpc' };
+  const options = job.options as JobRunOptions;
   const reader = createQdrantReader({
     url: job.source.url,
     apiKey: secrets.apiKey,
     transport: options.sourceTransport ?? 'rest',
+    grpcPort: options.sourceGrpcPort,
     retry: { retries: MANY, baseMs: 200, maxMs: 5000, budgetMs: retry.budgetMs, onRetry: (e, n, ms) => retry.onRetry('source', e, n, ms) },
   });
   try {

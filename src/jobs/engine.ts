@@ -24,8 +24,10 @@ export interface JobRunOptions {
   pageSize?: number;
   /** Points compared by content after the counts. Default 0. */
   verifySample?: number;
-  /** Source transport. Default rest. */
+  /** Source transport, decided when the job was created (the CLI probes gRPC first). Default rest. */
   sourceTransport?: 'rest' | 'grpc';
+  /** Qdrant's gRPC port for the gRPC transport. Default 6334. */
+  sourceGrpcPort?: number;
   /** How long one operation retries a transient source or target failure before the job fails
    *  (resumably). Default 60 (DEFAULT_RETRY_BUDGET_SECONDS). */
   retryBudgetSeconds?: number;

@@ -31,7 +31,7 @@ export function registerMigrate(program: Command): void {
     .description('migrate the planned collections now, in the foreground, and verify them')
     .option('-y, --yes', 'start without asking')
     .option('--json', 'print one JSON report on stdout (progress goes to stderr)')
-    .option('--page-size <n>', 'points per source read and per write (default: about 2 MiB of points, from the plan)', (v) => Number(v))
+    .option('--page-size <n>', 'points per source read and per write (default: about 1 MiB of rows, from the plan)', (v) => Number(v))
     .option('--verify-sample <n>', 'after the counts, compare N points by content (default 0)', (v) => Number(v))
     .option('--detach', 'run the job in a background process; print its id and return')
     .option('--retry-budget <seconds>', 'how long the job retries an unavailable source or target before it fails, resumably (default 60)', (v) => Number(v));
@@ -67,7 +67,7 @@ async function migrate(flags: MigrateFlags): Promise<number> {
     const store = openStore(flags.dataDir);
     try {
       const engine = new JobEngine(store);
-      const options: JobRunOptions & { sourceGrpcPort?: number } = {
+      const options: JobRunOptions = {
         pageSize: flags.pageSize,
         verifySample: flags.verifySample,
         // The job records a concrete transport, so a resume reads the way the first run did.
