@@ -72,7 +72,7 @@ export const CheckNameRequest = z
 
 export const JobOptionsBody = z
   .strictObject({
-    pageSize: z.number().int().min(1).max(10_000).optional().describe('Points per source read. Default 500.'),
+    pageSize: z.number().int().min(1).max(10_000).optional().describe('Points per source read. Default: about 1 MiB of rows, from the vector sizes (src/core/defaults.ts).'),
     verifySample: z.number().int().min(0).max(100_000).optional().describe('Points compared by content after the counts. Default 0.'),
     maxVectorFields: z.number().int().min(1).max(10).optional(),
   })
