@@ -16,7 +16,7 @@ import { DataType, f32ArrayToF16Bytes, sparseToBytes } from '@zilliz/milvus2-sdk
 import { systemError } from '../core/errors.ts';
 import { ProtoWriter as Message } from '../core/protobuf.ts';
 import type { CollectionPlan, DenseVector, SparseVector, VectorFieldPlan } from '../core/types.ts';
-import { DYNAMIC_FIELD, type EncodedRow } from './rows.ts';
+import { DYNAMIC_FIELD, sortedSparse, type EncodedRow } from './rows.ts';
 
 /** Packed int64 of non-negative decimal strings (the Int64 primary keys, < 2^63). */
 function packedInt64(values: string[]): Uint8Array {
@@ -118,14 +118,6 @@ function vectorField(v: VectorFieldPlan, rows: EncodedRow[]): Message {
   }
 }
 
-/** Milvus wants indices ascending; Qdrant returns them so, but a replayed or edited row may not. */
-function sortedSparse(s: SparseVector): SparseVector {
-  let sorted = true;
-  for (let i = 1; i < s.indices.length && sorted; i++) sorted = s.indices[i - 1]! < s.indices[i]!;
-  if (sorted) return s;
-  const order = s.indices.map((_, i) => i).sort((a, b) => s.indices[a]! - s.indices[b]!);
-  return { indices: order.map((i) => s.indices[i]!), values: order.map((i) => s.values[i]!) };
-}
 
 function dynamicField(rows: EncodedRow[]): Message {
   const json = new Message();

@@ -152,7 +152,7 @@ function vectorColumn(v: VectorFieldPlan, values: Array<unknown>): FieldData {
 }
 
 /** Milvus wants indices ascending; Qdrant returns them so, but a replayed or edited row may not. */
-function sortedSparse(s: SparseVector): SparseVector {
+export function sortedSparse(s: SparseVector): SparseVector {
   let sorted = true;
   for (let i = 1; i < s.indices.length && sorted; i++) sorted = s.indices[i - 1]! < s.indices[i]!;
   if (sorted) return s;

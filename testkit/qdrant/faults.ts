@@ -15,6 +15,7 @@
  * Randomness comes from a seeded generator, so a test that sends the same requests in the same
  * order sees the same faults every run.
  */
+import { mulberry32 } from '../datasets/prng.ts';
 
 export interface FaultRule {
   /** Glob over the route string; default `*` (every request). */
@@ -54,17 +55,6 @@ export interface FaultStats {
   delayed: number;
 }
 
-/** mulberry32: tiny, fast, good enough for choosing which request fails. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
@@ -80,7 +70,7 @@ interface RuleState {
 
 export class FaultController {
   private rules: RuleState[] = [];
-  private random: () => number = prng(1);
+  private random: () => number = mulberry32(1);
   private current: FaultConfig = {};
   private counters: FaultStats = { requests: 0, errors: 0, rateLimited: 0, closed: 0, delayed: 0 };
 
@@ -92,7 +82,7 @@ export class FaultController {
   configure(config: FaultConfig): void {
     for (const r of config.rules ?? []) validateRule(r);
     this.current = structuredClone(config);
-    this.random = prng(config.seed ?? 1);
+    this.random = mulberry32(config.seed ?? 1);
     this.rules = (config.rules ?? []).map((rule) => ({ rule, pattern: globToRegExp(rule.route ?? '*'), matched: 0, faults: 0 }));
     this.counters = { requests: 0, errors: 0, rateLimited: 0, closed: 0, delayed: 0 };
   }
