@@ -7,14 +7,15 @@ import type { SourceReader } from './contracts.ts';
 import type { Problem, SourceCollection, TargetCapabilities } from './types.ts';
 import { planMigration } from '../mapping/plan.ts';
 
-/** What a current Milvus (2.6.4 and later) can hold; used when no target is given. */
+/** What a current Milvus (2.6.4 and later) can take from qdrant2milvus; used when no target is given. */
 export const MILVUS_DEFAULT_CAPABILITIES: TargetCapabilities = {
   kind: 'milvus',
   version: 'v2.6.4 (assumed: no target given)',
   float16Vector: true,
   sparseVector: true,
   nullableVector: true,
-  arrayOfStruct: true,
+  // The sink cannot write Array of Struct yet (see MilvusSink.capabilities).
+  arrayOfStruct: false,
   autoIndex: true,
 };
 

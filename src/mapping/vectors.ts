@@ -108,8 +108,8 @@ function vectorType(v: SourceVector, caps: TargetCapabilities, report: Report): 
   }
   if (v.kind === 'multi') {
     if (!caps.arrayOfStruct) report('error', 'MULTIVECTOR_UNSUPPORTED',
-      `${capitalise(label)} is a multivector; the target (${caps.version}) has no Array of Struct with MAX_SIM (Milvus ≥ 2.6.4).`,
-      'Migrate to Milvus ≥ 2.6.4 / Zilliz Cloud, or leave this collection out.');
+      `${capitalise(label)} is a multivector; it needs an Array of Struct field with MAX_SIM, which the target (${caps.version}) cannot take from qdrant2milvus (Milvus ≥ 2.6.4 has the type; this version of qdrant2milvus does not write it yet).`,
+      'Leave this collection out, or migrate it with a script that writes Array of Struct rows into Milvus ≥ 2.6.4.');
     return { type: 'ArrayOfStructFloatVector' };
   }
   if (v.datatype === 'float16') {

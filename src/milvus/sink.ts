@@ -67,8 +67,12 @@ export class MilvusSink implements Sink {
     return new MilvusSink(conn, opts);
   }
 
+  /** What the target can hold AND this sink can write: plan() must refuse anything prepare() would. */
   capabilities(): Promise<TargetCapabilities> {
-    this.caps ??= detectCapabilities(this.conn);
+    // The Array-of-Struct writer for multivectors does not exist yet, so even a target that has the
+    // type (Milvus ≥ 2.6.4) is reported without it: plan() refuses the collection up front instead of
+    // prepare() failing after other collections of the job have moved.
+    this.caps ??= detectCapabilities(this.conn).then((c) => ({ ...c, arrayOfStruct: false }));
     return this.caps;
   }
 
