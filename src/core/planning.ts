@@ -5,6 +5,7 @@
  */
 import type { Sink, SourceReader } from './contracts.ts';
 import { configError } from './errors.ts';
+import { getOwn, setOwn } from './own.ts';
 import type { IfExists, MigrationPlan, Problem, SourceCollection, TargetCapabilities } from './types.ts';
 import { planMigration } from '../mapping/plan.ts';
 import type { CollectionOverrides } from '../mapping/overrides.ts';
@@ -46,10 +47,10 @@ export async function buildPlan(request: PlanRequest, reader: SourceReader, sink
   for (const name of names) sources.push(await reader.describe(name));
   const overrides: Record<string, CollectionOverrides> = {};
   for (const s of sources) {
-    const o: CollectionOverrides = { ...(request.overrides?.[s.name] ?? {}) };
+    const o: CollectionOverrides = { ...(request.overrides ? getOwn(request.overrides, s.name) : {}) };
     if (request.ifExists && !o.ifExists) o.ifExists = request.ifExists;
     if (request.missingVector && !o.policies?.missingVector) o.policies = { ...o.policies, missingVector: request.missingVector };
-    overrides[s.name] = o;
+    setOwn(overrides, s.name, o);
   }
   const { collections, problems } = planMigration(sources, capabilities, overrides, {
     maxVectorFields: request.maxVectorFields,

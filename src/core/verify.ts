@@ -10,6 +10,7 @@
 import type { Sink, SourceReader } from './contracts.ts';
 import type { CollectionPlan, JsonValue, Row, VectorFieldPlan, VectorValue } from './types.ts';
 import { toRows } from '../mapping/rows.ts';
+import { getOwn } from './own.ts';
 
 export interface Mismatch {
   id: string;
@@ -161,7 +162,8 @@ export function diffJson(want: JsonValue | undefined, got: JsonValue | undefined
     if (!isObject(want) || !isObject(got)) return `${path}: expected ${show(want)}, found ${show(got)}`;
     const keys = new Set([...Object.keys(want), ...Object.keys(got)]);
     for (const k of keys) {
-      const d = diffJson(want[k], got[k], `${path}.${k}`);
+      // Own keys only: `constructor` missing on one side must read as missing, not as Object.
+      const d = diffJson(getOwn(want, k), getOwn(got, k), `${path}.${k}`);
       if (d) return d;
     }
     return null;

@@ -7,6 +7,7 @@
  * one field is fine). Fixed facts (vector type, dim, nullable, autoId…) may appear in the file, as
  * the plan wrote them; plan() refuses a changed value instead of ignoring it.
  */
+import { setOwn } from '../core/own.ts';
 import { z } from 'zod';
 import type { IfExists, MilvusMetric, MilvusVectorType, Problem } from '../core/types.ts';
 
@@ -140,7 +141,7 @@ export function parsePlanFile(json: unknown): ParsedPlanFile {
       });
       return;
     }
-    overrides[c.source] = toOverrides(c);
+    setOwn(overrides, c.source, toOverrides(c)); // a collection may be named __proto__
   });
   return problems.length > 0 ? { overrides: {}, problems } : { overrides, problems };
 }

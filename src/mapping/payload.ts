@@ -4,6 +4,7 @@
  * and the source point is never mutated (toRows is pure).
  */
 import { stringify as losslessStringify } from 'lossless-json';
+import { setOwn } from '../core/own.ts';
 import type { JsonObject, JsonValue } from '../core/types.ts';
 
 /** Milvus's limit for one JSON value (the dynamic field of one row), in UTF-8 bytes. */
@@ -84,10 +85,7 @@ function copyBefore(obj: JsonObject, stop: string): JsonObject {
 }
 
 /** `out[key] = value`, except that a `__proto__` key stays data instead of replacing the prototype. */
-export function setKey(out: JsonObject, key: string, value: JsonValue): void {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-  else out[key] = value;
-}
+export const setKey: (out: JsonObject, key: string, value: JsonValue) => void = setOwn;
 
 /**
  * 0 when the payload, serialised as it will be stored, fits MAX_JSON_BYTES; else its UTF-8 size.

@@ -3,6 +3,7 @@
  * target capabilities and overrides always give the same plan and the same problems. Every
  * default and every refusal is a row of the mapping table in DESIGN.md.
  */
+import { getOwn } from '../core/own.ts';
 import type {
   CollectionPlan,
   IdKinds,
@@ -187,7 +188,7 @@ export function planMigration(
   const problems: Problem[] = [];
   const byTarget = new Map<string, string>();
   for (const source of sources) {
-    const planned = planCollection(source, caps, overrides[source.name], options);
+    const planned = planCollection(source, caps, getOwn(overrides, source.name), options);
     collections.push(planned.plan);
     problems.push(...planned.problems);
     const other = byTarget.get(planned.plan.target);

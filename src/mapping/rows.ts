@@ -4,6 +4,7 @@
  * only the row itself (plus copies of payloads that really change).
  */
 import type { CollectionPlan, JsonObject, JsonValue, Point, RejectedPoint, Row, VectorValue } from '../core/types.ts';
+import { getOwn, setOwn } from '../core/own.ts';
 import { DYNAMIC_FIELD, clashFreeKey } from './names.ts';
 import { MAX_JSON_BYTES, dropNullKeys, oversizeBytes, setKey, type WalkState } from './payload.ts';
 
@@ -82,7 +83,7 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
       }
       const to = renameOf(key, payload);
       stats.renamedCount++;
-      if (!Object.hasOwn(stats.renamedKeys, key)) stats.renamedKeys[key] = to;
+      if (!Object.hasOwn(stats.renamedKeys, key)) setOwn(stats.renamedKeys, key, to);
       setKey(out, to, value);
     }
     return out;
@@ -93,15 +94,15 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
     if (id === undefined) return reject(out, p, 'ID_UNFIT', `id ${String(p.id)} does not fit the Int64 primary key "${plan.primaryKey.field}" (Int64 holds integers up to ${INT64_MAX}).`);
     const vectors: Record<string, VectorValue | null> = {};
     for (const s of slots) {
-      const v = p.vectors[s.source];
+      const v = getOwn(p.vectors, s.source);
       if (v === undefined) {
         if (!s.nullable) return reject(out, p, 'MISSING_VECTOR', `lacks ${label(s)}, and field "${s.field}" cannot hold null (policy: skip point).`);
-        vectors[s.field] = null;
+        setOwn(vectors, s.field, null);
         continue;
       }
       const bad = shapeError(v, s);
       if (bad) return reject(out, p, 'VECTOR_INVALID', `${label(s)}: ${bad}.`);
-      vectors[s.field] = v;
+      setOwn(vectors, s.field, v);
     }
     walk.bigint = false;
     walk.bound = 0;

@@ -12,6 +12,7 @@ import { DataType, sparseToBytes, f32ArrayToF16Bytes, f16BytesToF32Array } from 
 import { isInteger, isSafeNumber, parse, stringify } from 'lossless-json';
 import type { CollectionPlan, DenseVector, JsonObject, Row, SparseVector, VectorFieldPlan } from '../core/types.ts';
 import { systemError } from '../core/errors.ts';
+import { setOwn } from '../core/own.ts';
 
 export const DYNAMIC_FIELD = '$meta';
 
@@ -66,7 +67,7 @@ function mark(value: unknown, state: MarkState): unknown {
     if (key.charCodeAt(0) === 0) state.clash = true;
     const item = (value as Record<string, unknown>)[key];
     const m = mark(item, state);
-    if (m !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = m;
+    if (m !== item) setOwn((copy ??= { ...(value as Record<string, unknown>) }), key, m);
   }
   return copy ?? value;
 }

@@ -21,6 +21,7 @@ import {
   type VectorParams,
 } from '@qdrant/js-client-grpc';
 import { toPointId } from '../core/ids.ts';
+import { setOwn } from '../core/own.ts';
 import {
   UNNAMED_VECTOR,
   type Distance,
@@ -63,7 +64,7 @@ export function fromGrpcValue(v: Value): JsonValue {
 
 export function fromGrpcStruct(fields: { [key: string]: Value }): JsonObject {
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(fields)) out[key] = fromGrpcValue(value);
+  for (const [key, value] of Object.entries(fields)) setOwn(out, key, fromGrpcValue(value));
   return out;
 }
 
@@ -90,7 +91,7 @@ export function fromGrpcPoint(p: RetrievedPoint): Point {
   const opts = p.vectors?.vectorsOptions;
   if (opts?.case === 'vector') vectors[UNNAMED_VECTOR] = fromGrpcVector(opts.value);
   else if (opts?.case === 'vectors') {
-    for (const [name, v] of Object.entries(opts.value.vectors)) vectors[name] = fromGrpcVector(v);
+    for (const [name, v] of Object.entries(opts.value.vectors)) setOwn(vectors, name, fromGrpcVector(v));
   }
   return { id: fromGrpcId(p.id), vectors, payload: fromGrpcStruct(p.payload) };
 }
@@ -153,7 +154,7 @@ export function grpcCollectionConfig(info: CollectionInfo): CollectionConfig {
   vectors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const payloadSchema: Record<string, PayloadFieldSchema> = {};
   for (const [key, s] of Object.entries(info.payloadSchema)) {
-    payloadSchema[key] = { dataType: payloadTypeName(s.dataType), ...(s.points !== undefined ? { points: Number(s.points) } : {}) };
+    setOwn(payloadSchema, key, { dataType: payloadTypeName(s.dataType), ...(s.points !== undefined ? { points: Number(s.points) } : {}) });
   }
   return { vectors, payloadSchema };
 }

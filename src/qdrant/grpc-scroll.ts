@@ -13,6 +13,7 @@
  */
 import { ProtoReader, ProtoWriter, type WireType } from '../core/protobuf.ts';
 import { normalizeUuid, toPointId } from '../core/ids.ts';
+import { setOwn } from '../core/own.ts';
 import { UNNAMED_VECTOR, type JsonObject, type JsonValue, type Point, type PointId, type VectorValue } from '../core/types.ts';
 import type { ScrollRequest, ScrollResult } from './transport.ts';
 
@@ -85,7 +86,8 @@ function readMapEntry(r: ProtoReader, into: JsonObject): void {
     else if (field === 2 && wire === 2) value = readValue(r.sub());
     else r.skip(wire);
   }
-  into[key] = value;
+  // Payload keys are the user's data: `__proto__` must stay a key (see core/own.ts).
+  setOwn(into, key, value);
 }
 
 /** Value: null 1, double 2, integer 3 (int64), string 4, bool 5, struct 6, list 7. */
@@ -170,7 +172,7 @@ function readNamedVector(r: ProtoReader, into: Record<string, VectorValue>): voi
     else if (field === 2 && wire === 2) value = readVector(r.sub());
     else r.skip(wire);
   }
-  into[name] = value;
+  setOwn(into, name, value);
 }
 
 /**

@@ -2,6 +2,7 @@
  * Qdrant REST JSON (already parsed losslessly, see rest-json.ts) → the glossary types. Pure.
  */
 import { toPointId } from '../core/ids.ts';
+import { setOwn } from '../core/own.ts';
 import {
   UNNAMED_VECTOR,
   type Distance,
@@ -37,7 +38,7 @@ export function restVectors(vector: unknown): Record<string, VectorValue> {
   if (!isObj(vector)) throw new TypeError('Point vector is neither an array nor an object');
   const out: Record<string, VectorValue> = {};
   for (const [name, value] of Object.entries(vector)) {
-    if (value !== null && value !== undefined) out[name] = restVectorValue(value);
+    if (value !== null && value !== undefined) setOwn(out, name, restVectorValue(value));
   }
   return out;
 }
@@ -116,7 +117,7 @@ export function restCollectionConfig(info: unknown): CollectionConfig {
   for (const [key, s] of Object.entries(schema)) {
     if (!isObj(s)) continue;
     const points = optNum(s.points);
-    payloadSchema[key] = { dataType: String(s.data_type), ...(points !== undefined ? { points } : {}) };
+    setOwn(payloadSchema, key, { dataType: String(s.data_type), ...(points !== undefined ? { points } : {}) });
   }
   return { vectors, payloadSchema };
 }
