@@ -1,11 +1,19 @@
 /**
  * Bounded retry for transient failures. Only MigrationErrors of kind `transient` are retried:
  * config errors must fail fast and system errors are bugs, so retrying either only hides them.
+ *
+ * One budget for every call of both sides (issue 13, defect 7): planning (describe, counts, id-kind
+ * probes, capability probes, listings) once retried 3 times while the copy retried for a minute,
+ * so a 429 burst at the start failed `migrate` before any job existed. The defaults below are
+ * that one budget; a job passes its own (`--retry-budget`) the same way.
  */
 import { isMigrationError, type MigrationError } from './errors.ts';
 
+/** How long one operation rides out transient failures unless told otherwise: 60 s. */
+export const DEFAULT_RETRY_BUDGET_MS = 60_000;
+
 export interface RetryOptions {
-  /** Retries after the first attempt. Default 3. */
+  /** Retries after the first attempt. Default: no count limit (the time budget bounds them). */
   retries?: number;
   /** First backoff step in ms; doubles per attempt. Default 200. */
   baseMs?: number;
@@ -17,7 +25,7 @@ export interface RetryOptions {
   /**
    * Give up once this much time (ms) has passed since the first attempt: a job rides out an outage
    * of up to this long (a target restart, a source failover) and then fails with the last error,
-   * resumable. The last wait is cut to what is left. Default: no limit (`retries` alone bounds it).
+   * resumable. The last wait is cut to what is left. Default DEFAULT_RETRY_BUDGET_MS (60 s).
    */
   budgetMs?: number;
   /** Aborts the wait between attempts (rejects with the signal's reason). */
@@ -30,7 +38,8 @@ export interface RetryOptions {
 
 /** Runs fn until it resolves, a non-transient error is thrown, or the retries are used up. */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const retries = options.retries ?? 3;
+  const retries = options.retries ?? Number.MAX_SAFE_INTEGER;
+  const budgetMs = options.budgetMs ?? DEFAULT_RETRY_BUDGET_MS;
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     options.signal?.throwIfAborted();
@@ -38,7 +47,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
       return await fn(attempt);
     } catch (error) {
       if (!isMigrationError(error) || error.kind !== 'transient' || attempt >= retries) throw error;
-      const delayMs = withinBudget(retryDelayMs(error, attempt, options), error, started, options.budgetMs);
+      const delayMs = withinBudget(retryDelayMs(error, attempt, options), error, started, budgetMs);
       if (delayMs === undefined) throw error;
       options.onRetry?.(error, attempt + 1, delayMs);
       await sleep(delayMs, options.signal);
@@ -65,8 +74,8 @@ export function retryDelayMs(error: MigrationError, attempt: number, options: Re
  * The wait, cut to what is left of the budget; undefined when nothing is left, or when the server's
  * Retry-After asks for longer than that (waiting less than it asked would only be refused again).
  */
-function withinBudget(delayMs: number | undefined, error: MigrationError, started: number, budgetMs: number | undefined): number | undefined {
-  if (delayMs === undefined || budgetMs === undefined) return delayMs;
+function withinBudget(delayMs: number | undefined, error: MigrationError, started: number, budgetMs: number): number | undefined {
+  if (delayMs === undefined) return delayMs;
   const left = budgetMs - (Date.now() - started);
   if (left <= 0) return undefined;
   if (delayMs <= left) return delayMs;

@@ -7,7 +7,9 @@ import type { CollectionPlan, Row, TargetCapabilities } from '../core/types.ts';
 import { systemError } from '../core/errors.ts';
 import { withRetry, type RetryOptions } from '../core/retry.ts';
 import { connectMilvus, type MilvusConnection } from './client.ts';
-import { detectCapabilities } from './capabilities.ts';
+import { createHash } from 'node:crypto';
+import { capabilitiesFromVersion, fromProbes } from './capabilities.ts';
+import { probeTarget } from './probe.ts';
 import { call, type MilvusStatus } from './errors.ts';
 import { decodeRows, DYNAMIC_FIELD } from './rows.ts';
 import { ensureIndexes, prepareCollection } from './schema.ts';
@@ -45,6 +47,27 @@ export const TARGET_RETRY_DEFAULTS: SinkRetryOptions = { retries: Number.MAX_SAF
 /** Ids per fetch query: keeps the `pk in [...]` expression and the response moderate. */
 const FETCH_CHUNK = 500;
 
+/**
+ * Probed capabilities per target (URI, database, token), for the life of the process: probing
+ * creates and drops collections, so `plan` then `migrate` in one API server, or many jobs, probe once.
+ */
+const probed = new Map<string, Promise<TargetCapabilities>>();
+
+function probeKey(opts: MilvusSinkOptions): string {
+  const token = opts.token ? createHash('sha256').update(opts.token).digest('hex') : '';
+  return `${opts.uri}|${opts.database || 'default'}|${token}`;
+}
+
+/** The probes, or the version's guesses when the token may not create collections. */
+async function detectCapabilities(conn: MilvusConnection): Promise<TargetCapabilities> {
+  try {
+    return fromProbes(conn.uri, conn.version, await probeTarget(conn));
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'TARGET_AUTH') throw e;
+    return capabilitiesFromVersion(conn.uri, conn.version);
+  }
+}
+
 export class MilvusSink implements Sink {
   private caps: Promise<TargetCapabilities> | undefined;
   /**
@@ -70,10 +93,22 @@ export class MilvusSink implements Sink {
   /** What the target can hold AND this sink can write: plan() must refuse anything prepare() would. */
   capabilities(): Promise<TargetCapabilities> {
     // The Array-of-Struct writer for multivectors does not exist yet, so even a target that has the
-    // type (Milvus ≥ 2.6.4) is reported without it: plan() refuses the collection up front instead of
-    // prepare() failing after other collections of the job have moved.
-    this.caps ??= detectCapabilities(this.conn).then((c) => ({ ...c, arrayOfStruct: false }));
+    // type (Milvus ≥ 2.6.4) is reported without it (fromProbes): plan() refuses the collection up
+    // front instead of prepare() failing after other collections of the job have moved.
+    this.caps ??= this.cachedCapabilities();
     return this.caps;
+  }
+
+  private cachedCapabilities(): Promise<TargetCapabilities> {
+    const key = probeKey(this.opts);
+    let caps = probed.get(key);
+    if (!caps) {
+      caps = this.retrying(() => detectCapabilities(this.conn));
+      probed.set(key, caps);
+      // A failed probe run (target down) is not an answer: the next call probes again.
+      caps.catch(() => probed.delete(key));
+    }
+    return caps.then((c) => ({ ...c }));
   }
 
   async listCollections(): Promise<string[]> {
@@ -97,7 +132,7 @@ export class MilvusSink implements Sink {
     const batches = prepareUpserts(this.conn.database, plan, rows, this.opts.batchBytes ?? DEFAULT_BATCH_BYTES);
     // Retrying the whole call may re-send batches the target already acked: upsert makes that harmless.
     const run = () => this.retrying(() => sendPrepared(this.conn, plan, batches, { signal, onRequest: this.opts.onRequest }), signal);
-    if (!this.conn.version.startsWith('milvus_lite')) return run();
+    if (!this.conn.lite) return run();
     const previous = this.writeChains.get(plan.target) ?? Promise.resolve();
     const mine = previous.catch(() => undefined).then(run);
     this.writeChains.set(plan.target, mine);

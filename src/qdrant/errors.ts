@@ -137,6 +137,9 @@ export const sourceErrors = {
   /** Network failure during normal operation: the server was fine at check(), so probably passing. */
   connection: (url: string, cause: unknown) =>
     transientError('SOURCE_CONNECTION', `Connection to Qdrant at ${displayUrl(url)} failed (${errorCodes(cause)[0] ?? 'network error'}).`, cause),
+  /** HTTP 429 / gRPC RESOURCE_EXHAUSTED: the server is up and asks us to slow down. */
+  rateLimited: (url: string, status: string, cause?: unknown, retryAfterSeconds?: number) =>
+    transientError('SOURCE_RATE_LIMITED', `Qdrant at ${displayUrl(url)} is rate-limiting requests (${status}).`, cause, retryAfterSeconds),
   unavailable: (url: string, status: string, cause?: unknown, retryAfterSeconds?: number) =>
     transientError('SOURCE_UNAVAILABLE', `Qdrant at ${displayUrl(url)} is unavailable or overloaded (${status}).`, cause, retryAfterSeconds),
   rejected: (url: string, what: string, detail: string, cause?: unknown) =>

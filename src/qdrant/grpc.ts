@@ -59,6 +59,8 @@ export class GrpcTransport implements QdrantTransport {
       step = 'listing collections';
       await this.client.api('collections').list({}, this.callOptions());
     } catch (error) {
+      // The server answered "slow down": transient (check() retries it), nothing to diagnose.
+      if (asGrpcFailure(error)?.code === Code.ResourceExhausted) throw this.mapError(error, step);
       throw await diagnoseGrpcFailure(this.grpcUrl, error, Boolean(this.options.apiKey), step);
     }
     return { version };
@@ -164,6 +166,7 @@ export class GrpcTransport implements QdrantTransport {
         if (collection !== undefined) return sourceErrors.collectionNotFound(this.grpcUrl, collection);
         break;
       case Code.ResourceExhausted:
+        return sourceErrors.rateLimited(this.grpcUrl, `${what}: gRPC ${Code[failure.code]}`, error, retryAfterOf(failure));
       case Code.Unavailable:
       case Code.DeadlineExceeded:
       case Code.Aborted:

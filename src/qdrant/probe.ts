@@ -76,6 +76,8 @@ export interface RestRoot {
   /** `title` of the JSON body, when there is one. */
   title?: string;
   version?: string;
+  /** The Retry-After header, when the server sent one (a 429 or 503). */
+  retryAfter?: string;
 }
 
 /** GET / over HTTP/1.1. Undefined when nothing HTTP/1.1 answers. */
@@ -93,6 +95,7 @@ export async function restRoot(url: string, headers: Record<string, string> = {}
     status: response.status,
     ...(typeof obj.title === 'string' ? { title: obj.title } : {}),
     ...(typeof obj.version === 'string' ? { version: obj.version } : {}),
+    ...(response.headers.has('retry-after') ? { retryAfter: response.headers.get('retry-after')! } : {}),
   };
 }
 

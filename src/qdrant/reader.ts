@@ -21,9 +21,10 @@ export class QdrantReader implements SourceReader {
     private readonly retry: ReaderRetryOptions = {},
   ) {}
 
-  /** Not retried: check() exists to fail fast with the reason. */
+  /** Config errors (unreachable, wrong port, 401, 403) fail fast with the reason; a transient answer
+   *  (429, 5xx) at first contact gets the same retry budget as every other call. */
   check(): Promise<{ version: string }> {
-    return this.transport.check();
+    return this.withRetry(() => this.transport.check());
   }
 
   listCollections(): Promise<string[]> {

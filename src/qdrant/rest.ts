@@ -50,6 +50,11 @@ export class RestTransport implements QdrantTransport {
     }
     if (root.status === 401) throw sourceErrors.unauthorized(this.base, Boolean(this.options.apiKey));
     if (root.status === 403) throw sourceErrors.forbidden(this.base, 'GET /');
+    // Busy, not misconfigured: transient, so check() retries it like any other call.
+    if (root.status === 429) throw sourceErrors.rateLimited(this.base, `GET /: HTTP 429`, undefined, parseRetryAfter(root.retryAfter));
+    if (root.status === 408 || root.status === 502 || root.status === 503 || root.status === 504) {
+      throw sourceErrors.unavailable(this.base, `GET /: HTTP ${root.status}`, undefined, parseRetryAfter(root.retryAfter));
+    }
     if (!isQdrantRoot(root)) throw await diagnoseRestAnswer(this.base, root);
     // GET / needs no key on Qdrant; listing collections proves the key can read.
     await this.listCollections();
@@ -168,7 +173,8 @@ export class RestTransport implements QdrantTransport {
     if (status === 403) return sourceErrors.forbidden(this.base, ctx.what);
     if (status === 404 && ctx.collection !== undefined) return sourceErrors.collectionNotFound(this.base, ctx.collection);
     const detail = `HTTP ${status}${qdrantErrorText(text)}`;
-    if (status === 408 || status === 429 || status >= 500) {
+    if (status === 429) return sourceErrors.rateLimited(this.base, `${ctx.what}: ${detail}`, undefined, parseRetryAfter(headers.get('retry-after')));
+    if (status === 408 || status >= 500) {
       return sourceErrors.unavailable(this.base, `${ctx.what}: ${detail}`, undefined, parseRetryAfter(headers.get('retry-after')));
     }
     return sourceErrors.rejected(this.base, ctx.what, detail);
