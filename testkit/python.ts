@@ -1,12 +1,17 @@
 /**
- * The Python side of the test kit: a git-ignored venv at `<repo>/.venv` holding the pinned packages
- * of `testkit/python/requirements.txt` (Milvus Lite, pymilvus, qdrant-client).
+ * The Python side of the test kit: git-ignored venvs, one per Milvus engine, each holding the pinned
+ * packages of its own requirements file in `testkit/python/`:
  *
- * This is the only implementation: `scripts/test.mjs` loads it through tsx, and
- * `node --import tsx testkit/python.ts` (npm run testkit:venv) runs it by hand and prints the
- * venv's python path.
+ *   lite3         `.venv`               requirements.txt              Milvus Lite 3.2.2, pymilvus, qdrant-client
+ *   lite25        `.venv-lite25`        requirements-lite25.txt       Milvus Lite 2.5.1 (C++ engine binary)
+ *   standalone23  `.venv-standalone23`  requirements-standalone23.txt Milvus 2.3.5 standalone (embedded)
  *
- * - Reused when complete: `.venv/.q2m-stamp` holds the sha256 of the requirements file and is
+ * Each is built on first use only (the matrix needs the last two; `npm test` only lite3). This is the
+ * only implementation: `scripts/test.mjs` loads it through tsx, and
+ * `node --import tsx testkit/python.ts [lite3|lite25|standalone23]` (npm run testkit:venv) runs it
+ * by hand and prints the venv's python path.
+ *
+ * - Reused when complete: `<venv>/.q2m-stamp` holds the sha256 of the requirements file and is
  *   written last, so an interrupted install, a changed pin or a deleted binary all rebuild.
  * - Rebuilt from scratch rather than upgraded in place, so a removed pin leaves nothing behind.
  * - Safe when several processes call it at once (test files run in parallel): a lock file created
@@ -15,67 +20,94 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The default (lite3) venv, kept at its historical place. */
 export const venvDir = join(repoRoot, '.venv');
-const requirementsFile = join(repoRoot, 'testkit', 'python', 'requirements.txt');
-const stampFile = join(venvDir, '.q2m-stamp');
-const lockFile = join(repoRoot, '.tmp', 'venv.lock');
-/** Console scripts that must exist for the venv to count as complete. */
-const requiredBins = ['python', 'milvus-lite'];
+export type VenvName = 'lite3' | 'lite25' | 'standalone23';
+interface VenvSpec {
+  dir: string;
+  requirements: string;
+  /** Console scripts that must exist for the venv to count as complete. */
+  bins: string[];
+}
+const specs: Record<VenvName, VenvSpec> = {
+  lite3: { dir: venvDir, requirements: 'requirements.txt', bins: ['python', 'milvus-lite'] },
+  lite25: { dir: join(repoRoot, '.venv-lite25'), requirements: 'requirements-lite25.txt', bins: ['python'] },
+  standalone23: {
+    dir: join(repoRoot, '.venv-standalone23'), requirements: 'requirements-standalone23.txt',
+    bins: ['python', 'milvus-server'],
+  },
+};
 /** A cold install downloads ~100 MB; a waiter gives up after this long. */
 const lockTimeoutMs = 15 * 60_000;
 
 export interface Venv {
+  /** The venv's directory. */
+  dir: string;
   /** Absolute path of the venv's python. */
   python: string;
   /** Absolute path of a console script installed in the venv, e.g. bin('milvus-lite'). */
   bin(name: string): string;
+  /** Absolute path of the venv's site-packages directory. */
+  sitePackages(): string;
 }
 
-function venv(): Venv {
-  const bin = (name: string) => join(venvDir, 'bin', name);
-  return { python: bin('python'), bin };
+function venv(name: VenvName): Venv {
+  const { dir } = specs[name];
+  const bin = (b: string) => join(dir, 'bin', b);
+  const sitePackages = () => {
+    // lib/python3.X: the X is whatever base interpreter built the venv.
+    const lib = join(dir, 'lib');
+    const py = readdirSync(lib).find((d) => /^python3\.\d+$/.test(d));
+    if (!py) throw new Error(`${lib} holds no python3.X directory: delete ${dir} to rebuild it`);
+    return join(lib, py, 'site-packages');
+  };
+  return { dir, python: bin('python'), bin, sitePackages };
 }
 
-async function requirementsHash(): Promise<string> {
-  return createHash('sha256').update(await readFile(requirementsFile)).digest('hex');
+async function requirementsHash(spec: VenvSpec): Promise<string> {
+  const file = join(repoRoot, 'testkit', 'python', spec.requirements);
+  return createHash('sha256').update(await readFile(file)).digest('hex');
 }
 
-async function isComplete(hash: string): Promise<boolean> {
-  const stamp = await readFile(stampFile, 'utf8').catch(() => '');
+async function isComplete(name: VenvName, hash: string): Promise<boolean> {
+  const stamp = await readFile(join(specs[name].dir, '.q2m-stamp'), 'utf8').catch(() => '');
   // existsSync follows symlinks, so a venv whose base python moved away counts as broken.
-  return stamp.trim() === hash && requiredBins.every((b) => existsSync(venv().bin(b)));
+  return stamp.trim() === hash && specs[name].bins.every((b) => existsSync(venv(name).bin(b)));
 }
 
-/** Creates (or reuses) the venv; resolves once every pinned package is installed. */
-export async function ensureVenv(): Promise<Venv> {
-  const hash = await requirementsHash();
-  if (await isComplete(hash)) return venv();
-  const release = await acquireLock();
+/** Creates (or reuses) the named venv (default lite3); resolves once every pinned package is installed. */
+export async function ensureVenv(name: VenvName = 'lite3'): Promise<Venv> {
+  const spec = specs[name];
+  if (!spec) throw new Error(`unknown venv "${String(name)}": use one of ${Object.keys(specs).join(', ')}`);
+  const hash = await requirementsHash(spec);
+  if (await isComplete(name, hash)) return venv(name);
+  const release = await acquireLock(join(repoRoot, '.tmp', name === 'lite3' ? 'venv.lock' : `venv-${name}.lock`));
   try {
     // Another process may have finished the build while this one waited for the lock.
-    if (!(await isComplete(hash))) await build(hash);
+    if (!(await isComplete(name, hash))) await build(name, hash);
   } finally {
     await release();
   }
-  return venv();
+  return venv(name);
 }
 
-async function build(hash: string): Promise<void> {
+async function build(name: VenvName, hash: string): Promise<void> {
+  const { dir, requirements } = specs[name];
   const base = process.env.Q2M_PYTHON ?? 'python3';
-  process.stderr.write(`[venv] creating ${venvDir} with ${base} (requirements ${hash.slice(0, 12)})\n`);
-  await rm(venvDir, { recursive: true, force: true });
-  await run(base, ['-m', 'venv', venvDir]);
-  await run(venv().python, [
+  process.stderr.write(`[venv] creating ${dir} with ${base} (${requirements} ${hash.slice(0, 12)})\n`);
+  await rm(dir, { recursive: true, force: true });
+  await run(base, ['-m', 'venv', dir]);
+  await run(venv(name).python, [
     '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off',
-    '-r', requirementsFile,
+    '-r', join(repoRoot, 'testkit', 'python', requirements),
   ]);
-  await writeFile(stampFile, `${hash}\n`);
+  await writeFile(join(dir, '.q2m-stamp'), `${hash}\n`);
 }
 
 /** Runs a command with its output on our stderr (so stdout stays clean for callers that parse it). */
@@ -99,7 +131,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function acquireLock(): Promise<() => Promise<void>> {
+async function acquireLock(lockFile: string): Promise<() => Promise<void>> {
   await mkdir(dirname(lockFile), { recursive: true });
   const deadline = Date.now() + lockTimeoutMs;
   for (;;) {
@@ -125,6 +157,6 @@ async function acquireLock(): Promise<() => Promise<void>> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { python } = await ensureVenv();
+  const { python } = await ensureVenv((process.argv[2] as VenvName | undefined) ?? 'lite3');
   process.stdout.write(`${python}\n`);
 }
