@@ -45,10 +45,11 @@ const OPS: Op[] = [
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request: `fields` names each bad field (or `problems`, for PLAN_HAS_ERRORS).',
   401: 'Missing or wrong access token.',
-  403: 'Refused: a request from another web site, or a Host this server does not answer as.',
+  403: 'Refused: a request from another web site, a change requested by a page without an origin (`Origin: null`), or a Host this server does not answer as.',
   404: 'No such job.',
   409: 'The job is running, finished, or its target is busy.',
-  415: 'The body is not JSON.',
+  413: 'The body is larger than 1 MiB.',
+  415: 'The body is not JSON: every POST needs `Content-Type: application/json` (send `{}` where the route needs no fields).',
   422: 'The source or target refused (wrong URL, key, token, unknown collection...); the message names the fix.',
   503: 'The source or target is unavailable for now; try again.',
 };
@@ -74,13 +75,15 @@ function operation(op: Op): Record<string, unknown> {
       ? { 'text/event-stream': { schema: { type: 'string', description: 'Events named by JobEvent.type, data: JobEvent JSON.' } } }
       : { 'application/json': { schema: id ? ref(id) : { type: 'object' } } },
   }]));
-  const errorResponses = Object.fromEntries([...op.errors, 403].sort().map((s) => [String(s), { description: ERROR_TEXT[s], content: { 'application/json': { schema: ref('Error') } } }]));
+  // Every POST can meet the guard's 415 (no JSON body) and the body limit's 413.
+  const always = op.method === 'post' ? [403, 413, 415] : [403];
+  const errorResponses = Object.fromEntries([...new Set([...op.errors, ...always])].sort().map((s) => [String(s), { description: ERROR_TEXT[s], content: { 'application/json': { schema: ref('Error') } } }]));
   return {
     summary: op.summary,
     tags: [op.tag],
     operationId: `${op.method}${op.path.replace(/^\/api/, '').replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
     parameters: [...(op.path.includes('{id}') ? [JOB_ID] : []), ...(op.query ?? []).map((q) => ({ ...q, in: 'query', required: false }))],
-    ...(op.body && { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } }),
+    ...(op.method === 'post' && { requestBody: { required: true, content: { 'application/json': { schema: op.body ? ref(op.body) : { type: 'object', description: 'No fields: send `{}`.' } } } } }),
     responses: { ...okResponses, ...errorResponses },
   };
 }

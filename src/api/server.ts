@@ -64,9 +64,25 @@ export function checkBinding(host: string, authToken: string | undefined): void 
   );
 }
 
+/**
+ * The access token as given, or undefined when none was. A blank one (`--auth-token " "`) would
+ * look like protection and be none, and one with edge whitespace or control characters could
+ * never be sent (HTTP trims header values): both are refused with the fix.
+ */
+export function checkAuthToken(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  const fix = `Pass a real secret with --auth-token or ${AUTH_TOKEN_ENV} (e.g. the output of \`openssl rand -hex 32\`), or set neither to serve on loopback without one.`;
+  if (token.trim() === '') throw configError('SERVE_TOKEN_BLANK', 'The access token is blank (empty or only whitespace), so it would protect nothing.', fix);
+  // eslint-disable-next-line no-control-regex
+  if (token !== token.trim() || /[\x00-\x1f\x7f]/.test(token)) {
+    throw configError('SERVE_TOKEN_INVALID', 'The access token starts or ends with whitespace or contains control characters; HTTP clients cannot send it intact.', fix);
+  }
+  return token;
+}
+
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  const authToken = options.authToken || undefined;
+  const authToken = checkAuthToken(options.authToken);
   checkBinding(host, authToken);
   const store = JobStore.open({ dataDir: options.dataDir });
   const recovered = store.recoverOrphans();

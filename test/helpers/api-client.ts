@@ -106,7 +106,8 @@ export class ApiClient {
     await this.openapi();
     const result = await this.raw<T>(method, path, {
       auth: init.auth,
-      ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      // Every POST carries a JSON body, as the console sends ({} where the route needs none): the API refuses others.
+      ...((body !== undefined || method === 'POST') && { body: JSON.stringify(body ?? {}), headers: { 'content-type': 'application/json' } }),
     });
     this.assertDocumented(method, path, result);
     return result;

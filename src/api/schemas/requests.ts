@@ -10,17 +10,29 @@ import { planFileCollectionSchema } from '../../mapping/overrides.ts';
 
 export const requests = z.registry<{ id: string; description?: string }>();
 
+/**
+ * The longest text each kind of field takes (characters). The body as a whole is capped at 1 MiB
+ * before parsing (app.ts); these keep any one field to what its use needs, so a 1 MiB description
+ * is not stored in the job database and served back on every job read. Names: Milvus's limit.
+ */
+export const TEXT_LIMITS = { url: 2048, secret: 8192, name: 255, description: 4096, note: 1024 } as const;
+
+const atMost = (max: number) => `must be at most ${max} characters`;
+
 const httpUrl = (example: string) =>
   z
     .string()
     .trim()
     .min(1, `is required, e.g. ${example}`)
+    .max(TEXT_LIMITS.url, atMost(TEXT_LIMITS.url))
     .refine((v) => /^https?:\/\/[^\s/]+/i.test(v), `must be an http:// or https:// address, e.g. ${example}`);
+
+const collectionName = z.string().min(1).max(TEXT_LIMITS.name, atMost(TEXT_LIMITS.name));
 
 /** An empty credential means "none": the console sends what its field holds. */
 const secret = z
   .string()
-  .max(8192)
+  .max(TEXT_LIMITS.secret, atMost(TEXT_LIMITS.secret))
   .optional()
   .transform((v) => (v ? v : undefined));
 
@@ -35,7 +47,7 @@ export const TargetConnectionBody = z
   .strictObject({
     uri: httpUrl('http://localhost:19530').describe('Milvus / Zilliz Cloud URI.'),
     token: secret.describe('`user:password` or a Zilliz Cloud API key. Write-only: never returned.'),
-    database: z.string().trim().min(1).max(255).optional().describe('Target database. Default `default`.'),
+    database: z.string().trim().min(1).max(TEXT_LIMITS.name, atMost(TEXT_LIMITS.name)).optional().describe('Target database. Default `default`.'),
   })
   .register(requests, { id: 'TargetConnection' });
 
@@ -45,19 +57,36 @@ export const SourceCollectionsRequest = z
   .strictObject({
     source: SourceConnectionBody,
     target: TargetConnectionBody.optional().describe('Judge readiness against this target; default: a current Milvus (2.6.4+).'),
-    collections: z.array(z.string().min(1)).optional().describe('Only these collections (default: all).'),
+    collections: z.array(collectionName).optional().describe('Only these collections (default: all).'),
   })
   .register(requests, { id: 'SourceCollectionsRequest' });
 
+/**
+ * Every text in a plan edit, by its key: `description` and `note` are prose, everything else
+ * (collection, field, index and parameter names) is a name. The plan-file schema itself has no
+ * lengths (a local plan file is the user's own); a request body is anyone's.
+ */
+function limitTexts(value: unknown, ctx: z.RefinementCtx, path: Array<string | number> = []): void {
+  if (typeof value === 'string') {
+    const key = path.findLast((p): p is string => typeof p === 'string');
+    const max = key === 'description' ? TEXT_LIMITS.description : key === 'note' ? TEXT_LIMITS.note : TEXT_LIMITS.name;
+    if (value.length > max) ctx.addIssue({ code: 'custom', path, message: `${atMost(max)} (it has ${value.length})`, input: value });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => limitTexts(v, ctx, [...path, i]));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) limitTexts(v, ctx, [...path, k]);
+  }
+}
+
 const collectionEdits = z
-  .array(planFileCollectionSchema)
+  .array(planFileCollectionSchema.superRefine((edit, ctx) => limitTexts(edit, ctx)))
   .describe('Edited plan entries, one per source collection (plan-file format): renamed fields, target name, description, ifExists, policies.');
 
 export const PlanRequest = z
   .strictObject({
     source: SourceConnectionBody,
     target: TargetConnectionBody,
-    collections: z.array(z.string().min(1)).min(1, 'pick at least one collection').describe('Source collections to migrate.'),
+    collections: z.array(collectionName).min(1, 'pick at least one collection').describe('Source collections to migrate.'),
     overrides: collectionEdits.optional(),
     maxVectorFields: z.number().int().min(1).max(10).optional().describe("The target's proxy.maxVectorFieldNum when raised above 4."),
   })
@@ -66,7 +95,7 @@ export const PlanRequest = z
 export const CheckNameRequest = z
   .strictObject({
     target: TargetConnectionBody,
-    name: z.string().describe('Proposed target collection name.'),
+    name: z.string().max(TEXT_LIMITS.name, atMost(TEXT_LIMITS.name)).describe('Proposed target collection name.'),
   })
   .register(requests, { id: 'CheckNameRequest' });
 
