@@ -3,7 +3,9 @@
  * flags (QDRANT_URL, QDRANT_API_KEY, MILVUS_URI, MILVUS_TOKEN, MILVUS_DB); a flag wins.
  */
 import type { Command } from 'commander';
+import { checkEndpoint, SOURCE_ENDPOINT, TARGET_ENDPOINT } from '../core/endpoints.ts';
 import { configError } from '../core/errors.ts';
+import { intIn, nonBlank, oneOf } from './flags.ts';
 import type { Sink, SourceReader } from '../core/contracts.ts';
 // The Qdrant and Milvus clients are imported on first use: together they take ~1.4 s to load,
 // which `jobs list`, `jobs cancel` and --help should not pay.
@@ -43,23 +45,23 @@ export function addSourceFlags(cmd: Command): Command {
     .option('--source-api-key <key>', 'Qdrant API key (env QDRANT_API_KEY; prefer the env var: flags show in `ps`)')
     .option('--source-grpc', 'read the source over gRPC only (the default tries gRPC and falls back to REST with a warning)')
     .option('--source-rest', 'read the source over REST only')
-    .option('--source-transport <auto|grpc|rest>', 'the same choice as one flag (default auto)')
-    .option('--source-grpc-port <port>', 'Qdrant gRPC port (default 6334)', (v) => Number(v));
+    .option('--source-transport <auto|grpc|rest>', 'the same choice as one flag (default auto)', oneOf(['auto', 'grpc', 'rest'] as const))
+    .option('--source-grpc-port <port>', 'Qdrant gRPC port, 1 to 65535 (default 6334)', intIn(1, 65535));
 }
 
 export function addTargetFlags(cmd: Command): Command {
   return cmd
     .option('--target-uri <uri>', 'Milvus / Zilliz Cloud URI, e.g. http://localhost:19530 (env MILVUS_URI)')
     .option('--target-token <token>', 'Milvus token `user:password` or Zilliz API key (env MILVUS_TOKEN)')
-    .option('--target-db <name>', 'target database (env MILVUS_DB; default `default`)');
+    .option('--target-db <name>', 'target database (env MILVUS_DB; default `default`)', nonBlank);
 }
 
 export function resolveSource(flags: SourceFlags, fallback?: { url: string }): SourceConnection {
   const url = flags.sourceUrl ?? process.env.QDRANT_URL ?? fallback?.url;
-  if (!url) throw configError('SOURCE_URL_MISSING', 'No Qdrant endpoint given.', 'Pass --source-url http://HOST:6333 or set QDRANT_URL.');
+  if (!url?.trim()) throw configError('SOURCE_URL_MISSING', 'No Qdrant endpoint given.', 'Pass --source-url http://HOST:6333 or set QDRANT_URL.');
   const transport = transportOf(flags);
   const apiKey = flags.sourceApiKey ?? process.env.QDRANT_API_KEY ?? undefined;
-  return { url, apiKey: apiKey || undefined, transport, grpcPort: flags.sourceGrpcPort };
+  return { url: endpoint(url, SOURCE_ENDPOINT), apiKey: apiKey || undefined, transport, grpcPort: flags.sourceGrpcPort };
 }
 
 function transportOf(flags: SourceFlags): SourceConnection['transport'] {
@@ -83,10 +85,17 @@ export async function concreteTransport(c: SourceConnection): Promise<'rest' | '
 
 export function resolveTarget(flags: TargetFlags, fallback?: { uri: string; database: string }): TargetConnection {
   const uri = flags.targetUri ?? process.env.MILVUS_URI ?? fallback?.uri;
-  if (!uri) throw configError('TARGET_URI_MISSING', 'No Milvus / Zilliz Cloud URI given.', 'Pass --target-uri http://HOST:19530 or set MILVUS_URI.');
+  if (!uri?.trim()) throw configError('TARGET_URI_MISSING', 'No Milvus / Zilliz Cloud URI given.', 'Pass --target-uri http://HOST:19530 or set MILVUS_URI.');
   const token = flags.targetToken ?? process.env.MILVUS_TOKEN ?? undefined;
-  const database = flags.targetDb ?? process.env.MILVUS_DB ?? fallback?.database ?? 'default';
-  return { uri, token: token || undefined, database };
+  const database = flags.targetDb ?? (process.env.MILVUS_DB || fallback?.database || 'default');
+  return { uri: endpoint(uri, TARGET_ENDPOINT), token: token || undefined, database };
+}
+
+/** The checked endpoint; a `host:port` without scheme is used as http:// and the user is told. */
+function endpoint(raw: string, role: typeof SOURCE_ENDPOINT): string {
+  const { url, notice } = checkEndpoint(raw, role);
+  if (notice) process.stderr.write(`notice: ${notice}\n`);
+  return url;
 }
 
 export async function openSource(c: SourceConnection): Promise<SourceReader> {

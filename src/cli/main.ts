@@ -9,7 +9,8 @@ import { registerMigrate } from './commands/migrate.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerVerify } from './commands/verify.ts';
-import { EXIT } from './exit.ts';
+import { EXIT, reportError } from './exit.ts';
+import { exitWhenFlushed } from './output.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -17,9 +18,10 @@ export function buildProgram(): Command {
     .description('Move Qdrant collections into Milvus / Zilliz Cloud: completely, fast, and provably.')
     .version('0.1.0')
     .showHelpAfterError()
-    // Usage mistakes are config errors: nothing moved.
+    // Commander has printed its message (usage mistake, --help, --version); main() picks the exit
+    // code. Throwing, instead of exiting here, lets the output drain first.
     .exitOverride((err: CommanderError) => {
-      process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.CONFIG);
+      throw err;
     });
   registerInspect(program);
   registerPlan(program);
@@ -30,6 +32,19 @@ export function buildProgram(): Command {
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
-// Open gRPC channels or sockets of the clients must not keep a finished command alive.
-process.exit(process.exitCode ?? 0);
+async function main(): Promise<number> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+    return Number(process.exitCode ?? EXIT.OK);
+  } catch (e) {
+    // Usage mistakes are config errors: nothing moved.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.CONFIG;
+    // Anything a command let escape: one line with its code, never a stack trace.
+    return reportError(e);
+  }
+}
+
+// Open gRPC channels or sockets of the clients must not keep a finished command alive, so the
+// process exits explicitly, but only once stdout and stderr have been written out: on a pipe a
+// large --json answer is still queued when the command returns.
+await exitWhenFlushed(await main());

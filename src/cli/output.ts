@@ -1,6 +1,27 @@
 /** Printing helpers shared by the commands: JSON that survives bigint, and short descriptions. */
 import type { CollectionPlan, SourceVector } from '../core/types.ts';
 
+/**
+ * Exits once everything written to stdout and stderr has reached the other side. On a pipe,
+ * process.stdout writes asynchronously past the pipe's buffer (64 KiB on Linux): exiting with a
+ * write pending cuts the output. A reader that went away (EPIPE, `| head`) ends the wait too.
+ */
+export async function exitWhenFlushed(code: number): Promise<never> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => resolve();
+    stream.once('error', done);
+    stream.once('close', done);
+    // Writes complete in order: this empty write's callback runs once every earlier one is out.
+    stream.write('', done);
+  });
+}
+
 /** JSON on stdout; bigint values become exact decimal numbers in the text. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${toJson(value)}\n`);

@@ -10,10 +10,11 @@ import type { IfExists, Problem } from '../core/types.ts';
 import { parsePlanFile, type CollectionOverrides } from '../mapping/overrides.ts';
 import { addSourceFlags, addTargetFlags, openSource, openTarget, resolveSource, resolveTarget, type SourceConnection, type SourceFlags, type TargetConnection, type TargetFlags } from './connections.ts';
 import type { Sink, SourceReader } from '../core/contracts.ts';
+import { intIn, nameList, oneOf } from './flags.ts';
 
 export interface PlanFlags extends SourceFlags, TargetFlags {
   plan?: string;
-  collections?: string;
+  collections?: string[];
   ifExists?: IfExists;
   missingVector?: 'fail' | 'skip';
   maxVectorFields?: number;
@@ -24,10 +25,10 @@ export function addPlanFlags(cmd: Command): Command {
   addTargetFlags(cmd);
   return cmd
     .option('--plan <file>', 'a plan file written by `plan -o` (and maybe edited); it is validated again')
-    .option('--collections <names>', 'comma-separated source collections (default: all)')
-    .option('--if-exists <fail|append|drop>', 'when a target collection exists: fail (default), append into it, or drop it first')
-    .option('--missing-vector <fail|skip>', 'points lacking a named vector the target cannot hold as null: fail (default) or skip them')
-    .option('--max-vector-fields <n>', "the target's proxy.maxVectorFieldNum if raised above 4 (up to 10)", (v) => Number(v));
+    .option('--collections <names>', 'comma-separated source collections (default: all)', nameList)
+    .option('--if-exists <fail|append|drop>', 'when a target collection exists: fail (default), append into it, or drop it first', oneOf(['fail', 'append', 'drop'] as const))
+    .option('--missing-vector <fail|skip>', 'points lacking a named vector the target cannot hold as null: fail (default) or skip them', oneOf(['fail', 'skip'] as const))
+    .option('--max-vector-fields <n>', "the target's proxy.maxVectorFieldNum if raised above 4 (1 to 10)", intIn(1, 10));
 }
 
 export interface PlanSession {
@@ -41,11 +42,7 @@ export interface PlanSession {
 
 /** Connects to both sides and builds the plan. The caller closes the session. */
 export async function openPlanSession(flags: PlanFlags, defaults: { ifExists?: IfExists } = {}): Promise<PlanSession> {
-  checkChoice('--if-exists', flags.ifExists, ['fail', 'append', 'drop']);
-  checkChoice('--missing-vector', flags.missingVector, ['fail', 'skip']);
-  if (flags.maxVectorFields !== undefined && !(Number.isInteger(flags.maxVectorFields) && flags.maxVectorFields >= 1 && flags.maxVectorFields <= 10)) {
-    throw configError('MAX_VECTOR_FIELDS_INVALID', '--max-vector-fields must be a whole number from 1 to 10.', 'Pass the value of the target\'s proxy.maxVectorFieldNum.');
-  }
+  // Flag values were checked when the command line was parsed (flags.ts).
   const file = flags.plan ? await readPlanFile(flags.plan) : undefined;
   const source = resolveSource(flags, file?.source);
   const target = resolveTarget(flags, file?.target);
@@ -57,7 +54,8 @@ export async function openPlanSession(flags: PlanFlags, defaults: { ifExists?: I
   try {
     await reader.check();
     sink = await openTarget(target);
-    const collections = file ? Object.keys(file.overrides) : splitList(flags.collections);
+    // undefined: every source collection. A plan file always names its own (never empty, see readPlanFile).
+    const collections = file ? Object.keys(file.overrides) : flags.collections;
     const result = await buildPlan(
       {
         sourceUrl: source.url,
@@ -93,6 +91,10 @@ async function readPlanFile(path: string): Promise<PlanFileInput> {
   }
   const { overrides, problems } = parsePlanFile(json);
   if (problems.length > 0) throw planFileError(path, problems);
+  // "collections": [] must not fall back to "every collection of the source".
+  if (Object.keys(overrides).length === 0) {
+    throw configError('PLAN_FILE_INVALID', `Plan file ${path} lists no collections.`, 'List the collections to migrate under "collections", or write a fresh plan with `qdrant2milvus plan --collections NAMES -o FILE`.');
+  }
   const raw = json as { source?: { url: string }; target?: { uri: string; database: string } };
   return { source: raw.source, target: raw.target, overrides };
 }
@@ -100,14 +102,4 @@ async function readPlanFile(path: string): Promise<PlanFileInput> {
 function planFileError(path: string, problems: Problem[]) {
   const lines = problems.map((p) => `  ${p.path ?? ''}: ${p.message}`).join('\n');
   return configError('PLAN_FILE_INVALID', `Plan file ${path} is not valid:\n${lines}`, problems[0]?.fix ?? 'Correct the plan file.');
-}
-
-function splitList(value: string | undefined): string[] {
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
-}
-
-function checkChoice(flag: string, value: string | undefined, allowed: string[]): void {
-  if (value !== undefined && !allowed.includes(value)) {
-    throw configError('FLAG_INVALID', `${flag} must be one of ${allowed.join(', ')}, not "${value}".`, `Pass ${flag} ${allowed.join('|')}.`);
-  }
 }

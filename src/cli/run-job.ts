@@ -54,7 +54,7 @@ export async function runJobInForeground(engine: JobEngine, id: string, options:
   const offProgress = engine.on('job:progress', ({ jobId, ...p }) => jobId === id && events.emit('collection:progress', p));
   const offStatus = engine.on('job:collection', ({ jobId, collection, status, phase }) => jobId === id && events.emit('collection:status', { collection, status, phase }));
   try {
-    return await engine.run(id);
+    return withSavedProgress(await engine.run(id), engine.store, id);
   } finally {
     offProgress();
     offStatus();
@@ -62,6 +62,21 @@ export async function runJobInForeground(engine: JobEngine, id: string, options:
     process.off('SIGINT', cancel);
     process.off('SIGTERM', cancel);
   }
+}
+
+/**
+ * A collection that failed or was cancelled mid-copy comes back from the run with zero counts (it
+ * never reached the end of its copy); the store has what it did move (progress and checkpoints).
+ * The report shows those, so "written 0" never hides 19,206 points already in the target.
+ */
+function withSavedProgress(report: MigrationReport, store: JobStore, id: string): MigrationReport {
+  const saved = new Map(store.get(id).collections.map((c) => [c.source, c]));
+  const collections = report.collections.map((c) => {
+    const s = saved.get(c.source);
+    if (c.status === 'SUCCESSFUL' || !s || s.written + s.rejected <= c.written + c.rejectedCount) return c;
+    return { ...c, written: Math.max(c.written, s.written), rejectedCount: Math.max(c.rejectedCount, s.rejected) };
+  });
+  return { ...report, collections };
 }
 
 /** Starts `qdrant2milvus jobs run ID` as a detached background process; its output goes to a log file. */

@@ -22,6 +22,12 @@ export const DEFAULT_READERS = 4;
 export const DEFAULT_WRITERS = 2;
 /** Row bytes a page aims at (vectors as float32 plus the payload). */
 export const DEFAULT_PAGE_BYTES = 2 ** 20;
+/**
+ * Largest page a user-chosen page size may reach, in estimated row bytes: the sink's 16 MiB batch.
+ * With R readers, a queue and W writes in flight, the pages held stay within a few hundred MB
+ * whatever --page-size or the API said (1e9 points once took 982 MB RSS before being bounded).
+ */
+export const MAX_PAGE_BYTES = 16 * 2 ** 20;
 /** Bounds of the computed page size, in points. */
 export const MIN_PAGE_POINTS = 64;
 export const MAX_PAGE_POINTS = 5000;
@@ -42,6 +48,16 @@ export function estimateRowBytes(plan: CollectionPlan): number {
     else bytes += 4 * (v.dim ?? 128);
   }
   return bytes;
+}
+
+/**
+ * Points per scroll request: the user's choice when given, held under MAX_PAGE_BYTES of rows
+ * (never below MIN_PAGE_POINTS, except when the user asked for fewer); else pageSizeFor(plan).
+ */
+export function boundedPageSize(plan: CollectionPlan, requested: number | undefined): number {
+  if (requested === undefined) return pageSizeFor(plan);
+  const byBytes = Math.max(MIN_PAGE_POINTS, Math.floor(MAX_PAGE_BYTES / estimateRowBytes(plan)));
+  return Math.max(1, Math.min(Math.floor(requested), byBytes));
 }
 
 /** Points per scroll request for this plan: about `pageBytes` of rows, within the bounds. */

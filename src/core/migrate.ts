@@ -9,7 +9,7 @@
 import type { Sink, SourceReader } from './contracts.ts';
 import { asMigrationError, type MigrationError } from './errors.ts';
 import type { CollectionPhase, CollectionStatus, MigrationEvents } from './events.ts';
-import { pageSizeFor } from './defaults.ts';
+import { boundedPageSize } from './defaults.ts';
 import { copyCollection, isCancellation, throwIfAborted, type CopyStats, type RangeCheckpoint } from './pipeline.ts';
 import type { CollectionPlan, MigrationPlan, RejectedPoint } from './types.ts';
 import { checkCounts, checkSample, type Mismatch } from './verify.ts';
@@ -107,7 +107,8 @@ async function migrateCollection(
       sink,
       events,
       signal,
-      pageSize: options.pageSize ?? pageSizeFor(plan),
+      // A page size from a flag or a stored job is held under MAX_PAGE_BYTES of rows: memory stays bounded.
+      pageSize: boundedPageSize(plan, options.pageSize),
       readers: options.readers,
       writers: options.writers,
       total,

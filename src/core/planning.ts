@@ -13,8 +13,9 @@ import type { CollectionOverrides } from '../mapping/overrides.ts';
 export interface PlanRequest {
   sourceUrl: string;
   target: { uri: string; database: string };
-  /** Source collection names; empty = every collection of the source. */
-  collections: string[];
+  /** Source collection names; undefined = every collection of the source. An empty list is an
+   *  error (NO_COLLECTIONS_SELECTED): "none" must never turn into "all". */
+  collections?: string[];
   overrides?: Record<string, CollectionOverrides>;
   ifExists?: IfExists;
   missingVector?: 'fail' | 'skip';
@@ -29,12 +30,15 @@ export interface PlanResult {
 }
 
 export async function buildPlan(request: PlanRequest, reader: SourceReader, sink: Sink): Promise<PlanResult> {
+  if (request.collections?.length === 0) {
+    throw configError('NO_COLLECTIONS_SELECTED', 'No collection was selected.', 'Name the collections to migrate (e.g. --collections a,b), or leave the selection out to take every collection.');
+  }
   const [capabilities, available, existingTargets] = await Promise.all([
     sink.capabilities(),
     reader.listCollections(),
     sink.listCollections(),
   ]);
-  const names = request.collections.length > 0 ? request.collections : available;
+  const names = request.collections ?? available;
   const unknown = names.filter((n) => !available.includes(n));
   if (unknown.length > 0) {
     throw configError(

@@ -146,8 +146,7 @@ function compareNumbers(want: number[], got: number[], same: Tolerance, what: st
 /** First difference between two JSON values as `path: expected … found …`, or null when equal. */
 export function diffJson(want: JsonValue | undefined, got: JsonValue | undefined, path: string): string | null {
   if (typeof want === 'bigint' || typeof got === 'bigint') {
-    const ok = (typeof want === 'bigint' || typeof want === 'number') && (typeof got === 'bigint' || typeof got === 'number') && BigInt(want) === BigInt(got);
-    return ok ? null : `${path}: expected ${String(want)}, found ${String(got)}`;
+    return sameBigNumber(want, got) ? null : `${path}: expected ${show(want)}, found ${show(got)}`;
   }
   if (Array.isArray(want) || Array.isArray(got)) {
     if (!Array.isArray(want) || !Array.isArray(got)) return `${path}: expected ${show(want)}, found ${show(got)}`;
@@ -171,6 +170,19 @@ export function diffJson(want: JsonValue | undefined, got: JsonValue | undefined
   return Object.is(want, got) || want === got ? null : `${path}: expected ${show(want)}, found ${show(got)}`;
 }
 
+/**
+ * A bigint (read losslessly from JSON text) against a bigint compares exactly. Against a number,
+ * the number is a float64 that came through a double-only path (Qdrant's gRPC Value, say): the
+ * bigint is compared at that precision, so 2^64+5 read as the double 2^64 on one side and as the
+ * text "18446744073709552000" on the other are the same value, not a mismatch.
+ */
+function sameBigNumber(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a === b;
+  if (typeof a === 'number' && typeof b === 'bigint') return Number(b) === a;
+  if (typeof a === 'bigint' && typeof b === 'number') return Number(a) === b;
+  return false;
+}
+
 function isObject(v: JsonValue | undefined): v is { [key: string]: JsonValue } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -178,6 +190,8 @@ function isObject(v: JsonValue | undefined): v is { [key: string]: JsonValue } {
 function show(v: JsonValue | undefined): string {
   if (v === undefined) return 'nothing';
   if (typeof v === 'bigint') return v.toString();
+  // A float64 beyond 2^53 by its exact value: JSON.stringify would print 2^64 as 18446744073709552000.
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return BigInt(v).toString();
   const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

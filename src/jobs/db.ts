@@ -39,8 +39,26 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
     return db;
   } catch (e) {
     db.close();
-    throw e;
+    throw damagedOr(e, dataDir);
   }
+}
+
+/**
+ * SQLite's "file is not a database" / "database disk image is malformed" as a config error that
+ * names the file and the way out; any other error unchanged. The store's callers wrap their
+ * reads with it too, since damage can surface on any page, not only at open.
+ */
+export function damagedOr(e: unknown, dataDir: string): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !(code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))) return e;
+  const path = join(dataDir, DB_FILE);
+  return configError(
+    'JOBS_DB_DAMAGED',
+    `The job database ${path} is damaged or is not a qdrant2milvus job database (SQLite: ${(e as Error).message}).`,
+    `Move it aside (with its -wal and -shm files, if any) to start with an empty job list: mv "${path}" "${path}.damaged". ` +
+      'The jobs recorded in it are lost; the target collections are untouched. Or use another directory with --data-dir / QDRANT2MILVUS_HOME.',
+    e,
+  );
 }
 
 function configure(db: Db): void {
@@ -72,7 +90,7 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
     throw configError(
       'JOBS_DB_TOO_NEW',
       `The job database has schema version ${current}; this qdrant2milvus knows up to ${latest}.`,
-      'Upgrade qdrant2milvus, or point --home / QDRANT2MILVUS_HOME at another directory.',
+      'Upgrade qdrant2milvus, or point --data-dir / QDRANT2MILVUS_HOME at another directory.',
     );
   }
   for (const m of migrations) if (m.version > current) step.immediate(m);

@@ -1,7 +1,7 @@
 /**
  * Where qdrant2milvus keeps its state (jobs.db, secret.key): one directory per user.
  *
- * Precedence: an explicit option (CLI `--home`, tests) > env QDRANT2MILVUS_HOME > ~/.qdrant2milvus.
+ * Precedence: an explicit option (CLI `--data-dir`, the API server's dataDir, tests) > env QDRANT2MILVUS_HOME > ~/.qdrant2milvus.
  * The directory holds the job database (which has sealed credentials) and possibly the key that
  * unseals them, so it is created 0700: only its owner may list or read it.
  */
@@ -39,7 +39,7 @@ export function resolveHome(options: HomeOptions = {}): string {
     throw configError(
       'HOME_NOT_WRITABLE',
       `Cannot create the qdrant2milvus data directory ${dir}.`,
-      `Choose a writable directory with --home or ${HOME_ENV}.`,
+      `Choose a writable directory with --data-dir or ${HOME_ENV}.`,
       cause,
     );
   }

@@ -41,6 +41,9 @@ export interface CollectionRow {
   source_count: number | null;
   target_count: number | null;
   verified: number | null;
+  /** Sums over the collection's range checkpoints (see prepareStatements). */
+  checkpoint_written?: number;
+  checkpoint_rejected?: number;
 }
 
 type SummaryRow = Omit<JobRow, 'plan_json' | 'options_json' | 'verification_json'>;
@@ -82,8 +85,10 @@ export function toCollection(r: CollectionRow): CollectionState {
     status: r.status,
     phase: r.phase,
     total: r.total,
-    written: r.written,
-    rejected: r.rejected,
+    // Progress rows are saved about once a second, checkpoints after every acknowledged page: after
+    // a crash the checkpoints are ahead, and they are what a resume continues from.
+    written: Math.max(r.written, r.checkpoint_written ?? 0),
+    rejected: Math.max(r.rejected, r.checkpoint_rejected ?? 0),
     nullsDropped: r.nulls_dropped,
     renamedKeys: JSON.parse(r.renamed_keys_json) as Record<string, string>,
     startedAt: r.started_at,
@@ -166,7 +171,10 @@ export function prepareStatements(db: Db) {
       VALUES (?, ?, ?, ?, ?)`),
     job: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
     summary: db.prepare<[string], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id = ?`),
-    collections: db.prepare<[string], CollectionRow>('SELECT * FROM collections WHERE job_id = ? ORDER BY position'),
+    collections: db.prepare<[string], CollectionRow>(`SELECT c.*,
+      (SELECT COALESCE(SUM(k.written), 0) FROM checkpoints k WHERE k.job_id = c.job_id AND k.collection = c.source) AS checkpoint_written,
+      (SELECT COALESCE(SUM(k.rejected), 0) FROM checkpoints k WHERE k.job_id = c.job_id AND k.collection = c.source) AS checkpoint_rejected
+      FROM collections c WHERE c.job_id = ? ORDER BY c.position`),
     list: db.prepare<[{ statuses: string | null; limit: number }], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM jobs
       WHERE @statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses))
       ORDER BY created_at DESC, rowid DESC LIMIT @limit`),

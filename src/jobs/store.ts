@@ -319,5 +319,5 @@ export class JobStore {
 }
 
 function notFound(id: string): Error {
-  return configError('JOB_NOT_FOUND', `No job ${id} in this data directory.`, 'List jobs with `qdrant2milvus jobs list`, or check --home / QDRANT2MILVUS_HOME.');
+  return configError('JOB_NOT_FOUND', `No job ${id} in this data directory.`, 'List jobs with `qdrant2milvus jobs list`, or check --data-dir / QDRANT2MILVUS_HOME (the job may live in another data directory).');
 }

@@ -7,22 +7,27 @@ import type { Command } from 'commander';
 import type { TargetCapabilities } from '../../core/types.ts';
 import { formatProblem } from '../../core/planning.ts';
 import { describeReadiness, MILVUS_DEFAULT_CAPABILITIES, type CollectionReadiness } from '../../core/readiness.ts';
-import { addSourceFlags, addTargetFlags, openSource, openTarget, resolveSource, resolveTarget, secretsOf, type SourceFlags, type TargetFlags } from '../connections.ts';
+import type { SourceReader } from '../../core/contracts.ts';
+import {
+  addSourceFlags, addTargetFlags, openSource, openTarget, resolveSource, resolveTarget, secretsOf,
+  type SourceConnection, type SourceFlags, type TargetConnection, type TargetFlags,
+} from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
+import { nameList } from '../flags.ts';
 import { describeVector, printJson } from '../output.ts';
 
 export { MILVUS_DEFAULT_CAPABILITIES };
 
 interface InspectFlags extends SourceFlags, TargetFlags {
   json?: boolean;
-  collections?: string;
+  collections?: string[];
 }
 
 export function registerInspect(program: Command): void {
   const cmd = program
     .command('inspect')
     .description('test the source connection; list collections with counts, vectors, id kinds, payload schema and readiness')
-    .option('--collections <names>', 'comma-separated collection names (default: all)')
+    .option('--collections <names>', 'comma-separated collection names (default: all)', nameList)
     .option('--json', 'print one JSON object on stdout');
   addSourceFlags(cmd);
   addTargetFlags(cmd);
@@ -32,11 +37,14 @@ export function registerInspect(program: Command): void {
 }
 
 async function inspect(flags: InspectFlags): Promise<number> {
-  const source = resolveSource(flags);
-  const reader = await openSource(source);
-  const wantsTarget = Boolean(flags.targetUri ?? process.env.MILVUS_URI);
-  const target = wantsTarget ? resolveTarget(flags) : undefined;
+  let source: SourceConnection | undefined;
+  let target: TargetConnection | undefined;
+  let reader: SourceReader | undefined;
   try {
+    source = resolveSource(flags);
+    const wantsTarget = Boolean(flags.targetUri ?? process.env.MILVUS_URI);
+    target = wantsTarget ? resolveTarget(flags) : undefined;
+    reader = await openSource(source);
     const { version } = await reader.check();
     let caps = MILVUS_DEFAULT_CAPABILITIES;
     if (target) {
@@ -47,8 +55,7 @@ async function inspect(flags: InspectFlags): Promise<number> {
         await sink.close();
       }
     }
-    const names = flags.collections ? flags.collections.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-    const collections = await describeReadiness(reader, caps, names);
+    const collections = await describeReadiness(reader, caps, flags.collections);
     if (flags.json) {
       printJson({ source: { url: source.url, version }, judgedAgainst: caps.version, collections });
     } else {
@@ -58,7 +65,7 @@ async function inspect(flags: InspectFlags): Promise<number> {
   } catch (e) {
     return reportError(e, secretsOf(source, target));
   } finally {
-    await reader.close();
+    await reader?.close();
   }
 }
 

@@ -5,11 +5,16 @@
  */
 import type { Command } from 'commander';
 import { JobEngine } from '../../jobs/engine.ts';
-import type { Checkpoint, Job, JobSummary } from '../../jobs/types.ts';
+import { damagedOr } from '../../jobs/db.ts';
+import { STATUSES } from '../../jobs/lifecycle.ts';
+import type { Checkpoint, Job, JobStatus, JobSummary } from '../../jobs/types.ts';
 import { EXIT, reportError } from '../exit.ts';
+import { intIn, oneOf } from '../flags.ts';
 import { printJson } from '../output.ts';
+import { addAllowEmptyFlag, finish } from '../report.ts';
 import { addDataDirFlag, openStore, runJobDetached, runJobInForeground } from '../run-job.ts';
-import { finish } from './migrate.ts';
+
+const statusFlag = (value: string): JobStatus => oneOf(STATUSES)(value.toUpperCase());
 
 interface JobsFlags {
   dataDir?: string;
@@ -21,9 +26,10 @@ export function registerJobs(program: Command): void {
   const sub = (name: string, description: string) => addDataDirFlag(jobs.command(name).description(description).option('--json', 'print JSON on stdout'));
 
   sub('list', 'jobs with status, collections, progress, duration and verification')
-    .option('--status <status>', 'only jobs with this status')
-    .action((flags: JobsFlags & { status?: string }) => withStore(flags, (store) => {
-      const rows = store.list({ status: flags.status as JobSummary['status'] | undefined, limit: 200 }).map((s) => store.get(s.id));
+    .option('--status <status>', `only jobs with this status: ${STATUSES.join(', ')}`, statusFlag)
+    .option('--limit <n>', 'newest jobs to list, 1 to 10,000 (default 200)', intIn(1, 10_000))
+    .action((flags: JobsFlags & { status?: JobStatus; limit?: number }) => withStore(flags, (store) => {
+      const rows = store.list({ status: flags.status, limit: flags.limit ?? 200 }).map((s) => store.get(s.id));
       if (flags.json) printJson(rows.map(listView));
       else process.stdout.write(formatList(rows));
       return EXIT.OK;
@@ -40,8 +46,8 @@ export function registerJobs(program: Command): void {
     }));
 
   sub('logs <id>', "a job's error log: rejected points and failures, with exact counts")
-    .option('--limit <n>', 'entries to print (default 100)', (v) => Number(v))
-    .option('--offset <n>', 'entries to skip (default 0)', (v) => Number(v))
+    .option('--limit <n>', 'entries to print, 1 to 100,000 (default 100)', intIn(1, 100_000))
+    .option('--offset <n>', 'entries to skip, 0 or more (default 0)', intIn(0, Number.MAX_SAFE_INTEGER))
     .action((id: string, flags: JobsFlags & { limit?: number; offset?: number }) => withStore(flags, (store) => {
       store.get(id);
       const page = store.errors(id, { offset: flags.offset ?? 0, limit: flags.limit ?? 100 });
@@ -63,9 +69,9 @@ export function registerJobs(program: Command): void {
       return EXIT.OK;
     }));
 
-  sub('resume <id>', 'continue a FAILED or CANCELLED job from its checkpoints')
-    .option('--detach', 'resume in a background process')
-    .action((id: string, flags: JobsFlags & { detach?: boolean }) => withStore(flags, async (store) => {
+  addAllowEmptyFlag(sub('resume <id>', 'continue a FAILED or CANCELLED job from its checkpoints')
+    .option('--detach', 'resume in a background process'))
+    .action((id: string, flags: JobsFlags & { detach?: boolean; allowEmpty?: boolean }) => withStore(flags, async (store) => {
       if (flags.detach) {
         const { logFile } = runJobDetached(store, id);
         if (flags.json) printJson({ jobId: id, logFile });
@@ -99,7 +105,7 @@ async function withStore(flags: JobsFlags, fn: (store: ReturnType<typeof openSto
     store.recoverOrphans();
     process.exitCode = await fn(store);
   } catch (e) {
-    process.exitCode = reportError(e);
+    process.exitCode = reportError(store ? damagedOr(e, store.dataDir) : e);
   } finally {
     store?.close();
   }
@@ -162,6 +168,7 @@ function formatShow(job: Job & { collections: Array<Job['collections'][number] &
   for (const c of job.collections) {
     lines.push(`  ${c.source} → ${c.target}: ${c.status}${c.phase && c.status === 'IN_PROGRESS' ? ` (${c.phase})` : ''}, ${c.written}/${c.total} written, ${c.rejected} rejected` +
       (c.sourceCount !== null ? `, source ${c.sourceCount} vs target ${c.targetCount ?? '-'}${c.verified ? ' (verified)' : c.verified === false ? ' (NOT verified)' : ''}` : ''));
+    if (c.status === 'SUCCESSFUL' && c.written === 0 && c.rejected > 0) lines.push(`    NOTHING WAS WRITTEN: every point was rejected (see \`qdrant2milvus jobs logs ${job.id}\`)`);
     const open = c.checkpoints.filter((cp) => !cp.done);
     if (c.status !== 'SUCCESSFUL' && open.length > 0) {
       lines.push(`    resumes at: ${open.map((cp) => `id ${cp.cursor ?? cp.from ?? '(start)'} (${cp.written} written in that range)`).join(', ')}`);

@@ -6,12 +6,13 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { configError } from '../../core/errors.ts';
-import type { MigrationReport } from '../../core/migrate.ts';
 import { JobEngine, type JobRunOptions } from '../../jobs/engine.ts';
 import { formatProblem, planErrors } from '../../core/planning.ts';
 import { concreteTransport, secretsOf } from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
+import { intIn, MAX_PAGE_SIZE, secondsIn } from '../flags.ts';
 import { formatPlan, printJson } from '../output.ts';
+import { addAllowEmptyFlag, finish } from '../report.ts';
 import { addPlanFlags, openPlanSession, type PlanFlags, type PlanSession } from '../plan-input.ts';
 import { addDataDirFlag, openStore, runJobDetached, runJobInForeground } from '../run-job.ts';
 
@@ -23,6 +24,7 @@ interface MigrateFlags extends PlanFlags {
   detach?: boolean;
   dataDir?: string;
   retryBudget?: number;
+  allowEmpty?: boolean;
 }
 
 export function registerMigrate(program: Command): void {
@@ -31,10 +33,11 @@ export function registerMigrate(program: Command): void {
     .description('migrate the planned collections now, in the foreground, and verify them')
     .option('-y, --yes', 'start without asking')
     .option('--json', 'print one JSON report on stdout (progress goes to stderr)')
-    .option('--page-size <n>', 'points per source read and per write (default: about 1 MiB of rows, from the plan)', (v) => Number(v))
-    .option('--verify-sample <n>', 'after the counts, compare N points by content (default 0)', (v) => Number(v))
+    .option('--page-size <n>', `points per source read and per write, 1 to ${MAX_PAGE_SIZE} (default: about 1 MiB of rows, from the plan; pages are also held under 16 MiB of rows whatever this says)`, intIn(1, MAX_PAGE_SIZE))
+    .option('--verify-sample <n>', 'after the counts, compare N points by content, 0 to 100,000 (default 0)', intIn(0, 100_000))
     .option('--detach', 'run the job in a background process; print its id and return')
-    .option('--retry-budget <seconds>', 'how long the job retries an unavailable source or target before it fails, resumably (default 60)', (v) => Number(v));
+    .option('--retry-budget <seconds>', 'how long the job retries an unavailable source or target before it fails, resumably: 0 to 86400 (default 60)', secondsIn(0, 86_400));
+  addAllowEmptyFlag(cmd);
   addPlanFlags(cmd);
   addDataDirFlag(cmd);
   cmd.action(async (flags: MigrateFlags) => {
@@ -47,12 +50,6 @@ async function migrate(flags: MigrateFlags): Promise<number> {
   let secrets: string[] = [];
   const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(`${text}\n`);
   try {
-    if (flags.pageSize !== undefined && !(Number.isInteger(flags.pageSize) && flags.pageSize > 0)) {
-      throw configError('PAGE_SIZE_INVALID', '--page-size must be a positive whole number.', 'Pass e.g. --page-size 500.');
-    }
-    if (flags.retryBudget !== undefined && !(Number.isFinite(flags.retryBudget) && flags.retryBudget >= 0)) {
-      throw configError('RETRY_BUDGET_INVALID', '--retry-budget must be a number of seconds >= 0.', 'Pass e.g. --retry-budget 300 to ride out a five-minute outage.');
-    }
     session = await openPlanSession(flags);
     secrets = secretsOf(session.source, session.target);
     const { plan, problems } = session.result;
@@ -111,27 +108,4 @@ async function confirm(count: number): Promise<void> {
   } finally {
     rl.close();
   }
-}
-
-/** Prints a finished job's report and returns the exit code. Shared with `jobs resume`. */
-export function finish(report: MigrationReport & { jobId: string }, flags: { json?: boolean }, say: (text: string) => void): number {
-  if (flags.json) printJson(report);
-  else say(formatReport(report));
-  if (report.cancelled) return EXIT.CANCELLED;
-  return report.ok ? EXIT.OK : EXIT.FAILED;
-}
-
-function formatReport(report: MigrationReport): string {
-  const lines = ['', report.ok ? 'Migration complete: every collection verified.' : report.cancelled ? 'Migration cancelled.' : 'Migration FAILED.'];
-  for (const c of report.collections) {
-    lines.push(
-      `  ${c.source} → ${c.target}: ${c.status}, source ${c.sourceCount}, target ${c.targetCount}, written ${c.written}, rejected ${c.rejectedCount}, nulls dropped ${c.nullsDropped}, ${(c.durationMs / 1000).toFixed(1)}s${c.verified ? ', verified' : ''}`,
-    );
-    for (const [from, to] of Object.entries(c.renamedKeys)) lines.push(`    payload key "${from}" renamed to "${to}" (it clashes with a schema field)`);
-    for (const r of c.rejected.slice(0, 20)) lines.push(`    rejected ${r.id}: [${r.code}] ${r.message}`);
-    if (c.rejectedCount > 20) lines.push(`    ... and ${c.rejectedCount - 20} more rejected (use --json for the list)`);
-    for (const m of c.mismatches?.slice(0, 20) ?? []) lines.push(`    mismatch ${m.id} ${m.what}: ${m.detail}`);
-    if (c.error) lines.push(`    error [${c.error.code}]: ${c.error.message}${c.error.fix ? ` fix: ${c.error.fix}` : ''}`);
-  }
-  return lines.join('\n');
 }

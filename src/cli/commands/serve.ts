@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { AUTH_TOKEN_ENV, DEFAULT_PORT } from '../../api/server-options.ts';
-import { configError } from '../../core/errors.ts';
 import { EXIT, reportError } from '../exit.ts';
+import { intIn, nonBlank } from '../flags.ts';
 import { addDataDirFlag } from '../run-job.ts';
 
 interface ServeFlags {
@@ -21,8 +21,8 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('serve the HTTP API and the web console (jobs run in this process)')
     .option('--host <address>', 'interface to bind; anything but loopback needs an access token', '127.0.0.1')
-    .option('--port <port>', `port (0 picks a free one)`, (v) => Number(v), DEFAULT_PORT)
-    .option('--auth-token <token>', `access token every API call must send as "Authorization: Bearer <token>" (env ${AUTH_TOKEN_ENV}; prefer the env var: flags show in \`ps\`)`)
+    .option('--port <port>', `port, 0 to 65535 (0 picks a free one)`, intIn(0, 65535), DEFAULT_PORT)
+    .option('--auth-token <token>', `access token every API call must send as "Authorization: Bearer <token>" (env ${AUTH_TOKEN_ENV}; prefer the env var: flags show in \`ps\`)`, nonBlank)
     .addHelpText('after', '\nJobs a crash left IN_PROGRESS are marked FAILED at start (not resumed automatically): resume them from the Jobs page or with `qdrant2milvus jobs resume ID`.');
   addDataDirFlag(cmd);
   cmd.action(async (flags: ServeFlags) => {
@@ -33,9 +33,6 @@ export function registerServe(program: Command): void {
 async function serveUntilStopped(flags: ServeFlags): Promise<number> {
   const authToken = flags.authToken ?? process.env[AUTH_TOKEN_ENV] ?? undefined;
   try {
-    if (!(Number.isInteger(flags.port) && flags.port >= 0 && flags.port <= 65535)) {
-      throw configError('PORT_INVALID', `--port must be a whole number from 0 to 65535, not "${flags.port}".`, 'Pass e.g. --port 7700.');
-    }
     // The API (hono, zod schemas, the engine) is loaded only when serving.
     const { startServer } = await import('../../api/server.ts');
     const server = await startServer({ host: flags.host, port: flags.port, dataDir: flags.dataDir, authToken });

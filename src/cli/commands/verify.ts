@@ -3,10 +3,10 @@
  * --sample N, N points by content (vectors and payloads), every mismatch reported by id.
  */
 import type { Command } from 'commander';
-import { configError } from '../../core/errors.ts';
 import { checkCounts, checkSample, type Mismatch } from '../../core/verify.ts';
 import { secretsOf } from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
+import { intIn } from '../flags.ts';
 import { printJson } from '../output.ts';
 import { addPlanFlags, openPlanSession, type PlanFlags } from '../plan-input.ts';
 
@@ -30,7 +30,7 @@ export function registerVerify(program: Command): void {
   const cmd = program
     .command('verify')
     .description('compare source and target: counts, and with --sample N the content of N points')
-    .option('--sample <n>', 'compare N points by id: vectors and payloads (default 0: counts only)', (v) => Number(v))
+    .option('--sample <n>', 'compare N points by id: vectors and payloads, 0 to 100,000 (default 0: counts only)', intIn(0, 100_000))
     .option('--json', 'print one JSON object on stdout');
   addPlanFlags(cmd);
   cmd.action(async (flags: VerifyFlags) => {
@@ -41,9 +41,6 @@ export function registerVerify(program: Command): void {
 async function verify(flags: VerifyFlags): Promise<number> {
   let secrets: string[] = [];
   try {
-    if (flags.sample !== undefined && !(Number.isInteger(flags.sample) && flags.sample >= 0)) {
-      throw configError('SAMPLE_INVALID', '--sample must be a whole number ≥ 0.', 'Pass e.g. --sample 1000.');
-    }
     // The targets exist by now: plan as if appending, so existing names are not refused.
     const session = await openPlanSession(flags, { ifExists: 'append' });
     secrets = secretsOf(session.source, session.target);
