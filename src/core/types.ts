@@ -88,9 +88,13 @@ export interface SourceCollection {
 
 export type TargetKind = 'milvus' | 'milvus-lite' | 'zilliz';
 
+/** TargetCapabilities.version of a server that does not implement GetVersion (Milvus Lite 2.5.1). */
+export const UNKNOWN_VERSION = 'unknown';
+
 export interface TargetCapabilities {
   kind: TargetKind;
-  /** As the server reports it, e.g. `v2.6.4` or `milvus_lite-3.2.2`. */
+  /** As GetVersion reports it, e.g. `v2.6.4` or `milvus_lite-3.2.2`; `unknown` when the server does
+   *  not implement GetVersion (Milvus Lite 2.5): a fact to plan around, never a crash. */
   version: string;
   float16Vector: boolean;
   sparseVector: boolean;
@@ -98,8 +102,26 @@ export interface TargetCapabilities {
   nullableVector: boolean;
   /** Array of Struct with MAX_SIM, needed for Qdrant multivectors (Milvus >= 2.6.4). */
   arrayOfStruct: boolean;
-  /** Milvus Lite needs an explicit index type; AUTOINDEX elsewhere. */
+  /** AUTOINDEX is accepted on FloatVector fields (else an explicit index type is planned). */
   autoIndex: boolean;
+  /**
+   * Most vector fields one collection may have, as the target showed when probed (1 on Milvus
+   * 2.3, 4 by default on 2.4+, 10 at most). Absent: not probed; plan() assumes Milvus's default 4.
+   */
+  maxVectorFields?: number;
+  /**
+   * Index types the target accepted per vector type when probed, among those probed
+   * (PROBED_INDEX_TYPES in src/milvus/probe.ts); a probed type missing from the list was refused.
+   * Absent: not probed; plan() then relies on `autoIndex`.
+   */
+  indexTypes?: Partial<Record<MilvusVectorType, string[]>>;
+  /** How these were learnt: `probed` (a throwaway collection on the target) or `assumed`. */
+  source?: 'probed' | 'assumed';
+  /** Which RPCs answer truthfully (probed): GetVersion, ListDatabases, and the SDK's hasCollection
+   *  (a DescribeCollection that Milvus Lite 2.5 answers "Success" for a missing collection). */
+  truthful?: { getVersion: boolean; listDatabases: boolean; sdkHasCollection: boolean };
+  /** Wall time of the probes, ms. */
+  probeMs?: number;
 }
 
 export type MilvusVectorType = 'FloatVector' | 'Float16Vector' | 'SparseFloatVector' | 'ArrayOfStructFloatVector';

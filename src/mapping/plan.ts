@@ -15,7 +15,7 @@ import type {
 } from '../core/types.ts';
 import { DYNAMIC_FIELD, clashFreeKey, nameError, sanitizeName } from './names.ts';
 import type { CollectionOverrides } from './overrides.ts';
-import { planVectorField, vectorPath, type Report } from './vectors.ts';
+import { planVectorField, targetName, vectorPath, type Report } from './vectors.ts';
 
 export type { CollectionOverrides, VectorOverride } from './overrides.ts';
 
@@ -59,7 +59,7 @@ export function planCollection(
   const target = planTarget(source, overrides, options, at('target'));
   const primaryKey = planPrimaryKey(source.idKinds, overrides.primaryKey, at('primaryKey'));
   const missingVector = overrides.policies?.missingVector ?? 'fail';
-  checkVectorCount(source, options, at('vectors'));
+  checkVectorCount(source, caps, options, at('vectors'));
   for (const ov of overrides.vectors ?? []) {
     if (!source.vectors.some((v) => v.name === ov.source))
       at(vectorPath(ov.source))('error', 'UNKNOWN_VECTOR', `The plan names vector "${ov.source}", which "${source.name}" does not have.`,
@@ -126,16 +126,29 @@ function planPrimaryKey(ids: IdKinds, ov: CollectionOverrides['primaryKey'], rep
   return { field, type, maxLength, autoId: false };
 }
 
-function checkVectorCount(source: SourceCollection, options: PlanOptions, report: Report): void {
+function checkVectorCount(source: SourceCollection, caps: TargetCapabilities, options: PlanOptions, report: Report): void {
   const requested = options.maxVectorFields ?? DEFAULT_MAX_VECTOR_FIELDS;
-  const max = Math.min(Math.max(Math.trunc(requested), 1), MAX_MAX_VECTOR_FIELDS);
+  let max = Math.min(Math.max(Math.trunc(requested), 1), MAX_MAX_VECTOR_FIELDS);
   if (max !== requested) report('error', 'INVALID_OPTION',
     `--max-vector-fields ${requested} is out of range: Milvus allows 1 to ${MAX_MAX_VECTOR_FIELDS} vector fields per collection.`,
     `Pass --max-vector-fields between 1 and ${MAX_MAX_VECTOR_FIELDS} (the target's proxy.maxVectorFieldNum).`);
   const n = source.vectors.length;
-  if (n === 0) report('error', 'NO_VECTORS', `Collection "${source.name}" has no vectors; a Milvus collection needs at least one vector field.`,
-    'Leave this collection out.');
-  else if (n > max) report('error', 'TOO_MANY_VECTORS',
+  if (n === 0) {
+    report('error', 'NO_VECTORS', `Collection "${source.name}" has no vectors; a Milvus collection needs at least one vector field.`,
+      'Leave this collection out.');
+    return;
+  }
+  // A probed limit is what the target showed; the flag only stands in for it when nothing was probed.
+  const probed = caps.maxVectorFields;
+  if (probed !== undefined) max = options.maxVectorFields === undefined ? probed : Math.min(max, probed);
+  if (n <= max) return;
+  if (probed !== undefined && max === probed) {
+    report('error', 'TOO_MANY_VECTORS',
+      `Collection "${source.name}" has ${n} vectors; the target (${targetName(caps)}) accepts ${probed} vector field${probed === 1 ? '' : 's'} per collection (probed).`,
+      `Leave this collection out, or migrate it to a target that accepts ${n} (Milvus ≥ 2.4 accepts 4 by default, up to ${MAX_MAX_VECTOR_FIELDS} with proxy.maxVectorFieldNum).`);
+    return;
+  }
+  report('error', 'TOO_MANY_VECTORS',
     `Collection "${source.name}" has ${n} vectors; the target allows ${max} vector fields per collection.`,
     `If the target's proxy.maxVectorFieldNum is higher, pass --max-vector-fields ${Math.min(n, MAX_MAX_VECTOR_FIELDS)} (at most ${MAX_MAX_VECTOR_FIELDS}); else leave this collection out.`);
 }

@@ -12,7 +12,8 @@ import type {
   TargetCapabilities,
   VectorFieldPlan,
 } from '../core/types.ts';
-import { UNNAMED_VECTOR } from '../core/types.ts';
+import { UNKNOWN_VERSION, UNNAMED_VECTOR } from '../core/types.ts';
+import { indexParamProblems } from './index-params.ts';
 import { nameError, sanitizeName } from './names.ts';
 import type { VectorOverride } from './overrides.ts';
 
@@ -89,18 +90,19 @@ export function planVectorField(
     report('error', 'FIXED_FIELD', `${capitalise(label)} is ${nullable ? '' : 'not '}nullable: this follows from the source's missing vectors and the target's capabilities.`,
       `Remove "nullable" or set it back to ${nullable}.`);
   if (v.missingCount > 0 && !caps.nullableVector) reportMissing(v, label, missingPolicy, report);
-  const index = planIndex(v, caps, label, ov?.index, report);
+  const { index, note: indexNote } = planIndex(v, type, caps, label, ov?.index, report);
   const plan: VectorFieldPlan = { source: v.name, field, type, metric, index, nullable };
   if (v.kind !== 'sparse') plan.dim = v.dim;
-  if (note) plan.note = note;
+  const notes = [note, indexNote].filter(Boolean).join(' ');
+  if (notes) plan.note = notes;
   return plan;
 }
 
 function vectorType(v: SourceVector, caps: TargetCapabilities, report: Report): { type: MilvusVectorType; note?: string } {
   const label = vectorLabel(v.name);
   if (v.kind === 'sparse') {
-    if (!caps.sparseVector) report('error', 'SPARSE_UNSUPPORTED', `${capitalise(label)} is sparse, and the target (${caps.version}) has no sparse vectors.`,
-      'Migrate to Milvus ≥ 2.4 or Zilliz Cloud.');
+    if (!caps.sparseVector) report('error', 'SPARSE_UNSUPPORTED', `${capitalise(label)} is sparse, and the target (${targetName(caps)}) has no sparse vectors${caps.source === 'probed' ? ' (probed: it refused to index or write one)' : ''}.`,
+      'Leave this collection out, or migrate to Milvus ≥ 2.4 or Zilliz Cloud.');
     if (v.sparseModifier === 'idf') report('warning', 'SPARSE_IDF',
       `${capitalise(label)} uses Qdrant's IDF modifier; Milvus has no IDF modifier at query time, so scores will differ from Qdrant's.`,
       'Use a Milvus BM25 function on the source text, or recompute the sparse vectors with IDF weights before migrating.');
@@ -108,7 +110,7 @@ function vectorType(v: SourceVector, caps: TargetCapabilities, report: Report): 
   }
   if (v.kind === 'multi') {
     if (!caps.arrayOfStruct) report('error', 'MULTIVECTOR_UNSUPPORTED',
-      `${capitalise(label)} is a multivector; it needs an Array of Struct field with MAX_SIM, which the target (${caps.version}) cannot take from qdrant2milvus (Milvus ≥ 2.6.4 has the type; this version of qdrant2milvus does not write it yet).`,
+      `${capitalise(label)} is a multivector; it needs an Array of Struct field with MAX_SIM, which the target (${targetName(caps)}) cannot take from qdrant2milvus (Milvus ≥ 2.6.4 has the type; this version of qdrant2milvus does not write it yet).`,
       'Leave this collection out, or migrate it with a script that writes Array of Struct rows into Milvus ≥ 2.6.4.');
     return { type: 'ArrayOfStructFloatVector' };
   }
@@ -169,27 +171,61 @@ function reportMissing(v: SourceVector, label: string, policy: 'fail' | 'skip', 
   }
 }
 
+/**
+ * Index types plan() picks by default, per vector kind, best first. The probes (src/milvus/probe.ts,
+ * PROBED_INDEX_TYPES) try exactly these, so a probed target's `indexTypes` says yes or no to each.
+ */
+export const INDEX_PREFERENCE = {
+  dense: ['AUTOINDEX', 'HNSW', 'FLAT'],
+  sparse: ['SPARSE_INVERTED_INDEX', 'AUTOINDEX'],
+  multi: ['AUTOINDEX', 'HNSW'],
+} as const satisfies Record<SourceVector['kind'], readonly string[]>;
+
 function planIndex(
   v: SourceVector,
+  type: MilvusVectorType,
   caps: TargetCapabilities,
   label: string,
   ov: VectorOverride['index'],
   report: Report,
-): IndexPlan {
-  const type = ov?.type ?? (v.kind === 'sparse' ? EXPLICIT_INDEX.sparse : caps.autoIndex ? 'AUTOINDEX' : EXPLICIT_INDEX[v.kind]);
-  if (!INDEX_TYPES[v.kind].has(type)) {
-    report('error', 'INVALID_INDEX', `Index type ${type} cannot index ${label} (${v.kind}).`,
+): { index: IndexPlan; note?: string } {
+  const preference: readonly string[] = INDEX_PREFERENCE[v.kind];
+  const accepted = caps.indexTypes?.[type];
+  let chosen: string;
+  let note: string | undefined;
+  if (ov?.type) chosen = ov.type;
+  else if (accepted) {
+    chosen = preference.find((t) => accepted.includes(t)) ?? preference[0]!;
+    if (chosen !== preference[0]) note = `${preference[0]} is refused by the target on ${type} fields (probed): ${chosen} instead.`;
+  } else chosen = v.kind === 'sparse' ? EXPLICIT_INDEX.sparse : caps.autoIndex ? 'AUTOINDEX' : EXPLICIT_INDEX[v.kind];
+
+  if (!INDEX_TYPES[v.kind].has(chosen)) {
+    report('error', 'INVALID_INDEX', `Index type ${chosen} cannot index ${label} (${v.kind}).`,
       `Use one of ${[...INDEX_TYPES[v.kind]].join(', ')}.`);
-  } else if (type === 'AUTOINDEX' && !caps.autoIndex) {
-    report('error', 'INVALID_INDEX', `The target (${caps.version}) cannot build AUTOINDEX for ${label}.`,
+  } else if (accepted && preference.includes(chosen) && !accepted.includes(chosen)) {
+    report('error', 'INDEX_UNSUPPORTED',
+      `The target (${targetName(caps)}) refuses index type ${chosen} on ${type} fields (probed), so ${label} cannot be indexed with it.`,
+      accepted.length > 0 ? `Set "index": {"type": "${accepted[0]}"} for this vector in the plan file (the target accepts ${accepted.join(', ')}).`
+        : 'Leave this collection out: the target accepted none of the index types tried on this vector type.');
+  } else if (!accepted && chosen === 'AUTOINDEX' && !caps.autoIndex) {
+    report('error', 'INVALID_INDEX', `The target (${targetName(caps)}) cannot build AUTOINDEX for ${label}.`,
       `Use an explicit index type such as ${EXPLICIT_INDEX[v.kind]}.`);
   }
-  if (ov?.params) return { type, params: { ...ov.params } };
-  if (type !== 'HNSW') return { type, params: {} };
-  // Carry Qdrant's graph settings over: same build-time trade-off the user chose in Qdrant.
+  const params = ov?.params ? { ...ov.params } : chosen === 'HNSW' ? qdrantHnsw(v) : {};
+  for (const p of indexParamProblems(chosen, params, v.dim)) report('error', 'INDEX_PARAMS', `${capitalise(label)}: ${p.message}`, p.fix);
+  return { index: { type: chosen, params }, ...(note && { note }) };
+}
+
+/** Carry Qdrant's graph settings over: the same build-time trade-off the user chose in Qdrant. */
+function qdrantHnsw(v: SourceVector): Record<string, number> {
   const m = v.hnsw?.m || QDRANT_HNSW_DEFAULTS.m; // m = 0 disables Qdrant's graph; Milvus needs M ≥ 2
   const ef = v.hnsw?.efConstruct || QDRANT_HNSW_DEFAULTS.efConstruct;
-  return { type, params: { M: m, efConstruction: ef } };
+  return { M: m, efConstruction: ef };
+}
+
+/** How messages name the target: its version, or that it reports none. */
+export function targetName(caps: Pick<TargetCapabilities, 'version'>): string {
+  return caps.version === UNKNOWN_VERSION ? 'a Milvus that reports no version' : caps.version;
 }
 
 function capitalise(s: string): string {

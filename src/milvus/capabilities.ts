@@ -1,27 +1,25 @@
 /**
- * What the target can hold, from its GetVersion answer and the URI, plus one probe where a version
- * number is not enough to know.
+ * What the target can hold. The one place that reads a version string (DESIGN.md, "One capability
+ * object"); everything else reads the TargetCapabilities built here.
  *
- * Facts behind the gates (see the report in the PR / issue note for sources):
- *  - Milvus Lite answers `milvus_lite-<v>`. 3.2.2 rejects Float16/BFloat16/Int8/Binary vector fields
- *    at CreateCollection. It ACCEPTS a nullable FloatVector field and a row with null there, but a
- *    query returns that null as a zero vector without valid_data: the null is lost, so nullable
- *    vectors are reported unsupported (writing zeros instead of "absent" would be silent corruption).
- *  - FLOAT16_VECTOR exists since Milvus 2.4; Array of Struct with MAX_SIM since 2.6.4 (DESIGN.md).
- *  - Nullable vector fields: the 2.6 docs ("Nullable & Default") still list only scalar fields, and
- *    Zilliz's June 2026 notes say they need "the latest 2.6.x". No exact patch is documented, so for
- *    Milvus >= 2.6 we probe: create a throwaway collection with a nullable vector field and drop it.
+ * Capabilities come from behaviour: probe.ts creates a throwaway collection and tries what plan()
+ * could ask for (vector fields per collection, Float16 and sparse fields, index types per vector
+ * type, nullable vectors), and fromProbes() below turns those answers into capabilities. The
+ * version only fills what no cheap probe can tell:
+ *  - Array of Struct (multivectors): this sink has no writer for it yet, so it is always off.
+ *  - Milvus Lite 3.x (`milvus_lite-<v>`) ACCEPTS a nullable FloatVector field, but a query returns
+ *    a null as a zero vector without valid_data: the null is lost, so nullable vectors are reported
+ *    unsupported there (writing zeros instead of "absent" would be silent corruption).
+ * capabilitiesFromVersion() is the fallback when the probes cannot run (no privilege to create a
+ * collection): guesses, marked `source: 'assumed'`.
  */
-import type { TargetCapabilities, TargetKind } from '../core/types.ts';
-import { DataType } from '@zilliz/milvus2-sdk-node';
-import type { MilvusConnection } from './client.ts';
-import { statusFailed } from './errors.ts';
+import { UNKNOWN_VERSION, type MilvusVectorType, type TargetCapabilities, type TargetKind } from '../core/types.ts';
 
 export type Semver = [number, number, number];
 
 /** `v2.6.4`, `2.6.4-gpu`, `milvus_lite-3.2.2` → [2,6,4] / [3,2,2]; undefined when there is no x.y.z. */
-export function parseVersion(version: string): Semver | undefined {
-  const m = /(\d+)\.(\d+)\.(\d+)/.exec(version);
+export function parseVersion(version: string | undefined): Semver | undefined {
+  const m = /(\d+)\.(\d+)\.(\d+)/.exec(version ?? '');
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 
@@ -31,58 +29,75 @@ export function atLeast(v: Semver | undefined, min: Semver): boolean {
   return true;
 }
 
-export function targetKind(uri: string, version: string): TargetKind {
-  if (version.startsWith('milvus_lite')) return 'milvus-lite';
+/** Milvus Lite 3.x names itself in GetVersion; Lite 2.5 does not answer GetVersion at all. */
+export function isMilvusLite(version: string | undefined): boolean {
+  return (version ?? '').startsWith('milvus_lite');
+}
+
+export function targetKind(uri: string, version: string | undefined): TargetKind {
+  if (isMilvusLite(version)) return 'milvus-lite';
   let host = '';
   try {
     host = new URL(uri.includes('://') ? uri : `http://${uri}`).hostname.toLowerCase();
   } catch {
     host = '';
   }
-  if (host.endsWith('zillizcloud.com') || host.endsWith('zilliz.com.cn') || /zilliz/i.test(version)) return 'zilliz';
+  if (host.endsWith('zillizcloud.com') || host.endsWith('zilliz.com.cn') || /zilliz/i.test(version ?? '')) return 'zilliz';
   return 'milvus';
 }
 
-/** Pure part: what the kind and version say. `nullableVector` here is "worth probing", not a fact. */
-export function capabilitiesFromVersion(uri: string, version: string): TargetCapabilities {
+/** Guesses from the version alone, for when the probes cannot run. `nullableVector` is false unless probed. */
+export function capabilitiesFromVersion(uri: string, version: string | undefined): TargetCapabilities {
   const kind = targetKind(uri, version);
+  const shown = version ?? UNKNOWN_VERSION;
   if (kind === 'milvus-lite') {
-    return { kind, version, float16Vector: false, sparseVector: true, nullableVector: false, arrayOfStruct: false, autoIndex: false };
+    return { kind, version: shown, float16Vector: false, sparseVector: true, nullableVector: false, arrayOfStruct: false, autoIndex: false, source: 'assumed' };
   }
   const v = parseVersion(version);
-  // Zilliz Cloud may report a version we cannot parse; it runs current Milvus, so assume 2.4+ types
-  // but not the newest features (a wrong "no" gives a clear plan error; a wrong "yes" fails later).
+  // Zilliz Cloud may report a version we cannot parse; it runs current Milvus, so assume 2.4+ types.
   const modern = kind === 'zilliz' && !v;
   return {
     kind,
-    version,
+    version: shown,
     float16Vector: modern || atLeast(v, [2, 4, 0]),
     sparseVector: modern || atLeast(v, [2, 4, 0]),
-    nullableVector: atLeast(v, [2, 6, 0]),
-    arrayOfStruct: atLeast(v, [2, 6, 4]),
+    nullableVector: false,
+    arrayOfStruct: false,
     autoIndex: true,
+    source: 'assumed',
   };
 }
 
-export async function detectCapabilities(conn: MilvusConnection): Promise<TargetCapabilities> {
-  const caps = capabilitiesFromVersion(conn.uri, conn.version);
-  if (caps.nullableVector) caps.nullableVector = await probeNullableVector(conn);
-  return caps;
+/** What the probes saw (probe.ts); pure data, so fromProbes() is table-tested. */
+export interface ProbeResults {
+  /** Largest n in 1..10 for which a collection with n FloatVector fields was created. */
+  maxVectorFields: number;
+  /** Per vector type: created, indexed and written one row (a type the server only describes is not enough). */
+  types: Record<'Float16Vector' | 'SparseFloatVector', boolean>;
+  /** Per vector type: the probed index types it accepted. */
+  indexTypes: Partial<Record<MilvusVectorType, string[]>>;
+  /** A nullable FloatVector field was created and described back as nullable. */
+  nullableVector: boolean;
+  truthful: { getVersion: boolean; listDatabases: boolean; sdkHasCollection: boolean };
+  ms: number;
 }
 
-/** Creates and drops `_q2m_probe_<random>` with a nullable FloatVector field. */
-async function probeNullableVector(conn: MilvusConnection): Promise<boolean> {
-  const name = `_q2m_probe_${Math.random().toString(36).slice(2, 10)}`;
-  const res = await conn.client
-    .createCollection({
-      collection_name: name,
-      fields: [
-        { name: 'id', data_type: DataType.Int64, is_primary_key: true, autoID: false },
-        { name: 'v', data_type: DataType.FloatVector, dim: 2, nullable: true },
-      ],
-    })
-    .catch(() => undefined);
-  if (!res || statusFailed(res)) return false;
-  await conn.client.dropCollection({ collection_name: name }).catch(() => undefined);
-  return true;
+export function fromProbes(uri: string, version: string | undefined, probes: ProbeResults): TargetCapabilities {
+  const lite3 = isMilvusLite(version);
+  const accepts = (type: MilvusVectorType) => (probes.indexTypes[type] ?? []).length > 0;
+  return {
+    kind: targetKind(uri, version),
+    version: version ?? UNKNOWN_VERSION,
+    // A type counts only if some index takes it: a field that cannot be indexed cannot be loaded.
+    float16Vector: probes.types.Float16Vector && accepts('Float16Vector'),
+    sparseVector: probes.types.SparseFloatVector && accepts('SparseFloatVector'),
+    nullableVector: probes.nullableVector && !lite3,
+    arrayOfStruct: false,
+    autoIndex: (probes.indexTypes.FloatVector ?? []).includes('AUTOINDEX'),
+    maxVectorFields: probes.maxVectorFields,
+    indexTypes: probes.indexTypes,
+    source: 'probed',
+    truthful: probes.truthful,
+    probeMs: probes.ms,
+  };
 }

@@ -4,6 +4,7 @@
  */
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { MigrationError, configError, redact } from '../core/errors.ts';
+import { isMilvusLite } from './capabilities.ts';
 import { Grpc, databaseMissing, fromThrown, grpcCode, Merr, statusFailed, type ErrorContext, type MilvusStatus } from './errors.ts';
 
 export interface MilvusConnectOptions {
@@ -22,8 +23,12 @@ export interface MilvusConnectOptions {
 
 export interface MilvusConnection {
   client: MilvusClient;
-  /** As GetVersion reports it, e.g. `v2.6.4` or `milvus_lite-3.2.2`. */
-  version: string;
+  /** As GetVersion reports it, e.g. `v2.6.4` or `milvus_lite-3.2.2`; undefined when the server does
+   *  not implement GetVersion (Milvus Lite 2.5.1). */
+  version: string | undefined;
+  /** Milvus Lite 3.x (it says so in GetVersion): writes to one collection must be serialised, and
+   *  its status codes are its own, not merr codes. */
+  lite: boolean;
   uri: string;
   database: string;
   /** For messages: `uri` + database, no secret. */
@@ -36,7 +41,8 @@ export interface MilvusConnection {
 export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusConnection> {
   const database = opts.database || 'default';
   const secrets = secretsOf(opts.token);
-  const where = `Milvus at ${redact(opts.uri, secrets)} (database ${database})`;
+  const shown = redact(opts.uri, secrets);
+  const where = `Milvus at ${shown} (database ${database})`;
   const client = new MilvusClient({
     address: opts.uri,
     token: opts.token,
@@ -62,23 +68,27 @@ export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusC
   });
   // The SDK connects in its constructor; GetVersion below awaits and reports that outcome.
   client.connectPromise.catch(() => undefined);
-  let version: string;
+  let version: string | undefined;
   try {
-    const res = (await client.getVersion()) as { version: string; status?: MilvusStatus };
+    // An RPC the server does not implement comes back from the SDK as an OK answer of `{}` (its
+    // retry interceptor rewrites UNIMPLEMENTED), so "no status" means "not implemented".
+    const res = (await client.getVersion()) as { version?: string; status?: MilvusStatus };
     if (statusFailed(res.status)) throw res.status;
-    version = res.version;
-    await checkDatabase(client, database, where);
+    version = res.status ? res.version || undefined : undefined;
+    await checkDatabase(client, database, where, shown);
   } catch (e) {
     await client.closeConnection().catch(() => undefined);
     throw connectError(e, where, secrets);
   }
+  const lite = isMilvusLite(version);
   const conn: MilvusConnection = {
     client,
     version,
+    lite,
     uri: opts.uri,
     database,
     describe: (collection) => (collection ? `collection ${collection} in ${where}` : where),
-    ctx: (op, collection) => ({ op, target: conn.describe(collection), secrets, lite: version.startsWith('milvus_lite') }),
+    ctx: (op, collection) => ({ op, target: conn.describe(collection), secrets, lite }),
     close: async () => {
       await client.closeConnection().catch(() => undefined);
     },
@@ -92,16 +102,32 @@ export function secretsOf(token: string | undefined): string[] {
   return [token, Buffer.from(token, 'utf8').toString('base64'), ...token.split(':').slice(1)];
 }
 
-/** ShowCollections fails when the database is missing (GetVersion does not look at it). */
-async function checkDatabase(client: MilvusClient, database: string, where: string): Promise<void> {
-  const res = await client.showCollections({ db_name: database });
+/**
+ * ShowCollections fails when the database is missing (GetVersion does not look at it). Every Milvus
+ * build implements it, so an answer without a status (UNIMPLEMENTED, see above) means the URI points
+ * at some other gRPC server, e.g. Qdrant's gRPC port.
+ */
+async function checkDatabase(client: MilvusClient, database: string, where: string, shown: string): Promise<void> {
+  const res = (await client.showCollections({ db_name: database })) as { status?: MilvusStatus };
+  if (!res.status) throw notMilvus(shown);
   if (res.status.code === Merr.databaseNotFound) throw databaseMissing(where, res.status);
-  // Milvus Lite answers an unknown database with code 1 (not 800): confirm with ListDatabases.
+  // Milvus Lite answers an unknown database with code 1 (not 800): confirm with ListDatabases,
+  // which Milvus Lite 2.5 does not implement (no status: no confirmation either way).
   if (statusFailed(res.status)) {
     const dbs = await client.listDatabases().catch(() => undefined);
-    if (dbs && !statusFailed(dbs.status) && !dbs.db_names.includes(database)) throw databaseMissing(where, res.status);
+    if (dbs?.status && !statusFailed(dbs.status) && !(dbs.db_names ?? []).includes(database)) throw databaseMissing(where, res.status);
     throw res.status;
   }
+}
+
+/** `uri` already redacted. */
+export function notMilvus(uri: string, cause?: unknown): MigrationError {
+  return configError(
+    'TARGET_NOT_MILVUS',
+    `${uri} is not a Milvus server: it answers gRPC but does not implement the Milvus service.`,
+    'Point the target URI at Milvus\'s gRPC port (19530 by default; Zilliz Cloud: the https://…:443 endpoint), not at Qdrant or another service.',
+    cause,
+  );
 }
 
 function connectError(e: unknown, where: string, secrets: string[]): MigrationError {

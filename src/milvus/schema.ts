@@ -7,6 +7,7 @@ import type { CollectionPlan, MilvusVectorType, VectorFieldPlan } from '../core/
 import { configError } from '../core/errors.ts';
 import type { MilvusConnection } from './client.ts';
 import { call, fromThrown } from './errors.ts';
+import { collectionExists } from './exists.ts';
 
 const vectorDataType: Record<Exclude<MilvusVectorType, 'ArrayOfStructFloatVector'>, DataType> = {
   FloatVector: DataType.FloatVector,
@@ -145,7 +146,7 @@ export async function prepareCollection(conn: MilvusConnection, plan: Collection
   assertSupported(plan);
   const { client, database } = conn;
   const name = plan.target;
-  const has = await call(conn.ctx('HasCollection', name), () => client.hasCollection({ collection_name: name, db_name: database }));
+  const has = { value: await collectionExists(conn, name) };
   if (has.value && plan.ifExists === 'fail') {
     throw configError(
       'TARGET_EXISTS',

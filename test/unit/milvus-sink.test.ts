@@ -1,5 +1,5 @@
 /**
- * The sink's pure parts: version gates, schema diff for append, byte-sized splitting, lossless
+ * The sink's pure parts: version guesses, schema diff for append, byte-sized splitting, lossless
  * payload parsing, error classification by code.
  */
 import assert from 'node:assert/strict';
@@ -25,20 +25,23 @@ const plan: CollectionPlan = {
   sourceCount: 0,
 };
 
-test('target kind and version gates', () => {
+test('target kind, and the guesses used only when the probes cannot run', () => {
   assert.equal(targetKind('http://127.0.0.1:19530', 'milvus_lite-3.2.2'), 'milvus-lite');
   assert.equal(targetKind('https://in03-abc.serverless.gcp-us-west1.cloud.zilliz.com.cn:443', 'v2.5.4'), 'zilliz');
   assert.equal(targetKind('https://in03-abc.api.gcp-us-west1.zillizcloud.com', 'v2.6.0'), 'zilliz');
   assert.equal(targetKind('localhost:19530', 'v2.6.4'), 'milvus');
+  // Milvus Lite 2.5.1 does not implement GetVersion: no version is a fact, not a crash.
+  assert.equal(targetKind('localhost:19530', undefined), 'milvus');
 
   const lite = capabilitiesFromVersion('http://127.0.0.1:1', 'milvus_lite-3.2.2');
   assert.deepEqual([lite.float16Vector, lite.nullableVector, lite.arrayOfStruct, lite.autoIndex, lite.sparseVector], [false, false, false, false, true]);
   const v23 = capabilitiesFromVersion('localhost:19530', 'v2.3.9');
   assert.deepEqual([v23.float16Vector, v23.nullableVector, v23.arrayOfStruct, v23.autoIndex], [false, false, false, true]);
-  const v263 = capabilitiesFromVersion('localhost:19530', 'v2.6.3');
-  assert.deepEqual([v263.float16Vector, v263.nullableVector, v263.arrayOfStruct], [true, true, false]);
-  assert.equal(capabilitiesFromVersion('localhost:19530', 'v2.6.4').arrayOfStruct, true);
-  assert.equal(capabilitiesFromVersion('localhost:19530', '2.6.10-gpu').arrayOfStruct, true);
+  // Nullable vectors and Array of Struct are never guessed: only a probe (or a writer) turns them on.
+  const v264 = capabilitiesFromVersion('localhost:19530', 'v2.6.4');
+  assert.deepEqual([v264.float16Vector, v264.nullableVector, v264.arrayOfStruct, v264.source], [true, false, false, 'assumed']);
+  const unknown = capabilitiesFromVersion('localhost:19530', undefined);
+  assert.deepEqual([unknown.version, unknown.float16Vector, unknown.sparseVector], ['unknown', false, false]);
 });
 
 test('schemaDiff lists every incompatibility and ignores $meta', () => {
