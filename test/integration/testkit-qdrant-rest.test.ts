@@ -141,14 +141,14 @@ describe('testkit Qdrant REST: points', () => {
   });
 
   it('keeps ids and payload integers above 2^53 exact on the wire', async () => {
-    const r = await call('POST', '/collections/pts/points', { ids: [MAX_U64] });
+    const r = await call('POST', '/collections/pts/points', { ids: [MAX_U64], with_payload: true });
     assert.match(r.text, /"id":18446744073709551615/);
     assert.match(r.text, /"big":18446744073709551615,"neg":-9223372036854775808/);
     assert.equal(r.json.result[0].payload.big, MAX_U64);
   });
 
   it('returns UUIDs lowercase hyphenated, payload keys in stored order, Cosine vectors normalised', async () => {
-    const r = await call('POST', '/collections/pts/points', { ids: [U2, `urn:uuid:${U1}`], with_vector: true });
+    const r = await call('POST', '/collections/pts/points', { ids: [U2, `urn:uuid:${U1}`], with_payload: true, with_vector: true });
     assert.deepEqual(r.json.result.map((p: { id: string }) => p.id), [U2, U1]);
     assert.deepEqual(Object.keys(r.json.result[0].payload), ['z', 'a', 'm']);
     assert.deepEqual(r.json.result[1].payload, {}, 'a null payload reads back empty');
@@ -160,8 +160,8 @@ describe('testkit Qdrant REST: points', () => {
     const scroll = (body: object) => call('POST', '/collections/pts/points/scroll', { limit: 1, offset: U2, ...body });
     const dflt = (await scroll({})).json.result.points[0];
     assert.deepEqual(dflt.payload, { z: 1, a: 2, m: 3 });
-    assert.equal(dflt.vector, null);
-    assert.equal((await scroll({ with_payload: false })).json.result.points[0].payload, null);
+    assert.ok(!('vector' in dflt), 'no vector key unless asked for (as Qdrant 1.19)');
+    assert.ok(!('payload' in (await scroll({ with_payload: false })).json.result.points[0]));
     assert.deepEqual((await scroll({ with_payload: { exclude: ['a'] } })).json.result.points[0].payload, { z: 1, m: 3 });
     assert.deepEqual((await scroll({ with_payload: ['m'] })).json.result.points[0].payload, { m: 3 });
     const unknown = await scroll({ with_vector: ['text'] });
@@ -206,7 +206,7 @@ describe('testkit Qdrant REST: api keys', () => {
     for (const headers of [{}, { 'api-key': 'wrong' }] as Array<Record<string, string>>) {
       const r = await anon('GET', '/collections', undefined, headers);
       assert.equal(r.status, 401);
-      assert.match(r.headers.get('content-type')!, /^text\/plain/);
+      assert.equal(r.headers.get('content-type'), null, 'Qdrant 1.19 sends its 401 text without a content type');
       assert.ok(r.text.length > 0);
     }
     assert.equal((await anon('GET', '/healthz')).status, 200, 'health checks need no key');

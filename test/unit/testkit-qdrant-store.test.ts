@@ -187,7 +187,7 @@ describe('QdrantStore filters and payload selectors', () => {
     const s = store();
     const payload = (sel: unknown) => s.retrieve('p', [1n], sel as never)[0]!.payload;
     assert.deepEqual(Object.keys(payload(true)!), ['city', 'n', 'tags', 'big', 'nested']);
-    assert.equal(payload(false), null);
+    assert.equal(payload(false), undefined);
     assert.deepEqual(payload(['n', 'city']), { city: 'Berlin', n: 5 });
     assert.deepEqual(payload({ include: ['nested.x'] }), { nested: { x: 1 } });
     assert.deepEqual(Object.keys(payload({ exclude: ['tags', 'big'] })!), ['city', 'n', 'nested']);

@@ -114,6 +114,7 @@ const OPTIMIZER_DEFAULTS = {
   indexing_threshold: 10000,
   flush_interval_sec: 5,
   max_optimization_threads: null,
+  prevent_unoptimized: null,
 };
 const WAL_DEFAULTS = { wal_capacity_mb: 32, wal_segments_ahead: 0, wal_retain_closed: 1 };
 
@@ -143,8 +144,9 @@ export function collectionConfigOut(config: CollectionConfig): JsonObject {
     optimizer_config: { ...OPTIMIZER_DEFAULTS, ...compact(body.optimizers_config ?? {}) },
     wal_config: { ...WAL_DEFAULTS, ...compact(body.wal_config ?? {}) },
     quantization_config: (body.quantization_config as JsonObject | undefined) ?? null,
-    strict_mode_config: { enabled: false },
   };
+  // Qdrant 1.19 reports strict_mode_config only when the collection was created with one.
+  if (body.strict_mode_config) out.strict_mode_config = body.strict_mode_config as JsonObject;
   if (body.metadata) out.metadata = body.metadata;
   return out;
 }

@@ -241,7 +241,7 @@ export function encodeScrollResponse(res: ScrollResult): PreEncoded {
     const at = w.begin(2);
     pointId(w, 1, p.id);
     entries(w, 2, p.payload ?? {});
-    if (p.vector !== null) vectorsOutput(w, p.vector);
+    if (p.vector !== undefined) vectorsOutput(w, p.vector);
     w.end(at);
   }
   return new PreEncoded(w.finish());

@@ -127,6 +127,20 @@ export function pointsService(store: QdrantStore): ServiceSpec {
         return { result: { count: String(res.count) } };
       },
     },
+    Query: {
+      access: 'read',
+      handle: (req) => {
+        const query = asMsg(req.query);
+        if (query?.variant !== 'sample') throw new QdrantApiError(400, 'Wrong input: the qdrant testkit answers only `query: {sample: Random}`');
+        const points = store.sample(name(req), {
+          limit: toNumber(req.limit) ?? 10,
+          filter: (filterFromGrpc(req.filter) as Filter | undefined) ?? null,
+          with_payload: withPayloadFromGrpc(req.with_payload, false) as WithPayload,
+          with_vector: withVectorsFromGrpc(req.with_vectors) as boolean | string[],
+        });
+        return { result: points.map((p) => ({ ...recordToGrpc(p), score: p.score, version: String(p.version) })) };
+      },
+    },
     Get: {
       access: 'read',
       handle: (req) => {

@@ -43,5 +43,6 @@ export function collectionInfo(c: Collection, config: JsonObject): JsonObject {
     segments_count: c.size === 0 ? 1 : 2,
     config,
     payload_schema,
+    update_queue: { length: 0 },
   };
 }

@@ -75,7 +75,7 @@ function exclude(value: JsonObject, paths: string[][]): JsonObject {
   return out;
 }
 
-/** Applies a with_payload selector; null means "no payload" (serialised as `"payload": null`). */
+/** Applies a with_payload selector; null means "no payload" (the `payload` key is left out). */
 export function selectPayload(payload: JsonObject, selector: WithPayload | null | undefined): JsonObject | null {
   if (selector === undefined || selector === null || selector === true) return payload;
   if (selector === false) return null;
@@ -83,5 +83,5 @@ export function selectPayload(payload: JsonObject, selector: WithPayload | null 
   if (Array.isArray(selector)) return include(payload, split(selector));
   if (typeof selector === 'object' && 'include' in selector) return include(payload, split(asList(selector.include)));
   if (typeof selector === 'object' && 'exclude' in selector) return exclude(payload, split(asList(selector.exclude)));
-  throw formatError('data did not match any variant of untagged enum WithPayloadInterface');
+  throw formatError('Expected a boolean, an array of strings, or an object with an include/exclude field');
 }

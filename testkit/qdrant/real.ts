@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { repoRoot } from '../python.ts';
 
-export { seedRealQdrant } from './real-seed.ts';
+export { realQdrantRequest, seedRealQdrant } from './real-seed.ts';
 
 export const REAL_QDRANT_VERSION = '1.19.0';
 const ARCHIVE = `qdrant-${REAL_QDRANT_VERSION}-x86_64-linux.xz`;

@@ -3,9 +3,9 @@
  * `result` of Qdrant's envelope (the transport wraps it, or the error, in `{result, status, time}`).
  */
 import type { JsonObject } from '../../src/core/types.ts';
-import { formatError, QdrantApiError } from './errors.ts';
+import { formatError, QdrantApiError, validationError, wrongInput } from './errors.ts';
 import { parsePathPointId, parsePointId } from './ids.ts';
-import type { CountRequest, QdrantStore, RestPoint, ScrollRequest, WithVector } from './store.ts';
+import type { CountRequest, QdrantStore, RestPoint, SampleRequest, ScrollRequest, WithVector } from './store.ts';
 import type { WithPayload } from './payload.ts';
 
 export interface RouteRequest {
@@ -29,6 +29,8 @@ function object(body: unknown, what: string): JsonObject {
   }
   return body as JsonObject;
 }
+
+const isRandomSample = (q: unknown) => typeof q === 'object' && q !== null && (q as JsonObject).sample === 'random';
 
 const waitFlag = (q: URLSearchParams) => q.get('wait') === 'true';
 
@@ -87,6 +89,41 @@ const route = (method: Route['method'], path: string, write: boolean, handle: Ro
   handle,
 });
 
+/** How serde_json names a JSON value in "invalid type: …" errors. */
+function serdeKind(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    return Number.isInteger(Number(value)) ? `integer \`${value}\`` : `floating point \`${value}\``;
+  }
+  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  if (typeof value === 'boolean') return `boolean \`${value}\``;
+  return Array.isArray(value) ? 'sequence' : value === null ? 'null' : 'map';
+}
+
+/** Qdrant's `limit` is a usize: serde's texts for anything else. */
+function usize(value: unknown): number | null | undefined {
+  if (value === undefined || value === null) return value;
+  const integer = (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint';
+  if (integer && (value as number) >= 0 && typeof value === 'number') return value;
+  throw formatError(`${integer ? 'invalid value' : 'invalid type'}: ${serdeKind(value)}, expected usize`);
+}
+
+function optionalBool(value: unknown): boolean | undefined {
+  if (value === undefined || value === null || typeof value === 'boolean') return value ?? undefined;
+  throw formatError(`invalid type: ${serdeKind(value)}, expected a boolean`);
+}
+
+/** Validation errors name the request type's field path, e.g. `scroll_request.limit`. */
+function validated<T>(prefix: string, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof QdrantApiError && err.message.startsWith('Validation error in JSON body: [')) {
+      throw new QdrantApiError(err.status, err.message.replace('[', `[${prefix}.`));
+    }
+    throw err;
+  }
+}
+
 export const ROUTES: Route[] = [
   route('GET', '/collections', false, (s) => ({ collections: s.listCollections().map((name) => ({ name })) })),
   route('GET', '/aliases', false, (s) => ({ aliases: s.listAliases() })),
@@ -102,19 +139,32 @@ export const ROUTES: Route[] = [
   route('PUT', `${C}/points`, true, (s, r) => s.upsertPoints(r.params.name!, upsertBody(r.body()), waitFlag(r.query))),
   route('POST', `${C}/points/scroll`, false, (s, r) => {
     const b = object(r.body() ?? {}, 'ScrollRequest') as ScrollRequest & JsonObject;
-    return s.scroll(r.params.name!, { ...b, offset: b.offset == null ? null : parsePointId(b.offset) });
+    const limit = usize(b.limit);
+    const offset = b.offset == null ? null : parsePointId(b.offset);
+    return validated('scroll_request', () => s.scroll(r.params.name!, { ...b, limit, offset }));
   }),
-  route('POST', `${C}/points/count`, false, (s, r) => s.count(r.params.name!, object(r.body() ?? {}, 'CountRequest') as CountRequest)),
+  route('POST', `${C}/points/query`, false, (s, r) => {
+    const b = object(r.body() ?? {}, 'QueryRequestInternal');
+    if (!isRandomSample(b.query)) throw wrongInput('the qdrant testkit answers only `query: {sample: "random"}`');
+    const limit = usize(b.limit);
+    if (limit === 0) throw validationError('internal.limit: value 0 invalid, must be 1 or larger');
+    return { points: s.sample(r.params.name!, { ...(b as SampleRequest & JsonObject), limit }) };
+  }),
+  route('POST', `${C}/points/count`, false, (s, r) => {
+    const b = object(r.body() ?? {}, 'CountRequest') as CountRequest & JsonObject;
+    return s.count(r.params.name!, { ...b, exact: optionalBool(b.exact) });
+  }),
   route('POST', `${C}/points`, false, (s, r) => {
     const b = object(r.body(), 'PointRequest');
     if (!Array.isArray(b.ids)) throw formatError('missing field `ids`');
     const ids = (b.ids as unknown[]).map(parsePointId);
-    return s.retrieve(r.params.name!, ids, (b.with_payload ?? true) as WithPayload, (b.with_vector ?? false) as WithVector);
+    // Qdrant 1.19 returns no payload unless asked (the OpenAPI text says the default is true).
+    return s.retrieve(r.params.name!, ids, (b.with_payload ?? false) as WithPayload, (b.with_vector ?? false) as WithVector);
   }),
   route('GET', `${C}/points/([^/]+)`, false, (s, r) => {
     const id = parsePathPointId(r.params.id!);
     const [point] = s.retrieve(r.params.name!, [id], true, true);
-    if (!point) throw new QdrantApiError(404, `Not found: No point with id ${String(id)} found`);
+    if (!point) throw new QdrantApiError(404, `Not found: Point with id ${String(id)} does not exists!`);
     return point;
   }),
   route('PUT', `${C}/index`, true, (s, r) => {

@@ -49,9 +49,10 @@ function access(req: IncomingMessage, opts: RestServerOptions): Access {
 /** Per-response audit hook, set by the server when `onResponse` is configured. */
 const audits = new WeakMap<ServerResponse, (status: number, type: string, body: string) => void>();
 
+/** `type` '' sends no content-type (Qdrant's 401 has none). */
 function send(res: ServerResponse, status: number, body: string, type: string, headers: Record<string, string> = {}): void {
   audits.get(res)?.(status, type, body);
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
+  res.writeHead(status, { ...(type ? { 'content-type': type } : {}), 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }
 
@@ -103,8 +104,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
     }
   }
   const granted = access(req, opts);
-  if (granted === 'denied-missing') return send(res, 401, 'Must provide an API key or an Authorization bearer token', 'text/plain');
-  if (granted === 'denied-wrong') return send(res, 401, 'Invalid API key or JWT', 'text/plain');
+  if (granted === 'denied-missing') return send(res, 401, 'Must provide an API key or an Authorization bearer token', '');
+  if (granted === 'denied-wrong') return send(res, 401, 'Invalid API key or JWT', '');
 
   const decision = await opts.faults.check(`${req.method} ${path}`);
   if (decision.kind === 'close') return void req.socket.destroy();
@@ -116,7 +117,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
 
   const found = matchRoute(req.method ?? 'GET', path);
   if (!found) return send(res, 404, '', 'text/plain');
-  if (found.route.write && granted === 'read') return sendError(res, 403, 'Forbidden: Write access is required', started);
+  // Qdrant 1.19 answers every write with a read-only key so (points, indexes and collections alike).
+  if (found.route.write && granted === 'read') return sendError(res, 403, 'Forbidden: Global manage access is required', started);
   const text = await readBody(req);
   try {
     const result = found.route.handle(opts.store, {
@@ -126,18 +128,56 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
     });
     sendJson(res, 200, { result, status: 'ok', time: elapsed(started) });
   } catch (err) {
-    if (err instanceof QdrantApiError) return sendError(res, err.status, err.message, started);
+    if (err instanceof QdrantApiError) return sendError(res, err.status, withPosition(err, text), started);
     sendError(res, 500, `Service internal error: ${(err as Error).message}`, started);
   }
 }
+
+class JsonSyntaxError extends QdrantApiError {}
 
 function parseBody(text: string): unknown {
   if (text.trim() === '') return undefined;
   try {
     return parseJson(text);
   } catch (err) {
-    throw formatError((err as Error).message);
+    throw new JsonSyntaxError(400, formatError(eofMessage(text) ?? (err as Error).message).message);
   }
+}
+
+/** serde_json's wording for a body cut short (the common syntax error); undefined for others. */
+function eofMessage(text: string): string | undefined {
+  const stack: string[] = [];
+  let inString = false;
+  let last = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') inString = true;
+    else if (ch === '{' || ch === '[') stack.push(ch);
+    else if (ch === '}' || ch === ']') stack.pop();
+    if (!/\s/.test(ch)) last = ch;
+  }
+  if (stack.length === 0 && !inString) return undefined;
+  const lines = text.split('\n');
+  const at = ` at line ${lines.length} column ${lines[lines.length - 1]!.length}`;
+  if (inString) return `EOF while parsing a string${at}`;
+  if (last === ':' || last === ',' || last === '[') return `EOF while parsing a value${at}`;
+  return `EOF while parsing ${stack[stack.length - 1] === '{' ? 'an object' : 'a list'}${at}`;
+}
+
+/**
+ * serde_json ends a body's type errors with ` at line L column C`. Qdrant's request types buffer
+ * the whole object first (flattened fields), so C is always the position of the body's last
+ * character (its closing brace), whichever field was wrong.
+ */
+function withPosition(err: QdrantApiError, text: string): string {
+  if (err instanceof JsonSyntaxError || !err.message.startsWith('Format error in JSON body: ') || text.trim() === '') return err.message;
+  const lines = text.trimEnd().split('\n');
+  return `${err.message} at line ${lines.length} column ${lines[lines.length - 1]!.length}`;
 }
 
 /** Starts listening; `port: 0` picks a free port (read it back from the result). */

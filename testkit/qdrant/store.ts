@@ -42,12 +42,25 @@ export interface CountRequest {
 }
 
 export type VectorJson = number[] | number[][] | SparseValue;
-/** REST `Record`: `vector` is a bare value for the unnamed vector alone, else a map by name. */
+/**
+ * REST `Record`: `vector` is a bare value for the unnamed vector alone, else a map by name. As in
+ * Qdrant, `payload` and `vector` are absent (not null) when the request did not ask for them.
+ */
 export interface RecordOut {
   id: PointId;
-  payload: JsonObject | null;
-  vector: VectorJson | Record<string, VectorJson> | null;
+  payload?: JsonObject;
+  vector?: VectorJson | Record<string, VectorJson>;
 }
+
+export interface SampleRequest {
+  limit?: number | null;
+  filter?: Filter | null;
+  with_payload?: WithPayload | null;
+  with_vector?: WithVector | null;
+}
+
+/** REST `ScoredPoint` (the subset a sample answers). */
+export type ScoredOut = RecordOut & { version: number; score: number };
 
 export interface ScrollResult {
   points: RecordOut[];
@@ -107,8 +120,8 @@ export class QdrantStore {
     return [...this.collections.keys()];
   }
 
+  /** Qdrant answers an empty list (not 404) for a collection that does not exist. */
   listAliases(collection?: string): Array<{ alias_name: string; collection_name: string }> {
-    if (collection !== undefined) this.getCollection(collection);
     return [...this.aliases]
       .filter(([, target]) => collection === undefined || target === collection)
       .map(([alias_name, collection_name]) => ({ alias_name, collection_name }));
@@ -149,8 +162,9 @@ export class QdrantStore {
       }
       return { id, vectors, payload };
     });
-    for (const p of prepared) c.put(p.id, p.vectors, p.payload);
-    return { operation_id: c.operationId++, status: wait ? 'completed' : 'acknowledged' };
+    const operation = c.operationId++;
+    for (const p of prepared) c.put(p.id, p.vectors, p.payload, operation);
+    return { operation_id: operation, status: wait ? 'completed' : 'acknowledged' };
   }
 
   createPayloadIndex(name: string, field: string, schema: unknown, wait = true): UpdateResult {
@@ -184,6 +198,23 @@ export class QdrantStore {
       page.push(render(p));
     }
     return { points: page, next_page_offset: next };
+  }
+
+  /**
+   * `query` with `sample: random` (the only query the test server answers): up to `limit` distinct
+   * points matching the filter, in random order, each with `score: 1` and its `version`, as Qdrant.
+   */
+  sample(name: string, req: SampleRequest): ScoredOut[] {
+    const c = this.getCollection(name);
+    const render = this.renderer(c, req.with_payload ?? false, req.with_vector ?? false);
+    const matching = c.points().filter((p) => !req.filter || matchesFilter(this.target(c, p), req.filter));
+    // Partial Fisher-Yates: the first `limit` slots end up a uniform sample.
+    const n = Math.min(req.limit ?? 10, matching.length);
+    for (let i = 0; i < n; i++) {
+      const j = i + Math.floor(Math.random() * (matching.length - i));
+      [matching[i], matching[j]] = [matching[j]!, matching[i]!];
+    }
+    return matching.slice(0, n).map((p) => ({ ...render(p), version: p.version, score: 1 }));
   }
 
   /** Always exact (the test server has no approximate count). */
@@ -232,11 +263,18 @@ export class QdrantStore {
 
   /** Builds the Record renderer once per request (selector validation included). */
   private renderer(c: Collection, withPayload: WithPayload | null | undefined, withVector: WithVector | null) {
+    // Selectors are checked once up front, so an empty page still rejects a malformed one.
+    selectPayload({}, withPayload);
+    if (withVector !== null && typeof withVector !== 'boolean' && !Array.isArray(withVector)) {
+      throw formatError('Expected a boolean, or an array of strings');
+    }
     const names = withVector === true ? [...c.config.vectors.keys()] : withVector ? withVector : [];
     for (const n of names) if (!c.config.vectors.has(n)) throw notExistingVector(n);
     const wantVectors = withVector === true || Array.isArray(withVector);
     return (p: StoredPoint): RecordOut => {
-      let vector: RecordOut['vector'] = null;
+      const out: RecordOut = { id: p.id };
+      const payload = selectPayload(p.payload, withPayload);
+      if (payload !== null) out.payload = payload;
       if (wantVectors) {
         const named: Record<string, VectorJson> = {};
         for (const n of names) {
@@ -244,9 +282,9 @@ export class QdrantStore {
           if (v !== undefined) named[n] = vectorToJson(v);
         }
         const keys = Object.keys(named);
-        vector = keys.length === 1 && keys[0] === '' ? named['']! : named;
+        out.vector = keys.length === 1 && keys[0] === '' ? named['']! : named;
       }
-      return { id: p.id, payload: selectPayload(p.payload, withPayload), vector };
+      return out;
     };
   }
 }

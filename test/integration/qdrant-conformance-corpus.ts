@@ -1,0 +1,188 @@
+/**
+ * The request corpus of qdrant-conformance.test.ts: every request goes, unchanged, to the Qdrant
+ * test server and to real Qdrant 1.19, and the two answers must be equal after the normalisations
+ * listed in that test. Seeded collections: basic (ids 1..N, keyword index), rich (ints with gaps,
+ * UUIDs, named float32/float16/uint8/sparse vectors, nulls, bigints, 3 payload indexes),
+ * overflow-ids (ids 2^63..2^64-1), my-docs (hyphenated names); aliases basic-alias, second → basic.
+ */
+import { overflowIdAt } from '../../testkit/datasets/simple.ts';
+
+export const KEY = 'conformance-key';
+export const READ_KEY = 'conformance-read-only';
+
+/** Which key a request carries: the full key (default), the read-only key, none, or a wrong one. */
+export type KeyUse = 'full' | 'read' | 'none' | 'wrong';
+
+export interface RestCase {
+  name: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  /** An object (written with lossless JSON, bigints exact) or a raw string (sent as it is). */
+  body?: unknown;
+  key?: KeyUse;
+  /** Random answers: compare only their shape (see the test's normalisations). */
+  shapeOnly?: boolean;
+}
+
+export interface GrpcCase {
+  name: string;
+  service: 'Points' | 'Collections' | 'Qdrant';
+  rpc: string;
+  request: Record<string, unknown>;
+  key?: KeyUse;
+  shapeOnly?: boolean;
+}
+
+export const COUNTS = { basic: 40, rich: 40, 'overflow-ids': 12, 'hyphen-names': 10 } as const;
+
+export const BIG = overflowIdAt(3, COUNTS['overflow-ids']);
+/** Between two overflow ids: not a point. */
+export const BIG_GAP = BIG + 1n;
+/** No rich UUID is this small: scrolling from it skips every integer id. */
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+const MISSING = 'no-such-collection';
+
+const filters: Record<string, unknown> = {
+  'must match keyword': { must: [{ key: 'colour', match: { value: 'red' } }] },
+  'must_not has_vector (the missing-vector count)': { must_not: [{ has_vector: 'image' }] },
+  'has_vector sparse': { must: [{ has_vector: 'keywords' }] },
+  'is_empty': { must: [{ is_empty: { key: 'note' } }] },
+  'is_null': { must: [{ is_null: { key: 'note' } }] },
+  'should match any': { should: [{ key: 'colour', match: { any: ['green', 'blue'] } }] },
+  'match except': { must: [{ key: 'colour', match: { except: ['red', 'green'] } }] },
+  'range gte/lt': { must: [{ key: 'count', range: { gte: -200, lt: 300 } }] },
+  'has_id': { must: [{ has_id: [1, 2, 7, 40, 1000] }] },
+  'nested must + must_not + should': {
+    must: [{ key: 'in_stock', match: { value: true } }],
+    must_not: [{ key: 'colour', match: { value: 'blue' } }],
+    should: [{ key: 'count', range: { gt: 0 } }, { is_null: { key: 'note' } }],
+  },
+  'match integer': { must: [{ key: 'meta.depth.a.b.c.leaf', match: { value: 7 } }] },
+};
+
+function scrolls(): RestCase[] {
+  const s = (name: string, collection: string, body: unknown): RestCase => ({
+    name: `scroll ${collection}: ${name}`, method: 'POST', path: `/collections/${collection}/points/scroll`, body,
+  });
+  return [
+    s('defaults', 'basic', {}),
+    s('limit 5', 'basic', { limit: 5 }),
+    s('with_payload false, with_vector true', 'basic', { limit: 3, with_payload: false, with_vector: true }),
+    s('with_payload list', 'basic', { limit: 3, with_payload: ['name', 'rank', 'nope'] }),
+    s('with_payload include', 'basic', { limit: 3, with_payload: { include: ['name'] } }),
+    s('with_payload exclude', 'basic', { limit: 3, with_payload: { exclude: ['name', 'score'] } }),
+    s('with_vector false explicit', 'basic', { limit: 2, with_payload: true, with_vector: false }),
+    s('offset that exists', 'basic', { limit: 4, offset: 10 }),
+    s('offset past the end', 'basic', { limit: 4, offset: 1_000_000 }),
+    s('last page', 'basic', { limit: 5, offset: 38 }),
+    s('exact fit', 'basic', { limit: 40 }),
+    s('all named vectors', 'rich', { limit: 12, with_vector: true }),
+    s('named vector list', 'rich', { limit: 12, with_payload: false, with_vector: ['text', 'keywords'] }),
+    s('a vector name that does not exist', 'rich', { limit: 2, with_payload: false, with_vector: ['nope'] }),
+    s('offset in an id gap', 'rich', { limit: 3, offset: 4, with_payload: false }),
+    s('offset: the smallest UUID', 'rich', { limit: 4, offset: ZERO_UUID, with_payload: false }),
+    s('ids only across ints and UUIDs', 'rich', { limit: 40, with_payload: false, with_vector: false }),
+    s('nested payload include', 'rich', { limit: 3, with_payload: { include: ['meta.depth', 'location'] } }),
+    s('payload exclude nested', 'rich', { limit: 3, with_payload: { exclude: ['meta', 'mixed_list'] } }),
+    s('offset 2^63 + k (exists)', 'overflow-ids', { limit: 3, offset: BIG, with_vector: true }),
+    s('offset between big ids', 'overflow-ids', { limit: 3, offset: BIG_GAP }),
+    s('all', 'overflow-ids', { limit: 100 }),
+    s('hyphenated vector', 'my-docs', { limit: 2, with_vector: ['image-emb'] }),
+    s('through an alias', 'basic-alias', { limit: 2 }),
+    ...Object.entries(filters).map(([name, filter]) => s(`filter ${name}`, 'rich', { limit: 40, filter, with_payload: false })),
+    s('filter on a keyword index', 'basic', { limit: 40, filter: { must: [{ key: 'category', match: { value: 'music' } }] }, with_payload: false }),
+  ];
+}
+
+function counts(): RestCase[] {
+  const c = (name: string, collection: string, body: unknown): RestCase => ({
+    name: `count ${collection}: ${name}`, method: 'POST', path: `/collections/${collection}/points/count`, body,
+  });
+  return [
+    c('exact', 'basic', { exact: true }),
+    c('not exact', 'basic', { exact: false }),
+    c('default', 'rich', {}),
+    c('missing vector (has_vector)', 'rich', { exact: true, filter: filters['must_not has_vector (the missing-vector count)'] }),
+    c('filter match', 'rich', { exact: true, filter: filters['must match keyword'] }),
+    c('filter is_empty', 'rich', { exact: true, filter: filters.is_empty }),
+    c('big ids', 'overflow-ids', { exact: true }),
+  ];
+}
+
+function retrieves(): RestCase[] {
+  const p = (name: string, collection: string, body: unknown): RestCase => ({
+    name: `retrieve ${collection}: ${name}`, method: 'POST', path: `/collections/${collection}/points`, body,
+  });
+  return [
+    p('defaults', 'basic', { ids: [3, 1, 2] }),
+    p('with vectors, one missing id', 'basic', { ids: [5, 999], with_vector: true }),
+    p('payload off', 'basic', { ids: [5], with_payload: false }),
+    p('UUIDs and ints, named vectors', 'rich', { ids: [1, 2, 3], with_vector: ['image', 'keywords'] }),
+    p('big ids', 'overflow-ids', { ids: [BIG, BIG_GAP], with_vector: true }),
+    { name: 'GET one point', method: 'GET', path: '/collections/basic/points/7' },
+    { name: 'GET one big point', method: 'GET', path: `/collections/overflow-ids/points/${BIG}` },
+  ];
+}
+
+function collections(): RestCase[] {
+  const g = (name: string, path: string, key?: KeyUse): RestCase => ({ name, method: 'GET', path, key });
+  return [
+    g('collection info basic (payload_schema)', '/collections/basic'),
+    g('collection info rich (named, sparse, 3 indexes)', '/collections/rich'),
+    g('collection info overflow-ids', '/collections/overflow-ids'),
+    g('collection info my-docs', '/collections/my-docs'),
+    g('collection info through an alias', '/collections/second'),
+    g('list collections', '/collections'),
+    g('exists', '/collections/basic/exists'),
+    g('exists (missing)', `/collections/${MISSING}/exists`),
+    g('list aliases', '/aliases'),
+    g('collection aliases', '/collections/basic/aliases'),
+    g('collection aliases (none)', '/collections/rich/aliases'),
+    g('collection aliases of a missing collection', `/collections/${MISSING}/aliases`),
+    g('read-only key may read', '/collections/basic', 'read'),
+  ];
+}
+
+function errors(): RestCase[] {
+  const e = (name: string, method: RestCase['method'], path: string, body?: unknown, key?: KeyUse): RestCase => ({
+    name: `error: ${name}`, method, path, body, key,
+  });
+  return [
+    e('404 collection info', 'GET', `/collections/${MISSING}`),
+    e('404 scroll', 'POST', `/collections/${MISSING}/points/scroll`, { limit: 1 }),
+    e('404 count', 'POST', `/collections/${MISSING}/points/count`, {}),
+    e('404 point', 'GET', '/collections/basic/points/999'),
+    e('400 negative limit', 'POST', '/collections/basic/points/scroll', { limit: -1 }),
+    e('400 limit 0', 'POST', '/collections/basic/points/scroll', { limit: 0 }),
+    e('400 bad offset', 'POST', '/collections/basic/points/scroll', { offset: 'not-a-uuid' }),
+    e('400 malformed JSON', 'POST', '/collections/basic/points/scroll', '{"limit": '),
+    e('400 with_payload of a wrong type', 'POST', '/collections/basic/points/scroll', { with_payload: 7 }),
+    e('400 retrieve without ids', 'POST', '/collections/basic/points', { with_payload: true }),
+    e('401 no key', 'GET', '/collections', undefined, 'none'),
+    e('401 wrong key', 'POST', '/collections/basic/points/scroll', { limit: 1 }, 'wrong'),
+    e('403 read-only key creates a collection', 'PUT', '/collections/ro-denied', { vectors: { size: 2, distance: 'Dot' } }, 'read'),
+    e('403 read-only key changes aliases', 'POST', '/collections/aliases', { actions: [{ delete_alias: { alias_name: 'second' } }] }, 'read'),
+    e('403 read-only key upserts', 'PUT', '/collections/basic/points?wait=true', { points: [{ id: 1, vector: Array(128).fill(0.5) }] }, 'read'),
+    e('403 read-only key creates a payload index', 'PUT', '/collections/basic/index?wait=true', { field_name: 'rank', field_schema: 'integer' }, 'read'),
+    e('403 read-only key deletes a collection', 'DELETE', '/collections/ro-denied', undefined, 'read'),
+    e('400 limit of a wrong type', 'POST', '/collections/basic/points/scroll', { limit: 1.5 }),
+    e('400 with_vector of a wrong type', 'POST', '/collections/basic/points/scroll', { with_vector: 7 }),
+    e('400 count exact of a wrong type', 'POST', '/collections/basic/points/count', { exact: 5 }),
+    e('400 retrieve a negative id', 'POST', '/collections/basic/points', { ids: [-1] }),
+    e('400 unknown vector name', 'POST', '/collections/rich/points/scroll', { with_vector: ['nope'] }),
+    e('422 query limit 0', 'POST', '/collections/basic/points/query', { query: { sample: 'random' }, limit: 0 }),
+  ];
+}
+
+function queries(): RestCase[] {
+  return [
+    { name: 'query sample random', method: 'POST', path: '/collections/basic/points/query', body: { query: { sample: 'random' }, limit: 5 }, shapeOnly: true },
+    {
+      name: 'query sample random, ids only, rich', method: 'POST', path: '/collections/rich/points/query',
+      body: { query: { sample: 'random' }, limit: 50, with_payload: false }, shapeOnly: true,
+    },
+  ];
+}
+
+export const REST_CASES: RestCase[] = [...scrolls(), ...counts(), ...retrieves(), ...collections(), ...errors(), ...queries()];
