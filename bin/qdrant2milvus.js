@@ -1,10 +1,19 @@
 #!/usr/bin/env node
-// The CLI runs from its TypeScript source through tsx (a runtime dependency): one code path for
-// users, tests and the demo, and no stale build to drift from the source.
-import { register } from 'tsx/esm/api';
+// Two ways to run, chosen by what is on disk:
+// - a clone (src/ present): the TypeScript source through tsx, so edits take effect at once and a
+//   stale build can never run in its place;
+// - the installed package (`npm pack` ships dist/, not src/): the JavaScript compiled by `npm run
+//   build:cli`, which starts ~2x faster than tsx and needs no loader (see tsconfig.build.json).
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
+const source = join(root, 'src', 'cli', 'main.ts');
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(source).href);
+} else {
+  await import(pathToFileURL(join(root, 'dist', 'cli', 'main.js')).href);
+}
