@@ -141,6 +141,9 @@ function collections(): RestCase[] {
     g('collection aliases (none)', '/collections/rich/aliases'),
     g('collection aliases of a missing collection', `/collections/${MISSING}/aliases`),
     g('read-only key may read', '/collections/basic', 'read'),
+    g('service info', '/', 'none'),
+    g('readyz', '/readyz', 'none'),
+    g('healthz', '/healthz', 'none'),
   ];
 }
 

@@ -15,6 +15,8 @@
  *      float32 ("0.1"), the test server the double of that same float32 ("0.10000000149011612");
  *      and Qdrant's Cosine normalisation sums squares in SIMD lanes whose width depends on the CPU
  *      (SSE / AVX / AVX-512), so its last bit varies from machine to machine.
+ *   N6 `commit` (REST `GET /`, gRPC HealthCheck): the build's git commit; the test server names
+ *      itself there. Its presence is compared, not its value.
  *   N5 the order of `GET /collections` and `GET /aliases` (and gRPC List / ListAliases): Qdrant
  *      keeps both in Rust HashMaps with per-process random seeds, so the order is unspecified.
  *
@@ -30,6 +32,7 @@ import { REAL_QDRANT_ABSENT, realQdrantBinary, seedRealQdrant, startRealQdrant, 
 import { realQdrantRequest } from '../../testkit/qdrant/real-seed.ts';
 import { startQdrantTestServer, type QdrantTestServer } from '../../testkit/qdrant/server.ts';
 import { COUNTS, KEY, READ_KEY, REST_CASES, type KeyUse, type RestCase } from './qdrant-conformance-corpus.ts';
+import { GRPC_CASES, grpcCall, grpcClients, type GrpcAnswer } from './qdrant-conformance-grpc.ts';
 
 const binary = await realQdrantBinary();
 if (!binary) console.warn(`[qdrant-conformance] skipped: ${REAL_QDRANT_ABSENT}`);
@@ -74,6 +77,10 @@ function normalise(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (k === 'time') continue;
+    if (k === 'commit' && typeof v === 'string') {
+      out[k] = '<commit>';
+      continue;
+    }
     out[k] = normalise(v);
   }
   if ('config' in out && 'payload_schema' in out) for (const k of VOLATILE_INFO) delete out[k];
@@ -84,16 +91,19 @@ function normalise(value: unknown): unknown {
 }
 
 /** N2: the shape of a random sample. */
-function shape(answer: RestAnswer, ids: Set<string>): unknown {
-  const body = answer.body as { result?: { points?: Array<Record<string, unknown>> } };
-  const points = body.result?.points;
+function shape(answer: RestAnswer | GrpcAnswer, ids: Set<string>): unknown {
+  const points = 'body' in answer
+    ? (answer.body as { result?: { points?: Array<Record<string, unknown>> } }).result?.points
+    : (answer.response as { result?: Array<Record<string, unknown>> } | undefined)?.result;
   if (!points) return normalise(answer);
+  const idOf = (id: unknown) => (typeof id === 'object' && id !== null ? String(Object.values(id)[0]) : String(id));
+  const status = 'status' in answer ? answer.status : answer.code;
   return {
-    status: answer.status,
+    status,
     count: points.length,
     keys: [...new Set(points.map((p) => Object.keys(p).sort().join(',')))],
-    allKnown: points.every((p) => ids.has(String(p.id))),
-    distinct: new Set(points.map((p) => String(p.id))).size,
+    allKnown: points.every((p) => ids.has(idOf(p.id))),
+    distinct: new Set(points.map((p) => idOf(p.id))).size,
   };
 }
 
@@ -142,7 +152,9 @@ describe('Qdrant test server conforms to real Qdrant 1.19', { skip: binary ? fal
     await seedBoth(s);
     for (const c of ['basic', 'rich']) ids.set(c, await allIds(real.restUrl, c));
   });
+  let clients: { real: ReturnType<typeof grpcClients>; testkit: ReturnType<typeof grpcClients> } | undefined;
   after(async () => {
+    for (const set of Object.values(clients ?? {})) for (const c of Object.values(set)) c.close();
     await Promise.allSettled([s?.real.stop(), s?.testkit.stop()]);
   });
 
@@ -158,6 +170,24 @@ describe('Qdrant test server conforms to real Qdrant 1.19', { skip: binary ? fal
           const diff = differences(t, r);
           assert.ok(diff.length === 0, `${c.method} ${c.path} ${typeof c.body === 'object' ? stringifyJson(c.body) : c.body ?? ''}\n${diff.join('\n')}`);
         }
+      });
+    }
+  });
+
+  describe('gRPC', () => {
+    before(() => {
+      clients = { real: grpcClients(s.real.grpcPort), testkit: grpcClients(s.testkit.grpcPort!) };
+    });
+    for (const c of GRPC_CASES) {
+      it(c.name, async () => {
+        const [real, testkit] = await Promise.all([grpcCall(clients!.real, c), grpcCall(clients!.testkit, c)]);
+        if (c.shapeOnly) {
+          const known = ids.get(String(c.request.collection_name)) ?? new Set();
+          assert.deepEqual(shape(testkit, known), shape(real, known));
+          return;
+        }
+        const diff = differences(normalise(testkit), normalise(real));
+        assert.ok(diff.length === 0, `${c.service}/${c.rpc} ${stringifyJson(c.request)}\n${diff.join('\n')}`);
       });
     }
   });

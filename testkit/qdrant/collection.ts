@@ -12,8 +12,6 @@ export interface StoredPoint {
   /** Index into the vector columns; stable for the life of the point. */
   slot: number;
   payload: JsonObject;
-  /** The operation that last wrote the point (Qdrant's `version`). */
-  version: number;
 }
 
 export interface PayloadIndex {
@@ -70,14 +68,13 @@ export class Collection {
   }
 
   /** Replaces the point's vectors and payload wholesale, as Qdrant's upsert does. */
-  put(id: PointId, vectors: Map<string, StoredVector>, payload: JsonObject, version = 0): void {
+  put(id: PointId, vectors: Map<string, StoredVector>, payload: JsonObject): void {
     let point = this.byId.get(id);
     if (point) {
       point.payload = payload;
-      point.version = version;
       for (const column of this.columns.values()) column.delete(point.slot);
     } else {
-      point = { id, slot: this.nextSlot++, payload, version };
+      point = { id, slot: this.nextSlot++, payload };
       this.byId.set(id, point);
       const last = this.sorted[this.sorted.length - 1];
       if (last && comparePointIds(last.id, id) > 0) this.unsorted = true;

@@ -137,7 +137,8 @@ function optimizerToGrpc(v: unknown): Msg {
   const out: Msg = plain(m, OPTIMIZER_KEYS) ?? {};
   const threads = m.max_optimization_threads;
   if (typeof threads === 'number') out.max_optimization_threads = { value: String(threads) };
-  else if (threads === 'auto') out.max_optimization_threads = { setting: 'Auto' };
+  // REST's null ("pick automatically") is the Auto setting on the gRPC side, as Qdrant reports it.
+  else if (threads === 'auto' || threads === null || threads === undefined) out.max_optimization_threads = { setting: 'Auto' };
   return out;
 }
 
@@ -180,6 +181,7 @@ export function collectionInfoToGrpc(info: Msg): Msg {
       metadata: structToGrpc(asMsg(config.metadata) as JsonObject | undefined),
     },
     warnings: [],
-    update_queue: { length: '0' },
+    // prost leaves proto3 defaults off the wire (protobufjs would write a set '0'): an empty queue is {}.
+    update_queue: {},
   };
 }

@@ -5,8 +5,8 @@
  * Why: the generic path (recordToGrpc → fromObject → encode) cost ~0.4 ms of CPU per 768-d point,
  * twice the REST path, so the test server made gRPC look slower than REST, the opposite of a real
  * Qdrant; benchmarks that choose the transport and measure the reader need a source whose cost
- * is not dominated by the stub. The message is the same one grpc-handlers.ts builds (the deprecated
- * `data` / `indices` / `vectors_count` fields beside the `vector` oneof included); a test decodes
+ * is not dominated by the stub. The message is the same one grpc-handlers.ts builds (the `vector` oneof
+ * only, as Qdrant 1.19 sends it); a test decodes
  * both with the server's own protobuf definition and compares them.
  */
 import type { JsonObject, JsonValue } from '../../src/core/types.ts';
@@ -183,23 +183,16 @@ function entries(w: Out, field: number, obj: JsonObject): void {
 
 const isSparse = (v: VectorJson): v is SparseValue => !Array.isArray(v);
 
-/** VectorOutput with the deprecated fields beside the oneof, as vectorToGrpc fills them. */
+/** VectorOutput: the oneof only (no deprecated fields), as vectorToGrpc and Qdrant 1.19. */
 function vectorOutput(w: Out, field: number, v: VectorJson): void {
   const at = w.begin(field);
   if (isSparse(v)) {
-    w.floats(1, v.values);
-    const indices = w.begin(2);
-    w.uints(1, v.indices);
-    w.end(indices);
     const sparse = w.begin(102);
     w.floats(1, v.values);
     w.uints(2, v.indices);
     w.end(sparse);
   } else if (v.length > 0 && Array.isArray(v[0])) {
     const rows = v as number[][];
-    w.floats(1, rows.flat());
-    w.tag(3, 0);
-    w.varint(rows.length);
     const multi = w.begin(103);
     for (const r of rows) {
       const dense = w.begin(1);
@@ -208,7 +201,6 @@ function vectorOutput(w: Out, field: number, v: VectorJson): void {
     }
     w.end(multi);
   } else {
-    w.floats(1, v as number[]);
     const dense = w.begin(101);
     w.floats(1, v as number[]);
     w.end(dense);

@@ -8,6 +8,7 @@ import { QdrantApiError, type QdrantStore, type RecordOut, type RestPoint, type 
 import type { Filter, WithPayload } from './store.ts';
 import { collectionInfoToGrpc, createBodyFromGrpc, fieldSchemaFromGrpc } from './grpc-collections.ts';
 import { encodeScrollResponse, PreEncoded } from './grpc-fast.ts';
+import { TESTKIT_COMMIT } from './rest.ts';
 import { filterFromGrpc } from './grpc-filter.ts';
 import {
   asArray, asMsg, idFromGrpc, idToGrpc, structFromGrpc, structToGrpc, toNumber, vectorsFromGrpc,
@@ -63,7 +64,7 @@ function applyAliasAction(store: QdrantStore, action: unknown): void {
 
 export function qdrantService(): ServiceSpec {
   return {
-    HealthCheck: { access: 'open', handle: () => ({ title: SERVER_TITLE, version: SERVER_VERSION }) },
+    HealthCheck: { access: 'open', handle: () => ({ title: SERVER_TITLE, version: SERVER_VERSION, commit: TESTKIT_COMMIT }) },
   };
 }
 
@@ -71,7 +72,8 @@ export function collectionsService(store: QdrantStore): ServiceSpec {
   return {
     List: { access: 'read', handle: () => ({ collections: store.listCollections().map((n) => ({ name: n })) }) },
     Get: { access: 'read', handle: (req) => ({ result: collectionInfoToGrpc(store.collectionInfo(name(req))) }) },
-    CollectionExists: { access: 'read', handle: (req) => ({ result: { exists: store.collectionExists(name(req)) } }) },
+    // Proto3 defaults (false, 0) are left unset, so the wire matches Qdrant's (prost omits them).
+    CollectionExists: { access: 'read', handle: (req) => ({ result: store.collectionExists(name(req)) ? { exists: true } : {} }) },
     Create: {
       access: 'write',
       handle: (req) => {
@@ -124,7 +126,7 @@ export function pointsService(store: QdrantStore): ServiceSpec {
       handle: (req) => {
         const filter = filterFromGrpc(req.filter) as Filter | undefined;
         const res = store.count(name(req), filter ? { filter, exact: req.exact !== false } : {});
-        return { result: { count: String(res.count) } };
+        return { result: res.count === 0 ? {} : { count: String(res.count) } };
       },
     },
     Query: {
@@ -138,7 +140,7 @@ export function pointsService(store: QdrantStore): ServiceSpec {
           with_payload: withPayloadFromGrpc(req.with_payload, false) as WithPayload,
           with_vector: withVectorsFromGrpc(req.with_vectors) as boolean | string[],
         });
-        return { result: points.map((p) => ({ ...recordToGrpc(p), score: p.score, version: String(p.version) })) };
+        return { result: points.map((p) => ({ ...recordToGrpc(p), score: p.score, ...(p.version ? { version: String(p.version) } : {}) })) };
       },
     },
     Get: {

@@ -153,21 +153,21 @@ function isSparse(v: unknown): v is { indices: number[]; values: number[] } {
 }
 
 /**
- * REST vector → `VectorOutput`. Both the 1.19 oneof (`dense` / `sparse` / `multi_dense`) and the
- * deprecated flat `data` / `indices` / `vectors_count` are filled: the JS client reads the oneof
- * first, older clients (and the C# one) read `data` first, so every official client finds it.
+ * REST vector → `VectorOutput`: only the 1.19 oneof (`dense` / `sparse` / `multi_dense`), as real
+ * Qdrant 1.19 sends it (it leaves the deprecated `data` / `indices` / `vectors_count` empty), so a
+ * client that reads only the deprecated fields fails here as it would against Qdrant.
  */
 export function vectorToGrpc(v: unknown): Msg {
   if (isSparse(v)) {
     const { indices, values } = v;
-    return { data: values, indices: { data: indices }, sparse: { values, indices } };
+    return { sparse: { values, indices } };
   }
   const arr = asArray(v);
   if (arr.length > 0 && Array.isArray(arr[0])) {
     const rows = arr as number[][];
-    return { data: rows.flat(), vectors_count: rows.length, multi_dense: { vectors: rows.map((data) => ({ data })) } };
+    return { multi_dense: { vectors: rows.map((data) => ({ data })) } };
   }
-  return { data: arr, dense: { data: arr } };
+  return { dense: { data: arr } };
 }
 
 /** REST point `vector` (array = unnamed, object = named) → `VectorsOutput`. */

@@ -110,7 +110,7 @@ function authorize(opts: GrpcServerOptions, md: grpc.Metadata, access: Access): 
   const key = presentedKey(md);
   if (key !== undefined && key === opts.apiKey) return null;
   if (key !== undefined && key === opts.readOnlyApiKey) {
-    return access === 'read' ? null : statusError(grpc.status.PERMISSION_DENIED, 'Write access denied: read-only API key');
+    return access === 'read' ? null : statusError(grpc.status.PERMISSION_DENIED, 'Forbidden: Global manage access is required');
   }
   return statusError(grpc.status.UNAUTHENTICATED, key === undefined ? 'Must provide an API key or an Authorization bearer token' : 'Invalid API key or JWT');
 }
@@ -148,7 +148,9 @@ function wrap(path: string, spec: RpcSpec, opts: GrpcServerOptions): grpc.handle
         res.time = time;
         callback(null, res);
       } catch (err) {
-        if (err instanceof QdrantApiError) return callback(statusError(grpcCodeForHttpStatus(err.status), err.message));
+        // The store words errors for REST; Qdrant's gRPC layer says "in body", not "in JSON body".
+        const details = err instanceof QdrantApiError ? err.message.replace(/^(Validation|Format) error in JSON body/, '$1 error in body') : '';
+        if (err instanceof QdrantApiError) return callback(statusError(grpcCodeForHttpStatus(err.status), details));
         callback(statusError(grpc.status.INTERNAL, `Service internal error: ${(err as Error).message}`));
       }
     })();

@@ -162,9 +162,8 @@ export class QdrantStore {
       }
       return { id, vectors, payload };
     });
-    const operation = c.operationId++;
-    for (const p of prepared) c.put(p.id, p.vectors, p.payload, operation);
-    return { operation_id: operation, status: wait ? 'completed' : 'acknowledged' };
+    for (const p of prepared) c.put(p.id, p.vectors, p.payload);
+    return { operation_id: c.operationId++, status: wait ? 'completed' : 'acknowledged' };
   }
 
   createPayloadIndex(name: string, field: string, schema: unknown, wait = true): UpdateResult {
@@ -202,7 +201,8 @@ export class QdrantStore {
 
   /**
    * `query` with `sample: random` (the only query the test server answers): up to `limit` distinct
-   * points matching the filter, in random order, each with `score: 1` and its `version`, as Qdrant.
+   * points matching the filter, in random order, each with `score: 1` and `version: 0`: Qdrant 1.19
+   * reports version 0 for sampled points whatever operation wrote them (probed).
    */
   sample(name: string, req: SampleRequest): ScoredOut[] {
     const c = this.getCollection(name);
@@ -214,7 +214,7 @@ export class QdrantStore {
       const j = i + Math.floor(Math.random() * (matching.length - i));
       [matching[i], matching[j]] = [matching[j]!, matching[i]!];
     }
-    return matching.slice(0, n).map((p) => ({ ...render(p), version: p.version, score: 1 }));
+    return matching.slice(0, n).map((p) => ({ ...render(p), version: 0, score: 1 }));
   }
 
   /** Always exact (the test server has no approximate count). */
