@@ -10,6 +10,7 @@ import { ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
 import { JobStore } from '../../src/jobs/store.ts';
 import type { Checkpoint, Job } from '../../src/jobs/types.ts';
 import { repoRoot } from '../../testkit/python.ts';
+import { realQdrantRequest } from '../../testkit/qdrant/real-seed.ts';
 import type { Harness } from './harness.ts';
 
 export interface Run {
@@ -122,6 +123,22 @@ export function waitForStatus(dataDir: string, id: string, statuses: string[], t
 export function sourceIds(h: Harness, collection: string): string[] {
   const { points } = h.testServer!.store.scroll(collection, { limit: 1_000_000, with_payload: false });
   return points.map((p) => String(p.id)).sort();
+}
+
+/** Every id in the source collection, whichever source it is (test server, real or user's Qdrant). */
+export async function allSourceIds(h: Harness, collection: string): Promise<string[]> {
+  if (h.testServer) return sourceIds(h, collection);
+  const ids: string[] = [];
+  let offset: unknown = null;
+  do {
+    // Lossless JSON both ways: ids above 2^53 stay exact.
+    const answer = (await realQdrantRequest(h.qdrantUrl, h.qdrantApiKey, 'POST', `/collections/${encodeURIComponent(collection)}/points/scroll`, {
+      limit: 1000, with_payload: false, with_vector: false, ...(offset !== null && { offset }),
+    })) as { result: { points: Array<{ id: unknown }>; next_page_offset: unknown } };
+    ids.push(...answer.result.points.map((p) => String(p.id)));
+    offset = answer.result.next_page_offset ?? null;
+  } while (offset !== null);
+  return ids.sort();
 }
 
 /** Every primary key in the target collection, as strings, sorted (duplicates kept, so they show). */
