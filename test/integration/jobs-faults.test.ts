@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
-import { startMilvusLite, type MilvusLite } from '../../testkit/milvus/launcher.ts';
+import { startMilvus, type MilvusEngine, type MilvusServer } from '../../testkit/milvus/launcher.ts';
 import type { FaultRule } from '../../testkit/qdrant/faults.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import {
@@ -99,7 +99,11 @@ describe('a job whose outage outlasts the retry budget', () => {
 });
 
 describe('the target stopped for 20 s, then restarted', () => {
-  let lite: MilvusLite | undefined;
+  let lite: MilvusServer | undefined;
+  // The leg's engine where this file may start a second one: Milvus 2.3.5 allows one per machine
+  // (the matrix's test/standalone23 leg has it up), so there the outage is on Milvus Lite 3.2.2,
+  // and test/matrix/real-standalone-restart.test.ts kills and restarts 2.3.5 itself.
+  const engine: MilvusEngine = process.env.Q2M_TARGET_ENGINE === 'lite25' ? 'lite25' : 'lite3';
   let liteDir: string;
 
   after(async () => {
@@ -110,7 +114,7 @@ describe('the target stopped for 20 s, then restarted', () => {
   it('the job waits it out and ends SUCCESSFUL with exact ids', async () => {
     // Our own Milvus Lite with a kept data dir: the harness's deletes its dir on stop.
     liteDir = await mkdtemp(join(tmpdir(), 'q2m-outage-'));
-    lite = await startMilvusLite({ dataDir: liteDir });
+    lite = await startMilvus({ engine, dataDir: liteDir });
     const env = { MILVUS_URI: lite.uri };
     const c = await h.seed('basic', 300, { collection: h.name('fault_outage') });
     h.testServer!.faults.configure({ rules: [{ route: scrollsOf(c), latencyMs: 100 }] });
@@ -122,7 +126,7 @@ describe('the target stopped for 20 s, then restarted', () => {
     // The outage itself is the subject: it lasts 20 s whatever the job does meanwhile.
     await new Promise((r) => setTimeout(r, 20_000));
     assert.equal(readJob(dataDir, jobId).status, 'IN_PROGRESS', 'still waiting for the target');
-    lite = await startMilvusLite({ port, dataDir: liteDir });
+    lite = await startMilvus({ engine, port, dataDir: liteDir });
     console.log(`# target down for ${Date.now() - down} ms`);
     const ended = await waitForStatus(dataDir, jobId, ['SUCCESSFUL', 'FAILED', 'CANCELLED'], 90_000);
     h.testServer!.faults.clear();
