@@ -65,3 +65,23 @@ export interface Sink {
   fetch(plan: CollectionPlan, ids: Array<bigint | string>): Promise<Row[]>;
   close(): Promise<void>;
 }
+  /**
+   * Makes job `owner` the only writer of these target collections, across processes, machines and
+   * data dirs (the lease lives in the target). The job engine calls it once per run, before
+   * prepare() (so before any `--if-exists drop`), renews it every third of `ttlMs` while the job
+   * runs, and releases it at the end. Outcomes: a held TargetLease; config TARGET_BUSY when another
+   * job holds an unexpired lease on one of them (nothing is held then). The same owner (a resumed
+   * job) retakes its own lease at once; another owner only after expiry.
+   */
+  acquireLease(targets: readonly string[], owner: string): Promise<TargetLease>;
+
+/** A held lease (Sink.acquireLease). */
+export interface TargetLease {
+  /** How long it holds without renewal, ms. */
+  readonly ttlMs: number;
+  /** Extends it. Throws config TARGET_LEASE_LOST when another job took it (the caller must stop
+   *  writing); transient errors when the target is unreachable (the caller retries next time). */
+  renew(): Promise<void>;
+  /** Gives up what is still ours. Best effort: an unreleased lease simply expires. */
+  release(): Promise<void>;
+}

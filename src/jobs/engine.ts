@@ -10,6 +10,7 @@
 import { asMigrationError, configError, MigrationError } from '../core/errors.ts';
 import type { CollectionPhase, CollectionStatus, ProgressSnapshot } from '../core/events.ts';
 import { runMigration, type CheckpointStore, type MigrationReport } from '../core/migrate.ts';
+import type { TargetLease } from '../core/contracts.ts';
 import type { MigrationPlan } from '../core/types.ts';
 import { bridgeEvents } from './bridge.ts';
 import { defaultConnect, DEFAULT_RETRY_BUDGET_SECONDS, type Connect } from './connect.ts';
@@ -118,7 +119,7 @@ export class JobEngine {
     this.emit('job:status', { jobId: id, status: 'IN_PROGRESS' });
     const stopPolling = this.pollCancel(id, controller);
     try {
-      const report = await this.execute(id, controller.signal);
+      const report = await this.execute(id, controller);
       this.finishJob(id, report);
       return report;
     } catch (e) {
@@ -182,7 +183,8 @@ export class JobEngine {
     }
   }
 
-  private async execute(id: string, signal: AbortSignal): Promise<MigrationReport> {
+  private async execute(id: string, controller: AbortController): Promise<MigrationReport> {
+    const signal = controller.signal;
     const job = this.store.get(id);
     const options = job.options as JobRunOptions;
     const secrets = this.store.secretsFor(id);
@@ -203,13 +205,30 @@ export class JobEngine {
         .filter((c) => state.get(c.source) !== 'SUCCESSFUL')
         .map((c) => (state.get(c.source) === 'PENDING' ? c : { ...c, ifExists: 'append' as const }));
       const plan: MigrationPlan = { ...job.plan, collections };
-      return await runMigration(plan, reader, sink, {
-        events,
-        signal,
-        pageSize: options.pageSize,
-        verifySample: options.verifySample,
-        checkpoints: this.checkpointsOf(id),
+      // The target itself records who writes it, so a job of another data dir or machine is refused
+      // too (issue 13, defect 13). Taken before runMigration: before any `--if-exists drop`.
+      const lease = await sink.acquireLease(collections.map((c) => c.target), id);
+      let lost: MigrationError | undefined;
+      const stopRenewing = keepLease(lease, (e) => {
+        lost ??= e;
+        controller.abort(e);
       });
+      try {
+        const report = await runMigration(plan, reader, sink, {
+          events,
+          signal,
+          pageSize: options.pageSize,
+          verifySample: options.verifySample,
+          checkpoints: this.checkpointsOf(id),
+        });
+        if (lost) throw lost;
+        return report;
+      } catch (e) {
+        throw lost ?? e;
+      } finally {
+        stopRenewing();
+        await lease.release().catch(() => undefined);
+      }
     } finally {
       await Promise.allSettled([reader.close(), sink.close()]);
     }
@@ -270,6 +289,28 @@ export class JobEngine {
     timer.unref();
     return () => clearInterval(timer);
   }
+}
+
+/**
+ * Renews the lease every third of its time while the job runs. A renewal that finds the lease taken
+ * calls `onLost` (the job stops writing and fails with TARGET_LEASE_LOST); a transient failure
+ * (target unreachable) is tried again on the next tick, and the next successful one re-checks.
+ */
+function keepLease(lease: TargetLease, onLost: (error: MigrationError) => void): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    lease
+      .renew()
+      .catch((e: unknown) => {
+        const error = asMigrationError(e);
+        if (error.code === 'TARGET_LEASE_LOST') onLost(error);
+      })
+      .finally(() => (busy = false));
+  }, Math.max(50, Math.floor(lease.ttlMs / 3)));
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 function cancelled(id: string): MigrationError {

@@ -2,7 +2,7 @@
  * The Milvus / Zilliz Cloud / Milvus Lite implementation of the Sink contract (core/contracts.ts).
  */
 import { promisify } from '@zilliz/milvus2-sdk-node';
-import type { Sink } from '../core/contracts.ts';
+import type { Sink, TargetLease } from '../core/contracts.ts';
 import type { CollectionPlan, Row, TargetCapabilities } from '../core/types.ts';
 import { systemError } from '../core/errors.ts';
 import { withRetry, type RetryOptions } from '../core/retry.ts';
@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { capabilitiesFromVersion, fromProbes } from './capabilities.ts';
 import { probeTarget } from './probe.ts';
 import { call, type MilvusStatus } from './errors.ts';
+import { acquireLeases } from './lease.ts';
 import { decodeRows, DYNAMIC_FIELD } from './rows.ts';
 import { ensureIndexes, prepareCollection } from './schema.ts';
 import { DEFAULT_BATCH_BYTES, prepareUpserts, sendPrepared } from './writer.ts';
@@ -175,6 +176,11 @@ export class MilvusSink implements Sink {
       rows.push(...decodeRows(plan, res.fields_data as never));
     }
     return rows;
+  }
+
+  /** The lease lives in the target's `_q2m_leases` collection: see lease.ts. Retried as a whole. */
+  acquireLease(targets: readonly string[], owner: string): Promise<TargetLease> {
+    return this.retrying(() => acquireLeases(this.conn, targets, owner));
   }
 
   async close(): Promise<void> {
