@@ -22,6 +22,8 @@ export interface RestCase {
   key?: KeyUse;
   /** Random answers: compare only their shape (see the test's normalisations). */
   shapeOnly?: boolean;
+  /** A known difference (listed in the test's header): run and reported as TODO, not failed. */
+  gap?: string;
 }
 
 export interface GrpcCase {
@@ -159,7 +161,14 @@ function errors(): RestCase[] {
     e('400 negative limit', 'POST', '/collections/basic/points/scroll', { limit: -1 }),
     e('400 limit 0', 'POST', '/collections/basic/points/scroll', { limit: 0 }),
     e('400 bad offset', 'POST', '/collections/basic/points/scroll', { offset: 'not-a-uuid' }),
-    e('400 malformed JSON', 'POST', '/collections/basic/points/scroll', '{"limit": '),
+    e('400 malformed JSON (cut short)', 'POST', '/collections/basic/points/scroll', '{"limit": '),
+    e('400 malformed JSON (cut short in a list)', 'POST', '/collections/basic/points', '{"ids": [1, '),
+    { ...e('400 malformed JSON (missing colon)', 'POST', '/collections/basic/points/scroll', '{"limit" 1}'), gap: 'G1' },
+    { ...e('400 malformed JSON (trailing characters)', 'POST', '/collections/basic/points/scroll', '{"limit":1} x'), gap: 'G1' },
+    e('400 body not an object', 'POST', '/collections/basic/points/scroll', '[1]'),
+    e('404 unknown route', 'GET', '/no-such-route'),
+    e('unknown body fields are ignored', 'POST', '/collections/basic/points/scroll', { limit: 1, bogus: 1 }),
+    { ...e('403 read-only key with an invalid body', 'PUT', '/collections/basic/points?wait=true', { points: [{ id: 1, vector: [1] }] }, 'read'), gap: 'G2' },
     e('400 with_payload of a wrong type', 'POST', '/collections/basic/points/scroll', { with_payload: 7 }),
     e('400 retrieve without ids', 'POST', '/collections/basic/points', { with_payload: true }),
     e('401 no key', 'GET', '/collections', undefined, 'none'),

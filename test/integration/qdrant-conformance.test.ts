@@ -20,8 +20,25 @@
  *   N5 the order of `GET /collections` and `GET /aliases` (and gRPC List / ListAliases): Qdrant
  *      keeps both in Rust HashMaps with per-process random seeds, so the order is unspecified.
  *
- * What real Qdrant does that the test server still does not: see GAPS below and the report in
- * testkit/qdrant/README.md ("Known gaps").
+ * What real Qdrant 1.19 does that the test server still does not (cases marked `gap` run as TODO):
+ *   G1 serde_json's wording for JSON syntax errors other than a body cut short ("expected `:`",
+ *      "trailing characters", ... at line L column C): the test server gives lossless-json's text.
+ *   G2 Qdrant validates a write's body (shape, vector dimensions) before it checks the key's
+ *      access, so a read-only key with a bad body gets 400; the test server answers 403 first.
+ *   G3 `operation_id` numbering: Qdrant's counter also advances on collection creation and index
+ *      builds (the first upsert after a create + index is 3); the test server counts from 0.
+ *   G4 `count` with `exact: false` is always exact here; Qdrant estimates from segment statistics
+ *      (the same on collections this small, which is why the corpus can ask for it).
+ *   G5 The optimizer: Qdrant's collection is grey/yellow while it builds HNSW indexes, then counts
+ *      indexed vectors; its segment count follows the CPU count. The test server is always green
+ *      with a fixed segment count and a threshold-based indexed_vectors_count (normalised: N3).
+ *   G6 `query` answers `sample: random` only (no nearest, recommend, discover, fusion, formula,
+ *      order_by, prefetch, groups); scroll `order_by`, geo and full-text filters, point and payload
+ *      deletion, payload updates, snapshots, sharding and cluster APIs are not implemented.
+ *   G7 On gRPC, Qdrant (prost) never writes a proto3 field that holds its default value; the test
+ *      server leaves defaults unset in the messages this corpus covers, but other messages built
+ *      through protobufjs may still carry an explicit `false` / 0 / "" on the wire.
+ *   G8 Payload keys that look like integers come back in JS object order (integers first).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -160,7 +177,7 @@ describe('Qdrant test server conforms to real Qdrant 1.19', { skip: binary ? fal
 
   describe('REST', () => {
     for (const c of REST_CASES) {
-      it(c.name, async () => {
+      it(c.name, { todo: c.gap ? `known gap ${c.gap}` : undefined }, async () => {
         const [real, testkit] = await Promise.all([restCall(s.real.restUrl, c), restCall(s.testkit.restUrl, c)]);
         if (c.shapeOnly) {
           const known = ids.get(c.path.split('/')[2]!) ?? new Set();

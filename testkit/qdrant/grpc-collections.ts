@@ -168,7 +168,8 @@ export function collectionInfoToGrpc(info: Msg): Msg {
   const status = String(info.status ?? 'green');
   return {
     status: status.charAt(0).toUpperCase() + status.slice(1),
-    optimizer_status: { ok: info.optimizer_status === 'ok' || info.optimizer_status === undefined, error: '' },
+    // Proto3 defaults stay unset (prost writes neither `ok: false` nor `error: ''`).
+    optimizer_status: info.optimizer_status === 'ok' || info.optimizer_status === undefined ? { ok: true } : { error: String(info.optimizer_status) },
     segments_count: num(info.segments_count) ?? '1',
     points_count: num(info.points_count),
     indexed_vectors_count: num(info.indexed_vectors_count),

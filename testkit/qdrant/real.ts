@@ -60,13 +60,15 @@ export interface RealQdrantOptions {
 /** Why the real leg cannot run here; tests print it when they skip. */
 export const REAL_QDRANT_ABSENT =
   `real Qdrant ${REAL_QDRANT_VERSION} not found: set QDRANT_BIN to a qdrant binary, or put ` +
-  `${ARCHIVE} in ../shared/qdrant beside the clone (see that README)`;
+  `${ARCHIVE} in ../shared/qdrant beside the clone (see that README)` +
+  (process.env.QDRANT_BIN === 'none' ? ' (QDRANT_BIN=none turns the real leg off)' : '');
 
 let binary: Promise<string | undefined> | undefined;
 
 /**
  * QDRANT_BIN, else ../shared/qdrant/<archive> (or /work/shared/qdrant) unpacked once into
- * <repo>/.tmp/qdrant-bin and sha256-checked; undefined when there is neither.
+ * <repo>/.tmp/qdrant-bin and sha256-checked; undefined when there is neither, or when
+ * QDRANT_BIN=none (to run without the real leg on a machine that has it).
  * Throws when QDRANT_BIN names a missing file or the archive unpacks to the wrong bytes.
  */
 export function realQdrantBinary(): Promise<string | undefined> {
@@ -75,6 +77,7 @@ export function realQdrantBinary(): Promise<string | undefined> {
 
 async function findBinary(): Promise<string | undefined> {
   const fromEnv = process.env.QDRANT_BIN;
+  if (fromEnv === 'none') return undefined;
   if (fromEnv) {
     if (!existsSync(fromEnv)) throw new Error(`QDRANT_BIN=${fromEnv}: no such file; point it at a qdrant binary or unset it`);
     return resolve(fromEnv);

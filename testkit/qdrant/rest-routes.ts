@@ -23,9 +23,10 @@ export interface Route {
   handle(store: QdrantStore, req: RouteRequest): unknown;
 }
 
+/** A body that is not a JSON object fails before serde buffers it: Qdrant says column 0. */
 function object(body: unknown, what: string): JsonObject {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw formatError(`invalid type: expected struct ${what}`);
+    throw formatError(`invalid type: ${serdeKind(body)}, expected struct ${what} at line 1 column 0`);
   }
   return body as JsonObject;
 }

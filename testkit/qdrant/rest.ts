@@ -116,7 +116,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
   }
 
   const found = matchRoute(req.method ?? 'GET', path);
-  if (!found) return send(res, 404, '', 'text/plain');
+  if (!found) return send(res, 404, '', '');
   // Qdrant 1.19 answers every write with a read-only key so (points, indexes and collections alike).
   if (found.route.write && granted === 'read') return sendError(res, 403, 'Forbidden: Global manage access is required', started);
   const text = await readBody(req);
@@ -175,7 +175,8 @@ function eofMessage(text: string): string | undefined {
  * character (its closing brace), whichever field was wrong.
  */
 function withPosition(err: QdrantApiError, text: string): string {
-  if (err instanceof JsonSyntaxError || !err.message.startsWith('Format error in JSON body: ') || text.trim() === '') return err.message;
+  const placed = err instanceof JsonSyntaxError || / at line \d+ column \d+$/.test(err.message);
+  if (placed || !err.message.startsWith('Format error in JSON body: ') || text.trim() === '') return err.message;
   const lines = text.trimEnd().split('\n');
   return `${err.message} at line ${lines.length} column ${lines[lines.length - 1]!.length}`;
 }
