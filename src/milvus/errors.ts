@@ -39,6 +39,8 @@ export const Merr = {
 } as const;
 
 const transientMerr = new Set<number>([1, 2, 4, 8, 12, 103, 106, 202, Merr.httpRateLimit]);
+/** The transient ones that mean "slow down" rather than "not ready". */
+const rateLimitMerr = new Set<number>([Merr.requestLimitExceeded, Merr.rateLimit, Merr.httpRateLimit]);
 const authMerr = new Set<number>([Merr.notAuthenticated, Merr.notPermitted, Merr.needAuthenticate]);
 /** Legacy `error_code` names of servers that predate merr codes. */
 const transientLegacy = new Set(['RateLimit', 'NotReadyServe', 'NoReplicaAvailable']);
@@ -81,8 +83,10 @@ export function fromStatus(s: MilvusStatus, ctx: ErrorContext): MigrationError {
   if (liteStyle && code !== Merr.databaseNotFound && code !== Merr.collectionNotFound && !s.retriable) {
     return configError('TARGET_REJECTED', what, 'Edit the plan (field types, dims, index, metric) or the data to what this target accepts.', s);
   }
+  // Not TARGET_BUSY: that code means "another job writes this collection" (a conflict, HTTP 409).
+  if (rateLimitMerr.has(code) || s.error_code === 'RateLimit') return transientError('TARGET_RATE_LIMITED', what, s);
   if (s.retriable || transientMerr.has(code) || transientLegacy.has(String(s.error_code))) {
-    return transientError('TARGET_BUSY', what, s);
+    return transientError('TARGET_UNAVAILABLE', what, s);
   }
   if (authMerr.has(code) || s.error_code === 'PermissionDenied') {
     return configError('TARGET_AUTH', what, 'Check the target token (`user:password` or an API key) and its privileges.', s);
