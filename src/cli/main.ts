@@ -33,6 +33,11 @@ export function buildProgram(): Command {
 }
 
 async function main(): Promise<number> {
+  // An error no command caught (a client's stream emitting after its caller gave up, say) ends the
+  // process like any other error: one line with its code, never Node's stack trace.
+  const crash = (e: unknown) => void exitWhenFlushed(reportError(e));
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
   try {
     await buildProgram().parseAsync(process.argv);
     return Number(process.exitCode ?? EXIT.OK);
