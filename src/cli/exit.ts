@@ -1,7 +1,7 @@
 /**
  * Exit codes, so scripts can tell "nothing moved, fix your input" from "the migration failed".
  */
-import { asMigrationError } from '../core/errors.ts';
+import { asMigrationError, redact } from '../core/errors.ts';
 
 export const EXIT = {
   OK: 0,
@@ -19,8 +19,8 @@ export function reportError(e: unknown, secrets: ReadonlyArray<string | undefine
   let text = `error [${error.code}]: ${error.message}`;
   if (error.fix) text += `\n  fix: ${error.fix}`;
   if (error.kind === 'system' && process.env.DEBUG && error.cause instanceof Error) text += `\n  cause: ${error.cause.stack}`;
-  for (const s of secrets) if (s && s.length >= 4) text = text.split(s).join('***');
-  process.stderr.write(`${text}\n`);
+  // redact() also masks `user:password@` in any URL the message names.
+  process.stderr.write(`${redact(text, secrets)}\n`);
   if (error.code === 'CANCELLED') return EXIT.CANCELLED;
   return error.kind === 'config' ? EXIT.CONFIG : EXIT.FAILED;
 }

@@ -6,6 +6,8 @@
  * - transient: may pass on its own (5xx, 429, timeouts, resets, target unavailable). Retried.
  * - system:    a bug or an unexpected state. Not retried.
  */
+import { maskUrlUserinfo } from './url-credentials.ts';
+
 export type ErrorKind = 'config' | 'transient' | 'system';
 
 export interface MigrationErrorInit {
@@ -63,9 +65,12 @@ export function asMigrationError(e: unknown, code = 'UNEXPECTED'): MigrationErro
   return systemError(code, message, e);
 }
 
-/** Replaces every occurrence of each secret in `text` with `***`. */
+/**
+ * Replaces every occurrence of each secret in `text` with `***`, and the `user:password@` of any
+ * URL in it (credentials in a URL are secrets too, whether or not the caller knew of them).
+ */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text;
+  let out = maskUrlUserinfo(text);
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('***');
   return out;
 }

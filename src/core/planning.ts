@@ -3,6 +3,7 @@
  * `verify`) and the HTTP API both call buildPlan(), so the console's preview, the plan file and
  * the migration itself come from one function.
  */
+import { splitUserinfo } from './url-credentials.ts';
 import type { Sink, SourceReader } from './contracts.ts';
 import { configError } from './errors.ts';
 import { getOwn, setOwn } from './own.ts';
@@ -61,7 +62,7 @@ export async function buildPlan(request: PlanRequest, reader: SourceReader, sink
     existingTargets,
   });
   return {
-    plan: { version: 1, source: { url: request.sourceUrl }, target: request.target, collections },
+    plan: { version: 1, source: { url: splitUserinfo(request.sourceUrl).url }, target: { ...request.target, uri: splitUserinfo(request.target.uri).url }, collections },
     problems,
     sources,
     capabilities,

@@ -6,6 +6,8 @@
  */
 import type { Sink, SourceReader } from '../core/contracts.ts';
 import type { MigrationError } from '../core/errors.ts';
+import { withUserinfo } from '../core/url-credentials.ts';
+import type { Secrets } from './job-secrets.ts';
 import type { Job } from './types.ts';
 import type { JobRunOptions } from './engine.ts';
 
@@ -21,7 +23,7 @@ export interface ConnectRetry {
 
 export type Connect = (
   job: Job,
-  secrets: { apiKey?: string; token?: string },
+  secrets: Secrets,
   retry: ConnectRetry,
 ) => Promise<{ reader: SourceReader; sink: Sink }>;
 
@@ -33,7 +35,8 @@ export const defaultConnect: Connect = async (job, secrets, retry) => {
   const [{ createQdrantReader }, { createMilvusSink }] = await Promise.all([import('../qdrant/index.ts'), import('../milvus/index.ts')]);
   const options = job.options as JobRunOptions;
   const reader = createQdrantReader({
-    url: job.source.url,
+    // The store keeps URL credentials sealed apart from the URL: put them back to connect.
+    url: withUserinfo(job.source.url, secrets.sourceUserinfo),
     apiKey: secrets.apiKey,
     transport: options.sourceTransport ?? 'rest',
     grpcPort: options.sourceGrpcPort,
@@ -41,7 +44,7 @@ export const defaultConnect: Connect = async (job, secrets, retry) => {
   });
   try {
     const sink = await createMilvusSink({
-      uri: job.target.uri,
+      uri: withUserinfo(job.target.uri, secrets.targetUserinfo),
       token: secrets.token,
       database: job.target.database,
       retry: { retries: MANY, budgetMs: retry.budgetMs, onRetry: (e, n, ms) => retry.onRetry('target', e, n, ms) },

@@ -4,17 +4,25 @@
  * The key is loaded on first use, so jobs without credentials never need one.
  */
 import { configError, isMigrationError, redact } from '../core/errors.ts';
+import { userinfoSecrets, withUserinfo } from '../core/url-credentials.ts';
 import { loadSecretKey, SecretBox, type SecretKey } from './secrets.ts';
 
 export interface Secrets {
   apiKey?: string;
   token?: string;
+  /** `user:password` of the source URL / target URI (see core/url-credentials.ts). */
+  sourceUserinfo?: string;
+  targetUserinfo?: string;
 }
 
 export interface SealedSecrets {
   apiKey: string | null;
   token: string | null;
+  sourceUserinfo: string | null;
+  targetUserinfo: string | null;
 }
+
+const FIELDS = ['apiKey', 'token', 'sourceUserinfo', 'targetUserinfo'] as const;
 
 export class JobSecrets {
   readonly #dataDir: string;
@@ -32,19 +40,23 @@ export class JobSecrets {
 
   /** Seals a job's credentials; the job id and column are bound in as AAD. */
   seal(jobId: string, secrets: Secrets): SealedSecrets {
-    return {
-      apiKey: secrets.apiKey ? this.#secretBox().seal(secrets.apiKey, `${jobId}:apiKey`) : null,
-      token: secrets.token ? this.#secretBox().seal(secrets.token, `${jobId}:token`) : null,
-    };
+    const sealed: SealedSecrets = { apiKey: null, token: null, sourceUserinfo: null, targetUserinfo: null };
+    for (const field of FIELDS) {
+      const plain = secrets[field];
+      if (plain) sealed[field] = this.#secretBox().seal(plain, `${jobId}:${field}`);
+    }
+    return sealed;
   }
 
   /** Unseals; throws config SECRET_KEY_MISMATCH (and friends) with the job id in the message. */
   open(jobId: string, sealed: SealedSecrets): Secrets {
     try {
       const out: Secrets = {};
-      if (sealed.apiKey) out.apiKey = this.#secretBox().open(sealed.apiKey, `${jobId}:apiKey`);
-      if (sealed.token) out.token = this.#secretBox().open(sealed.token, `${jobId}:token`);
-      this.#known.set(jobId, [out.apiKey, out.token].filter((s): s is string => !!s));
+      for (const field of FIELDS) {
+        const value = sealed[field];
+        if (value) out[field] = this.#secretBox().open(value, `${jobId}:${field}`);
+      }
+      this.#known.set(jobId, knownForms(out));
       return out;
     } catch (e) {
       if (!isMigrationError(e)) throw e;
@@ -64,9 +76,20 @@ export class JobSecrets {
     this.#known.delete(jobId);
   }
 
+  /** Remembers credentials this process holds in plaintext (legacy rows: read from the stored URL). */
+  remember(jobId: string, secrets: Secrets): void {
+    this.#known.set(jobId, knownForms(secrets));
+  }
+
   #secretBox(): SecretBox {
     this.#key ??= loadSecretKey(this.#dataDir, this.#env);
     this.#box ??= new SecretBox(this.#key);
     return this.#box;
   }
+}
+
+/** Every text form of the credentials, for scrub(): a URL's password also alone and encoded. */
+function knownForms(s: Secrets): string[] {
+  const forms = [s.apiKey, s.token, ...[s.sourceUserinfo, s.targetUserinfo].flatMap((u) => (u ? userinfoSecrets(withUserinfo('http://h', u)) : []))];
+  return forms.filter((f): f is string => !!f);
 }

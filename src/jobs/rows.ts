@@ -3,6 +3,7 @@
  * Kept apart from store.ts so the store reads as behaviour, not column plumbing.
  */
 import type { MigrationPlan } from '../core/types.ts';
+import { splitUserinfo } from '../core/url-credentials.ts';
 import type { Db } from './db.ts';
 import type { CollectionPatch, CollectionPhase, CollectionState, CollectionStatus, Job, JobStatus, JobSummary } from './types.ts';
 
@@ -18,6 +19,8 @@ export interface JobRow {
   source_api_key_sealed: string | null;
   target_uri: string;
   target_token_sealed: string | null;
+  source_userinfo_sealed: string | null;
+  target_userinfo_sealed: string | null;
   target_database: string;
   plan_json: string;
   options_json: string;
@@ -46,14 +49,16 @@ export interface CollectionRow {
   checkpoint_rejected?: number;
 }
 
-type SummaryRow = Omit<JobRow, 'plan_json' | 'options_json' | 'verification_json'>;
+export type SealedRow = Pick<JobRow, 'source_api_key_sealed' | 'target_token_sealed' | 'source_userinfo_sealed' | 'target_userinfo_sealed' | 'source_url' | 'target_uri'>;
+
+type SummaryRow = Omit<JobRow, 'plan_json' | 'options_json' | 'verification_json' | 'source_userinfo_sealed' | 'target_userinfo_sealed'>;
 
 export const SUMMARY_COLUMNS = `id, status, created_at, started_at, ended_at, cancel_requested, owner_pid, source_url,
   source_api_key_sealed IS NOT NULL AS source_api_key_sealed, target_uri,
   target_token_sealed IS NOT NULL AS target_token_sealed, target_database, error_code, error_message`;
 
 /** Redacted: a sealed credential shows as '***', its ciphertext never leaves the store. */
-export function toSummary(r: Omit<JobRow, 'plan_json' | 'options_json' | 'verification_json'>): JobSummary {
+export function toSummary(r: SummaryRow): JobSummary {
   return {
     id: r.id,
     status: r.status,
@@ -62,8 +67,9 @@ export function toSummary(r: Omit<JobRow, 'plan_json' | 'options_json' | 'verifi
     endedAt: r.ended_at,
     cancelRequested: r.cancel_requested === 1,
     ownerPid: r.owner_pid,
-    source: { url: r.source_url, ...(r.source_api_key_sealed ? { apiKey: '***' as const } : {}) },
-    target: { uri: r.target_uri, ...(r.target_token_sealed ? { token: '***' as const } : {}), database: r.target_database },
+    // splitUserinfo: a row written before migration 003 may still hold `user:password@` in its URL.
+    source: { url: splitUserinfo(r.source_url).url, ...(r.source_api_key_sealed ? { apiKey: '***' as const } : {}) },
+    target: { uri: splitUserinfo(r.target_uri).url, ...(r.target_token_sealed ? { token: '***' as const } : {}), database: r.target_database },
     error: r.error_code === null ? null : { code: r.error_code, message: r.error_message ?? '' },
   };
 }
@@ -165,8 +171,8 @@ function encode(key: keyof CollectionPatch, value: unknown): unknown {
 export function prepareStatements(db: Db) {
   return {
     insertJob: db.prepare(`INSERT INTO jobs (id, status, created_at, source_url, source_api_key_sealed, target_uri,
-      target_token_sealed, target_database, plan_json, options_json) VALUES
-      (@id, 'PENDING', @now, @sourceUrl, @apiKey, @targetUri, @token, @database, @plan, @options)`),
+      target_token_sealed, source_userinfo_sealed, target_userinfo_sealed, target_database, plan_json, options_json) VALUES
+      (@id, 'PENDING', @now, @sourceUrl, @apiKey, @targetUri, @token, @sourceUserinfo, @targetUserinfo, @database, @plan, @options)`),
     insertCollection: db.prepare(`INSERT INTO collections (job_id, source, target, position, total)
       VALUES (?, ?, ?, ?, ?)`),
     job: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
@@ -183,8 +189,8 @@ export function prepareStatements(db: Db) {
     flagCancel: db.prepare("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'IN_PROGRESS'"),
     cancelFlag: db.prepare<[string], { cancel_requested: number }>('SELECT cancel_requested FROM jobs WHERE id = ?'),
     verification: db.prepare('UPDATE jobs SET verification_json = ? WHERE id = ?'),
-    sealed: db.prepare<[string], { source_api_key_sealed: string | null; target_token_sealed: string | null }>(
-      'SELECT source_api_key_sealed, target_token_sealed FROM jobs WHERE id = ?'),
+    sealed: db.prepare<[string], SealedRow>(`SELECT source_api_key_sealed, target_token_sealed, source_userinfo_sealed,
+      target_userinfo_sealed, source_url, target_uri FROM jobs WHERE id = ?`),
     delete: db.prepare('DELETE FROM jobs WHERE id = ?'),
   };
 }

@@ -7,6 +7,8 @@
  * secretsFor(), which only the engine calls.
  */
 import { configError, isMigrationError, systemError } from '../core/errors.ts';
+import type { MigrationPlan } from '../core/types.ts';
+import { splitUserinfo } from '../core/url-credentials.ts';
 import { CheckpointTable } from './checkpoints.ts';
 import { openDatabase, type Db } from './db.ts';
 import { DEFAULT_MAX_ERRORS_PER_JOB, ErrorLog } from './error-log.ts';
@@ -83,17 +85,22 @@ export class JobStore {
     const dup = sources.find((s, i) => sources.indexOf(s) !== i);
     if (dup !== undefined) throw configError('PLAN_DUPLICATE_COLLECTION', `The plan lists collection "${dup}" twice.`, 'Remove the duplicate entry.');
     const id = newJobId();
-    const sealed = this.#secrets.seal(id, { apiKey: spec.source.apiKey, token: spec.target.token });
+    // Credentials in a URL are sealed with the others; the row keeps the URL without them.
+    const source = splitUserinfo(spec.source.url);
+    const target = splitUserinfo(spec.target.uri);
+    const sealed = this.#secrets.seal(id, { apiKey: spec.source.apiKey, token: spec.target.token, sourceUserinfo: source.userinfo, targetUserinfo: target.userinfo });
     this.transaction(() => {
       this.#sql.insertJob.run({
         id,
         now: new Date().toISOString(),
-        sourceUrl: spec.source.url,
+        sourceUrl: source.url,
         apiKey: sealed.apiKey,
-        targetUri: spec.target.uri,
+        targetUri: target.url,
         token: sealed.token,
+        sourceUserinfo: sealed.sourceUserinfo,
+        targetUserinfo: sealed.targetUserinfo,
         database: spec.target.database,
-        plan: JSON.stringify(spec.plan),
+        plan: JSON.stringify(withoutUserinfo(spec.plan)),
         options: JSON.stringify(spec.options ?? {}),
       });
       spec.plan.collections.forEach((c, i) => this.#sql.insertCollection.run(id, c.source, c.target, i, c.sourceCount));
@@ -303,7 +310,17 @@ export class JobStore {
   secretsFor(id: string): Secrets {
     const row = this.#sql.sealed.get(id);
     if (!row) throw notFound(id);
-    return this.#secrets.open(id, { apiKey: row.source_api_key_sealed, token: row.target_token_sealed });
+    const secrets = this.#secrets.open(id, {
+      apiKey: row.source_api_key_sealed,
+      token: row.target_token_sealed,
+      sourceUserinfo: row.source_userinfo_sealed,
+      targetUserinfo: row.target_userinfo_sealed,
+    });
+    // A row from before migration 003 has them in its URL, in plain text: use them from there.
+    secrets.sourceUserinfo ??= splitUserinfo(row.source_url).userinfo;
+    secrets.targetUserinfo ??= splitUserinfo(row.target_uri).userinfo;
+    this.#secrets.remember(id, secrets);
+    return secrets;
   }
 
   #summary(id: string): JobSummary {
@@ -320,4 +337,9 @@ export class JobStore {
 
 function notFound(id: string): Error {
   return configError('JOB_NOT_FOUND', `No job ${id} in this data directory.`, 'List jobs with `qdrant2milvus jobs list`, or check --data-dir / QDRANT2MILVUS_HOME (the job may live in another data directory).');
+}
+
+/** The plan as stored: its source and target URLs without credentials (they are sealed apart). */
+function withoutUserinfo(plan: MigrationPlan): MigrationPlan {
+  return { ...plan, source: { ...plan.source, url: splitUserinfo(plan.source.url).url }, target: { ...plan.target, uri: splitUserinfo(plan.target.uri).url } };
 }

@@ -2,6 +2,7 @@
  * Connecting to the target: one MilvusClient per sink, checked with GetVersion and a database probe
  * before anything else runs, so a wrong URI, token or database fails fast as a config error.
  */
+import { splitUserinfo, userinfoSecrets } from '../core/url-credentials.ts';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { MigrationError, configError, redact } from '../core/errors.ts';
 import { isMilvusLite } from './capabilities.ts';
@@ -40,15 +41,18 @@ export interface MilvusConnection {
 
 export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusConnection> {
   const database = opts.database || 'default';
-  const secrets = secretsOf(opts.token);
-  const shown = redact(opts.uri, secrets);
+  // `user:password@` in the URI is the token when none is given (the SDK would not parse it out).
+  const { url: uri, userinfo } = splitUserinfo(opts.uri);
+  const token = opts.token ?? userinfo;
+  const secrets = [...secretsOf(token), ...userinfoSecrets(opts.uri)];
+  const shown = redact(uri, secrets);
   const where = `Milvus at ${shown} (database ${database})`;
   const client = new MilvusClient({
-    address: opts.uri,
-    token: opts.token,
+    address: uri,
+    token,
     database,
     timeout: opts.timeoutMs ?? 120_000,
-    ssl: opts.uri.startsWith('https://'),
+    ssl: uri.startsWith('https://'),
     // The engine retries transient errors with backoff; the SDK's own retries would multiply them.
     maxRetries: 1,
     logLevel: 'error',
@@ -85,7 +89,7 @@ export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusC
     client,
     version,
     lite,
-    uri: opts.uri,
+    uri,
     database,
     describe: (collection) => (collection ? `collection ${collection} in ${where}` : where),
     ctx: (op, collection) => ({ op, target: conn.describe(collection), secrets, lite }),

@@ -6,6 +6,7 @@
  * one small request helper gives every call the same timeout, abort, Retry-After and error
  * classification; mixing in the client would add a second error vocabulary for three GETs.
  */
+import { basicAuthorization, splitUserinfo } from '../core/url-credentials.ts';
 import { toPointId } from '../core/ids.ts';
 import type { Point, PointId } from '../core/types.ts';
 import { diagnoseRestAnswer, diagnoseRestFailure } from './check.ts';
@@ -36,9 +37,16 @@ export class RestTransport implements QdrantTransport {
   private readonly headers: Record<string, string>;
 
   constructor(private readonly options: RestTransportOptions) {
-    this.base = options.url.replace(/\/+$/, '');
+    // fetch refuses a URL with `user:password@` (and would echo it in its error): they go as
+    // HTTP Basic auth instead, for a proxy in front of Qdrant that asks for it.
+    const { url, userinfo } = splitUserinfo(options.url);
+    this.base = url.replace(/\/+$/, '');
     this.endpoint = displayUrl(this.base);
-    this.headers = { accept: 'application/json', ...(options.apiKey ? { 'api-key': options.apiKey } : {}) };
+    this.headers = {
+      accept: 'application/json',
+      ...(options.apiKey ? { 'api-key': options.apiKey } : {}),
+      ...(userinfo ? { authorization: basicAuthorization(userinfo) } : {}),
+    };
   }
 
   async check(): Promise<{ version: string }> {

@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono';
 import { buildPlan } from '../../core/planning.ts';
+import { splitUserinfo } from '../../core/url-credentials.ts';
 import { describeReadiness, MILVUS_DEFAULT_CAPABILITIES } from '../../core/readiness.ts';
 import { nameError } from '../../mapping/names.ts';
 import { parsePlanFile, type CollectionOverrides } from '../../mapping/overrides.ts';
@@ -22,7 +23,8 @@ export function wizardRoutes(connectors: Connectors): Hono {
     const body = await readBody(c, SourceCheckRequest);
     const view = await withSource(connectors, body, async (reader, version): Promise<SourceCheckView> => {
       const names = await reader.listCollections();
-      return { ok: true, url: body.url, version, collections: names.length };
+      // Never echo `user:password@`: the answer shows the URL without them.
+      return { ok: true, url: splitUserinfo(body.url).url, version, collections: names.length };
     });
     return c.json(view);
   });
@@ -32,7 +34,7 @@ export function wizardRoutes(connectors: Connectors): Hono {
     const view = await withSource(connectors, body.source, async (reader, version): Promise<SourceCollectionsView> => {
       const caps = body.target ? await withTarget(connectors, body.target, (sink) => sink.capabilities()) : MILVUS_DEFAULT_CAPABILITIES;
       const collections = await describeReadiness(reader, caps, body.collections);
-      return { source: { url: body.source.url, version }, judgedAgainst: caps, collections };
+      return { source: { url: splitUserinfo(body.source.url).url, version }, judgedAgainst: caps, collections };
     });
     return c.json(view);
   });

@@ -3,6 +3,7 @@
  * whether it can be migrated. Without a target it judges against a current Milvus (2.6.4+);
  * with --target-uri it judges against that target's real capabilities.
  */
+import { splitUserinfo } from '../../core/url-credentials.ts';
 import type { Command } from 'commander';
 import type { TargetCapabilities } from '../../core/types.ts';
 import { formatProblem } from '../../core/planning.ts';
@@ -57,9 +58,9 @@ async function inspect(flags: InspectFlags): Promise<number> {
     }
     const collections = await describeReadiness(reader, caps, flags.collections);
     if (flags.json) {
-      printJson({ source: { url: source.url, version }, judgedAgainst: caps.version, collections });
+      printJson({ source: { url: splitUserinfo(source.url).url, version }, judgedAgainst: caps.version, collections });
     } else {
-      printInspect(source.url, version, caps, collections);
+      printInspect(splitUserinfo(source.url).url, version, caps, collections);
     }
     return EXIT.OK;
   } catch (e) {
