@@ -61,6 +61,11 @@ export function spawnServer(
   child.stderr?.on('data', keep);
 
   const alive = () => child.exitCode === null && child.signalCode === null;
+  // detach() unrefs the child; whoever waits for its exit must keep the event loop alive meanwhile.
+  const awaitExit = async () => {
+    child.ref();
+    await exited;
+  };
   const ownedDir = async () => {
     if (opts.ownsDir) await rm(opts.dataDir, { recursive: true, force: true });
   };
@@ -76,14 +81,14 @@ export function spawnServer(
         if (alive()) {
           child.kill(signal);
           const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-          await exited;
+          await awaitExit();
           clearTimeout(timer);
         }
         await ownedDir();
       })()),
     kill: async () => {
       if (alive()) child.kill('SIGKILL');
-      await exited;
+      await awaitExit();
     },
   };
 }
