@@ -3,8 +3,11 @@
  * test server and to real Qdrant 1.19, and the two answers must be equal after the normalisations
  * listed in that test. Seeded collections: basic (ids 1..N, keyword index), rich (ints with gaps,
  * UUIDs, named float32/float16/uint8/sparse vectors, nulls, bigints, 3 payload indexes),
- * overflow-ids (ids 2^63..2^64-1), my-docs (hyphenated names); aliases basic-alias, second → basic.
+ * overflow-ids (ids 2^63..2^64-1), my-docs (hyphenated names), multivector, five-vectors,
+ * manhattan, and two made here: `empty` (no points) and `custom` (non-default config, see
+ * EXTRA_COLLECTIONS); aliases basic-alias, second → basic.
  */
+import { dataset } from '../../testkit/datasets/index.ts';
 import { overflowIdAt } from '../../testkit/datasets/simple.ts';
 
 export const KEY = 'conformance-key';
@@ -35,7 +38,23 @@ export interface GrpcCase {
   shapeOnly?: boolean;
 }
 
-export const COUNTS = { basic: 40, rich: 40, 'overflow-ids': 12, 'hyphen-names': 10 } as const;
+export const COUNTS = {
+  basic: 40, rich: 60, 'overflow-ids': 12, 'hyphen-names': 10, multivector: 8, 'five-vectors': 6, manhattan: 6,
+} as const;
+
+/** Collections created directly (PUT /collections/{name}) beside the datasets. */
+export const EXTRA_COLLECTIONS: Record<string, unknown> = {
+  empty: { vectors: { size: 4, distance: 'Dot' } },
+  custom: {
+    vectors: { v: { size: 4, distance: 'Euclid', hnsw_config: { m: 32, ef_construct: 200 }, on_disk: true } },
+    hnsw_config: { m: 8, ef_construct: 64 },
+    optimizers_config: { indexing_threshold: 0, default_segment_number: 1 },
+    on_disk_payload: false,
+  },
+};
+
+/** rich's first UUID id (point 3), which the dataset writes in upper case. */
+export const RICH_UUID = String([...dataset('rich', 4).points()][3]!.id).toLowerCase();
 
 export const BIG = overflowIdAt(3, COUNTS['overflow-ids']);
 /** Between two overflow ids: not a point. */
@@ -84,7 +103,15 @@ function scrolls(): RestCase[] {
     s('a vector name that does not exist', 'rich', { limit: 2, with_payload: false, with_vector: ['nope'] }),
     s('offset in an id gap', 'rich', { limit: 3, offset: 4, with_payload: false }),
     s('offset: the smallest UUID', 'rich', { limit: 4, offset: ZERO_UUID, with_payload: false }),
-    s('ids only across ints and UUIDs', 'rich', { limit: 40, with_payload: false, with_vector: false }),
+    s('ids only across ints and UUIDs', 'rich', { limit: 60, with_payload: false, with_vector: false }),
+    s('a point without payload (and one with)', 'rich', { limit: 2, offset: 49 }),
+    s('offset: an existing UUID', 'rich', { limit: 2, offset: RICH_UUID, with_payload: false }),
+    s('offset: an upper-case UUID', 'rich', { limit: 2, offset: RICH_UUID.toUpperCase(), with_payload: false }),
+    s('multivector', 'multivector', { limit: 3, with_vector: true }),
+    s('five named vectors', 'five-vectors', { limit: 2, with_vector: true }),
+    s('five named vectors, two asked', 'five-vectors', { limit: 2, with_vector: ['code', 'title'], with_payload: false }),
+    s('Manhattan', 'manhattan', { limit: 2, with_vector: true }),
+    s('empty collection', 'empty', { limit: 5 }),
     s('nested payload include', 'rich', { limit: 3, with_payload: { include: ['meta.depth', 'location'] } }),
     s('payload exclude nested', 'rich', { limit: 3, with_payload: { exclude: ['meta', 'mixed_list'] } }),
     s('offset 2^63 + k (exists)', 'overflow-ids', { limit: 3, offset: BIG, with_vector: true }),
@@ -109,6 +136,7 @@ function counts(): RestCase[] {
     c('filter match', 'rich', { exact: true, filter: filters['must match keyword'] }),
     c('filter is_empty', 'rich', { exact: true, filter: filters.is_empty }),
     c('big ids', 'overflow-ids', { exact: true }),
+    c('empty collection', 'empty', { exact: true }),
   ];
 }
 
@@ -122,6 +150,8 @@ function retrieves(): RestCase[] {
     p('payload off', 'basic', { ids: [5], with_payload: false }),
     p('UUIDs and ints, named vectors', 'rich', { ids: [1, 2, 3], with_vector: ['image', 'keywords'] }),
     p('big ids', 'overflow-ids', { ids: [BIG, BIG_GAP], with_vector: true }),
+    p('a UUID in upper case, and one repeated id', 'rich', { ids: [RICH_UUID.toUpperCase(), 1, 1], with_payload: ['title'] }),
+    p('multivector', 'multivector', { ids: [2], with_vector: true }),
     { name: 'GET one point', method: 'GET', path: '/collections/basic/points/7' },
     { name: 'GET one big point', method: 'GET', path: `/collections/overflow-ids/points/${BIG}` },
   ];
@@ -134,6 +164,11 @@ function collections(): RestCase[] {
     g('collection info rich (named, sparse, 3 indexes)', '/collections/rich'),
     g('collection info overflow-ids', '/collections/overflow-ids'),
     g('collection info my-docs', '/collections/my-docs'),
+    g('collection info multivector', '/collections/multivector'),
+    g('collection info five-vectors', '/collections/five-vectors'),
+    g('collection info manhattan', '/collections/manhattan'),
+    g('collection info empty', '/collections/empty'),
+    g('collection info custom (hnsw, optimizers, on_disk)', '/collections/custom'),
     g('collection info through an alias', '/collections/second'),
     g('list collections', '/collections'),
     g('exists', '/collections/basic/exists'),

@@ -6,7 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoDir } from '../../testkit/qdrant/grpc.ts';
-import { BIG, BIG_GAP, KEY, READ_KEY, ZERO_UUID, type GrpcCase, type KeyUse } from './qdrant-conformance-corpus.ts';
+import { BIG, BIG_GAP, KEY, READ_KEY, RICH_UUID, ZERO_UUID, type GrpcCase, type KeyUse } from './qdrant-conformance-corpus.ts';
 
 const num = (n: number | bigint) => ({ num: String(n) });
 const field = (key: string, cond: Record<string, unknown>) => ({ field: { key, ...cond } });
@@ -38,6 +38,10 @@ function scrolls(): GrpcCase[] {
     s('rich offset in an id gap', { collection_name: 'rich', limit: 3, offset: num(4) }),
     s('overflow offset 2^63 + k', { collection_name: 'overflow-ids', limit: 3, offset: num(BIG), with_vectors: { enable: true } }),
     s('overflow offset between ids', { collection_name: 'overflow-ids', limit: 3, offset: num(BIG_GAP) }),
+    s('multivector', { collection_name: 'multivector', limit: 3, with_vectors: { enable: true } }),
+    s('five named vectors', { collection_name: 'five-vectors', limit: 2, with_vectors: { enable: true } }),
+    s('rich point without payload', { collection_name: 'rich', limit: 2, offset: num(49) }),
+    s('empty collection', { collection_name: 'empty', limit: 5 }),
     s('hyphenated vector', { collection_name: 'my-docs', limit: 2, with_vectors: { include: { names: ['image-emb'] } } }),
     s('through an alias', { collection_name: 'basic-alias', limit: 2 }),
     ...Object.entries(FILTERS).map(([name, filter]) => s(`rich filter ${name}`, { collection_name: 'rich', limit: 40, filter, with_payload: { enable: false } })),
@@ -57,6 +61,12 @@ function others(): GrpcCase[] {
     c('Collections Get basic', 'Collections', 'Get', { collection_name: 'basic' }),
     c('Collections Get rich', 'Collections', 'Get', { collection_name: 'rich' }),
     c('Collections Get my-docs', 'Collections', 'Get', { collection_name: 'my-docs' }),
+    c('Collections Get multivector', 'Collections', 'Get', { collection_name: 'multivector' }),
+    c('Collections Get five-vectors', 'Collections', 'Get', { collection_name: 'five-vectors' }),
+    c('Collections Get empty', 'Collections', 'Get', { collection_name: 'empty' }),
+    c('Collections Get custom', 'Collections', 'Get', { collection_name: 'custom' }),
+    c('Count empty', 'Points', 'Count', { collection_name: 'empty', exact: true }),
+    c('Get UUID in upper case', 'Points', 'Get', { collection_name: 'rich', ids: [{ uuid: RICH_UUID.toUpperCase() }], with_payload: { include: { fields: ['title'] } } }),
     c('Collections List', 'Collections', 'List', {}),
     c('CollectionExists', 'Collections', 'CollectionExists', { collection_name: 'basic' }),
     c('CollectionExists (missing)', 'Collections', 'CollectionExists', { collection_name: 'nope' }),

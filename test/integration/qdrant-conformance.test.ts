@@ -48,7 +48,7 @@ import { parseJson, stringifyJson } from '../../testkit/qdrant/json.ts';
 import { REAL_QDRANT_ABSENT, realQdrantBinary, seedRealQdrant, startRealQdrant, type RealQdrant } from '../../testkit/qdrant/real.ts';
 import { realQdrantRequest } from '../../testkit/qdrant/real-seed.ts';
 import { startQdrantTestServer, type QdrantTestServer } from '../../testkit/qdrant/server.ts';
-import { COUNTS, KEY, READ_KEY, REST_CASES, type KeyUse, type RestCase } from './qdrant-conformance-corpus.ts';
+import { COUNTS, EXTRA_COLLECTIONS, KEY, READ_KEY, REST_CASES, type KeyUse, type RestCase } from './qdrant-conformance-corpus.ts';
 import { GRPC_CASES, grpcCall, grpcClients, type GrpcAnswer } from './qdrant-conformance-grpc.ts';
 
 const binary = await realQdrantBinary();
@@ -65,6 +65,9 @@ async function seedBoth(s: Servers): Promise<void> {
   for (const [name, count] of Object.entries(COUNTS)) {
     const ds = dataset(name, count);
     await Promise.all([seedRealQdrant(s.real.restUrl, KEY, ds), seedRealQdrant(s.testkit.restUrl, KEY, ds)]);
+  }
+  for (const [name, body] of Object.entries(EXTRA_COLLECTIONS)) {
+    for (const url of [s.real.restUrl, s.testkit.restUrl]) await realQdrantRequest(url, KEY, 'PUT', `/collections/${name}`, body);
   }
   const aliases = { actions: ['basic-alias', 'second'].map((a) => ({ create_alias: { alias_name: a, collection_name: 'basic' } })) };
   for (const url of [s.real.restUrl, s.testkit.restUrl]) await realQdrantRequest(url, KEY, 'POST', '/collections/aliases', aliases);

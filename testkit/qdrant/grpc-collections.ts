@@ -106,7 +106,8 @@ function vectorParamsToGrpc(p: JsonObject): Msg {
   if (asMsg(p.hnsw_config)) out.hnsw_config = p.hnsw_config;
   if (typeof p.on_disk === 'boolean') out.on_disk = p.on_disk;
   if (typeof p.datatype === 'string') out.datatype = DATATYPE_TO_GRPC[p.datatype];
-  if (asMsg(p.multivector_config)) out.multivector_config = { comparator: 'MaxSim' };
+  // MaxSim is the enum's 0: prost leaves it off the wire, so the config arrives as {}.
+  if (asMsg(p.multivector_config)) out.multivector_config = {};
   return out;
 }
 
@@ -145,7 +146,8 @@ function optimizerToGrpc(v: unknown): Msg {
 function paramsToGrpc(p: Msg): Msg {
   return {
     shard_number: toNumber(p.shard_number) ?? 1,
-    on_disk_payload: p.on_disk_payload === true,
+    // Proto3 default false stays unset, as prost sends it.
+    ...(p.on_disk_payload === true ? { on_disk_payload: true } : {}),
     vectors_config: vectorsConfigToGrpc(p.vectors),
     replication_factor: toNumber(p.replication_factor),
     write_consistency_factor: toNumber(p.write_consistency_factor),
