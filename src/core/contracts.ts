@@ -33,6 +33,10 @@ export interface SourceReader {
   describe(collection: string): Promise<SourceCollection>;
   /** Exact point count (verify calls it after the migration). */
   count(collection: string): Promise<number>;
+  /** Exact number of points that lack at least one of these named vectors (0 for none): the points
+   *  a plan with `missingVector: skip` leaves out, counted with the has_vector filters describe()
+   *  used. A standalone `verify` calls it to know how many points the target must lack. */
+  countLacking(collection: string, vectors: readonly string[]): Promise<number>;
   /** Pages in Qdrant's id order. Ends when the range is exhausted; stops early when `signal` aborts. */
   read(options: ReadOptions): AsyncIterable<Page>;
   /**

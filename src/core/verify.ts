@@ -8,9 +8,11 @@
  * sparse vectors index by index, payloads deep-equal after the null policy.
  */
 import type { Sink, SourceReader } from './contracts.ts';
-import type { CollectionPlan, JsonValue, Row, VectorFieldPlan, VectorValue } from './types.ts';
+import { UNNAMED_VECTOR, type CollectionPlan, type Problem, type JsonValue, type Row, type VectorFieldPlan, type VectorValue } from './types.ts';
 import { toRows } from '../mapping/rows.ts';
-import { getOwn } from './own.ts';
+import { configError } from './errors.ts';
+import { formatProblem } from './planning.ts';
+import { getOwn, setOwn } from './own.ts';
 
 export interface Mismatch {
   id: string;
@@ -50,6 +52,66 @@ export async function checkCounts(
     rejectedCount,
     countsMatch: targetCount === sourceCount - rejectedCount,
   };
+}
+
+/**
+ * Refuses a verify that cannot mean anything, before reading any data: a plan with errors (it
+ * would compare against collections the migration refused to create) and targets that do not exist
+ * (LoadCollection on them fails with a target error that names neither the cause nor the fix).
+ */
+export async function assertVerifiable(plans: CollectionPlan[], problems: Problem[], sink: Sink): Promise<void> {
+  const errors = problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0) {
+    throw configError(
+      'PLAN_HAS_ERRORS',
+      `The plan has ${errors.length} error(s), so these collections were never migrated as planned:\n${errors.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+      'Verify with the same flags or plan file the migration used (e.g. --missing-vector skip), or fix each error as its line says and migrate first.',
+    );
+  }
+  const existing = new Set(await sink.listCollections());
+  const missing = plans.filter((p) => !existing.has(p.target));
+  if (missing.length > 0) {
+    throw configError(
+      'TARGET_COLLECTION_NOT_FOUND',
+      `Target collection${missing.length > 1 ? 's' : ''} ${missing.map((p) => `"${p.target}" (from "${p.source}")`).join(', ')} not found in the target database: nothing to verify.`,
+      'Migrate first (qdrant2milvus migrate), or name the target the migration used ("target" in the plan file).',
+    );
+  }
+}
+
+/**
+ * Source vectors whose absence makes toRows() skip a point under this plan (non-nullable fields
+ * with `missingVector: skip`). Asked of toRows() itself, one synthetic point per vector, so this
+ * follows whatever rule toRows applies (e.g. if an absent sparse vector is ever written as empty).
+ */
+export function skippingVectors(plan: CollectionPlan): string[] {
+  if (plan.policies.missingVector !== 'skip') return [];
+  const full: Record<string, VectorValue> = {};
+  for (const v of plan.vectors) setOwn(full, v.source, sampleVector(v));
+  const out: string[] = [];
+  for (const v of plan.vectors) {
+    const vectors = { ...full };
+    delete vectors[v.source];
+    const point = { id: plan.primaryKey.type === 'Int64' ? 1n : '1', vectors, payload: {} };
+    if (toRows(plan, [point]).rejected.some((r) => r.code === 'MISSING_VECTOR')) out.push(v.source);
+  }
+  return out;
+}
+
+function sampleVector(v: VectorFieldPlan): VectorValue {
+  if (v.type === 'SparseFloatVector') return { indices: [1], values: [0.5] };
+  const dense = Array.from({ length: v.dim ?? 2 }, () => 0.5);
+  return v.type === 'ArrayOfStructFloatVector' ? [dense] : dense;
+}
+
+/**
+ * Points of the source that this plan's policy leaves out, counted at the source with the same
+ * has_vector filters plan() used: what a standalone `verify` expects the target to lack (`migrate`
+ * knows its own rejected count; a later `verify` has to recount).
+ */
+export async function expectedSkips(plan: CollectionPlan, reader: SourceReader): Promise<number> {
+  // Qdrant requires the unnamed vector on every point: only named vectors can be absent.
+  return reader.countLacking(plan.source, skippingVectors(plan).filter((s) => s !== UNNAMED_VECTOR));
 }
 
 /**

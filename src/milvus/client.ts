@@ -3,7 +3,7 @@
  * before anything else runs, so a wrong URI, token or database fails fast as a config error.
  */
 import { splitUserinfo, userinfoSecrets } from '../core/url-credentials.ts';
-import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { MilvusClient, promisify } from '@zilliz/milvus2-sdk-node';
 import { MigrationError, configError, redact } from '../core/errors.ts';
 import { isMilvusLite } from './capabilities.ts';
 import { Grpc, databaseMissing, fromThrown, grpcCode, Merr, statusFailed, type ErrorContext, type MilvusStatus } from './errors.ts';
@@ -112,7 +112,8 @@ export function secretsOf(token: string | undefined): string[] {
  * at some other gRPC server, e.g. Qdrant's gRPC port.
  */
 async function checkDatabase(client: MilvusClient, database: string, where: string, shown: string): Promise<void> {
-  const res = (await client.showCollections({ db_name: database })) as { status?: MilvusStatus };
+  // Raw: the SDK's showCollections() post-processes the answer and crashes on `{}` ("reading 'forEach'").
+  const res = (await promisify(client.channelPool, 'ShowCollections', { db_name: database }, client.timeout)) as { status?: MilvusStatus };
   if (!res.status) throw notMilvus(shown);
   if (res.status.code === Merr.databaseNotFound) throw databaseMissing(where, res.status);
   // Milvus Lite answers an unknown database with code 1 (not 800): confirm with ListDatabases,
@@ -141,7 +142,7 @@ function connectError(e: unknown, where: string, secrets: string[]): MigrationEr
     return configError(
       'TARGET_UNREACHABLE',
       `Cannot reach ${where}.`,
-      'Check the URI (scheme, host, port: Milvus gRPC listens on 19530; Zilliz Cloud needs https://…:443), that the server is running, and that no firewall blocks it.',
+      'Check the URI (scheme, host, port: Milvus gRPC listens on 19530; Zilliz Cloud needs https://…:443; an HTTP-only server such as Qdrant\'s REST port also ends here), that the server is running, and that no firewall blocks it.',
       e,
     );
   }

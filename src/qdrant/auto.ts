@@ -97,7 +97,7 @@ export class AutoTransport implements QdrantTransport {
     return (await this.pick()).collectionConfig(collection, signal);
   }
 
-  async count(collection: string, options?: { lackingVector?: string; signal?: AbortSignal }): Promise<number> {
+  async count(collection: string, options?: { lackingVector?: string | string[]; signal?: AbortSignal }): Promise<number> {
     return (await this.pick()).count(collection, options);
   }
 

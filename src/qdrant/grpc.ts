@@ -86,11 +86,14 @@ export class GrpcTransport implements QdrantTransport {
     }
   }
 
-  async count(collection: string, options: { lackingVector?: string; signal?: AbortSignal } = {}): Promise<number> {
+  async count(collection: string, options: { lackingVector?: string | string[]; signal?: AbortSignal } = {}): Promise<number> {
+    const lacking = options.lackingVector === undefined ? [] : [options.lackingVector].flat();
+    const has = (v: string) => ({ conditionOneOf: { case: 'hasVector' as const, value: { hasVector: v } } });
+    // Lacking one of several = not having all of them: a nested filter inside mustNot.
     const filter =
-      options.lackingVector === undefined
-        ? undefined
-        : { mustNot: [{ conditionOneOf: { case: 'hasVector' as const, value: { hasVector: options.lackingVector } } }] };
+      lacking.length === 0 ? undefined
+        : lacking.length === 1 ? { mustNot: [has(lacking[0]!)] }
+          : { mustNot: [{ conditionOneOf: { case: 'filter' as const, value: { must: lacking.map(has) } } }] };
     const res = await this.run(
       () => this.client.api('points').count({ collectionName: collection, exact: true, filter }, this.callOptions(options.signal)),
       `counting collection "${collection}"`,

@@ -56,6 +56,11 @@ export class QdrantReader implements SourceReader {
     return this.about(collection, () => this.withRetry((signal) => this.transport.count(collection, { signal })));
   }
 
+  countLacking(collection: string, vectors: readonly string[]): Promise<number> {
+    if (vectors.length === 0) return Promise.resolve(0);
+    return this.about(collection, () => this.withRetry((signal) => this.transport.count(collection, { lackingVector: [...vectors], signal })));
+  }
+
   /**
    * Id kinds from three one-point, id-only scrolls instead of a scan. Qdrant orders all integers
    * before all UUIDs, and `offset` is inclusive, so:

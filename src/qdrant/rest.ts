@@ -89,11 +89,11 @@ export class RestTransport implements QdrantTransport {
     }
   }
 
-  async count(collection: string, options: { lackingVector?: string; signal?: AbortSignal } = {}): Promise<number> {
-    const body = {
-      exact: true,
-      ...(options.lackingVector !== undefined ? { filter: { must_not: [{ has_vector: options.lackingVector }] } } : {}),
-    };
+  async count(collection: string, options: { lackingVector?: string | string[]; signal?: AbortSignal } = {}): Promise<number> {
+    const lacking = options.lackingVector === undefined ? [] : [options.lackingVector].flat();
+    // Lacking one of several = not having all of them: a nested filter inside must_not.
+    const filter = lacking.length === 1 ? { must_not: [{ has_vector: lacking[0] }] } : { must_not: [{ must: lacking.map((v) => ({ has_vector: v })) }] };
+    const body = { exact: true, ...(lacking.length > 0 ? { filter } : {}) };
     const result = (await this.call('POST', `/collections/${encodeURIComponent(collection)}/points/count`, body, {
       what: `counting collection "${collection}"`,
       collection,

@@ -35,8 +35,9 @@ export interface QdrantTransport {
   check(): Promise<{ version: string }>;
   listCollections(signal?: AbortSignal): Promise<string[]>;
   collectionConfig(collection: string, signal?: AbortSignal): Promise<CollectionConfig>;
-  /** Exact count; with `lackingVector`, only points that do not have that named vector. */
-  count(collection: string, options?: { lackingVector?: string; signal?: AbortSignal }): Promise<number>;
+  /** Exact count; with `lackingVector`, only points that do not have that named vector (a list:
+   *  points that lack at least one of them). */
+  count(collection: string, options?: { lackingVector?: string | string[]; signal?: AbortSignal }): Promise<number>;
   scroll(request: ScrollRequest): Promise<ScrollResult>;
   retrieve(collection: string, ids: PointId[], signal?: AbortSignal): Promise<Point[]>;
   close(): Promise<void>;

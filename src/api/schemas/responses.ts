@@ -50,6 +50,12 @@ const capabilities = z
     nullableVector: z.boolean(),
     arrayOfStruct: z.boolean(),
     autoIndex: z.boolean(),
+    // Learnt by probing the target (src/milvus/probe.ts); absent when assumed without a target.
+    maxVectorFields: z.number().int().optional().describe('Vector fields per collection the target accepted (probed).'),
+    indexTypes: z.record(z.string(), z.array(z.string())).optional().describe('Index types the target accepted per vector type (probed).'),
+    source: z.enum(['probed', 'assumed']).optional(),
+    truthful: z.object({ getVersion: z.boolean(), listDatabases: z.boolean(), sdkHasCollection: z.boolean() }).optional(),
+    probeMs: z.number().optional(),
   })
   .register(responses, { id: 'TargetCapabilities' });
 

@@ -3,7 +3,7 @@
  * --sample N, N points by content (vectors and payloads), every mismatch reported by id.
  */
 import type { Command } from 'commander';
-import { checkCounts, checkSample, type Mismatch } from '../../core/verify.ts';
+import { assertVerifiable, checkCounts, checkSample, expectedSkips, type Mismatch } from '../../core/verify.ts';
 import { secretsOf } from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
 import { intIn } from '../flags.ts';
@@ -20,6 +20,8 @@ interface VerifyResult {
   target: string;
   sourceCount: number;
   targetCount: number;
+  /** Points the plan's policy leaves out (e.g. --missing-vector skip), counted at the source. */
+  skipped: number;
   countsMatch: boolean;
   sampled: number;
   mismatches: Mismatch[];
@@ -46,14 +48,17 @@ async function verify(flags: VerifyFlags): Promise<number> {
     secrets = secretsOf(session.source, session.target);
     const results: VerifyResult[] = [];
     try {
+      await assertVerifiable(session.result.plan.collections, session.result.problems, session.sink);
       for (const plan of session.result.plan.collections) {
-        const counts = await checkCounts(plan, session.reader, session.sink);
+        const skipped = await expectedSkips(plan, session.reader);
+        const counts = await checkCounts(plan, session.reader, session.sink, skipped);
         const sample = await checkSample(plan, session.reader, session.sink, { sample: flags.sample ?? 0, sourceCount: counts.sourceCount });
         results.push({
           source: plan.source,
           target: plan.target,
           sourceCount: counts.sourceCount,
           targetCount: counts.targetCount,
+          skipped,
           countsMatch: counts.countsMatch,
           sampled: sample.checked,
           mismatches: sample.mismatches,
@@ -75,7 +80,7 @@ async function verify(flags: VerifyFlags): Promise<number> {
 function formatVerify(ok: boolean, results: VerifyResult[]): string {
   const lines = [ok ? 'Verified: target matches source.' : 'Verification FAILED.'];
   for (const r of results) {
-    lines.push(`  ${r.source} → ${r.target}: source ${r.sourceCount}, target ${r.targetCount} ${r.countsMatch ? '(counts match)' : '(COUNTS DIFFER)'}${r.sampled ? `, ${r.sampled} points compared, ${r.mismatches.length} mismatches` : ''}`);
+    lines.push(`  ${r.source} → ${r.target}: source ${r.sourceCount}${r.skipped ? ` (${r.skipped} skipped by the plan's policy)` : ''}, target ${r.targetCount} ${r.countsMatch ? '(counts match)' : '(COUNTS DIFFER)'}${r.sampled ? `, ${r.sampled} points compared, ${r.mismatches.length} mismatches` : ''}`);
     for (const m of r.mismatches) lines.push(`    ${m.id} ${m.what}: ${m.detail}`);
   }
   return `${lines.join('\n')}\n`;
