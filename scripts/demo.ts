@@ -41,15 +41,19 @@ process.on('SIGINT', () => void stopAll().then(() => process.exit(finished ? exi
 process.on('SIGTERM', () => void stopAll().then(() => process.exit(finished ? exitCode : 143)));
 
 try {
-  say(`Source: Qdrant test server at ${qdrant.restUrl}   Target: Milvus Lite at ${milvus.uri}`);
+  say(`Source: Qdrant test server at ${qdrant.restUrl} (gRPC port ${qdrant.grpcPort})   Target: Milvus Lite at ${milvus.uri}`);
   say(`Console: ${consoleServer.url}  (the demo job shows on its Jobs page)`);
+  // The source is read over gRPC, the fast path, on the test server's own gRPC port (a free one,
+  // not Qdrant's usual 6334, so the CLI is told which).
+  const grpc = ['--source-grpc', '--source-grpc-port', String(qdrant.grpcPort)];
   const cli = (args: string[]) => runCli(args, { QDRANT_URL: qdrant.restUrl, MILVUS_URI: milvus.uri, QDRANT2MILVUS_HOME: dataDir });
-  say('qdrant2milvus inspect');
-  await cli(['inspect']);
+  say(`qdrant2milvus inspect ${grpc.join(' ')}`);
+  await cli(['inspect', ...grpc]);
   // Milvus Lite cannot hold a null vector, and `rich` has points without its `image` vector:
   // the demo skips them, and the report lists each one by id.
-  say('qdrant2milvus migrate --yes --missing-vector skip --verify-sample 200');
-  exitCode = await cli(['migrate', '--yes', '--missing-vector', 'skip', '--verify-sample', '200']);
+  const migrate = ['migrate', ...grpc, '--yes', '--missing-vector', 'skip', '--verify-sample', '200'];
+  say(`qdrant2milvus ${migrate.join(' ')}`);
+  exitCode = await cli(migrate);
   say(exitCode === 0 ? 'Demo finished: every collection verified.' : `Demo finished with exit code ${exitCode}.`);
   finished = true;
   await keepServing(consoleServer.url);
