@@ -45,6 +45,7 @@ import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { dataset } from '../../testkit/datasets/index.ts';
 import { parseJson, stringifyJson } from '../../testkit/qdrant/json.ts';
+import { createResponseAuditor } from '../../testkit/qdrant/openapi.ts';
 import { REAL_QDRANT_ABSENT, realQdrantBinary, seedRealQdrant, startRealQdrant, type RealQdrant } from '../../testkit/qdrant/real.ts';
 import { realQdrantRequest } from '../../testkit/qdrant/real-seed.ts';
 import { startQdrantTestServer, type QdrantTestServer } from '../../testkit/qdrant/server.ts';
@@ -161,12 +162,13 @@ async function allIds(url: string, collection: string): Promise<Set<string>> {
 }
 
 describe('Qdrant test server conforms to real Qdrant 1.19', { skip: binary ? false : REAL_QDRANT_ABSENT }, () => {
+  const auditor = createResponseAuditor();
   let s: Servers;
   const ids = new Map<string, Set<string>>();
   before(async () => {
     const [real, testkit] = await Promise.all([
       startRealQdrant({ apiKey: KEY, readOnlyApiKey: READ_KEY }),
-      startQdrantTestServer({ apiKey: KEY, readOnlyApiKey: READ_KEY }),
+      startQdrantTestServer({ apiKey: KEY, readOnlyApiKey: READ_KEY, onResponse: auditor.onResponse }),
     ]);
     s = { real, testkit };
     await seedBoth(s);
@@ -176,6 +178,8 @@ describe('Qdrant test server conforms to real Qdrant 1.19', { skip: binary ? fal
   after(async () => {
     for (const set of Object.values(clients ?? {})) for (const c of Object.values(set)) c.close();
     await Promise.allSettled([s?.real.stop(), s?.testkit.stop()]);
+    // Answering like real Qdrant must not take the test server outside Qdrant's OpenAPI spec.
+    auditor.assertClean();
   });
 
   describe('REST', () => {
