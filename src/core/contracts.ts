@@ -67,8 +67,6 @@ export interface Sink {
   count(target: string): Promise<number>;
   /** Rows by primary key, for verify --sample. Missing keys are absent. */
   fetch(plan: CollectionPlan, ids: Array<bigint | string>): Promise<Row[]>;
-  close(): Promise<void>;
-}
   /**
    * Makes job `owner` the only writer of these target collections, across processes, machines and
    * data dirs (the lease lives in the target). The job engine calls it once per run, before
@@ -78,6 +76,8 @@ export interface Sink {
    * job) retakes its own lease at once; another owner only after expiry.
    */
   acquireLease(targets: readonly string[], owner: string): Promise<TargetLease>;
+  close(): Promise<void>;
+}
 
 /** A held lease (Sink.acquireLease). */
 export interface TargetLease {
