@@ -35,9 +35,8 @@
  *   G6 `query` answers `sample: random` only (no nearest, recommend, discover, fusion, formula,
  *      order_by, prefetch, groups); scroll `order_by`, geo and full-text filters, point and payload
  *      deletion, payload updates, snapshots, sharding and cluster APIs are not implemented.
- *   G7 On gRPC, Qdrant (prost) never writes a proto3 field that holds its default value; the test
- *      server leaves defaults unset in the messages this corpus covers, but other messages built
- *      through protobufjs may still carry an explicit `false` / 0 / "" on the wire.
+ *   G7 gRPC Scroll answers are encoded by hand (grpc-fast.ts); every other response drops proto3
+ *      defaults as prost does (grpc-presence.ts). A hand-encoded field added later could differ.
  *   G8 Payload keys that look like integers come back in JS object order (integers first).
  */
 import { after, before, describe, it } from 'node:test';

@@ -106,8 +106,7 @@ function vectorParamsToGrpc(p: JsonObject): Msg {
   if (asMsg(p.hnsw_config)) out.hnsw_config = p.hnsw_config;
   if (typeof p.on_disk === 'boolean') out.on_disk = p.on_disk;
   if (typeof p.datatype === 'string') out.datatype = DATATYPE_TO_GRPC[p.datatype];
-  // MaxSim is the enum's 0: prost leaves it off the wire, so the config arrives as {}.
-  if (asMsg(p.multivector_config)) out.multivector_config = {};
+  if (asMsg(p.multivector_config)) out.multivector_config = { comparator: 'MaxSim' };
   return out;
 }
 
@@ -146,8 +145,7 @@ function optimizerToGrpc(v: unknown): Msg {
 function paramsToGrpc(p: Msg): Msg {
   return {
     shard_number: toNumber(p.shard_number) ?? 1,
-    // Proto3 default false stays unset, as prost sends it.
-    ...(p.on_disk_payload === true ? { on_disk_payload: true } : {}),
+    on_disk_payload: p.on_disk_payload === true,
     vectors_config: vectorsConfigToGrpc(p.vectors),
     replication_factor: toNumber(p.replication_factor),
     write_consistency_factor: toNumber(p.write_consistency_factor),
@@ -170,8 +168,7 @@ export function collectionInfoToGrpc(info: Msg): Msg {
   const status = String(info.status ?? 'green');
   return {
     status: status.charAt(0).toUpperCase() + status.slice(1),
-    // Proto3 defaults stay unset (prost writes neither `ok: false` nor `error: ''`).
-    optimizer_status: info.optimizer_status === 'ok' || info.optimizer_status === undefined ? { ok: true } : { error: String(info.optimizer_status) },
+    optimizer_status: { ok: info.optimizer_status === 'ok' || info.optimizer_status === undefined, error: '' },
     segments_count: num(info.segments_count) ?? '1',
     points_count: num(info.points_count),
     indexed_vectors_count: num(info.indexed_vectors_count),
@@ -184,7 +181,6 @@ export function collectionInfoToGrpc(info: Msg): Msg {
       metadata: structToGrpc(asMsg(config.metadata) as JsonObject | undefined),
     },
     warnings: [],
-    // prost leaves proto3 defaults off the wire (protobufjs would write a set '0'): an empty queue is {}.
-    update_queue: {},
+    update_queue: { length: '0' },
   };
 }

@@ -72,8 +72,7 @@ export function collectionsService(store: QdrantStore): ServiceSpec {
   return {
     List: { access: 'read', handle: () => ({ collections: store.listCollections().map((n) => ({ name: n })) }) },
     Get: { access: 'read', handle: (req) => ({ result: collectionInfoToGrpc(store.collectionInfo(name(req))) }) },
-    // Proto3 defaults (false, 0) are left unset, so the wire matches Qdrant's (prost omits them).
-    CollectionExists: { access: 'read', handle: (req) => ({ result: store.collectionExists(name(req)) ? { exists: true } : {} }) },
+    CollectionExists: { access: 'read', handle: (req) => ({ result: { exists: store.collectionExists(name(req)) } }) },
     Create: {
       access: 'write',
       handle: (req) => {
@@ -126,7 +125,7 @@ export function pointsService(store: QdrantStore): ServiceSpec {
       handle: (req) => {
         const filter = filterFromGrpc(req.filter) as Filter | undefined;
         const res = store.count(name(req), filter ? { filter, exact: req.exact !== false } : {});
-        return { result: res.count === 0 ? {} : { count: String(res.count) } };
+        return { result: { count: String(res.count) } };
       },
     },
     Query: {
@@ -140,7 +139,7 @@ export function pointsService(store: QdrantStore): ServiceSpec {
           with_payload: withPayloadFromGrpc(req.with_payload, false) as WithPayload,
           with_vector: withVectorsFromGrpc(req.with_vectors) as boolean | string[],
         });
-        return { result: points.map((p) => ({ ...recordToGrpc(p), score: p.score, ...(p.version ? { version: String(p.version) } : {}) })) };
+        return { result: points.map((p) => ({ ...recordToGrpc(p), score: p.score, version: String(p.version) })) };
       },
     },
     Get: {

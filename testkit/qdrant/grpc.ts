@@ -22,6 +22,7 @@ import {
 } from './grpc-handlers.ts';
 import type { Msg } from './grpc-values.ts';
 import { PreEncoded } from './grpc-fast.ts';
+import { responseType, withoutDefaults } from './grpc-presence.ts';
 
 export interface GrpcServerOptions {
   /** 0 picks a free port. */
@@ -70,13 +71,14 @@ function loadQdrantPackage(dir: string): grpc.GrpcObject {
 }
 
 /** The service as proto-loader defines it, except that a response already encoded (a Buffer,
- *  see grpc-fast.ts) is sent as it is. */
-function serviceDefinition(pkg: grpc.GrpcObject, name: string): grpc.ServiceDefinition {
+ *  see grpc-fast.ts) is sent as it is, and others lose their proto3 defaults (grpc-presence.ts). */
+function serviceDefinition(pkg: grpc.GrpcObject, name: string, dir: string): grpc.ServiceDefinition {
   const service = (pkg[name] as grpc.ServiceClientConstructor).service;
   return Object.fromEntries(
     Object.entries(service).map(([method, def]) => {
       const serialize = def.responseSerialize;
-      return [method, { ...def, responseSerialize: (v: unknown) => (Buffer.isBuffer(v) ? v : serialize(v)) }];
+      const type = responseType(dir, name, method);
+      return [method, { ...def, responseSerialize: (v: unknown) => (Buffer.isBuffer(v) ? v : serialize(withoutDefaults(type, v))) }];
     }),
   ) as grpc.ServiceDefinition;
 }
@@ -162,14 +164,15 @@ function implementation(service: string, spec: ServiceSpec, opts: GrpcServerOpti
 }
 
 export async function startGrpcServer(store: QdrantStore, opts: GrpcServerOptions): Promise<GrpcServerHandle> {
-  const pkg = loadQdrantPackage(protoDir());
+  const dir = protoDir();
+  const pkg = loadQdrantPackage(dir);
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 256 * 1024 * 1024 });
   const services: Array<[string, ServiceSpec]> = [
     ['Qdrant', qdrantService()],
     ['Collections', collectionsService(store)],
     ['Points', pointsService(store)],
   ];
-  for (const [name, spec] of services) server.addService(serviceDefinition(pkg, name), implementation(name, spec, opts));
+  for (const [name, spec] of services) server.addService(serviceDefinition(pkg, name, dir), implementation(name, spec, opts));
   const host = opts.host ?? '127.0.0.1';
   const port = await new Promise<number>((res, rej) => {
     server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p)));
