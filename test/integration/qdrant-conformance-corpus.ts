@@ -13,8 +13,9 @@ import { overflowIdAt } from '../../testkit/datasets/simple.ts';
 export const KEY = 'conformance-key';
 export const READ_KEY = 'conformance-read-only';
 
-/** Which key a request carries: the full key (default), the read-only key, none, or a wrong one. */
-export type KeyUse = 'full' | 'read' | 'none' | 'wrong';
+/** Which key a request carries: the full key (default; `bearer`: as `Authorization: Bearer`), the
+ *  read-only key, none, or a wrong one. */
+export type KeyUse = 'full' | 'bearer' | 'read' | 'none' | 'wrong';
 
 export interface RestCase {
   name: string;
@@ -178,6 +179,7 @@ function collections(): RestCase[] {
     g('collection aliases (none)', '/collections/rich/aliases'),
     g('collection aliases of a missing collection', `/collections/${MISSING}/aliases`),
     g('read-only key may read', '/collections/basic', 'read'),
+    g('the key as a bearer token', '/collections/basic/exists', 'bearer'),
     g('service info', '/', 'none'),
     g('readyz', '/readyz', 'none'),
     g('healthz', '/healthz', 'none'),

@@ -75,6 +75,7 @@ function others(): GrpcCase[] {
     c('ListCollectionAliases (missing collection)', 'Collections', 'ListCollectionAliases', { collection_name: 'nope' }),
     c('HealthCheck', 'Qdrant', 'HealthCheck', {}),
     c('read-only key may read', 'Points', 'Count', { collection_name: 'basic', exact: true }, 'read'),
+    c('the key as a bearer token', 'Collections', 'CollectionExists', { collection_name: 'basic' }, 'bearer'),
     c('NOT_FOUND scroll', 'Points', 'Scroll', { collection_name: 'nope', limit: 1 }),
     c('NOT_FOUND collection info', 'Collections', 'Get', { collection_name: 'nope' }),
     c('NOT_FOUND count', 'Points', 'Count', { collection_name: 'nope' }),
@@ -111,7 +112,8 @@ export function grpcClients(port: number): Clients {
 export function grpcCall(clients: Clients, c: GrpcCase): Promise<GrpcAnswer> {
   const md = new grpc.Metadata();
   const key = c.key ?? 'full';
-  if (key !== 'none') md.set('api-key', key === 'full' ? KEY : key === 'read' ? READ_KEY : 'wrong-key');
+  if (key === 'bearer') md.set('authorization', `Bearer ${KEY}`);
+  else if (key !== 'none') md.set('api-key', key === 'full' ? KEY : key === 'read' ? READ_KEY : 'wrong-key');
   const client = clients[c.service] as unknown as Record<string, (...a: unknown[]) => void>;
   return new Promise((resolve) => {
     client[c.rpc]!.call(client, c.request, md, { deadline: Date.now() + 20_000 }, (err: grpc.ServiceError | null, response: unknown) => {

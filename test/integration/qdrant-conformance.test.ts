@@ -58,6 +58,7 @@ interface Servers { real: RealQdrant; testkit: QdrantTestServer }
 
 function keyHeader(key: KeyUse = 'full'): Record<string, string> {
   if (key === 'none') return {};
+  if (key === 'bearer') return { authorization: `Bearer ${KEY}` };
   return { 'api-key': key === 'full' ? KEY : key === 'read' ? READ_KEY : 'wrong-key' };
 }
 
