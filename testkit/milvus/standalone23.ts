@@ -93,6 +93,9 @@ async function waitReady(port: number, token: string | undefined, proc: ServerPr
     timeout: 5000,
     channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
   });
+  // The SDK connects in its constructor; before the proxy listens that rejects, and unhandled it
+  // fails the calling test file ("asynchronous activity after the test ended"). Polling below reports.
+  client.connectPromise.catch(() => undefined);
   let lastError = 'no answer yet';
   try {
     while (Date.now() < deadline) {
