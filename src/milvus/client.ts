@@ -116,6 +116,7 @@ async function checkDatabase(client: MilvusClient, database: string, where: stri
   const res = (await promisify(client.channelPool, 'ShowCollections', { db_name: database }, client.timeout)) as { status?: MilvusStatus };
   if (!res.status) throw notMilvus(shown);
   if (res.status.code === Merr.databaseNotFound) throw databaseMissing(where, res.status);
+  if (database !== 'default') await checkDatabasesExist(client, where);
   // Milvus Lite answers an unknown database with code 1 (not 800): confirm with ListDatabases,
   // which Milvus Lite 2.5 does not implement (no status: no confirmation either way).
   if (statusFailed(res.status)) {
@@ -123,6 +124,21 @@ async function checkDatabase(client: MilvusClient, database: string, where: stri
     if (dbs?.status && !statusFailed(dbs.status) && !(dbs.db_names ?? []).includes(database)) throw databaseMissing(where, res.status);
     throw res.status;
   }
+}
+
+/**
+ * Milvus Lite 2.5.1 implements neither ListDatabases nor CreateDatabase and answers every db_name
+ * from one namespace: a job for database `x` would silently write into `default`. No ListDatabases
+ * answer means no databases.
+ */
+async function checkDatabasesExist(client: MilvusClient, where: string): Promise<void> {
+  const dbs = (await promisify(client.channelPool, 'ListDatabases', {}, client.timeout)) as { status?: MilvusStatus };
+  if (dbs.status) return;
+  throw configError(
+    'TARGET_DATABASE_UNSUPPORTED',
+    `${where}: this target has no databases (it does not implement ListDatabases), so every database name means the same one.`,
+    'Use the default database (leave --target-db / MILVUS_DB unset), or migrate to a Milvus with databases (2.2.9 or later).',
+  );
 }
 
 /** `uri` already redacted. */

@@ -166,6 +166,16 @@ describe(`capabilities probed on ${engine}`, () => {
     assert.deepEqual(await probeCollections(), []);
   });
 
+  it('a database the target does not have is refused at connect; Lite 2.5.1 has no databases at all', async () => {
+    // Lite 2.5.1 answers every db_name from one namespace: writing "into" nope_db would land in default.
+    const code = engine === 'lite25' ? 'TARGET_DATABASE_UNSUPPORTED' : 'TARGET_DATABASE_NOT_FOUND';
+    await assert.rejects(MilvusSink.connect({ uri, token, database: `${prefix}nope_db` }), (e: { code?: string; fix?: string }) => {
+      assert.equal(e.code, code);
+      assert.match(e.fix ?? '', /default/);
+      return true;
+    });
+  });
+
   it('a collection that does not exist is created, not reported as existing (finding 2)', async () => {
     const name = `${prefix}fresh`;
     await sink.prepare(onePlan(name, { type: 'FLAT', params: {} }));
