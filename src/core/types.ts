@@ -100,6 +100,9 @@ export interface TargetCapabilities {
   sparseVector: boolean;
   /** Vector fields that may hold null (Milvus >= 2.6). */
   nullableVector: boolean;
+  /** A sparse row with no entries is accepted (Milvus >= 2.4.12, Milvus Lite 2.5; Milvus Lite 3.2.2
+   *  refuses it: "sparse vector must contain at least one nonzero float32 weight"). Absent: false. */
+  emptySparseVector?: boolean;
   /** Array of Struct with MAX_SIM, needed for Qdrant multivectors (Milvus >= 2.6.4). */
   arrayOfStruct: boolean;
   /** AUTOINDEX is accepted on FloatVector fields (else an explicit index type is planned). */
@@ -157,6 +160,13 @@ export interface VectorFieldPlan {
   index: IndexPlan;
   /** Points lacking this vector are written with null (target supports nullable vectors). */
   nullable: boolean;
+  /**
+   * Sparse fields only: points lacking this vector are written with an empty sparse vector, which
+   * no search on this field returns, exactly like an absent one; so they need neither a nullable
+   * field nor a skip. Set by plan() when the target accepts empty sparse rows and has no nullable
+   * vectors. Absent: false.
+   */
+  missingAsEmpty?: boolean;
   /** Why the type or metric is what it is, when it is not the obvious one (fallbacks). */
   note?: string;
 }

@@ -63,6 +63,8 @@ const vectorSchema = z.strictObject({
   nullable: z.boolean().optional(),
   // Written by plan() for people; ignored on the way back.
   note: z.string().optional(),
+  // A fact plan() derives from the source and the target (like the type); ignored on the way back.
+  missingAsEmpty: z.boolean().optional(),
 });
 
 /** One collection entry of a plan file; the HTTP API validates plan edits with it too. */
@@ -154,7 +156,7 @@ function toOverrides(c: z.infer<typeof planFileCollectionSchema>): CollectionOve
     const { field, type, maxLength } = c.primaryKey;
     o.primaryKey = { ...(field !== undefined && { field }), ...(type && { type }), ...(maxLength && { maxLength }) };
   }
-  if (c.vectors) o.vectors = c.vectors.map(({ note: _note, ...v }) => v);
+  if (c.vectors) o.vectors = c.vectors.map(({ note: _note, missingAsEmpty: _empty, ...v }) => v);
   if (c.policies?.missingVector) o.policies = { missingVector: c.policies.missingVector };
   if (c.ifExists) o.ifExists = c.ifExists;
   return o;

@@ -41,7 +41,12 @@ interface VectorSlot {
   kind: Kind;
   dim: number | undefined;
   nullable: boolean;
+  /** What a point lacking this vector gets: null (nullable field), an empty sparse vector, or nothing (rejected). */
+  absent: VectorValue | null | undefined;
 }
+
+/** An absent sparse vector, written where the target takes it: it scores like an absent one. */
+const EMPTY_SPARSE: VectorValue = Object.freeze({ indices: Object.freeze([]) as unknown as number[], values: Object.freeze([]) as unknown as number[] });
 
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -56,6 +61,7 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
     kind: v.type === 'SparseFloatVector' ? 'sparse' : v.type === 'ArrayOfStructFloatVector' ? 'multi' : 'dense',
     dim: v.dim,
     nullable: v.nullable,
+    absent: v.nullable ? null : v.missingAsEmpty === true && v.type === 'SparseFloatVector' ? EMPTY_SPARSE : undefined,
   }));
   const fieldNames = [plan.primaryKey.field, ...plan.vectors.map((v) => v.field), DYNAMIC_FIELD];
   const fieldSet = new Set(fieldNames);
@@ -96,8 +102,8 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
     for (const s of slots) {
       const v = getOwn(p.vectors, s.source);
       if (v === undefined) {
-        if (!s.nullable) return reject(out, p, 'MISSING_VECTOR', `lacks ${label(s)}, and field "${s.field}" cannot hold null (policy: skip point).`);
-        setOwn(vectors, s.field, null);
+        if (s.absent === undefined) return reject(out, p, 'MISSING_VECTOR', `lacks ${label(s)}, and field "${s.field}" cannot hold null (policy: skip point).`);
+        setOwn(vectors, s.field, s.absent);
         continue;
       }
       const bad = shapeError(v, s);

@@ -89,11 +89,16 @@ export function planVectorField(
   if (ov?.nullable !== undefined && ov.nullable !== nullable)
     report('error', 'FIXED_FIELD', `${capitalise(label)} is ${nullable ? '' : 'not '}nullable: this follows from the source's missing vectors and the target's capabilities.`,
       `Remove "nullable" or set it back to ${nullable}.`);
-  if (v.missingCount > 0 && !caps.nullableVector) reportMissing(v, label, missingPolicy, report);
+  // An empty sparse vector scores like an absent one (no search on the field returns it), so where
+  // the target takes empty rows, a missing sparse vector costs no skip and no nullable field.
+  const missingAsEmpty = v.kind === 'sparse' && v.missingCount > 0 && !nullable && caps.emptySparseVector === true;
+  if (v.missingCount > 0 && !caps.nullableVector && !missingAsEmpty) reportMissing(v, label, missingPolicy, report);
   const { index, note: indexNote } = planIndex(v, type, caps, label, ov?.index, report);
   const plan: VectorFieldPlan = { source: v.name, field, type, metric, index, nullable };
   if (v.kind !== 'sparse') plan.dim = v.dim;
-  const notes = [note, indexNote].filter(Boolean).join(' ');
+  if (missingAsEmpty) plan.missingAsEmpty = true;
+  const emptyNote = missingAsEmpty ? `${v.missingCount} point(s) lack it: written as empty sparse vectors, which score like absent ones.` : '';
+  const notes = [note, indexNote, emptyNote].filter(Boolean).join(' ');
   if (notes) plan.note = notes;
   return plan;
 }

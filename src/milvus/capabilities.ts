@@ -51,7 +51,7 @@ export function capabilitiesFromVersion(uri: string, version: string | undefined
   const kind = targetKind(uri, version);
   const shown = version ?? UNKNOWN_VERSION;
   if (kind === 'milvus-lite') {
-    return { kind, version: shown, float16Vector: false, sparseVector: true, nullableVector: false, arrayOfStruct: false, autoIndex: false, source: 'assumed' };
+    return { kind, version: shown, float16Vector: false, sparseVector: true, nullableVector: false, emptySparseVector: false, arrayOfStruct: false, autoIndex: false, source: 'assumed' };
   }
   const v = parseVersion(version);
   // Zilliz Cloud may report a version we cannot parse; it runs current Milvus, so assume 2.4+ types.
@@ -62,6 +62,7 @@ export function capabilitiesFromVersion(uri: string, version: string | undefined
     float16Vector: modern || atLeast(v, [2, 4, 0]),
     sparseVector: modern || atLeast(v, [2, 4, 0]),
     nullableVector: false,
+    emptySparseVector: modern || atLeast(v, [2, 4, 12]),
     arrayOfStruct: false,
     autoIndex: true,
     source: 'assumed',
@@ -82,6 +83,18 @@ export interface ProbeResults {
   ms: number;
 }
 
+/**
+ * Empty sparse rows: Milvus accepts them since 2.4.12 (milvus-io/milvus#34700, #36061), and so does
+ * Milvus Lite 2.5 (no version; its engine is Milvus's); Milvus Lite 3.2.2 refuses them ("sparse
+ * vector must contain at least one nonzero float32 weight"). From the version rather than a probe
+ * write: each probe costs a collection on the target.
+ */
+function emptySparseAccepted(version: string | undefined, sparse: boolean): boolean {
+  if (!sparse || isMilvusLite(version)) return false;
+  const v = parseVersion(version);
+  return v === undefined || atLeast(v, [2, 4, 12]);
+}
+
 export function fromProbes(uri: string, version: string | undefined, probes: ProbeResults): TargetCapabilities {
   const lite3 = isMilvusLite(version);
   const accepts = (type: MilvusVectorType) => (probes.indexTypes[type] ?? []).length > 0;
@@ -92,6 +105,7 @@ export function fromProbes(uri: string, version: string | undefined, probes: Pro
     float16Vector: probes.types.Float16Vector && accepts('Float16Vector'),
     sparseVector: probes.types.SparseFloatVector && accepts('SparseFloatVector'),
     nullableVector: probes.nullableVector && !lite3,
+    emptySparseVector: emptySparseAccepted(version, probes.types.SparseFloatVector && accepts('SparseFloatVector')),
     arrayOfStruct: false,
     autoIndex: (probes.indexTypes.FloatVector ?? []).includes('AUTOINDEX'),
     maxVectorFields: probes.maxVectorFields,
