@@ -105,7 +105,9 @@ test('capabilities describe the target', () => {
     assert.match(caps.version, /^milvus_lite-/);
     assert.equal(caps.float16Vector, false);
     assert.equal(caps.nullableVector, false, 'Milvus Lite returns a written null vector as zeros');
-    assert.equal(caps.autoIndex, false);
+    // Probed: Lite 3 stores any index type on a FloatVector field (metadata only), AUTOINDEX included.
+    assert.equal(caps.autoIndex, true);
+    assert.equal(caps.source, 'probed');
   }
 });
 
