@@ -48,6 +48,7 @@ const capabilities = z
     float16Vector: z.boolean(),
     sparseVector: z.boolean(),
     nullableVector: z.boolean(),
+    emptySparseVector: z.boolean().optional().describe('A sparse row with no entries is accepted (Milvus >= 2.4.12): points lacking a sparse vector are kept.'),
     arrayOfStruct: z.boolean(),
     autoIndex: z.boolean(),
     // Learnt by probing the target (src/milvus/probe.ts); absent when assumed without a target.
@@ -112,6 +113,7 @@ export const CollectionPlanSchema = z
         metric: metric.nullable(),
         index: z.object({ type: z.string(), params: z.record(z.string(), z.union([z.number(), z.string()])) }),
         nullable: z.boolean(),
+        missingAsEmpty: z.boolean().optional().describe('Sparse fields: points lacking the vector get an empty one (it scores like an absent one).'),
         note: z.string().optional(),
       }),
     ),
