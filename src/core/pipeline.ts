@@ -11,6 +11,7 @@
  * the collection size. Because a checkpoint only ever covers acknowledged rows, a crash at any
  * moment replays at most the pages in flight, and the sink's upsert makes the replay harmless.
  */
+import { setOwn } from './own.ts';
 import type { Sink, SourceReader } from './contracts.ts';
 import { MigrationError, asMigrationError } from './errors.ts';
 import type { MigrationEvents } from './events.ts';
@@ -175,7 +176,8 @@ async function readRange(options: CopyOptions, progress: RangeProgress, queue: B
   for await (const page of pages) {
     const { rows, rejected, stats: rowStats } = toRows(plan, page.points);
     stats.nullsDropped += rowStats.nullsDropped;
-    Object.assign(stats.renamedKeys, rowStats.renamedKeys);
+    // Not Object.assign: it would turn a renamed `__proto__` key into the object's prototype.
+    for (const [from, to] of Object.entries(rowStats.renamedKeys)) setOwn(stats.renamedKeys, from, to);
     if (rejected.length > 0) {
       stats.rejectedCount += rejected.length;
       for (const r of rejected) if (stats.rejected.length < maxKept) stats.rejected.push(r);
