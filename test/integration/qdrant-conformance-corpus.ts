@@ -205,7 +205,7 @@ function errors(): RestCase[] {
     e('400 body not an object', 'POST', '/collections/basic/points/scroll', '[1]'),
     e('404 unknown route', 'GET', '/no-such-route'),
     e('unknown body fields are ignored', 'POST', '/collections/basic/points/scroll', { limit: 1, bogus: 1 }),
-    { ...e('403 read-only key with an invalid body', 'PUT', '/collections/basic/points?wait=true', { points: [{ id: 1, vector: [1] }] }, 'read'), gap: 'G2' },
+    e('403 read-only key with an invalid body (checked first)', 'PUT', '/collections/basic/points?wait=true', { points: [{ id: 1, vector: [1] }] }, 'read'),
     e('400 with_payload of a wrong type', 'POST', '/collections/basic/points/scroll', { with_payload: 7 }),
     e('400 retrieve without ids', 'POST', '/collections/basic/points', { with_payload: true }),
     e('401 no key', 'GET', '/collections', undefined, 'none'),
@@ -224,6 +224,44 @@ function errors(): RestCase[] {
   ];
 }
 
+/** Writes that fail (so both servers stay as seeded), with the full key and with the read-only key. */
+function writeErrors(): RestCase[] {
+  const w = (name: string, method: RestCase['method'], path: string, body: unknown, key?: KeyUse): RestCase => ({
+    name: `write error${key === 'read' ? ' (read-only key)' : ''}: ${name}`, method, path, body, key,
+  });
+  const up = (name: string, body: unknown, key?: KeyUse, collection = 'basic') => w(name, 'PUT', `/collections/${collection}/points?wait=true`, body, key);
+  const create = (name: string, body: unknown, key?: KeyUse, collection = 'bad-new') => w(name, 'PUT', `/collections/${collection}`, body, key);
+  const index = (name: string, body: unknown, key?: KeyUse, collection = 'basic') => w(name, 'PUT', `/collections/${collection}/index?wait=true`, body, key);
+  const cases: RestCase[] = [];
+  for (const key of [undefined, 'read'] as const) {
+    cases.push(
+      up('point without vector', { points: [{ id: 1 }] }, key),
+      up('negative id', { points: [{ id: -1, vector: [1] }] }, key),
+      up('wrong dimension', { points: [{ id: 1, vector: [1] }] }, key),
+      up('no points or batch', {}, key),
+      up('batch without vectors', { batch: { ids: [1] } }, key),
+      up('payload not an object', { points: [{ id: 1, vector: Array(128).fill(0.5), payload: 5 }] }, key),
+      up('missing collection', { points: [{ id: 1, vector: [1] }] }, key, 'nope'),
+      up('body cut short', '{"points":', key),
+      create('size 0', { vectors: { size: 0, distance: 'Dot' } }, key),
+      create('unknown distance', { vectors: { size: 2, distance: 'Bogus' } }, key),
+      create('no distance', { vectors: { size: 2 } }, key),
+      create('named, size 0', { vectors: { a: { size: 0, distance: 'Dot' } } }, key),
+      index('unknown schema', { field_name: 'a', field_schema: 'bogus' }, key),
+      index('no field_name', { field_schema: 'keyword' }, key),
+      index('missing collection', { field_name: 'a', field_schema: 'keyword' }, key, 'nope'),
+      { ...w('unknown alias action', 'POST', '/collections/aliases', { actions: [{ bogus: {} }] }, key), gap: 'G1' },
+    );
+  }
+  cases.push(
+    index('no field_schema', { field_name: 'a' }),
+    create('an existing collection', { vectors: { size: 2, distance: 'Dot' } }, 'read', 'basic'),
+    w('delete a missing collection', 'DELETE', '/collections/nope', undefined, 'read'),
+    w('alias to a missing collection', 'POST', '/collections/aliases', { actions: [{ create_alias: { alias_name: 'a', collection_name: 'nope' } }] }, 'read'),
+  );
+  return cases;
+}
+
 function queries(): RestCase[] {
   return [
     { name: 'query sample random', method: 'POST', path: '/collections/basic/points/query', body: { query: { sample: 'random' }, limit: 5 }, shapeOnly: true },
@@ -234,4 +272,6 @@ function queries(): RestCase[] {
   ];
 }
 
-export const REST_CASES: RestCase[] = [...scrolls(), ...counts(), ...retrieves(), ...collections(), ...errors(), ...queries()];
+export const REST_CASES: RestCase[] = [
+  ...scrolls(), ...counts(), ...retrieves(), ...collections(), ...errors(), ...writeErrors(), ...queries(),
+];

@@ -22,9 +22,12 @@
  *
  * What real Qdrant 1.19 does that the test server still does not (cases marked `gap` run as TODO):
  *   G1 serde_json's wording for JSON syntax errors other than a body cut short ("expected `:`",
- *      "trailing characters", ... at line L column C): the test server gives lossless-json's text.
- *   G2 Qdrant validates a write's body (shape, vector dimensions) before it checks the key's
- *      access, so a read-only key with a bad body gets 400; the test server answers 403 first.
+ *      "trailing characters", ... at line L column C): the test server gives lossless-json's text;
+ *      and serde's column for an error inside a list element (Qdrant: just after the element; the
+ *      test server: the end of the body, right for errors in top-level fields).
+ *   G2 (fixed) A read-only key's write is checked first like any other (body format, collection,
+ *      vector dimensions: 400 / 404); only then 403. Remaining: the test server rejects an unknown
+ *      vector name on upsert, where Qdrant acknowledges a `wait=false` upsert and fails it later.
  *   G3 `operation_id` numbering: Qdrant's counter also advances on collection creation and index
  *      builds (the first upsert after a create + index is 3); the test server counts from 0.
  *   G4 `count` with `exact: false` is always exact here; Qdrant estimates from segment statistics

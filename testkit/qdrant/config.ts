@@ -4,7 +4,7 @@
  * defaults filled in.
  */
 import type { JsonObject } from '../../src/core/types.ts';
-import { formatError, validationError, wrongInput } from './errors.ts';
+import { formatError, wrongInput } from './errors.ts';
 
 export type Distance = 'Cosine' | 'Euclid' | 'Dot' | 'Manhattan';
 export type Datatype = 'float32' | 'float16' | 'uint8';
@@ -59,18 +59,18 @@ function isVectorParams(v: unknown): v is VectorParams {
   return typeof v === 'object' && v !== null && 'size' in v;
 }
 
-function checkVectorParams(path: string, p: unknown): VectorParams {
-  if (typeof p !== 'object' || p === null) throw formatError(`invalid type for \`${path}\`, expected VectorParams`);
+/**
+ * `vectors` is an untagged enum in Qdrant (one VectorParams, or a map of them) whose `size` is a
+ * non-zero integer: serde reports any bad member (size 0, unknown distance or datatype, a missing
+ * field) as the enum as a whole, with no detail (probed on Qdrant 1.19).
+ */
+function checkVectorParams(p: unknown): VectorParams {
+  const bad = () => formatError('data did not match any variant of untagged enum VectorsConfig');
+  if (typeof p !== 'object' || p === null) throw bad();
   const params = p as VectorParams;
-  if (!DISTANCES.includes(params.distance)) {
-    throw formatError(`unknown variant \`${String(params.distance)}\`, expected one of \`Cosine\`, \`Euclid\`, \`Dot\`, \`Manhattan\``);
-  }
-  const size = Number(params.size);
-  if (!Number.isInteger(size)) throw formatError(`invalid type for \`${path}.size\`, expected u64`);
-  if (size < 1) throw validationError(`${path}.size: value ${size} invalid, must be 1 or larger`);
-  if (params.datatype != null && !DATATYPES.includes(params.datatype)) {
-    throw formatError(`unknown variant \`${params.datatype}\`, expected one of \`float32\`, \`uint8\`, \`float16\``);
-  }
+  const size = params.size as unknown;
+  if (!DISTANCES.includes(params.distance) || typeof size !== 'number' || !Number.isInteger(size) || size < 1) throw bad();
+  if (params.datatype != null && !DATATYPES.includes(params.datatype)) throw bad();
   return { ...params, size };
 }
 
@@ -81,7 +81,7 @@ export function parseCollectionConfig(body: CreateCollectionBody): CollectionCon
   const unnamedOnly = isVectorParams(dense);
   const entries: Array<[string, unknown]> = unnamedOnly ? [['', dense]] : Object.entries(dense);
   for (const [name, raw] of entries) {
-    const p = checkVectorParams(name === '' ? 'vectors' : `vectors.${name}`, raw);
+    const p = checkVectorParams(raw);
     const kind = p.multivector_config ? 'multi' : 'dense';
     vectors.set(name, { kind, name, size: p.size, distance: p.distance, datatype: p.datatype ?? 'float32' });
   }

@@ -35,3 +35,13 @@ export function formatError(detail: string): QdrantApiError {
 export function validationError(detail: string): QdrantApiError {
   return new QdrantApiError(422, `Validation error in JSON body: [${detail}]`);
 }
+
+/** How serde_json names a JSON value in "invalid type: …" errors. */
+export function serdeKind(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    return Number.isInteger(Number(value)) ? `integer \`${value}\`` : `floating point \`${value}\``;
+  }
+  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  if (typeof value === 'boolean') return `boolean \`${value}\``;
+  return Array.isArray(value) ? 'sequence' : value === null ? 'null' : 'map';
+}

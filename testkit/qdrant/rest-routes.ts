@@ -3,9 +3,11 @@
  * `result` of Qdrant's envelope (the transport wraps it, or the error, in `{result, status, time}`).
  */
 import type { JsonObject } from '../../src/core/types.ts';
-import { formatError, QdrantApiError, validationError, wrongInput } from './errors.ts';
+import { parseCollectionConfig } from './config.ts';
+import { formatError, QdrantApiError, serdeKind, validationError, wrongInput } from './errors.ts';
+import { aliasActions, applyAliasActions, object, upsertBody } from './rest-writes.ts';
 import { parsePathPointId, parsePointId } from './ids.ts';
-import type { CountRequest, QdrantStore, RestPoint, SampleRequest, ScrollRequest, WithVector } from './store.ts';
+import { fieldSchemaType, type CountRequest, type QdrantStore, type SampleRequest, type ScrollRequest, type WithVector } from './store.ts';
 import type { WithPayload } from './payload.ts';
 
 export interface RouteRequest {
@@ -20,84 +22,26 @@ export interface Route {
   pattern: RegExp;
   /** Needs a full-access key (a read-only key gets 403). */
   write: boolean;
+  /** What Qdrant checks before the key's access on a write: throws the 400 / 404 it would answer. */
+  precheck?(store: QdrantStore, req: RouteRequest): void;
+  /** False where Qdrant's format errors carry no `at line … column …` (hand-parsed bodies). */
+  positions?: boolean;
   handle(store: QdrantStore, req: RouteRequest): unknown;
-}
-
-/** A body that is not a JSON object fails before serde buffers it: Qdrant says column 0. */
-function object(body: unknown, what: string): JsonObject {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw formatError(`invalid type: ${serdeKind(body)}, expected struct ${what} at line 1 column 0`);
-  }
-  return body as JsonObject;
 }
 
 const isRandomSample = (q: unknown) => typeof q === 'object' && q !== null && (q as JsonObject).sample === 'random';
 
 const waitFlag = (q: URLSearchParams) => q.get('wait') === 'true';
 
-/** `{batch: {ids, vectors, payloads}}` → list form. */
-function batchToPoints(batch: JsonObject): RestPoint[] {
-  const ids = batch.ids as RestPoint['id'][];
-  if (!Array.isArray(ids)) throw formatError('missing field `ids`');
-  const vectors = batch.vectors as unknown;
-  const payloads = (batch.payloads ?? []) as Array<JsonObject | null>;
-  return ids.map((id, i) => {
-    let vector: unknown;
-    if (Array.isArray(vectors)) vector = vectors[i];
-    else if (vectors && typeof vectors === 'object') {
-      vector = Object.fromEntries(Object.entries(vectors).map(([name, list]) => [name, (list as unknown[])[i]]));
-    }
-    return { id, vector, payload: payloads[i] ?? null };
-  });
-}
-
-function upsertBody(body: unknown): RestPoint[] {
-  const b = object(body, 'PointInsertOperations');
-  if (Array.isArray(b.points)) {
-    for (const p of b.points as unknown[]) {
-      const point = object(p, 'PointStruct');
-      if (!('id' in point)) throw formatError('missing field `id`');
-      if (!('vector' in point)) throw formatError('missing field `vector`');
-    }
-    return b.points as unknown as RestPoint[];
-  }
-  if (b.batch && typeof b.batch === 'object') return batchToPoints(b.batch as JsonObject);
-  throw formatError('data did not match any variant of untagged enum PointInsertOperations');
-}
-
-function aliasActions(store: QdrantStore, body: unknown): boolean {
-  const actions = object(body, 'ChangeAliasesOperation').actions;
-  if (!Array.isArray(actions)) throw formatError('missing field `actions`');
-  for (const action of actions as JsonObject[]) {
-    const a = object(action, 'AliasOperations');
-    if (a.create_alias) {
-      const { alias_name, collection_name } = a.create_alias as JsonObject;
-      store.createAlias(String(alias_name), String(collection_name));
-    } else if (a.delete_alias) store.deleteAlias(String((a.delete_alias as JsonObject).alias_name));
-    else if (a.rename_alias) {
-      const { old_alias_name, new_alias_name } = a.rename_alias as JsonObject;
-      store.renameAlias(String(old_alias_name), String(new_alias_name));
-    } else throw formatError('data did not match any variant of untagged enum AliasOperations');
-  }
-  return true;
-}
-
 const C = '/collections/([^/]+)';
-const route = (method: Route['method'], path: string, write: boolean, handle: Route['handle']): Route => ({
-  method,
-  pattern: new RegExp(`^${path}$`),
-  write,
-  handle,
-});
+const route = (
+  method: Route['method'], path: string, write: boolean, handle: Route['handle'], extra: Partial<Route> = {},
+): Route => ({ method, pattern: new RegExp(`^${path}$`), write, handle, ...extra });
 
-/** How serde_json names a JSON value in "invalid type: …" errors. */
-function serdeKind(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'bigint') {
-    return Number.isInteger(Number(value)) ? `integer \`${value}\`` : `floating point \`${value}\``;
-  }
-  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
-  if (typeof value === 'boolean') return `boolean \`${value}\``;
-  return Array.isArray(value) ? 'sequence' : value === null ? 'null' : 'map';
+function indexBody(r: RouteRequest): JsonObject {
+  const b = object(r.body(), 'CreateFieldIndex');
+  if (typeof b.field_name !== 'string') throw formatError('missing field `field_name`');
+  return b;
 }
 
 /** Qdrant's `limit` is a usize: serde's texts for anything else. */
@@ -128,16 +72,21 @@ function validated<T>(prefix: string, run: () => T): T {
 export const ROUTES: Route[] = [
   route('GET', '/collections', false, (s) => ({ collections: s.listCollections().map((name) => ({ name })) })),
   route('GET', '/aliases', false, (s) => ({ aliases: s.listAliases() })),
-  route('POST', '/collections/aliases', true, (s, r) => aliasActions(s, r.body())),
+  route('POST', '/collections/aliases', true, (s, r) => applyAliasActions(s, aliasActions(r.body())), {
+    precheck: (_s, r) => void aliasActions(r.body()),
+  }),
   route('GET', C, false, (s, r) => s.collectionInfo(r.params.name!)),
   route('PUT', C, true, (s, r) => {
     s.createCollection(r.params.name!, object(r.body(), 'CreateCollection'));
     return true;
-  }),
+  }, { precheck: (_s, r) => void parseCollectionConfig(object(r.body(), 'CreateCollection')) }),
   route('DELETE', C, true, (s, r) => s.deleteCollection(r.params.name!)),
   route('GET', `${C}/exists`, false, (s, r) => ({ exists: s.collectionExists(r.params.name!) })),
   route('GET', `${C}/aliases`, false, (s, r) => ({ aliases: s.listAliases(r.params.name!) })),
-  route('PUT', `${C}/points`, true, (s, r) => s.upsertPoints(r.params.name!, upsertBody(r.body()), waitFlag(r.query))),
+  route('PUT', `${C}/points`, true, (s, r) => s.upsertPoints(r.params.name!, upsertBody(r.body()), waitFlag(r.query)), {
+    positions: false,
+    precheck: (s, r) => s.checkPoints(r.params.name!, upsertBody(r.body())),
+  }),
   route('POST', `${C}/points/scroll`, false, (s, r) => {
     const b = object(r.body() ?? {}, 'ScrollRequest') as ScrollRequest & JsonObject;
     const limit = usize(b.limit);
@@ -169,9 +118,14 @@ export const ROUTES: Route[] = [
     return point;
   }),
   route('PUT', `${C}/index`, true, (s, r) => {
-    const b = object(r.body(), 'CreateFieldIndex');
-    if (typeof b.field_name !== 'string') throw formatError('missing field `field_name`');
-    return s.createPayloadIndex(r.params.name!, b.field_name, b.field_schema, waitFlag(r.query));
+    const b = indexBody(r);
+    return s.createPayloadIndex(r.params.name!, String(b.field_name), b.field_schema, waitFlag(r.query));
+  }, {
+    precheck: (s, r) => {
+      const b = indexBody(r);
+      if (b.field_schema != null) fieldSchemaType(b.field_schema);
+      s.getCollection(r.params.name!);
+    },
   }),
 ];
 

@@ -117,18 +117,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
 
   const found = matchRoute(req.method ?? 'GET', path);
   if (!found) return send(res, 404, '', '');
-  // Qdrant 1.19 answers every write with a read-only key so (points, indexes and collections alike).
-  if (found.route.write && granted === 'read') return sendError(res, 403, 'Forbidden: Global manage access is required', started);
   const text = await readBody(req);
+  const request = { params: found.params, query: url.searchParams, body: () => parseBody(text) };
   try {
-    const result = found.route.handle(opts.store, {
-      params: found.params,
-      query: url.searchParams,
-      body: () => parseBody(text),
-    });
+    if (found.route.write && granted === 'read') {
+      // A read-only key's write gets 403 only after the checks Qdrant makes first (rest-writes.ts);
+      // Qdrant 1.19 words it so for points, indexes and collections alike.
+      found.route.precheck?.(opts.store, request);
+      return sendError(res, 403, 'Forbidden: Global manage access is required', started);
+    }
+    const result = found.route.handle(opts.store, request);
     sendJson(res, 200, { result, status: 'ok', time: elapsed(started) });
   } catch (err) {
-    if (err instanceof QdrantApiError) return sendError(res, err.status, withPosition(err, text), started);
+    if (err instanceof QdrantApiError) return sendError(res, err.status, withPosition(err, text, found.route.positions !== false), started);
     sendError(res, 500, `Service internal error: ${(err as Error).message}`, started);
   }
 }
@@ -174,8 +175,8 @@ function eofMessage(text: string): string | undefined {
  * the whole object first (flattened fields), so C is always the position of the body's last
  * character (its closing brace), whichever field was wrong.
  */
-function withPosition(err: QdrantApiError, text: string): string {
-  const placed = err instanceof JsonSyntaxError || / at line \d+ column \d+$/.test(err.message);
+function withPosition(err: QdrantApiError, text: string, positions: boolean): string {
+  const placed = !positions || err instanceof JsonSyntaxError || / at line \d+ column \d+$/.test(err.message);
   if (placed || !err.message.startsWith('Format error in JSON body: ') || text.trim() === '') return err.message;
   const lines = text.trimEnd().split('\n');
   return `${err.message} at line ${lines.length} column ${lines[lines.length - 1]!.length}`;

@@ -6,7 +6,7 @@
 import type { JsonObject, PointId } from '../../src/core/types.ts';
 import { Collection, type StoredPoint } from './collection.ts';
 import { collectionConfigOut, parseCollectionConfig, type CreateCollectionBody } from './config.ts';
-import { collectionNotFound, formatError, notExistingVector, QdrantApiError, validationError, wrongInput } from './errors.ts';
+import { collectionNotFound, formatError, notExistingVector, QdrantApiError, serdeKind, validationError, wrongInput } from './errors.ts';
 import { matchesFilter, type Filter } from './filter.ts';
 import { parsePointId } from './ids.ts';
 import { selectPayload, type WithPayload } from './payload.ts';
@@ -82,6 +82,15 @@ export interface SeedSource {
 
 const SEED_BATCH = 1000;
 
+/** A payload index schema's type; a bad one fails serde's untagged enum as a whole (Qdrant's text). */
+export function fieldSchemaType(schema: unknown): string {
+  const dataType = typeof schema === 'object' && schema !== null ? String((schema as JsonObject).type) : String(schema);
+  if (!['keyword', 'integer', 'float', 'geo', 'text', 'bool', 'datetime', 'uuid'].includes(dataType)) {
+    throw formatError('data did not match any variant of untagged enum PayloadFieldSchema');
+  }
+  return dataType;
+}
+
 export class QdrantStore {
   private readonly collections = new Map<string, Collection>();
   private readonly aliases = new Map<string, string>();
@@ -150,29 +159,36 @@ export class QdrantStore {
    */
   upsertPoints(name: string, points: RestPoint[], wait = true): UpdateResult {
     const c = this.getCollection(name);
-    const prepared = points.map((p, i) => {
+    const prepared = this.prepare(c, points);
+    for (const p of prepared) c.put(p.id, p.vectors, p.payload);
+    return { operation_id: c.operationId++, status: wait ? 'completed' : 'acknowledged' };
+  }
+
+  /** Validates an upsert without writing it (Qdrant checks vectors before the key's access). */
+  checkPoints(name: string, points: RestPoint[]): void {
+    this.prepare(this.getCollection(name), points);
+  }
+
+  private prepare(c: Collection, points: RestPoint[]) {
+    return points.map((p, i) => {
       const id = parsePointId(p.id);
       const vectors = new Map<string, StoredVector>();
       for (const [config, raw] of splitVectorStruct(p.vector, c.config.vectors)) {
         vectors.set(config.name, normaliseVector(config, raw, `points[${i}].vector.${config.name}`));
       }
       const payload = p.payload ?? {};
-      if (typeof payload !== 'object' || Array.isArray(payload)) {
-        throw formatError(`points[${i}].payload: invalid type, expected a JSON object`);
-      }
+      if (typeof payload !== 'object' || Array.isArray(payload)) throw formatError(`invalid type: ${serdeKind(payload)}, expected a map`);
       return { id, vectors, payload };
     });
-    for (const p of prepared) c.put(p.id, p.vectors, p.payload);
-    return { operation_id: c.operationId++, status: wait ? 'completed' : 'acknowledged' };
   }
 
   createPayloadIndex(name: string, field: string, schema: unknown, wait = true): UpdateResult {
     const c = this.getCollection(name);
-    const typed = typeof schema === 'object' && schema !== null ? (schema as JsonObject) : null;
-    const dataType = typed ? String(typed.type) : String(schema);
-    if (!['keyword', 'integer', 'float', 'geo', 'text', 'bool', 'datetime', 'uuid'].includes(dataType)) {
-      throw wrongInput(`unknown payload index type \`${dataType}\``);
+    if (schema === undefined || schema === null) {
+      throw new QdrantApiError(400, "Bad request: Can't auto-detect field type, please specify `field_schema` in the request");
     }
+    const typed = typeof schema === 'object' ? (schema as JsonObject) : null;
+    const dataType = fieldSchemaType(schema);
     c.payloadIndexes.set(field, typed ? { data_type: dataType, params: typed } : { data_type: dataType });
     return { operation_id: c.operationId++, status: wait ? 'completed' : 'acknowledged' };
   }
