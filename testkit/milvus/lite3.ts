@@ -115,7 +115,10 @@ async function waitReady(
     timeout: Math.max(1000, deadline - Date.now()),
     // grpc-js shares connections per address across clients by default: a connection stuck on
     // whatever held this port before (a failed attempt) would stall every later client.
-    channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
+    // The SDK's default keepalive (a ping every 10 s, also without calls, and on after
+    // closeConnection()) makes Milvus Lite answer GOAWAY "too_many_pings", which grpc-js prints
+    // on stderr of whatever process started the server: the sink's settings (src/milvus/client.ts).
+    channelOptions: { 'grpc.use_local_subchannel_pool': 1, 'grpc.keepalive_time_ms': 300_000, 'grpc.keepalive_permit_without_calls': 0 },
   });
   const close = () => void client.closeConnection().catch(() => undefined);
   signal.addEventListener('abort', close, { once: true });
