@@ -49,9 +49,12 @@ async function migrateAndVerifyAll(collection: string, extra: string[] = []): Pr
   assert.equal(r.ok, true);
   const c = r.collections[0]!;
   assert.equal(c.verified, true);
-  // Content: every point compared, vectors and payloads.
-  const verified = await h.cli(['verify', '--collections', collection, '--sample', String(c.sourceCount), '--json']);
+  // Content: every point compared, vectors and payloads; a standalone verify takes the flags the
+  // migration used (the plan's policy says which points the target must lack).
+  const verified = await h.cli(['verify', '--collections', collection, '--sample', String(c.sourceCount), '--json', ...extra]);
+  assert.equal(verified.code, 0, `verify failed:\n${verified.stdout}\n${verified.stderr}`);
   const v = JSON.parse(verified.stdout) as { ok: boolean; collections: Array<{ sampled: number; mismatches: unknown[] }> };
+  assert.equal(v.ok, true, 'counts and content verified');
   assert.deepEqual(v.collections[0]!.mismatches, [], 'no mismatch on any point');
   assert.equal(v.collections[0]!.sampled, c.sourceCount - c.rejected.length);
   return c;
