@@ -10,11 +10,11 @@
 import { asMigrationError, configError, MigrationError } from '../core/errors.ts';
 import type { CollectionPhase, CollectionStatus, ProgressSnapshot } from '../core/events.ts';
 import { runMigration, type CheckpointStore, type MigrationReport } from '../core/migrate.ts';
-import type { TargetLease } from '../core/contracts.ts';
 import type { MigrationPlan } from '../core/types.ts';
 import { bridgeEvents } from './bridge.ts';
 import { defaultConnect, DEFAULT_RETRY_BUDGET_SECONDS, type Connect } from './connect.ts';
 import { crashHook } from './crash-hook.ts';
+import { keepLease } from './lease-keeper.ts';
 import { isPidAlive } from './lifecycle.ts';
 import type { JobStore } from './store.ts';
 import type { Job, JobSpec, JobStatus } from './types.ts';
@@ -289,28 +289,6 @@ export class JobEngine {
     timer.unref();
     return () => clearInterval(timer);
   }
-}
-
-/**
- * Renews the lease every third of its time while the job runs. A renewal that finds the lease taken
- * calls `onLost` (the job stops writing and fails with TARGET_LEASE_LOST); a transient failure
- * (target unreachable) is tried again on the next tick, and the next successful one re-checks.
- */
-function keepLease(lease: TargetLease, onLost: (error: MigrationError) => void): () => void {
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    lease
-      .renew()
-      .catch((e: unknown) => {
-        const error = asMigrationError(e);
-        if (error.code === 'TARGET_LEASE_LOST') onLost(error);
-      })
-      .finally(() => (busy = false));
-  }, Math.max(50, Math.floor(lease.ttlMs / 3)));
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 function cancelled(id: string): MigrationError {

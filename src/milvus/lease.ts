@@ -136,7 +136,8 @@ function lost(conn: MilvusConnection, owner: string, target: string, now: LeaseR
   const by = now ? `job ${now.owner} (${now.holder}) holds it now` : 'nobody holds it now';
   return new MigrationError({
     code: 'TARGET_LEASE_LOST',
-    kind: 'config',
+    // Not config (that promises "no data moved"): data moved, and the state is not what it must be.
+    kind: 'system',
     message: `Job ${owner} lost its lease on target ${conn.describe(target)} (${by}): it stopped writing so that two jobs never write one collection.`,
     fix: `Make sure no other job writes that collection, then resume this one with \`qdrant2milvus jobs resume ${owner}\` (it continues from its checkpoints).`,
   });
@@ -151,6 +152,8 @@ export async function acquireLeases(conn: MilvusConnection, targets: readonly st
   const settleMs = options.settleMs ?? 1000;
   const holder = (options.holder ?? `pid ${process.pid} on ${hostname()}`).slice(0, VARCHAR);
   const names = [...new Set(targets)].sort();
+  // A resume whose collections all finished writes nothing: nothing to guard.
+  if (names.length === 0) return { ttlMs, renew: async () => undefined, release: async () => undefined };
   const token = randomUUID();
   await ensureLeaseCollection(conn);
   const held = await readLeases(conn, names);

@@ -71,6 +71,35 @@ describe('a target collection has one writer, whatever the data dir', { skip }, 
     assert.deepEqual(await targetIds(h, c), sourceIds(h, c), 'A\'s collection was never dropped under it');
   });
 
+  it('a job that finds its lease taken stops with TARGET_LEASE_LOST instead of writing on', async () => {
+    const c = await h.seed('basic', 1000, { collection: h.name('lease_lost') });
+    slowScrolls(c);
+    const homeA = home();
+    const a = spawnCli(h, homeA, migrateArgs(c), env);
+    let idA: string;
+    try {
+      idA = await waitFor('job A to start', () => (/\bj_[a-z2-7]{10}\b/.test(a.stderr()) ? jobIdOf(a.stderr()) : undefined), 60_000);
+      await waitFor('job A to write rows', () => ((readJob(homeA, idA).collections[0]?.written ?? 0) > 0 ? true : undefined), 60_000);
+      // What another job's takeover looks like in the target (as if A's lease had expired).
+      await h.milvus.upsert({
+        collection_name: '_q2m_leases',
+        data: [{ target: c, owner: 'j_intruder00', token: 'someone-else', expires_ms: Date.now() + 600_000, holder: 'the test', unused_vector: [0, 0] }],
+      });
+    } finally {
+      h.testServer!.faults.clear();
+    }
+    const run = await a.done;
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /TARGET_LEASE_LOST.*lost its lease on target collection .*job j_intruder00 \(the test\) holds it now/);
+    const job = readJob(homeA, idA);
+    assert.equal(job.status, 'FAILED');
+    assert.equal(job.error?.code, 'TARGET_LEASE_LOST');
+    const written = (await targetIds(h, c)).length;
+    assert.ok(written < 1000, `A stopped before copying everything (${written})`);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await targetIds(h, c)).length, written, 'and wrote nothing after');
+  });
+
   it('after SIGKILL the same job resumes at once; another job is refused until the lease expired', async () => {
     const c = await h.seed('basic', 300, { collection: h.name('lease_crash') });
     const [homeA, homeB] = [home(), home()];
