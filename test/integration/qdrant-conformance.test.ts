@@ -21,10 +21,9 @@
  *      keeps both in Rust HashMaps with per-process random seeds, so the order is unspecified.
  *
  * What real Qdrant 1.19 does that the test server still does not (cases marked `gap` run as TODO):
- *   G1 serde_json's wording for JSON syntax errors other than a body cut short ("expected `:`",
- *      "trailing characters", ... at line L column C): the test server gives lossless-json's text;
- *      and serde's column for an error inside a list element (Qdrant: just after the element; the
- *      test server: the end of the body, right for errors in top-level fields).
+ *   G1 serde's column for a type error inside a list element (Qdrant: just after the element; the
+ *      test server: the end of the body, which is right for errors in top-level fields). JSON
+ *      syntax errors are worded and placed as serde_json does (serde-json.ts).
  *   G2 (fixed) A read-only key's write is checked first like any other (body format, collection,
  *      vector dimensions: 400 / 404); only then 403. Remaining: the test server rejects an unknown
  *      vector name on upsert, where Qdrant acknowledges a `wait=false` upsert and fails it later.

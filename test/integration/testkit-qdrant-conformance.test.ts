@@ -96,6 +96,11 @@ describe('test server: Qdrant 1.19 error texts and shapes', () => {
     ['bad with_vector', '{"with_vector":7}', 400, 'Format error in JSON body: Expected a boolean, or an array of strings at line 1 column 17'],
     ['body cut short', '{"limit": ', 400, 'Format error in JSON body: EOF while parsing a value at line 1 column 10'],
     ['not an object', '[1]', 400, 'Format error in JSON body: invalid type: sequence, expected struct ScrollRequest at line 1 column 0'],
+    ['missing colon', '{"limit" 1}', 400, 'Format error in JSON body: expected `:` at line 1 column 10'],
+    ['trailing characters', '{"limit":1} x', 400, 'Format error in JSON body: trailing characters at line 1 column 13'],
+    ['trailing comma', '{"limit":1,}', 400, 'Format error in JSON body: trailing comma at line 1 column 12'],
+    ['bad number', '{"limit": -}', 400, 'Format error in JSON body: invalid number at line 1 column 12'],
+    ['multi-line', '{\n  "limit": 1\n  "offset": 2\n}', 400, 'Format error in JSON body: expected `,` or `}` at line 3 column 3'],
   ];
   for (const [label, body, status, error] of cases) {
     it(`${label}: ${status} "${error.slice(0, 50)}…"`, async () => {

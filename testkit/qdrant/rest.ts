@@ -9,6 +9,7 @@ import { formatError, QdrantApiError } from './errors.ts';
 import { FaultController, type FaultConfig } from './faults.ts';
 import { parseJson, stringifyJson } from './json.ts';
 import { matchRoute } from './rest-routes.ts';
+import { serdeSyntaxError } from './serde-json.ts';
 import type { ResponseInfo } from './openapi.ts';
 import type { QdrantStore } from './store.ts';
 
@@ -141,33 +142,8 @@ function parseBody(text: string): unknown {
   try {
     return parseJson(text);
   } catch (err) {
-    throw new JsonSyntaxError(400, formatError(eofMessage(text) ?? (err as Error).message).message);
+    throw new JsonSyntaxError(400, formatError(serdeSyntaxError(text) ?? (err as Error).message).message);
   }
-}
-
-/** serde_json's wording for a body cut short (the common syntax error); undefined for others. */
-function eofMessage(text: string): string | undefined {
-  const stack: string[] = [];
-  let inString = false;
-  let last = '';
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (inString) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inString = false;
-      continue;
-    }
-    if (ch === '"') inString = true;
-    else if (ch === '{' || ch === '[') stack.push(ch);
-    else if (ch === '}' || ch === ']') stack.pop();
-    if (!/\s/.test(ch)) last = ch;
-  }
-  if (stack.length === 0 && !inString) return undefined;
-  const lines = text.split('\n');
-  const at = ` at line ${lines.length} column ${lines[lines.length - 1]!.length}`;
-  if (inString) return `EOF while parsing a string${at}`;
-  if (last === ':' || last === ',' || last === '[') return `EOF while parsing a value${at}`;
-  return `EOF while parsing ${stack[stack.length - 1] === '{' ? 'an object' : 'a list'}${at}`;
 }
 
 /**
