@@ -3,7 +3,7 @@
  * Kept apart from store.ts so the store reads as behaviour, not column plumbing.
  */
 import type { MigrationPlan } from '../core/types.ts';
-import { splitUserinfo } from '../core/url-credentials.ts';
+import { maskUrlUserinfo, splitUserinfo } from '../core/url-credentials.ts';
 import type { Db } from './db.ts';
 import type { CollectionPatch, CollectionPhase, CollectionState, CollectionStatus, Job, JobStatus, JobSummary } from './types.ts';
 
@@ -70,14 +70,22 @@ export function toSummary(r: SummaryRow): JobSummary {
     // splitUserinfo: a row written before migration 003 may still hold `user:password@` in its URL.
     source: { url: splitUserinfo(r.source_url).url, ...(r.source_api_key_sealed ? { apiKey: '***' as const } : {}) },
     target: { uri: splitUserinfo(r.target_uri).url, ...(r.target_token_sealed ? { token: '***' as const } : {}), database: r.target_database },
-    error: r.error_code === null ? null : { code: r.error_code, message: r.error_message ?? '' },
+    error: r.error_code === null ? null : { code: r.error_code, message: maskUrlUserinfo(r.error_message ?? '') },
   };
+}
+
+/**
+ * The plan without credentials in its URLs. The store writes it so since migration 003; applied on
+ * read too, for plans stored before.
+ */
+export function planWithoutUserinfo(plan: MigrationPlan): MigrationPlan {
+  return { ...plan, source: { ...plan.source, url: splitUserinfo(plan.source.url).url }, target: { ...plan.target, uri: splitUserinfo(plan.target.uri).url } };
 }
 
 export function toJob(r: JobRow, collections: CollectionRow[]): Job {
   return {
     ...toSummary(r),
-    plan: JSON.parse(r.plan_json) as MigrationPlan,
+    plan: planWithoutUserinfo(JSON.parse(r.plan_json) as MigrationPlan),
     options: JSON.parse(r.options_json) as Record<string, unknown>,
     verification: r.verification_json === null ? null : (JSON.parse(r.verification_json) as Record<string, unknown>),
     collections: collections.map(toCollection),

@@ -7,14 +7,13 @@
  * secretsFor(), which only the engine calls.
  */
 import { configError, isMigrationError, systemError } from '../core/errors.ts';
-import type { MigrationPlan } from '../core/types.ts';
 import { splitUserinfo } from '../core/url-credentials.ts';
 import { CheckpointTable } from './checkpoints.ts';
 import { openDatabase, type Db } from './db.ts';
 import { DEFAULT_MAX_ERRORS_PER_JOB, ErrorLog } from './error-log.ts';
 import { resolveHome, type HomeOptions } from './home.ts';
 import { isPidAlive, newJobId, sourcesOf, TRANSITIONS } from './lifecycle.ts';
-import { CollectionUpdater, prepareStatements, toJob, toSummary } from './rows.ts';
+import { CollectionUpdater, planWithoutUserinfo, prepareStatements, toJob, toSummary } from './rows.ts';
 import { JobSecrets, type Secrets } from './job-secrets.ts';
 import type { SecretKey } from './secrets.ts';
 import type {
@@ -100,7 +99,7 @@ export class JobStore {
         sourceUserinfo: sealed.sourceUserinfo,
         targetUserinfo: sealed.targetUserinfo,
         database: spec.target.database,
-        plan: JSON.stringify(withoutUserinfo(spec.plan)),
+        plan: JSON.stringify(planWithoutUserinfo(spec.plan)),
         options: JSON.stringify(spec.options ?? {}),
       });
       spec.plan.collections.forEach((c, i) => this.#sql.insertCollection.run(id, c.source, c.target, i, c.sourceCount));
@@ -337,9 +336,4 @@ export class JobStore {
 
 function notFound(id: string): Error {
   return configError('JOB_NOT_FOUND', `No job ${id} in this data directory.`, 'List jobs with `qdrant2milvus jobs list`, or check --data-dir / QDRANT2MILVUS_HOME (the job may live in another data directory).');
-}
-
-/** The plan as stored: its source and target URLs without credentials (they are sealed apart). */
-function withoutUserinfo(plan: MigrationPlan): MigrationPlan {
-  return { ...plan, source: { ...plan.source, url: splitUserinfo(plan.source.url).url }, target: { ...plan.target, uri: splitUserinfo(plan.target.uri).url } };
 }
