@@ -316,8 +316,8 @@ export class JobStore {
       targetUserinfo: row.target_userinfo_sealed,
     });
     // A row from before migration 003 has them in its URL, in plain text: use them from there.
-    secrets.sourceUserinfo ??= splitUserinfo(row.source_url).userinfo;
-    secrets.targetUserinfo ??= splitUserinfo(row.target_uri).userinfo;
+    const legacy = { sourceUserinfo: splitUserinfo(row.source_url).userinfo, targetUserinfo: splitUserinfo(row.target_uri).userinfo };
+    for (const [k, v] of Object.entries(legacy) as Array<[keyof typeof legacy, string | undefined]>) if (v && !secrets[k]) secrets[k] = v;
     this.#secrets.remember(id, secrets);
     return secrets;
   }
