@@ -26,6 +26,8 @@ export interface RestCase {
   key?: KeyUse;
   /** Random answers: compare only their shape (see the test's normalisations). */
   shapeOnly?: boolean;
+  /** Compare the body text as sent (key order included), not the parsed JSON. */
+  raw?: boolean;
   /** A known difference (listed in the test's header): run and reported as TODO, not failed. */
   gap?: string;
 }
@@ -53,6 +55,12 @@ export const EXTRA_COLLECTIONS: Record<string, unknown> = {
     on_disk_payload: false,
   },
 };
+
+/** Points upserted into `custom` (raw JSON: key order and `__proto__` must survive as written). */
+export const CUSTOM_POINTS = '{"points":[' +
+  '{"id":1,"vector":{"v":[1,2,3,4]},"payload":{"__proto__":{"x":1},"constructor":5,"toString":"s"}},' +
+  '{"id":2,"vector":{"v":[4,3,2,1]},"payload":{"b":1,"a":2,"nested":{"z":1,"y":{"d":1,"c":2}}}},' +
+  '{"id":3,"vector":{"v":[0,0,0,1]},"payload":{"b":1,"2":2,"a":3,"10":4}}]}';
 
 /** rich's first UUID id (point 3), which the dataset writes in upper case. */
 export const RICH_UUID = String([...dataset('rich', 4).points()][3]!.id).toLowerCase();
@@ -113,6 +121,9 @@ function scrolls(): RestCase[] {
     s('five named vectors, two asked', 'five-vectors', { limit: 2, with_vector: ['code', 'title'], with_payload: false }),
     s('Manhattan', 'manhattan', { limit: 2, with_vector: true }),
     s('empty collection', 'empty', { limit: 5 }),
+    s('payload keys __proto__ / constructor, nested key order', 'custom', { limit: 2, with_vector: true }),
+    { ...s('payload keys that look like integers keep their order', 'custom', { offset: 3, limit: 1 }), raw: true, gap: 'G8' },
+    { ...s('payload key order, raw text', 'custom', { limit: 2 }), raw: true },
     s('nested payload include', 'rich', { limit: 3, with_payload: { include: ['meta.depth', 'location'] } }),
     s('payload exclude nested', 'rich', { limit: 3, with_payload: { exclude: ['meta', 'mixed_list'] } }),
     s('offset 2^63 + k (exists)', 'overflow-ids', { limit: 3, offset: BIG, with_vector: true }),
