@@ -10,10 +10,18 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src', 'cli', 'main.ts');
+const compiled = join(root, 'dist', 'cli', 'main.js');
 if (existsSync(source)) {
-  const { register } = await import('tsx/esm/api');
+  let register;
+  try {
+    ({ register } = await import('tsx/esm/api'));
+  } catch {
+    // A clone installed without dev dependencies has no tsx.
+    process.stderr.write(`error [TSX_MISSING]: ${root} is a source checkout, and tsx (a dev dependency) is not installed.\n  fix: Run \`npm ci\` there, or install the packed release: \`npm pack\`, then \`npm install -g ./qdrant2milvus-*.tgz\`.\n`);
+    process.exit(2);
+  }
   register();
   await import(pathToFileURL(source).href);
 } else {
-  await import(pathToFileURL(join(root, 'dist', 'cli', 'main.js')).href);
+  await import(pathToFileURL(compiled).href);
 }
