@@ -48,6 +48,7 @@ export const COUNTS = {
 /** Collections created directly (PUT /collections/{name}) beside the datasets. */
 export const EXTRA_COLLECTIONS: Record<string, unknown> = {
   empty: { vectors: { size: 4, distance: 'Dot' } },
+  ops: { vectors: { size: 2, distance: 'Dot' } },
   custom: {
     vectors: { v: { size: 4, distance: 'Euclid', hnsw_config: { m: 32, ef_construct: 200 }, on_disk: true } },
     hnsw_config: { m: 8, ef_construct: 64 },
@@ -281,6 +282,23 @@ function writeErrors(): RestCase[] {
   return cases;
 }
 
+/** Successful writes into `ops` (nothing else reads it): operation ids and statuses. */
+function writes(): RestCase[] {
+  const w = (name: string, path: string, body: unknown): RestCase => ({ name: `write: ${name}`, method: 'PUT', path: `/collections/ops${path}`, body });
+  return [
+    w('first upsert', '/points?wait=true', { points: [{ id: 1, vector: [1, 2] }] }),
+    w('second upsert (batch form)', '/points?wait=true', { batch: { ids: [2, 3], vectors: [[1, 0], [0, 1]], payloads: [{ a: 'x' }, null] } }),
+    w('a payload index', '/index?wait=true', { field_name: 'a', field_schema: 'keyword' }),
+    w('an upsert after the index', '/points?wait=true', { points: [{ id: 4, vector: [2, 2], payload: { a: 'y' } }] }),
+    w('an upsert without wait', '/points', { points: [{ id: 5, vector: [3, 3] }] }),
+    w('a typed payload index', '/index?wait=true', { field_name: 'n', field_schema: { type: 'integer', lookup: true, range: true } }),
+    w('a typed float index', '/index?wait=true', { field_name: 'f', field_schema: { type: 'float' } }),
+    w('a typed text index', '/index?wait=true', { field_name: 't', field_schema: { type: 'text' } }),
+    w('a tenant keyword index', '/index?wait=true', { field_name: 'k', field_schema: { type: 'keyword', is_tenant: true } }),
+    { name: 'write: the collection after them', method: 'GET', path: '/collections/ops' },
+  ];
+}
+
 function queries(): RestCase[] {
   return [
     { name: 'query sample random', method: 'POST', path: '/collections/basic/points/query', body: { query: { sample: 'random' }, limit: 5 }, shapeOnly: true },
@@ -292,5 +310,5 @@ function queries(): RestCase[] {
 }
 
 export const REST_CASES: RestCase[] = [
-  ...scrolls(), ...counts(), ...retrieves(), ...collections(), ...errors(), ...writeErrors(), ...queries(),
+  ...scrolls(), ...counts(), ...retrieves(), ...collections(), ...errors(), ...writeErrors(), ...writes(), ...queries(),
 ];

@@ -27,8 +27,8 @@
  *   G2 (fixed) A read-only key's write is checked first like any other (body format, collection,
  *      vector dimensions: 400 / 404); only then 403. Remaining: the test server rejects an unknown
  *      vector name on upsert, where Qdrant acknowledges a `wait=false` upsert and fails it later.
- *   G3 `operation_id` numbering: Qdrant's counter also advances on collection creation and index
- *      builds (the first upsert after a create + index is 3); the test server counts from 0.
+ *   G3 (fixed) `operation_id`: creating a collection takes 0, an upsert one number, a payload index
+ *      two; the test server counts the same way. Failed writes consume none on either (as probed).
  *   G4 `count` with `exact: false` is always exact here; Qdrant estimates from segment statistics
  *      (the same on collections this small, which is why the corpus can ask for it).
  *   G5 The optimizer: Qdrant's collection is grey/yellow while it builds HNSW indexes, then counts

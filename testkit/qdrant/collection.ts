@@ -26,7 +26,11 @@ export class Collection {
   private sorted: StoredPoint[] = [];
   private unsorted = false;
   private nextSlot = 0;
-  operationId = 0;
+  /**
+   * The next operation number, counted as Qdrant 1.19 does (probed): creating the collection
+   * takes 0, an upsert takes one, a payload index two (reporting the second).
+   */
+  operationId = 1;
 
   constructor(
     readonly name: string,

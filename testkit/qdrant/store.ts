@@ -10,6 +10,9 @@ import { collectionNotFound, formatError, notExistingVector, QdrantApiError, ser
 import { matchesFilter, type Filter } from './filter.ts';
 import { parsePointId } from './ids.ts';
 import { selectPayload, type WithPayload } from './payload.ts';
+import { fieldSchemaType, INDEX_PARAM_DEFAULTS } from './payload-index.ts';
+
+export { fieldSchemaType } from './payload-index.ts';
 import { collectionInfo } from './info.ts';
 import { normaliseVector, splitVectorStruct, vectorToJson, type SparseValue, type StoredVector } from './vectors.ts';
 
@@ -81,15 +84,6 @@ export interface SeedSource {
 }
 
 const SEED_BATCH = 1000;
-
-/** A payload index schema's type; a bad one fails serde's untagged enum as a whole (Qdrant's text). */
-export function fieldSchemaType(schema: unknown): string {
-  const dataType = typeof schema === 'object' && schema !== null ? String((schema as JsonObject).type) : String(schema);
-  if (!['keyword', 'integer', 'float', 'geo', 'text', 'bool', 'datetime', 'uuid'].includes(dataType)) {
-    throw formatError('data did not match any variant of untagged enum PayloadFieldSchema');
-  }
-  return dataType;
-}
 
 export class QdrantStore {
   private readonly collections = new Map<string, Collection>();
@@ -189,7 +183,9 @@ export class QdrantStore {
     }
     const typed = typeof schema === 'object' ? (schema as JsonObject) : null;
     const dataType = fieldSchemaType(schema);
-    c.payloadIndexes.set(field, typed ? { data_type: dataType, params: typed } : { data_type: dataType });
+    const params = typed ? { ...(typed.type ? INDEX_PARAM_DEFAULTS[dataType] : {}), ...typed } : undefined;
+    c.payloadIndexes.set(field, params ? { data_type: dataType, params } : { data_type: dataType });
+    c.operationId++;
     return { operation_id: c.operationId++, status: wait ? 'completed' : 'acknowledged' };
   }
 
