@@ -287,6 +287,8 @@ function writes(): RestCase[] {
   const w = (name: string, path: string, body: unknown): RestCase => ({ name: `write: ${name}`, method: 'PUT', path: `/collections/ops${path}`, body });
   return [
     w('first upsert', '/points?wait=true', { points: [{ id: 1, vector: [1, 2] }] }),
+    w('a failing upsert (wrong dimension) between them', '/points?wait=true', { points: [{ id: 9, vector: [1, 2, 3] }] }),
+    w('a failing payload index between them', '/index?wait=true', { field_name: 'z', field_schema: 'bogus' }),
     w('second upsert (batch form)', '/points?wait=true', { batch: { ids: [2, 3], vectors: [[1, 0], [0, 1]], payloads: [{ a: 'x' }, null] } }),
     w('a payload index', '/index?wait=true', { field_name: 'a', field_schema: 'keyword' }),
     w('an upsert after the index', '/points?wait=true', { points: [{ id: 4, vector: [2, 2], payload: { a: 'y' } }] }),
