@@ -75,6 +75,8 @@ export interface ProbeResults {
   maxVectorFields: number;
   /** Per vector type: created, indexed and written one row (a type the server only describes is not enough). */
   types: Record<'Float16Vector' | 'SparseFloatVector', boolean>;
+  /** A row with an empty sparse vector was written (absent when not probed: the version decides). */
+  emptySparse?: boolean;
   /** Per vector type: the probed index types it accepted. */
   indexTypes: Partial<Record<MilvusVectorType, string[]>>;
   /** A nullable FloatVector field was created and described back as nullable. */
@@ -105,7 +107,7 @@ export function fromProbes(uri: string, version: string | undefined, probes: Pro
     float16Vector: probes.types.Float16Vector && accepts('Float16Vector'),
     sparseVector: probes.types.SparseFloatVector && accepts('SparseFloatVector'),
     nullableVector: probes.nullableVector && !lite3,
-    emptySparseVector: emptySparseAccepted(version, probes.types.SparseFloatVector && accepts('SparseFloatVector')),
+    emptySparseVector: probes.emptySparse ?? emptySparseAccepted(version, probes.types.SparseFloatVector && accepts('SparseFloatVector')),
     arrayOfStruct: false,
     autoIndex: (probes.indexTypes.FloatVector ?? []).includes('AUTOINDEX'),
     maxVectorFields: probes.maxVectorFields,

@@ -12,6 +12,7 @@
  *     takes 3 vector fields, else one collection per type; on each field, every probed index type
  *     (CreateIndex, then DropIndex), then one row. Milvus 2.3 creates and describes a sparse field
  *     but refuses to index or write it: creation alone proves nothing;
+ *     a second row with an empty sparse vector tells whether absent sparse vectors can be kept;
  *  3. a nullable FloatVector field, read back with DescribeCollection (2.3 ignores the attribute);
  *  4. the SDK's hasCollection on a name that does not exist (Milvus Lite 2.5 says "exists").
  */
@@ -62,7 +63,7 @@ export async function probeTarget(conn: MilvusConnection): Promise<ProbeResults>
   const started = Date.now();
   await dropStaleProbes(conn);
   const maxVectorFields = await probeVectorFieldCount(conn);
-  const { types, indexTypes } = await probeTypes(conn, maxVectorFields);
+  const { types, indexTypes, emptySparse } = await probeTypes(conn, maxVectorFields);
   const nullableVector = await probeNullable(conn);
   const sdkHasCollection = await probeSdkHas(conn);
   const listDatabases = Boolean(((await conn.client.listDatabases().catch(() => ({}))) as { status?: MilvusStatus }).status);
@@ -70,6 +71,7 @@ export async function probeTarget(conn: MilvusConnection): Promise<ProbeResults>
     maxVectorFields,
     types,
     indexTypes,
+    emptySparse: emptySparse ?? false,
     nullableVector,
     truthful: { getVersion: conn.version !== undefined, listDatabases, sdkHasCollection },
     ms: Date.now() - started,
@@ -131,7 +133,9 @@ async function probeTypes(conn: MilvusConnection, maxVectorFields: number) {
   const all: ProbedType[] = ['FloatVector', 'Float16Vector', 'SparseFloatVector'];
   const indexTypes: Partial<Record<MilvusVectorType, string[]>> = {};
   const types = { Float16Vector: false, SparseFloatVector: false };
-  const record = (accepted: Partial<Record<ProbedType, string[]>>, wrote: boolean) => {
+  let emptySparse: boolean | undefined;
+  const record = (accepted: Partial<Record<ProbedType, string[]>>, wrote: boolean, empty: boolean | undefined) => {
+    emptySparse ??= empty;
     for (const [type, list] of Object.entries(accepted) as Array<[ProbedType, string[]]>) {
       indexTypes[type] = list;
       if (type !== 'FloatVector') types[type] = wrote;
@@ -141,15 +145,15 @@ async function probeTypes(conn: MilvusConnection, maxVectorFields: number) {
   if (maxVectorFields >= all.length) {
     const together = await withProbe(conn, all.map((t) => FIELD[t].field), (name) => tryCollection(conn, name, all));
     if (together?.wrote) {
-      record(together.accepted, true);
-      return { types, indexTypes };
+      record(together.accepted, true, together.emptySparse);
+      return { types, indexTypes, emptySparse };
     }
   }
   for (const type of all) {
     const alone = await withProbe(conn, [FIELD[type].field], (name) => tryCollection(conn, name, [type]));
-    record(alone?.accepted ?? { [type]: [] }, alone?.wrote ?? false);
+    record(alone?.accepted ?? { [type]: [] }, alone?.wrote ?? false, alone?.emptySparse);
   }
-  return { types, indexTypes };
+  return { types, indexTypes, emptySparse };
 }
 
 /** Every probed index type on each field (dropping each accepted one), then one row. */
@@ -174,7 +178,14 @@ async function tryCollection(conn: MilvusConnection, name: string, types: Probed
   const row: RowData = { id: 1 };
   for (const type of types) row[FIELD[type].name] = FIELD[type].value as RowData[string];
   const wrote = await ok(conn, 'Insert', () => client.insert({ collection_name: name, db_name: database, data: [row] }));
-  return { accepted, wrote };
+  // An empty sparse row (what a point lacking its sparse vector can be written as): Milvus ≥ 2.4.12
+  // takes it, Milvus Lite 3.2.2 refuses it. One more insert on the same probe collection.
+  let emptySparse: boolean | undefined;
+  if (wrote && types.includes('SparseFloatVector')) {
+    const empty: RowData = { ...row, id: 2, [FIELD.SparseFloatVector.name]: {} };
+    emptySparse = await ok(conn, 'Insert', () => client.insert({ collection_name: name, db_name: database, data: [empty] }));
+  }
+  return { accepted, wrote, emptySparse };
 }
 
 async function probeNullable(conn: MilvusConnection): Promise<boolean> {

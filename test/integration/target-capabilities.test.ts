@@ -23,6 +23,8 @@ interface Expected {
   maxVectorFields: number;
   float16Vector: boolean;
   sparseVector: boolean;
+  /** Takes a row with an empty sparse vector (so a point lacking it can be kept). */
+  emptySparseVector: boolean;
   indexTypes: TargetCapabilities['indexTypes'];
   truthful: NonNullable<TargetCapabilities['truthful']>;
   /** Does the server itself refuse HNSW M = -5 at CreateIndex? */
@@ -35,6 +37,7 @@ const EXPECTED: Record<MilvusEngine, Expected> = {
     maxVectorFields: 10,
     float16Vector: false,
     sparseVector: true,
+    emptySparseVector: false,
     // Lite 3 stores any index type on a FloatVector field as metadata.
     indexTypes: { FloatVector: ['AUTOINDEX', 'HNSW', 'FLAT'], Float16Vector: [], SparseFloatVector: ['SPARSE_INVERTED_INDEX'] },
     truthful: { getVersion: true, listDatabases: true, sdkHasCollection: true },
@@ -45,6 +48,7 @@ const EXPECTED: Record<MilvusEngine, Expected> = {
     maxVectorFields: 10,
     float16Vector: true,
     sparseVector: true,
+    emptySparseVector: true,
     indexTypes: { FloatVector: ['AUTOINDEX', 'FLAT'], Float16Vector: ['FLAT'], SparseFloatVector: ['SPARSE_INVERTED_INDEX'] },
     truthful: { getVersion: false, listDatabases: false, sdkHasCollection: false },
     // It refuses HNSW altogether ("local mode only support FLAT IVF_FLAT AUTOINDEX").
@@ -55,6 +59,7 @@ const EXPECTED: Record<MilvusEngine, Expected> = {
     maxVectorFields: 1,
     float16Vector: true,
     sparseVector: false,
+    emptySparseVector: false,
     indexTypes: { FloatVector: ['AUTOINDEX', 'HNSW', 'FLAT'], Float16Vector: ['AUTOINDEX', 'HNSW', 'FLAT'], SparseFloatVector: [] },
     truthful: { getVersion: true, listDatabases: true, sdkHasCollection: true },
     refusesBadHnsw: true,
@@ -128,6 +133,7 @@ describe(`capabilities probed on ${engine}`, () => {
     assert.equal(caps.maxVectorFields, want.maxVectorFields);
     assert.equal(caps.float16Vector, want.float16Vector);
     assert.equal(caps.sparseVector, want.sparseVector);
+    assert.equal(caps.emptySparseVector, want.emptySparseVector);
     assert.deepEqual(caps.indexTypes, want.indexTypes);
     assert.deepEqual(caps.truthful, want.truthful);
     assert.equal(caps.nullableVector, false, 'none of these engines keeps a null vector');

@@ -72,6 +72,11 @@ describe('fromProbes', () => {
     });
   }
 
+  it('an empty sparse row the probe saw refused (or accepted) wins over the version', () => {
+    assert.equal(fromProbes('x:1', undefined, { ...PROBES.lite25.probes, emptySparse: false }).emptySparseVector, false);
+    assert.equal(fromProbes('x:1', 'v2.4.5', { ...PROBES.lite25.probes, emptySparse: true }).emptySparseVector, true);
+  });
+
   it('a type the target creates but cannot index is not a capability', () => {
     const p = structuredClone(PROBES.lite25.probes);
     p.indexTypes.Float16Vector = [];
