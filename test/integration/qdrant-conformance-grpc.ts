@@ -89,7 +89,28 @@ function others(): GrpcCase[] {
   ];
 }
 
-export const GRPC_CASES: GrpcCase[] = [...scrolls(), ...others()];
+/** Writes into `grpc-ops`, a collection created here (nothing else reads it), and failing writes. */
+function writes(): GrpcCase[] {
+  const c = (name: string, service: GrpcCase['service'], rpc: string, request: Record<string, unknown>, key?: KeyUse): GrpcCase => ({ name: `write: ${name}`, service, rpc, request, key });
+  const dense = (data: number[]) => ({ vectors: { vector: { dense: { data } } } });
+  const coll = 'grpc-ops';
+  return [
+    c('Create', 'Collections', 'Create', { collection_name: coll, vectors_config: { params: { size: '2', distance: 'Dot' } } }),
+    c('Create an existing collection', 'Collections', 'Create', { collection_name: coll, vectors_config: { params: { size: '2', distance: 'Dot' } } }),
+    c('Upsert', 'Points', 'Upsert', { collection_name: coll, wait: true, points: [{ id: num(1), ...dense([1, 2]), payload: { a: { string_value: 'x' } } }] }),
+    c('Upsert, wrong dimension', 'Points', 'Upsert', { collection_name: coll, wait: true, points: [{ id: num(2), ...dense([1, 2, 3]) }] }),
+    c('Upsert into a missing collection', 'Points', 'Upsert', { collection_name: 'nope', wait: true, points: [{ id: num(2), ...dense([1, 2]) }] }),
+    c('CreateFieldIndex', 'Points', 'CreateFieldIndex', { collection_name: coll, wait: true, field_name: 'a', field_type: 'FieldTypeKeyword' }),
+    c('Upsert without wait', 'Points', 'Upsert', { collection_name: coll, points: [{ id: num(3), ...dense([0, 1]) }] }),
+    c('UpdateAliases', 'Collections', 'UpdateAliases', { actions: [{ create_alias: { alias_name: 'grpc-alias', collection_name: coll } }] }),
+    c('ListCollectionAliases after it', 'Collections', 'ListCollectionAliases', { collection_name: coll }),
+    c('Get the collection after them', 'Collections', 'Get', { collection_name: coll }),
+    c('Get the points after them', 'Points', 'Get', { collection_name: coll, ids: [num(1), num(3)], with_payload: { enable: true }, with_vectors: { enable: true } }),
+    c('PERMISSION_DENIED read-only Delete', 'Collections', 'Delete', { collection_name: coll }, 'read'),
+  ];
+}
+
+export const GRPC_CASES: GrpcCase[] = [...scrolls(), ...others(), ...writes()];
 
 export interface GrpcAnswer { code: number; details?: string; response?: unknown }
 

@@ -33,8 +33,9 @@ function name(req: Msg): string {
   return String(req.collection_name ?? '');
 }
 
+/** PointsOperationResponse; Qdrant 1.19 always sends an (empty) `usage` there, and only there. */
 function updateResult(r: UpdateResult): Msg {
-  return { result: { operation_id: String(r.operation_id), status: r.status === 'completed' ? 'Completed' : 'Acknowledged' } };
+  return { result: { operation_id: String(r.operation_id), status: r.status === 'completed' ? 'Completed' : 'Acknowledged' }, usage: {} };
 }
 
 function recordToGrpc(p: RecordOut): Msg {
