@@ -90,6 +90,20 @@ const filters: Record<string, unknown> = {
     should: [{ key: 'count', range: { gt: 0 } }, { is_null: { key: 'note' } }],
   },
   'match integer': { must: [{ key: 'meta.depth.a.b.c.leaf', match: { value: 7 } }] },
+  'match any integers': { must: [{ key: 'count', match: { any: [354, -943, -8, 0] } }] },
+  'match except integers': { must: [{ key: 'meta.depth.a.b.c.leaf', match: { except: [1, 2, 3] } }] },
+  'match bool': { must: [{ key: 'in_stock', match: { value: false } }] },
+  'is_empty on a list': { must: [{ is_empty: { key: 'tags' } }] },
+  'values_count': { must: [{ key: 'tags', values_count: { gte: 2, lt: 4 } }] },
+  'array element path': { must: [{ key: 'meta.history[].by', match: { value: 'alpha' } }] },
+  'nested': { must: [{ nested: { key: 'meta.history', filter: { must: [{ is_null: { key: 'by' } }] } } }] },
+  'min_should': { min_should: { conditions: [{ key: 'in_stock', match: { value: true } }, { key: 'count', range: { gt: 0 } }, { is_null: { key: 'note' } }], min_count: 2 } },
+  'has_id with a UUID': { must: [{ has_id: [RICH_UUID, 2] }] },
+  'range on floats': { must: [{ key: 'price', range: { gt: 100.5, lte: 300 } }] },
+  'match text on a keyword': { must: [{ key: 'title', match: { text: 'alpha' } }] },
+  'datetime_range': { must: [{ key: 'created_at', range: { gte: '2015-01-01T00:00:00Z', lt: '2020-01-01T00:00:00Z' } }] },
+  'must_not is_empty (payload-less points)': { must_not: [{ is_empty: { key: 'title' } }] },
+  'nested should inside must': { must: [{ should: [{ key: 'colour', match: { value: 'red' } }, { key: 'colour', match: { value: '白' } }] }] },
 };
 
 function scrolls(): RestCase[] {
