@@ -15,10 +15,10 @@
  *      float32 ("0.1"), the test server the double of that same float32 ("0.10000000149011612");
  *      and Qdrant's Cosine normalisation sums squares in SIMD lanes whose width depends on the CPU
  *      (SSE / AVX / AVX-512), so its last bit varies from machine to machine.
- *   N6 `commit` (REST `GET /`, gRPC HealthCheck): the build's git commit; the test server names
- *      itself there. Its presence is compared, not its value.
  *   N5 the order of `GET /collections` and `GET /aliases` (and gRPC List / ListAliases): Qdrant
  *      keeps both in Rust HashMaps with per-process random seeds, so the order is unspecified.
+ *   N6 `commit` (REST `GET /`, gRPC HealthCheck): the build's git commit; the test server names
+ *      itself there. Its presence is compared, not its value.
  *
  * What real Qdrant 1.19 does that the test server still does not (cases marked `gap` run as TODO):
  *   G1 serde's column for a type error inside a list element (Qdrant: just after the element; the
