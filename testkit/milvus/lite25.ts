@@ -78,7 +78,10 @@ async function waitReady(port: number, proc: ServerProcess, deadline: number): P
     const client = new MilvusClient({
       address: `${host}:${port}`,
       timeout: 5000,
-      channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
+      // The SDK's default keepalive (a ping every 10 s, also without calls, and on after
+      // closeConnection()) makes Milvus answer GOAWAY "too_many_pings", which grpc-js prints
+      // on stderr of whatever process started the server: the sink's settings (src/milvus/client.ts).
+      channelOptions: { 'grpc.use_local_subchannel_pool': 1, 'grpc.keepalive_time_ms': 300_000, 'grpc.keepalive_permit_without_calls': 0 },
     });
     try {
       for (let lastError = ''; Date.now() < deadline; await sleep(200)) {

@@ -91,7 +91,10 @@ async function waitReady(port: number, token: string | undefined, proc: ServerPr
     address: `${host}:${port}`,
     token,
     timeout: 5000,
-    channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
+    // The SDK's default keepalive (a ping every 10 s, also without calls, and on after
+    // closeConnection()) makes Milvus answer GOAWAY "too_many_pings", which grpc-js prints
+    // on stderr of whatever process started the server: the sink's settings (src/milvus/client.ts).
+    channelOptions: { 'grpc.use_local_subchannel_pool': 1, 'grpc.keepalive_time_ms': 300_000, 'grpc.keepalive_permit_without_calls': 0 },
   });
   // The SDK connects in its constructor; before the proxy listens that rejects, and unhandled it
   // fails the calling test file ("asynchronous activity after the test ended"). Polling below reports.
