@@ -83,7 +83,7 @@ describe('page size', () => {
     assert.equal(boundedPageSize(wide, 1e9), size);
   });
   it('small requests and small rows are left alone; no request means the default', () => {
-    assert.equal(boundedPageSize(planWithDim(128), 10_000), 10_000);
+    assert.equal(boundedPageSize(planWithDim(16), 10_000), 10_000);
     assert.equal(boundedPageSize(planWithDim(32_768), 10), 10);
     assert.equal(boundedPageSize(planWithDim(768), undefined), pageSizeFor(planWithDim(768)));
   });
