@@ -164,6 +164,7 @@ function counts(): RestCase[] {
     c('filter is_empty', 'rich', { exact: true, filter: filters.is_empty }),
     c('big ids', 'overflow-ids', { exact: true }),
     c('empty collection', 'empty', { exact: true }),
+    c('through an alias', 'second', { exact: true, filter: { must: [{ key: 'category', match: { value: 'books' } }] } }),
   ];
 }
 
@@ -203,6 +204,9 @@ function collections(): RestCase[] {
     g('list aliases', '/aliases'),
     g('collection aliases', '/collections/basic/aliases'),
     g('collection aliases (none)', '/collections/rich/aliases'),
+    g('exists through an alias', '/collections/basic-alias/exists'),
+    g('collection aliases asked of an alias', '/collections/basic-alias/aliases'),
+    g('GET one point through an alias', '/collections/second/points/3'),
     g('collection aliases of a missing collection', `/collections/${MISSING}/aliases`),
     g('read-only key may read', '/collections/basic', 'read'),
     g('the key as a bearer token', '/collections/basic/exists', 'bearer'),
