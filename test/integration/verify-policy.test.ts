@@ -54,6 +54,14 @@ describe('verify after a migration that skipped points (finding 5)', () => {
     const human = await h.cli(['verify', '--collections', name, '--missing-vector', 'skip']);
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, new RegExp(`\\(${rejected} skipped by the plan's policy\\)`));
+
+    // The same count over gRPC (a nested Filter condition inside must_not).
+    const grpcPort = h.testServer?.grpcPort;
+    if (grpcPort) {
+      const overGrpc = await h.cli(['verify', '--collections', name, '--missing-vector', 'skip', '--json', '--source-grpc', '--source-grpc-port', String(grpcPort)]);
+      assert.equal(overGrpc.code, 0, overGrpc.stderr);
+      assert.equal((JSON.parse(overGrpc.stdout) as VerifyJson).collections[0]!.skipped, rejected);
+    }
   });
 
   it('verify without the policy the migration used is refused with the plan errors, before comparing', async (t) => {
