@@ -98,6 +98,12 @@ function emptySparseAccepted(version: string | undefined, sparse: boolean): bool
 }
 
 export function fromProbes(uri: string, version: string | undefined, probes: ProbeResults): TargetCapabilities {
+  // No FloatVector collection could be created and indexed at all (a quota on collections, a
+  // privilege missing): the probes say nothing about the target, so guess from the version rather
+  // than refuse every collection with "index refused".
+  if ((probes.indexTypes.FloatVector ?? []).length === 0) {
+    return { ...capabilitiesFromVersion(uri, version), truthful: probes.truthful, probeMs: probes.ms };
+  }
   const lite3 = isMilvusLite(version);
   const accepts = (type: MilvusVectorType) => (probes.indexTypes[type] ?? []).length > 0;
   return {

@@ -77,6 +77,14 @@ describe('fromProbes', () => {
     assert.equal(fromProbes('x:1', 'v2.4.5', { ...PROBES.lite25.probes, emptySparse: true }).emptySparseVector, true);
   });
 
+  it('probes that could not create even one FloatVector collection fall back to the version guesses', () => {
+    const p = { ...PROBES.standalone23.probes, maxVectorFields: 1, indexTypes: { FloatVector: [], Float16Vector: [], SparseFloatVector: [] } };
+    const got = fromProbes('x:1', 'v2.4.5', p);
+    assert.equal(got.source, 'assumed');
+    assert.equal(got.maxVectorFields, undefined, 'no probed limit: plan() uses the default 4 / --max-vector-fields');
+    assert.deepEqual([got.float16Vector, got.sparseVector, got.autoIndex], [true, true, true]);
+  });
+
   it('a type the target creates but cannot index is not a capability', () => {
     const p = structuredClone(PROBES.lite25.probes);
     p.indexTypes.Float16Vector = [];
