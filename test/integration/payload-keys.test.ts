@@ -13,12 +13,13 @@ import type { CollectionPlan, JsonObject } from '../../src/core/types.ts';
 import { createMilvusSink } from '../../src/milvus/index.ts';
 import { createQdrantReader } from '../../src/qdrant/index.ts';
 import type { Dataset, RestPoint } from '../../testkit/datasets/types.ts';
+import { seedRealQdrant } from '../../testkit/qdrant/real-seed.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import { cli, cliJson, freshDataDir, removeDataDir, type ReportJson } from '../helpers/jobs.ts';
 
 let h: Harness;
 let dataDir: string;
-const skip = process.env.QDRANT_URL ? 'seeds the test server directly' : false;
+const skip = process.env.QDRANT_URL ? 'seeds the test server or the real Qdrant the harness started' : false;
 
 /** Payloads as JSON text: JSON.parse keeps `__proto__` an own key, as Qdrant's JSON does. */
 const PAYLOADS = [
@@ -45,7 +46,14 @@ after(async () => {
   if (dataDir) removeDataDir(dataDir);
 });
 
-const transportFlags = (t: 'grpc' | 'rest') => (t === 'grpc' ? ['--source-grpc', '--source-grpc-port', String(h.testServer!.grpcPort)] : ['--source-rest']);
+const grpcPort = () => String(h.testServer?.grpcPort ?? h.realQdrant!.grpcPort);
+const transportFlags = (t: 'grpc' | 'rest') => (t === 'grpc' ? ['--source-grpc', '--source-grpc-port', grpcPort()] : ['--source-rest']);
+
+/** Into the test server's store, or over REST into the real Qdrant 1.19 (Q2M_SOURCE=real). */
+async function seedKeys(collection: string): Promise<void> {
+  if (h.testServer) h.testServer.store.seed(keysDataset(collection));
+  else await seedRealQdrant(h.qdrantUrl, h.qdrantApiKey, keysDataset(collection));
+}
 
 /** The collection's plan as migrate makes it, and a sink to read the target with. */
 async function planAndSink(collection: string) {
@@ -64,7 +72,7 @@ for (const transport of ['grpc', 'rest'] as const) {
     const collection = `keys_${transport}`;
 
     it('reach Milvus exactly, and verify --sample says verified', async () => {
-      h.testServer!.store.seed(keysDataset(collection));
+      await seedKeys(collection);
       const report = await cliJson<ReportJson>(h, dataDir, ['migrate', '--collections', collection, '--yes', '--verify-sample', '10', ...transportFlags(transport)]);
       assert.equal(report.ok, true);
       const { plan, sink } = await planAndSink(collection);
