@@ -288,7 +288,10 @@ function writeErrors(): RestCase[] {
       index('unknown schema', { field_name: 'a', field_schema: 'bogus' }, key),
       index('no field_name', { field_schema: 'keyword' }, key),
       index('missing collection', { field_name: 'a', field_schema: 'keyword' }, key, 'nope'),
-      { ...w('unknown alias action', 'POST', '/collections/aliases', { actions: [{ bogus: {} }] }, key), gap: 'G1' },
+      w('unknown alias action', 'POST', '/collections/aliases', { actions: [{ bogus: {} }] }, key),
+      w('second alias action unknown, spaced body', 'POST', '/collections/aliases',
+        '{ "actions": [ { "delete_alias": { "alias_name": "zz" } } ,\n  { "bogus": 1 }  ], "x": 1 }', key),
+      w('alias action not an object', 'POST', '/collections/aliases', { actions: [5] }, key),
     );
   }
   cases.push(

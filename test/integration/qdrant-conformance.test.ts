@@ -21,9 +21,10 @@
  *      itself there. Its presence is compared, not its value.
  *
  * What real Qdrant 1.19 does that the test server still does not (cases marked `gap` run as TODO):
- *   G1 serde's column for a type error inside a list element (Qdrant: just after the element; the
- *      test server: the end of the body, which is right for errors in top-level fields). JSON
- *      syntax errors are worded and placed as serde_json does (serde-json.ts).
+ *   G1 (fixed) serde_json's wording and position of errors: syntax errors (serde-json.ts), type
+ *      errors at the end of buffered bodies (scroll, count, ...), after the failing list element
+ *      of unbuffered ones (aliases), none for upserts. Other unbuffered bodies' nested errors
+ *      are placed at the body's end, which the corpus has not shown to differ.
  *   G2 (fixed) A read-only key's write is checked first like any other (body format, collection,
  *      vector dimensions: 400 / 404); only then 403. Remaining: the test server rejects an unknown
  *      vector name on upsert, where Qdrant acknowledges a `wait=false` upsert and fails it later.

@@ -15,6 +15,8 @@ export interface RouteRequest {
   query: URLSearchParams;
   /** Parsed lazily so that GETs never fail on a stray body. */
   body(): unknown;
+  /** The body as sent (for serde positions inside it). */
+  text: string;
 }
 
 export interface Route {
@@ -72,8 +74,8 @@ function validated<T>(prefix: string, run: () => T): T {
 export const ROUTES: Route[] = [
   route('GET', '/collections', false, (s) => ({ collections: s.listCollections().map((name) => ({ name })) })),
   route('GET', '/aliases', false, (s) => ({ aliases: s.listAliases() })),
-  route('POST', '/collections/aliases', true, (s, r) => applyAliasActions(s, aliasActions(r.body())), {
-    precheck: (_s, r) => void aliasActions(r.body()),
+  route('POST', '/collections/aliases', true, (s, r) => applyAliasActions(s, aliasActions(r.body(), r.text)), {
+    precheck: (_s, r) => void aliasActions(r.body(), r.text),
   }),
   route('GET', C, false, (s, r) => s.collectionInfo(r.params.name!)),
   route('PUT', C, true, (s, r) => {

@@ -5,7 +5,8 @@
  * that would otherwise proceed gets 403 (probed on Qdrant 1.19).
  */
 import type { JsonObject } from '../../src/core/types.ts';
-import { formatError, serdeKind } from './errors.ts';
+import { formatError, QdrantApiError, serdeKind } from './errors.ts';
+import { afterListElement, serdePosition } from './serde-json.ts';
 import { parsePointId } from './ids.ts';
 import type { QdrantStore, RestPoint } from './store.ts';
 
@@ -66,21 +67,35 @@ type AliasAction =
   | { delete: string }
   | { rename: { from: string; to: string } };
 
-/** `POST /collections/aliases` body → actions (shape only; nothing is applied). */
-export function aliasActions(body: unknown): AliasAction[] {
+/**
+ * `POST /collections/aliases` body → actions (shape only; nothing is applied). This body is not
+ * buffered whole by Qdrant, so serde places an action's error just after that action in `text`.
+ */
+export function aliasActions(body: unknown, text = ''): AliasAction[] {
   const actions = object(body, 'ChangeAliasesOperation').actions;
   if (!Array.isArray(actions)) throw formatError('missing field `actions`');
-  return (actions as unknown[]).map((action) => {
-    const a = object(action, 'AliasOperations');
-    const op = (key: string) => (typeof a[key] === 'object' && a[key] !== null ? (a[key] as JsonObject) : undefined);
-    const create = op('create_alias');
-    if (create) return { create: { alias: String(create.alias_name), collection: String(create.collection_name) } };
-    const del = op('delete_alias');
-    if (del) return { delete: String(del.alias_name) };
-    const rename = op('rename_alias');
-    if (rename) return { rename: { from: String(rename.old_alias_name), to: String(rename.new_alias_name) } };
-    throw formatError('data did not match any variant of untagged enum AliasOperations');
+  return (actions as unknown[]).map((action, i) => {
+    try {
+      return aliasAction(action);
+    } catch (err) {
+      if (!(err instanceof QdrantApiError) || / at line \d+ column \d+$/.test(err.message)) throw err;
+      const at = afterListElement(text, 'actions', i);
+      throw at === undefined ? err : new QdrantApiError(err.status, err.message + serdePosition(text, at));
+    }
   });
+}
+
+/** AliasOperations is an untagged enum: anything that is none of its variants fails as a whole. */
+function aliasAction(action: unknown): AliasAction {
+  const a = (typeof action === 'object' && action !== null ? action : {}) as JsonObject;
+  const op = (key: string) => (typeof a[key] === 'object' && a[key] !== null ? (a[key] as JsonObject) : undefined);
+  const create = op('create_alias');
+  if (create) return { create: { alias: String(create.alias_name), collection: String(create.collection_name) } };
+  const del = op('delete_alias');
+  if (del) return { delete: String(del.alias_name) };
+  const rename = op('rename_alias');
+  if (rename) return { rename: { from: String(rename.old_alias_name), to: String(rename.new_alias_name) } };
+  throw formatError('data did not match any variant of untagged enum AliasOperations');
 }
 
 export function applyAliasActions(store: QdrantStore, actions: AliasAction[]): boolean {

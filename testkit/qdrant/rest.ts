@@ -119,7 +119,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
   const found = matchRoute(req.method ?? 'GET', path);
   if (!found) return send(res, 404, '', '');
   const text = await readBody(req);
-  const request = { params: found.params, query: url.searchParams, body: () => parseBody(text) };
+  const request = { params: found.params, query: url.searchParams, body: () => parseBody(text), text };
   try {
     if (found.route.write && granted === 'read') {
       // A read-only key's write gets 403 only after the checks Qdrant makes first (rest-writes.ts);

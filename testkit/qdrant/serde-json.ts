@@ -119,6 +119,53 @@ class Scanner {
   }
 }
 
+/** ` at line L column C` for a 0-based offset into `text`, as serde_json prints positions. */
+export function serdePosition(text: string, offset: number): string {
+  const before = text.slice(0, Math.max(0, offset) + 1);
+  return ` at line ${before.split('\n').length} column ${offset + 1 - (before.lastIndexOf('\n') + 1)}`;
+}
+
+/**
+ * The offset of the first non-blank character after element `index` of the list under top-level
+ * `key` (where serde_json stands when that element fails to deserialize), or undefined when the
+ * body has no such element.
+ */
+export function afterListElement(text: string, key: string, index: number): number | undefined {
+  const s = new Scanner(text);
+  try {
+    if (s.peek() !== '{') return undefined;
+    s.i++;
+    while (s.peek() === '"') {
+      const start = s.i;
+      s.string();
+      const name = JSON.parse(text.slice(start, s.i)) as string;
+      if (s.peek() !== ':') return undefined;
+      s.i++;
+      if (name === key) return elementEnd(s, index);
+      s.value();
+      if (s.peek() !== ',') return undefined;
+      s.i++;
+    }
+  } catch (err) {
+    if (!(err instanceof SyntaxFailure)) throw err;
+  }
+  return undefined;
+}
+
+function elementEnd(s: Scanner, index: number): number | undefined {
+  if (s.peek() !== '[') return undefined;
+  s.i++;
+  for (let n = 0; s.peek() !== ']'; n++) {
+    s.value();
+    // serde has looked past the whitespace for the `,` or `]` when the element's error surfaces.
+    s.peek();
+    if (n === index) return s.i;
+    if (s.peek() !== ',') return undefined;
+    s.i++;
+  }
+  return undefined;
+}
+
 /** serde_json's message for `text`, or undefined when serde_json would parse it. */
 export function serdeSyntaxError(text: string): string | undefined {
   const s = new Scanner(text);
@@ -128,9 +175,6 @@ export function serdeSyntaxError(text: string): string | undefined {
     return undefined;
   } catch (err) {
     if (!(err instanceof SyntaxFailure)) throw err;
-    const before = text.slice(0, Math.max(0, err.at) + 1);
-    const line = before.split('\n').length;
-    const column = err.at + 1 - (before.lastIndexOf('\n') + 1);
-    return `${err.code} at line ${line} column ${column}`;
+    return err.code + serdePosition(text, err.at);
   }
 }
