@@ -45,6 +45,18 @@ export interface SourceReader {
    * the first copy, to cut the id space into ranges of equal size for parallel readers.
    */
   idsAt(collection: string, positions: readonly number[], signal?: AbortSignal): Promise<PointId[]>;
+  /**
+   * Optional. Up to `limit` distinct ids drawn at random from the whole collection (Qdrant's
+   * `query` with `sample: random`), in no particular order. The pipeline calls it once per fresh
+   * collection, before the first copy and only for collections large enough to be worth it, to cut
+   * the id space at the sample's quantiles instead of scanning every id with idsAt(). Outcomes:
+   * the ids (fewer than `limit` when the collection holds fewer); a rejection when the source
+   * cannot sample (an older Qdrant: HTTP 404 / 400, gRPC UNIMPLEMENTED / INVALID_ARGUMENT) or the
+   * call failed after the reader's retries: the pipeline then falls back to idsAt(); an abort
+   * rejects with the signal's reason. No outcome can lose points: ranges cover the whole id space
+   * whatever the boundaries, so the sample decides only how evenly the work is shared.
+   */
+  sampleIds?(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]>;
   /** Points by id with vectors and payload, for verify --sample. Missing ids are absent. */
   retrieve(collection: string, ids: PointId[]): Promise<Point[]>;
   close(): Promise<void>;
