@@ -88,6 +88,8 @@ describe('the report tells the truth', () => {
     assert.match(refused.stdout, /NOTHING WAS WRITTEN to "all_rejected": every point was rejected/);
     assert.match(refused.stdout, /--allow-empty/);
     assert.doesNotMatch(refused.stdout, /Migration complete/);
+    const shown = await cli(h, dataDir, ['jobs', 'show', jobIdOf(refused.stderr)]);
+    assert.match(shown.stdout, /NOTHING WAS WRITTEN: every point was rejected/);
 
     const allowed = await cli(h, dataDir, ['migrate', '--yes', '--source-rest', '--collections', c, '--if-exists', 'drop', '--allow-empty', '--json']);
     assert.equal(allowed.code, 0, allowed.stderr);
