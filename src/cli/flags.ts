@@ -15,7 +15,8 @@ export function intIn(min: number, max: number): (value: string) => number {
     const text = value.trim();
     const n = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
     if (!Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`It must be a whole number from ${min} to ${max.toLocaleString('en-US')}.`);
+      const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max.toLocaleString('en-US')}`;
+      throw new InvalidArgumentError(`It must be a whole number ${range}.`);
     }
     return n;
   };

@@ -48,7 +48,7 @@ describe('numeric and enum flags are checked when the command line is parsed (de
     { args: ['verify', '--sample', '1.5'], flag: '--sample', range: /0 to 100,000/ },
     { args: ['jobs', 'logs', 'j_x', '--limit', 'abc'], flag: '--limit', range: /1 to 100,000/ },
     { args: ['jobs', 'logs', 'j_x', '--limit', '-1'], flag: '--limit', range: /1 to 100,000/ },
-    { args: ['jobs', 'logs', 'j_x', '--offset', '-3'], flag: '--offset', range: /from 0/ },
+    { args: ['jobs', 'logs', 'j_x', '--offset', '-3'], flag: '--offset', range: /whole number 0 or more/ },
     { args: ['jobs', 'list', '--status', 'bogus'], flag: '--status', range: /one of: (?=.*PENDING)(?=.*IN_PROGRESS)(?=.*SUCCESSFUL)(?=.*FAILED)(?=.*CANCELLED)/ },
     { args: ['serve', '--port', '70000'], flag: '--port', range: /0 to 65,535/ },
     { args: ['serve', '--auth-token', ' '], flag: '--auth-token', range: /blank/ },
