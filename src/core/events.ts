@@ -25,6 +25,10 @@ export interface MigrationEventMap {
   'collection:status': { collection: string; status: CollectionStatus; phase: CollectionPhase };
   'collection:progress': ProgressSnapshot;
   'points:rejected': { collection: string; points: RejectedPoint[] };
+  /** How a collection's id space was cut into ranges, once per copy, before any point moves:
+   *  `saved` (a resume: the saved ranges), `single` (one range), `sample` (quantiles of `sampled`
+   *  random ids) or `scan` (every id read; `reason` says why not a sample). */
+  'collection:split': { collection: string; method: 'saved' | 'single' | 'sample' | 'scan'; ranges: number; ms: number; sampled?: number; reason?: string };
   /** A failure or a retried transient error (`willRetry`). */
   error: { collection?: string; error: MigrationError; willRetry: boolean };
 }

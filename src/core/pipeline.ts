@@ -20,7 +20,8 @@ import { parseId } from './ids.ts';
 import { DEFAULT_READERS, DEFAULT_WRITERS } from './defaults.ts';
 import { BoundedQueue } from './queue.ts';
 import { RangeProgress } from './range-progress.ts';
-import { completeRanges, cutPositions, rangesFromBoundaries } from './ranges.ts';
+import { completeRanges, rangesFromBoundaries, SAMPLE_SPLIT_MIN_POINTS } from './ranges.ts';
+import { splitIdSpace } from './split.ts';
 import type { CollectionPlan, PointId, RejectedPoint, Row } from './types.ts';
 import { toRows } from '../mapping/rows.ts';
 
@@ -71,6 +72,10 @@ export interface CopyOptions {
   readers?: number;
   /** Sink writes in flight. Default DEFAULT_WRITERS. */
   writers?: number;
+  /** A fresh collection of at least this many points is split at the quantiles of a random sample
+   *  of ids when the reader can sample (SourceReader.sampleIds); smaller ones, and readers that
+   *  cannot, are split by scanning every id. Default SAMPLE_SPLIT_MIN_POINTS. */
+  sampleSplitFrom?: number;
   /** Pages read and transformed ahead of the writers, over all readers. Default readers + writers. */
   queuePages?: number;
 }
@@ -114,17 +119,30 @@ export async function copyCollection(options: CopyOptions): Promise<CopyStats> {
  */
 async function prepareRanges(options: CopyOptions): Promise<RangeCheckpoint[]> {
   const save = options.saveCheckpoint;
+  const collection = options.plan.source;
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
   if (options.ranges && options.ranges.length > 0) {
     const known = new Set(options.ranges.map((r) => r.index));
     const ranges = completeRanges(options.ranges);
     for (const r of ranges) if (!known.has(r.index)) await save?.({ ...r });
+    options.events.emit('collection:split', { collection, method: 'saved', ranges: ranges.length, ms: ms() });
     return ranges;
   }
-  // A range should hold a few pages at least: below that a second reader costs more than it saves.
-  const positions = cutPositions(options.total, options.readers ?? DEFAULT_READERS, 4 * options.pageSize);
-  const cuts = positions.length > 0 ? await options.reader.idsAt(options.plan.source, positions, options.signal) : [];
+  const split = await splitIdSpace({
+    reader: options.reader,
+    collection,
+    total: options.total,
+    readers: options.readers ?? DEFAULT_READERS,
+    // A range should hold a few pages at least: below that a second reader costs more than it saves.
+    minPerRange: 4 * options.pageSize,
+    sampleFrom: options.sampleSplitFrom ?? SAMPLE_SPLIT_MIN_POINTS,
+    signal: options.signal,
+  });
   throwIfAborted(options.signal);
-  const ranges = rangesFromBoundaries(cuts);
+  const ranges = rangesFromBoundaries(split.boundaries);
+  const { method, sampled, reason } = split;
+  options.events.emit('collection:split', { collection, method, ranges: ranges.length, ms: ms(), ...(sampled !== undefined ? { sampled } : {}), ...(reason !== undefined ? { reason } : {}) });
   for (const r of ranges) await save?.({ ...r });
   return ranges;
 }

@@ -64,13 +64,52 @@ export function completeRanges(saved: readonly RangeCheckpoint[]): RangeCheckpoi
 }
 
 /**
- * Positions (0-based, ascending) of the ids that cut `total` points into `parts` slices of
- * nearly equal size: the readers' share of work. Fewer cuts when the slices would be smaller
- * than `minPerPart` points (a tiny collection is read by one reader).
+ * How many ranges `total` points are cut into for `parts` readers: `parts`, or fewer when the
+ * ranges would be smaller than `minPerPart` points (a tiny collection is read by one reader).
+ */
+export function rangeCount(total: number, parts: number, minPerPart: number): number {
+  return Math.max(1, Math.min(Math.floor(parts), Math.floor(total / Math.max(1, minPerPart))));
+}
+
+/**
+ * Positions (0-based, ascending) of the ids that cut `total` points into rangeCount() slices of
+ * nearly equal size: the readers' share of work, when the split scans every id.
  */
 export function cutPositions(total: number, parts: number, minPerPart: number): number[] {
-  const n = Math.max(1, Math.min(Math.floor(parts), Math.floor(total / Math.max(1, minPerPart))));
+  const n = rangeCount(total, parts, minPerPart);
   const out: number[] = [];
   for (let i = 1; i < n; i++) out.push(Math.floor((i * total) / n));
+  return out;
+}
+
+/** Sampled ids per range. A range's share of the collection then deviates from 1/R by about
+ *  1/sqrt(SAMPLE_PER_RANGE) of it (~4%), so the slowest reader finishes within a few % of the rest. */
+export const SAMPLE_PER_RANGE = 500;
+/** Upper bound of one sample request (ids only: ~0.5-1 MB of JSON over REST). */
+export const SAMPLE_MAX = 20_000;
+/** Below this many points a split scans every id: the scan is exact and still takes well under a
+ *  second there (measured: README "Performance", bench `split`), so a sample buys nothing. */
+export const SAMPLE_SPLIT_MIN_POINTS = 200_000;
+
+/** Ids to ask the source for when cutting `ranges` ranges from a sample. */
+export function sampleSize(ranges: number): number {
+  return Math.min(SAMPLE_MAX, SAMPLE_PER_RANGE * Math.max(1, Math.floor(ranges)));
+}
+
+/**
+ * Range boundaries from a random sample of ids: the sample in Qdrant's id order (every integer
+ * ascending, then UUIDs), duplicates dropped, cut at its `parts`-quantiles, so each range holds
+ * about the same share of the sample and, in expectation, of the collection. Fewer boundaries
+ * come back when the sample has too few distinct ids. Any boundaries are safe: the ranges they
+ * make cover the whole id space, so the sample decides balance only, never which points move.
+ */
+export function boundariesFromSample(sample: readonly PointId[], parts: number): PointId[] {
+  const sorted = [...sample].sort(compareIds).filter((id, i, all) => i === 0 || compareIds(all[i - 1]!, id) !== 0);
+  const n = Math.min(Math.floor(parts), sorted.length);
+  const out: PointId[] = [];
+  for (let i = 1; i < n; i++) {
+    const id = sorted[Math.floor((i * sorted.length) / n)]!;
+    if (out.length === 0 || compareIds(out.at(-1)!, id) !== 0) out.push(id);
+  }
   return out;
 }

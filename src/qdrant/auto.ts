@@ -109,6 +109,10 @@ export class AutoTransport implements QdrantTransport {
     return (await this.pick()).retrieve(collection, ids, signal);
   }
 
+  async sample(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]> {
+    return (await this.pick()).sample(collection, limit, signal);
+  }
+
   async close(): Promise<void> {
     await this.current?.close();
   }

@@ -6,11 +6,11 @@
  * request's AbortSignal with its own, which would make our per-call abort signal ineffective; we
  * pass Connect's `timeoutMs` and our signal per call instead.
  */
-import { ConnectErrorCode as Code, QdrantClient } from '@qdrant/js-client-grpc';
+import { ConnectErrorCode as Code, QdrantClient, Sample } from '@qdrant/js-client-grpc';
 import type { Point, PointId } from '../core/types.ts';
 import { diagnoseGrpcFailure } from './check.ts';
 import { displayUrl, sourceErrors } from './errors.ts';
-import { fromGrpcPoint, grpcCollectionConfig, toGrpcId } from './grpc-convert.ts';
+import { fromGrpcId, fromGrpcPoint, grpcCollectionConfig, toGrpcId } from './grpc-convert.ts';
 import { RawGrpcClient } from './grpc-raw.ts';
 import { decodeScrollResponse, encodeScrollRequest } from './grpc-scroll.ts';
 import type { CollectionConfig, QdrantTransport, ScrollRequest, ScrollResult } from './transport.ts';
@@ -126,6 +126,21 @@ export class GrpcTransport implements QdrantTransport {
       collection,
     );
     return this.decode(() => res.result.map(fromGrpcPoint));
+  }
+
+  async sample(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]> {
+    const disabled = { selectorOptions: { case: 'enable' as const, value: false } };
+    const res = await this.run(
+      () =>
+        this.client.api('points').query(
+          { collectionName: collection, query: { variant: { case: 'sample', value: Sample.Random } }, limit: BigInt(limit), withPayload: disabled, withVectors: disabled },
+          this.callOptions(signal),
+        ),
+      `random sample of collection "${collection}"`,
+      signal,
+      // No collection: NOT_FOUND here would be a server without Query, not a missing collection.
+    );
+    return this.decode(() => res.result.map((p) => fromGrpcId(p.id)));
   }
 
   async close(): Promise<void> {

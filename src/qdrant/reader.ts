@@ -107,10 +107,9 @@ export class QdrantReader implements SourceReader {
 
   /**
    * Ids at the given positions, from one ids-only scroll (no payload, no vectors) in pages of
-   * ID_PAGE, stopping at the last position. Why a scan rather than a sample: Qdrant's scroll cannot
-   * skip by position, and a random sample (`query` with `sample: random`, Qdrant 1.11+) gives
-   * uneven ranges; the scan moves ~10-40 bytes a point (about 1% of a 768-d copy), and its ranges
-   * are exactly equal for any id distribution, integers and UUIDs alike, in Qdrant's own order.
+   * ID_PAGE, stopping at the last position. Qdrant's scroll cannot skip by position, so this is
+   * O(N); its ranges are exactly equal for any id distribution. The split uses it for collections
+   * below the sampling threshold and wherever sampleIds() is unavailable or fails.
    */
   async idsAt(collection: string, positions: readonly number[], signal?: AbortSignal): Promise<PointId[]> {
     const out: PointId[] = [];
@@ -130,6 +129,16 @@ export class QdrantReader implements SourceReader {
       offset = page.next;
     }
     return out;
+  }
+
+  /**
+   * One ids-only `query` with `sample: random` (Qdrant 1.11+). Not wrapped in the not-found
+   * lookup: a 404 here means a server without the endpoint, and the caller falls back to a scan,
+   * which reports a truly missing collection itself. Transient failures are retried as usual.
+   */
+  async sampleIds(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]> {
+    if (!(limit >= 1)) throw new RangeError(`limit must be >= 1, got ${limit}`);
+    return this.withRetry((s) => this.transport.sample(collection, limit, s), signal);
   }
 
   async retrieve(collection: string, ids: PointId[]): Promise<Point[]> {

@@ -131,6 +131,17 @@ export class RestTransport implements QdrantTransport {
     return this.decode(() => result.map(restPoint));
   }
 
+  async sample(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]> {
+    const body = { query: { sample: 'random' }, limit, with_payload: false, with_vector: false };
+    // No `collection` in the context: the collection was just described, so a 404 here is a Qdrant
+    // without the query endpoint (< 1.10), not a missing collection.
+    const result = (await this.call('POST', `/collections/${encodeURIComponent(collection)}/points/query`, body, {
+      what: `random sample of collection "${collection}"`,
+      signal,
+    })) as { points?: Array<{ id?: unknown }> };
+    return this.decode(() => (result.points ?? []).map((p) => toPointId(p.id)));
+  }
+
   async close(): Promise<void> {
     // fetch keeps no per-transport state worth closing (undici's global pool idles out).
   }

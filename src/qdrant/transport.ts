@@ -40,5 +40,9 @@ export interface QdrantTransport {
   count(collection: string, options?: { lackingVector?: string | string[]; signal?: AbortSignal }): Promise<number>;
   scroll(request: ScrollRequest): Promise<ScrollResult>;
   retrieve(collection: string, ids: PointId[], signal?: AbortSignal): Promise<Point[]>;
+  /** Up to `limit` random ids of the collection (`query` with `sample: random`, ids only). A server
+   *  without it (Qdrant < 1.11) answers 404 / 400 / UNIMPLEMENTED: thrown as a rejected request,
+   *  never as "collection not found" (see SourceReader.sampleIds). */
+  sample(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]>;
   close(): Promise<void>;
 }

@@ -7,7 +7,10 @@
  *   body, plus a `Retry-After: <seconds>` header when `retryAfter` is set; gRPC: map 429 to
  *   RESOURCE_EXHAUSTED and 5xx to UNAVAILABLE / INTERNAL);
  * - `{kind: 'close'}`: drop the connection without answering (REST: destroy the socket; gRPC:
- *   answer UNAVAILABLE, the closest a single call can get).
+ *   answer UNAVAILABLE, the closest a single call can get);
+ * - `{kind: 'absent'}`: answer as a server that lacks the endpoint (REST: 404 with an empty body,
+ *   as Qdrant's router answers an unknown route; gRPC: UNIMPLEMENTED). WITHOUT_QUERY uses it to
+ *   play a Qdrant older than 1.10, which has no `query` (so no `sample: random`).
  *
  * Routes are strings: REST uses `"<METHOD> <path>"` (e.g. `POST /collections/docs/points/scroll`),
  * gRPC uses `"GRPC <method path>"` (e.g. `GRPC /qdrant.Points/Scroll`). A rule's `route` is a glob
@@ -34,7 +37,17 @@ export interface FaultRule {
   closeAfter?: number;
   /** Stop injecting errors / 429s / closes for this rule after this many. Default unlimited. */
   maxFaults?: number;
+  /** Every matching request is answered as by a server without this endpoint (see `absent`
+   *  above); counted in `errors`. Default false. */
+  absent?: boolean;
 }
+
+/** Rules that make the test server a Qdrant older than 1.10: no `query` endpoint over either
+ *  transport, so no `sample: random` (the range split then scans). */
+export const WITHOUT_QUERY: readonly FaultRule[] = [
+  { route: 'POST /collections/*/points/query', absent: true },
+  { route: 'GRPC /qdrant.Points/Query', absent: true },
+];
 
 export interface FaultConfig {
   /** PRNG seed. Default 1. */
@@ -45,7 +58,8 @@ export interface FaultConfig {
 export type FaultDecision =
   | { kind: 'ok' }
   | { kind: 'error'; status: number; retryAfter?: number }
-  | { kind: 'close' };
+  | { kind: 'close' }
+  | { kind: 'absent' };
 
 export interface FaultStats {
   requests: number;
@@ -119,6 +133,10 @@ export class FaultController {
   private decide(state: RuleState): FaultDecision {
     const { rule } = state;
     if (rule.maxFaults !== undefined && state.faults >= rule.maxFaults) return { kind: 'ok' };
+    if (rule.absent) {
+      this.counters.errors++;
+      return { kind: 'absent' };
+    }
     if (rule.closeAfter !== undefined && state.matched % (rule.closeAfter + 1) === 0) {
       this.counters.closed++;
       return { kind: 'close' };

@@ -127,6 +127,7 @@ async function faultStatus(
   // (RST_STREAM) or CANCELLED (session gone), never UNAVAILABLE, which is what a gRPC client sees
   // for a lost connection. So a "close" answers UNAVAILABLE directly, distinguishable by its text.
   if (decision.kind === 'close') return statusError(grpc.status.UNAVAILABLE, 'connection closed (injected fault)');
+  if (decision.kind === 'absent') return statusError(grpc.status.UNIMPLEMENTED, `The server does not implement the method ${path}`);
   const md = new grpc.Metadata();
   if (decision.retryAfter !== undefined) md.set('retry-after', String(decision.retryAfter));
   const details = decision.status === 429 ? 'Too many requests (injected fault)' : `Service error ${decision.status} (injected fault)`;

@@ -110,6 +110,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RestServe
 
   const decision = await opts.faults.check(`${req.method} ${path}`);
   if (decision.kind === 'close') return void req.socket.destroy();
+  if (decision.kind === 'absent') return send(res, 404, '', '');
   if (decision.kind === 'error') {
     const headers = decision.retryAfter !== undefined ? { 'retry-after': String(decision.retryAfter) } : undefined;
     const message = decision.status === 429 ? 'Too many requests: rate limit exceeded (injected fault)' : 'Service unavailable (injected fault)';

@@ -219,14 +219,23 @@ export class QdrantStore {
   sample(name: string, req: SampleRequest): ScoredOut[] {
     const c = this.getCollection(name);
     const render = this.renderer(c, req.with_payload ?? false, req.with_vector ?? false);
-    const matching = c.points().filter((p) => !req.filter || matchesFilter(this.target(c, p), req.filter));
-    // Partial Fisher-Yates: the first `limit` slots end up a uniform sample.
+    const all = c.points();
+    const matching = req.filter ? all.filter((p) => matchesFilter(this.target(c, p), req.filter!)) : all;
     const n = Math.min(req.limit ?? 10, matching.length);
-    for (let i = 0; i < n; i++) {
-      const j = i + Math.floor(Math.random() * (matching.length - i));
-      [matching[i], matching[j]] = [matching[j]!, matching[i]!];
+    // Floyd's algorithm: `n` distinct uniform positions in O(n) without copying the collection, so
+    // an unfiltered sample of 10M points costs what Qdrant's does (it draws from its id tracker).
+    const picked = new Set<number>();
+    for (let j = matching.length - n; j < matching.length; j++) {
+      const t = Math.floor(Math.random() * (j + 1));
+      picked.add(picked.has(t) ? j : t);
     }
-    return matching.slice(0, n).map((p) => ({ ...render(p), version: 0, score: 1 }));
+    // Floyd's set is a uniform subset, not a uniform order: shuffle it (Fisher-Yates).
+    const order = [...picked];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    return order.map((i) => ({ ...render(matching[i]!), version: 0, score: 1 }));
   }
 
   /** Always exact (the test server has no approximate count). */
