@@ -3,7 +3,7 @@
  * plain log lines on stderr otherwise (every few seconds and on every status change).
  */
 import cliProgress from 'cli-progress';
-import type { MigrationEvents, ProgressSnapshot } from '../core/events.ts';
+import type { MigrationEventMap, MigrationEvents, ProgressSnapshot } from '../core/events.ts';
 
 export interface ProgressDisplay {
   stop(): void;
@@ -49,7 +49,18 @@ function barDisplay(events: MigrationEvents): ProgressDisplay {
     phases.set(s.collection, s.status === 'IN_PROGRESS' ? s.phase : s.status);
     bars.get(s.collection)?.update({ phase: phases.get(s.collection) });
   });
+  // Above the bars only with DEBUG set: a line per collection would push the bars around.
+  if (process.env.DEBUG) events.on('collection:split', (s) => multibar.log(`${splitLine(s)}\n`));
   return { stop: () => multibar.stop() };
+}
+
+/** How the id space was cut, e.g. "docs: 4 ranges from a random sample of 2000 ids (35 ms)". */
+export function splitLine(s: MigrationEventMap['collection:split']): string {
+  const how =
+    s.method === 'sample' ? `from a random sample of ${s.sampled} ids`
+      : s.method === 'scan' ? `from a scan of every id (${s.reason ?? 'no sample'})`
+        : s.method === 'saved' ? 'as saved by the interrupted run' : '(nothing to split)';
+  return `${s.collection}: ${s.ranges} range${s.ranges === 1 ? '' : 's'} ${how}, ${s.ms} ms`;
 }
 
 function lineDisplay(events: MigrationEvents, everyMs: number): ProgressDisplay {
@@ -63,6 +74,7 @@ function lineDisplay(events: MigrationEvents, everyMs: number): ProgressDisplay 
     log(`${p.collection}: ${p.written + p.rejected}/${p.total} points (${p.rejected} rejected), ${p.pointsPerSecond} pts/s, ETA ${formatEta(p.etaSeconds)}`);
   });
   events.on('collection:status', (s) => log(`${s.collection}: ${s.status}${s.status === 'IN_PROGRESS' ? ` (${s.phase})` : ''}`));
+  events.on('collection:split', (s) => log(splitLine(s)));
   events.on('error', (e) => log(`${e.collection ?? ''}: ${e.willRetry ? 'retrying after' : 'failed:'} [${e.error.code}] ${e.error.message}`));
   return { stop: () => undefined };
 }
