@@ -56,7 +56,7 @@ describe('verify after a migration that skipped points (finding 5)', () => {
     assert.match(human.stdout, new RegExp(`\\(${rejected} skipped by the plan's policy\\)`));
 
     // The same count over gRPC (a nested Filter condition inside must_not).
-    const grpcPort = h.testServer?.grpcPort;
+    const grpcPort = h.testServer?.grpcPort ?? h.realQdrant?.grpcPort;
     if (grpcPort) {
       const overGrpc = await h.cli(['verify', '--collections', name, '--missing-vector', 'skip', '--json', '--source-grpc', '--source-grpc-port', String(grpcPort)]);
       assert.equal(overGrpc.code, 0, overGrpc.stderr);
@@ -103,8 +103,8 @@ describe('verify of a collection that was never created (finding 6)', () => {
 
 describe('a target URI that is not Milvus (issue 13 defect 6)', () => {
   it('CLI: "not a Milvus server", exit 2, when MILVUS_URI is Qdrant\'s gRPC port', async (t) => {
-    const grpcUrl = h.testServer?.grpcUrl;
-    if (!grpcUrl) return t.skip('needs the Qdrant test server as the source (its gRPC port plays the wrong target)');
+    const grpcUrl = h.testServer?.grpcUrl ?? h.realQdrant?.grpcUrl;
+    if (!grpcUrl) return t.skip('needs a Qdrant this file started (its gRPC port plays the wrong target)');
     const name = await h.seed('basic', 5, { collection: h.name('not_milvus') });
     const result = await h.cli(['plan', '--collections', name], { MILVUS_URI: grpcUrl, MILVUS_TOKEN: undefined });
     assert.equal(result.code, 2, `${result.stdout}\n${result.stderr}`);
@@ -115,8 +115,8 @@ describe('a target URI that is not Milvus (issue 13 defect 6)', () => {
   });
 
   it('API: 422 with the same code and fix', async (t) => {
-    const grpcUrl = h.testServer?.grpcUrl;
-    if (!grpcUrl) return t.skip('needs the Qdrant test server as the source');
+    const grpcUrl = h.testServer?.grpcUrl ?? h.realQdrant?.grpcUrl;
+    if (!grpcUrl) return t.skip('needs a Qdrant this file started');
     const store = JobStore.open({ dataDir: mkdtempSync(join(tmpdir(), 'q2m-notmilvus-')) });
     const engine = new JobEngine(store);
     try {
