@@ -116,7 +116,8 @@ test('standalone23: auth on, one per machine (a second waits, then fails naming 
   assert.match((await client.getVersion()).version, /^v2\.3\.5/);
   await client.closeConnection();
   const anonymous = new MilvusClient({ address: milvus.uri, timeout: 10_000 });
-  const refused = await anonymous.showCollections().then((r) => r.status, (e: unknown) => e);
+  // The SDK connects in its constructor; without a token that connect fails (and later calls rethrow it).
+  const refused = await anonymous.connectPromise.then(() => anonymous.showCollections()).then((r) => r.status, (e: unknown) => e);
   assert.notEqual((refused as { error_code?: string }).error_code, 'Success', 'no token, no answer');
   await anonymous.closeConnection();
 

@@ -52,7 +52,7 @@ it('a SIGKILL and restart of Milvus 2.3.5 mid-copy: the job ends SUCCESSFUL with
   h.testServer!.faults.clear();
 
   const ended = await run.done;
-  assert.equal(ended.code, 0, `the job did not ride through the restart:\n${ended.stderr}`);
+  assert.equal(ended.code, 0, `the job did not ride through the restart:\n${ended.stderr}\n${ended.stdout}`);
   const report = JSON.parse(ended.stdout) as ReportJson;
   assert.equal(report.ok, true, JSON.stringify(report));
   assert.equal((await waitForStatus(dataDir, id, ['SUCCESSFUL', 'FAILED', 'CANCELLED'], 5000)).status, 'SUCCESSFUL');

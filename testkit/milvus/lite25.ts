@@ -20,10 +20,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { ensureVenv } from '../python.ts';
 import type { MilvusOptions, MilvusServer } from './launcher.ts';
-import { detach, freePort, host, portIsFree, sleep, spawnServer, type ServerProcess } from './process.ts';
+import { detach, freePort, host, portIsFree, spawnServer, waitForShowCollections, type ServerProcess } from './process.ts';
 
 const wrapper = join(dirname(fileURLToPath(import.meta.url)), 'pdeathsig.py');
 /** The binary insists on `^[a-zA-Z0-9.\-_]+$`, at most 36 characters. */
@@ -71,37 +70,11 @@ export async function startLite25(opts: MilvusOptions): Promise<MilvusServer> {
 async function waitReady(port: number, proc: ServerProcess, deadline: number): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve('timed out'), Math.max(0, deadline - Date.now()));
+    timer = setTimeout(() => resolve('timed out waiting for "Start milvus-local success"'), Math.max(0, deadline - Date.now()));
   });
-  const ready = (async () => {
-    await proc.printed(/Start milvus-local success/);
-    const client = new MilvusClient({
-      address: `${host}:${port}`,
-      timeout: 5000,
-      // The SDK's default keepalive (a ping every 10 s, also without calls, and on after
-      // closeConnection()) makes Milvus answer GOAWAY "too_many_pings", which grpc-js prints
-      // on stderr of whatever process started the server: the sink's settings (src/milvus/client.ts).
-      channelOptions: { 'grpc.use_local_subchannel_pool': 1, 'grpc.keepalive_time_ms': 300_000, 'grpc.keepalive_permit_without_calls': 0 },
-    });
-    try {
-      for (let lastError = ''; Date.now() < deadline; await sleep(200)) {
-        if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 'exited';
-        try {
-          const res = await client.showCollections();
-          // An UNIMPLEMENTED answer arrives as `{}` (the SDK's interceptor): no status means not Milvus.
-          if (res.status?.error_code === 'Success') return undefined;
-          lastError = JSON.stringify(res.status ?? res);
-        } catch (err) {
-          lastError = (err as Error).message;
-        }
-        if (Date.now() + 200 >= deadline) return `ShowCollections never succeeded: ${lastError}`;
-      }
-      return 'timed out';
-    } finally {
-      await client.closeConnection().catch(() => undefined);
-    }
-  })();
-  const result = await Promise.race([ready, timedOut]);
+  const early = await Promise.race([proc.printed(/Start milvus-local success/).then(() => undefined), timedOut]);
   clearTimeout(timer);
-  return result;
+  if (early !== undefined) return early;
+  const gone = () => proc.child.exitCode !== null || proc.child.signalCode !== null;
+  return waitForShowCollections(port, undefined, deadline, gone);
 }

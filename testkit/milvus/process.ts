@@ -8,9 +8,10 @@
  * pdeathsig.py); and the exit and signal handlers installed here SIGKILL every live server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { connect, createServer, type Socket } from 'node:net';
+import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 
 export const host = '127.0.0.1';
 const live = new Map<ChildProcess, { dataDir: string; ownsDir: boolean }>();
@@ -114,16 +115,110 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Whether 127.0.0.1:port can be bound now. Node binds without SO_REUSEPORT, so this also fails
- * when a gRPC server (which sets SO_REUSEPORT) holds the port: the check that catches two C++ or
- * Go Milvus servers silently sharing one port.
+ * Whether nothing listens on `port` now (any address, IPv4 or IPv6), from /proc/net/tcp{,6}.
+ * Checked before starting the C++ and Go servers: gRPC binds with SO_REUSEPORT, so a second server
+ * handed a taken port would start and silently share it. Only LISTEN counts: right after a server
+ * was killed its accepted connections linger (FIN_WAIT, TIME_WAIT) without stopping a restart on
+ * the same port, and a bind-based check would wrongly call the port taken.
  */
-export function portIsFree(port: number): Promise<boolean> {
+export async function portIsFree(port: number): Promise<boolean> {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const text = await readFile(table, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state === '0A' && local?.endsWith(`:${hexPort}`)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Polls until ShowCollections on 127.0.0.1:port answers Success (undefined), or returns why not by
+ * `deadline` (or once `gone()` says the server died). A server that does not implement an RPC
+ * answers `{}` through the SDK (its interceptor turns UNIMPLEMENTED into OK), so only a real
+ * status counts. Each attempt uses a fresh client: the SDK connects in its constructor and every
+ * later call of that client rethrows a failed connect.
+ */
+export async function waitForShowCollections(
+  port: number, token: string | undefined, deadline: number, gone: () => boolean,
+): Promise<string | undefined> {
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (gone()) return `exited (last answer: ${last})`;
+    if (await tcpOpen(port)) {
+      const client = new MilvusClient({
+        address: `${host}:${port}`,
+        token,
+        timeout: 5000,
+        // grpc-js shares connections per address by default: one stuck on a failed attempt would stall the next.
+        // Keepalive as the sink's (src/milvus/client.ts): the SDK's default 10 s pings go on after
+        // closeConnection() and Milvus answers GOAWAY "too_many_pings", which grpc-js prints on stderr.
+        channelOptions: { 'grpc.use_local_subchannel_pool': 1, 'grpc.keepalive_time_ms': 300_000, 'grpc.keepalive_permit_without_calls': 0 },
+      });
+      try {
+        await client.connectPromise;
+        const res = await client.showCollections();
+        if (res.status?.error_code === 'Success') return undefined;
+        last = JSON.stringify(res.status ?? res);
+      } catch (err) {
+        // After a kill/restart, Milvus 2.3.5 answers DEADLINE_EXCEEDED or "not ready" for a while.
+        last = (err as Error).message;
+      } finally {
+        await client.closeConnection().catch(() => undefined);
+      }
+    } else {
+      last = 'port not open yet';
+    }
+    await sleep(300);
+  }
+  return `timed out; last answer: ${last}`;
+}
+
+function tcpOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, host, () => server.close(() => resolve(true)));
+    const socket = connect({ host, port });
+    socket.setTimeout(2000);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
   });
+}
+
+/** Direct children of `pid`, from /proc (Linux). */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/PID/stat is the parent pid; the command name before it may hold spaces.
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return children;
+}
+
+/** Waits until none of `pids` runs any more (zombies count as gone), or throws after `timeoutMs`. */
+export async function waitGone(pids: number[], timeoutMs: number, what: string): Promise<void> {
+  const running = (pid: number) => {
+    try {
+      return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(running)) {
+    if (Date.now() > deadline) throw new Error(`${what} (pid ${pids.filter(running).join(', ')}) still running after ${timeoutMs} ms`);
+    await sleep(100);
+  }
 }
 
 export function sleep(ms: number): Promise<void> {

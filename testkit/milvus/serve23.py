@@ -13,11 +13,13 @@ with the test kit's guarantees. Started by testkit/milvus/standalone23.ts with t
    Go binary (SIGKILL when this wrapper dies, e.g. the launcher's kill()).
 3. SIGTERM stops like SIGINT (the package only handles SIGINT), and the Go binary gets 15 s to
    shut down gracefully instead of the package's 1 s.
+4. A restart right after a kill keeps the default internal ports (see _try_bind_port).
 """
 import ctypes
 import fcntl
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -93,5 +95,24 @@ def _stop(self):
 
 
 milvus.MilvusServer.stop = _stop
+
+
+def _try_bind_port(self, port):
+    """The package's port check, with SO_REUSEADDR as the Go binary itself listens: without it, the
+    TIME_WAIT connections a killed server leaves make every internal port look taken, the package
+    moves each to the next free one, and the restarted server then waits about a minute for the
+    sessions its previous life registered in etcd at the old addresses to expire."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen()
+        return sock
+    except OSError:
+        sock.close()
+        return None
+
+
+milvus.MilvusServerConfig.try_bind_port = _try_bind_port
 signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
 sys.exit(milvus.main())
