@@ -58,7 +58,7 @@ async function seedKeys(collection: string): Promise<void> {
 /** The collection's plan as migrate makes it, and a sink to read the target with. */
 async function planAndSink(collection: string) {
   const reader = createQdrantReader({ url: h.qdrantUrl, transport: 'rest' });
-  const sink = await createMilvusSink({ uri: h.milvusUri, database: h.milvusDb });
+  const sink = await createMilvusSink({ uri: h.milvusUri, token: h.milvusToken, database: h.milvusDb });
   try {
     const { plan } = await buildPlan({ sourceUrl: h.qdrantUrl, target: { uri: h.milvusUri, database: h.milvusDb }, collections: [collection] }, reader, sink);
     return { plan: plan.collections[0] as CollectionPlan, sink };

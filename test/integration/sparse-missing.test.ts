@@ -48,7 +48,7 @@ describe('points lacking only a sparse vector, on a target without nullable vect
 
     // The kept points hold an empty sparse vector (the plan says so, and Milvus returns it).
     const reader = createQdrantReader({ url: h.qdrantUrl, transport: 'rest' });
-    const sink = await createMilvusSink({ uri: h.milvusUri, database: h.milvusDb });
+    const sink = await createMilvusSink({ uri: h.milvusUri, token: h.milvusToken, database: h.milvusDb });
     try {
       const { plan, problems } = await buildPlan({ sourceUrl: h.qdrantUrl, target: { uri: h.milvusUri, database: h.milvusDb }, collections: [c], missingVector: 'skip', ifExists: 'append' }, reader, sink);
       const cp = plan.collections[0] as CollectionPlan;
