@@ -34,10 +34,10 @@ const it = (name) => `test/integration/${name}.test.ts`;
 const datasets = [it('cli-datasets')];
 const legs = [
   { name: 'test/lite3', source: 'test', target: 'lite3', files: datasets },
-  { name: 'test/lite25', source: 'test', target: 'lite25', files: datasets },
+  { name: 'test/lite25', source: 'test', target: 'lite25', files: [...datasets, it('milvus-sink')] },
   {
     name: 'test/standalone23', source: 'test', target: 'standalone23',
-    files: [...datasets, it('jobs-faults'), it('jobs-resume'), it('jobs-cancel'), it('jobs-engine')],
+    files: [...datasets, it('milvus-sink'), it('jobs-faults'), it('jobs-resume'), it('jobs-cancel'), it('jobs-engine')],
   },
   { name: 'real/lite3', source: 'real', target: 'lite3', files: datasets },
   { name: 'real/lite25', source: 'real', target: 'lite25', files: [...datasets, it('jobs-cli'), it('api')] },

@@ -1,21 +1,32 @@
 /**
- * The Milvus sink against a real server: Milvus Lite from the test kit, or a real Milvus / Zilliz
- * Cloud when MILVUS_URI (+ MILVUS_TOKEN, MILVUS_DB) is set. Against a real server, collections get a
- * unique prefix and are dropped at the end.
+ * The Milvus sink against a real server: Milvus Lite 3.2.2 from the test kit, the test kit engine
+ * Q2M_TARGET_ENGINE names (lite25, standalone23), or a real Milvus / Zilliz Cloud when MILVUS_URI
+ * (+ MILVUS_TOKEN, MILVUS_DB) is set. Against a real server, collections get a unique prefix and are
+ * dropped at the end.
+ *
+ * The plans follow what the target holds (probed): a sparse field only where the target takes
+ * sparse vectors and a second vector field (not Milvus 2.3.5). The probe itself is checked against
+ * what each test kit engine is known to be.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Sink } from '../../src/core/contracts.ts';
-import type { CollectionPlan, Row, TargetCapabilities } from '../../src/core/types.ts';
+import type { CollectionPlan, Row, TargetCapabilities, VectorFieldPlan } from '../../src/core/types.ts';
 import { MigrationError } from '../../src/core/errors.ts';
 import { createMilvusSink } from '../../src/milvus/index.ts';
-import { startMilvusLite, type MilvusLite } from '../../testkit/milvus/launcher.ts';
+import { milvusEngines, startMilvus, type MilvusEngine, type MilvusServer } from '../../testkit/milvus/launcher.ts';
 
 const external = process.env.MILVUS_URI;
-const token = process.env.MILVUS_TOKEN || undefined;
+let token = process.env.MILVUS_TOKEN || undefined;
+/** Which engine the target is, when known: the one started here, or Q2M_TARGET_ENGINE beside MILVUS_URI. */
+const engine = (milvusEngines as readonly string[]).includes(process.env.Q2M_TARGET_ENGINE ?? '')
+  ? (process.env.Q2M_TARGET_ENGINE as MilvusEngine)
+  : external ? undefined : 'lite3';
 const database = process.env.MILVUS_DB || undefined;
 const prefix = `q2m_t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}_`;
-let lite: MilvusLite | undefined;
+let lite: MilvusServer | undefined;
+/** Plans carry a sparse field `text` only where the target takes it. */
+let withSparse = true;
 let uri = '';
 let sink: Sink;
 let caps: TargetCapabilities;
@@ -24,12 +35,15 @@ const created = new Set<string>();
 before(async () => {
   if (external) uri = external;
   else {
-    console.log('# milvus-sink: MILVUS_URI is not set, so the suite runs against Milvus Lite from the test kit');
-    lite = await startMilvusLite();
+    console.log(`# milvus-sink: MILVUS_URI is not set, so the suite runs against the test kit's ${engine}`);
+    lite = await startMilvus({ engine, auth: engine === 'standalone23' });
     uri = lite.uri;
+    token = lite.token;
   }
   sink = await createMilvusSink({ uri, token, database });
   caps = await sink.capabilities();
+  withSparse = caps.sparseVector && (caps.maxVectorFields ?? 4) >= 2;
+  if (!withSparse) console.log(`# ${caps.kind} ${caps.version}: no sparse field in the plans (sparse ${caps.sparseVector}, ${caps.maxVectorFields} vector field(s) per collection)`);
 });
 
 after(async () => {
@@ -59,7 +73,7 @@ function planFor(name: string, over: Partial<CollectionPlan> = {}): CollectionPl
     primaryKey: { field: 'id', type: 'Int64', autoId: false },
     vectors: [
       { source: '', field: 'vector', type: 'FloatVector', dim: 4, metric: 'COSINE', index: denseIndex(), nullable: false },
-      { source: 'text', field: 'text', type: 'SparseFloatVector', metric: 'IP', index: { type: 'SPARSE_INVERTED_INDEX', params: {} }, nullable: false },
+      ...(withSparse ? [{ ...sparseField, index: { ...sparseField.index } }] : []),
     ],
     dynamicField: true,
     partitionKey: null,
@@ -69,6 +83,8 @@ function planFor(name: string, over: Partial<CollectionPlan> = {}): CollectionPl
     ...over,
   };
 }
+
+const sparseField: VectorFieldPlan = { source: 'text', field: 'text', type: 'SparseFloatVector', metric: 'IP', index: { type: 'SPARSE_INVERTED_INDEX', params: {} }, nullable: false };
 
 function denseIndex() {
   return caps.autoIndex ? { type: 'AUTOINDEX', params: {} } : { type: 'FLAT', params: {} };
@@ -81,7 +97,7 @@ function rowsFor(ids: Array<bigint | string>): Row[] {
     id,
     vectors: {
       vector: [i + 1, 0.5, -0.25, 2 ** -3],
-      text: { indices: [1, 7 + i, 100_000], values: [0.5, 1.25, 2] },
+      ...(withSparse && { text: { indices: [1, 7 + i, 100_000], values: [0.5, 1.25, 2] } }),
     },
     dynamic: {
       n: i,
@@ -99,8 +115,15 @@ function rowsFor(ids: Array<bigint | string>): Row[] {
 const int64Ids = [1n, 2n ** 53n + 1n, 2n ** 63n - 1n, 0n, 42n];
 
 test('capabilities describe the target', () => {
-  if (external) assert.ok(['milvus', 'zilliz', 'milvus-lite'].includes(caps.kind));
-  else {
+  assert.ok(['milvus', 'zilliz', 'milvus-lite'].includes(caps.kind));
+  // What each test kit engine is, found by hand (DESIGN.md), against what the probes learnt.
+  if (engine === 'standalone23') {
+    assert.deepEqual([caps.kind, caps.version, caps.maxVectorFields, caps.sparseVector, caps.float16Vector], ['milvus', 'v2.3.5-lite', 1, false, false]);
+  } else if (engine === 'lite25') {
+    assert.deepEqual([caps.kind, caps.version, caps.sparseVector, caps.float16Vector], ['milvus', 'unknown', true, true]);
+    assert.deepEqual(caps.truthful, { getVersion: false, listDatabases: false, sdkHasCollection: false });
+    assert.deepEqual(caps.indexTypes?.Float16Vector, ['FLAT'], 'Lite 2.5.1 indexes Float16 with FLAT only');
+  } else if (engine === 'lite3') {
     assert.equal(caps.kind, 'milvus-lite');
     assert.match(caps.version, /^milvus_lite-/);
     assert.equal(caps.float16Vector, false);
@@ -111,7 +134,8 @@ test('capabilities describe the target', () => {
   }
 });
 
-test('Int64 keys, sparse vectors and lossless payloads round-trip exactly; a replay adds nothing', async () => {
+test('Int64 keys, sparse vectors and lossless payloads round-trip exactly; a replay adds nothing', async (t) => {
+  if (!withSparse) t.diagnostic(`no sparse field: ${caps.version} cannot hold one beside the dense vector`);
   const plan = planFor('ints');
   await sink.prepare(plan);
   const rows = rowsFor(int64Ids);
@@ -175,10 +199,11 @@ test('ifExists: fail refuses, append checks the schema, drop recreates', async (
 
 test('an index the target rejects fails prepare as a config error and leaves no collection', async () => {
   const plan = planFor('badindex');
-  plan.vectors[1]!.index = { type: 'NO_SUCH_INDEX', params: {} };
+  const last = plan.vectors.at(-1)!;
+  last.index = { type: 'NO_SUCH_INDEX', params: {} };
   await assert.rejects(sink.prepare(plan), (e: MigrationError) => {
     assert.equal(e.kind, 'config', e.message);
-    assert.match(e.message, /CreateIndex NO_SUCH_INDEX\/IP of field text failed/);
+    assert.match(e.message, new RegExp(`CreateIndex NO_SUCH_INDEX/${last.metric} of field ${last.field} failed`));
     return true;
   });
   assert.ok(!(await sink.listCollections()).includes(plan.target));
@@ -232,8 +257,10 @@ test('connection problems are config errors that name the fix and never show the
     assert.ok(!JSON.stringify(e.toJSON()).includes('S3cret'));
     return true;
   });
+  // A target without databases (Milvus Lite 2.5.1: no ListDatabases) says so rather than "not found".
+  const noDatabases = caps.truthful?.listDatabases === false;
   await assert.rejects(createMilvusSink({ uri, token: token ?? secret, database: 'no_such_db_q2m' }), (e: MigrationError) => {
-    assert.equal(e.code, 'TARGET_DATABASE_NOT_FOUND');
+    assert.equal(e.code, noDatabases ? 'TARGET_DATABASE_UNSUPPORTED' : 'TARGET_DATABASE_NOT_FOUND');
     assert.match(e.fix ?? '', /create_database|default/);
     assert.ok(!e.describe().includes('S3cret'));
     return true;
