@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--workloads ref768,rich] [--measures migrate,naive] [--count basic=200000]`
+ * `npm run bench -- --split [--counts 1000000,10000000] [--real 200000]`: the range split only (split.ts)
  *
  * For each workload: the Qdrant test server (its own process, loaded with the dataset) and a fresh
  * Milvus Lite (its own process); then each measure in a child process of its own, so CPU and peak
@@ -19,6 +20,12 @@ import { repoRoot } from '../testkit/python.ts';
 import { benchPlan, MEASURES, WORKLOADS, type Endpoints, type MeasureInput, type MeasureName, type MeasureResult, type WorkloadName } from './lib.ts';
 import { table, targets } from './report.ts';
 import { dropBenchCollections, startMilvus, startQdrantProcess } from './servers.ts';
+
+// `npm run bench -- --split ...`: the range split alone (scan vs sample, no Milvus), see split.ts.
+if (process.argv.includes('--split')) {
+  await (await import('./split.ts')).main(process.argv.slice(2));
+  process.exit(0);
+}
 
 const opts = new Command('bench')
   .option('--quick', 'a small smoke run (a few thousand points per workload)')
