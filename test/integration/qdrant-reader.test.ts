@@ -131,7 +131,7 @@ for (const transport of TRANSPORTS) {
 
     const faults = [
       ['503', { errorRate: 1, errorStatus: 503, maxFaults: 2 }, 'SOURCE_UNAVAILABLE'],
-      ['429 + Retry-After', { rateLimitRate: 1, retryAfterSeconds: 1, maxFaults: 1 }, 'SOURCE_UNAVAILABLE'],
+      ['429 + Retry-After', { rateLimitRate: 1, retryAfterSeconds: 1, maxFaults: 1 }, 'SOURCE_RATE_LIMITED'],
       ['a dropped connection', { closeAfter: 2, maxFaults: 1 }, transport === 'rest' ? 'SOURCE_CONNECTION' : 'SOURCE_UNAVAILABLE'],
     ] as const;
     for (const [label, rule, code] of faults) {
