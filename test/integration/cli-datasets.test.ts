@@ -172,3 +172,17 @@ describe('migrate each dataset', () => {
     assert.equal(metric, 'L2');
   });
 });
+
+describe('a job with one collection the target cannot hold', () => {
+  it('moves nothing: refused at plan time, before any collection is created (finding 4)', async () => {
+    const ok = await h.seed('basic', 30, { collection: h.name('job_ok') });
+    // Refused on every target: five vector fields where the target takes one (Milvus 2.3.5), a
+    // multivector elsewhere (no Array-of-Struct writer).
+    const bad = oneVectorField ? await h.seed('five-vectors', 10, { collection: h.name('job_bad') }) : await h.seed('multivector', 10, { collection: h.name('job_bad') });
+    const result = await h.cli(['migrate', '--collections', `${ok},${bad}`, '--yes']);
+    assert.equal(result.code, 2, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stderr, oneVectorField ? /\[TOO_MANY_VECTORS\].*accepts 1 vector field/ : /\[MULTIVECTOR_UNSUPPORTED\]/);
+    const { data } = await h.milvus.listCollections();
+    for (const name of [ok, bad]) assert.equal(data.some((c) => c.name === name.replace(/-/g, '_')), false, `${name} was not created`);
+  });
+});
