@@ -141,6 +141,18 @@ export async function allSourceIds(h: Harness, collection: string): Promise<stri
   return ids.sort();
 }
 
+/**
+ * Why the target cannot hold the `rich` dataset (3 dense vectors + 1 sparse; the one with points
+ * missing a vector, so rejected points), or undefined when it can: tests that need rejections skip
+ * with this reason on such a target (Milvus 2.3.5: one vector field, no sparse).
+ */
+export async function richUnsupportedReason(h: Harness): Promise<string | undefined> {
+  const caps = await h.capabilities();
+  if ((caps.maxVectorFields ?? 4) < 4) return `the target (${caps.version}) takes ${caps.maxVectorFields} vector field(s) per collection; the rich dataset needs 4`;
+  if (!caps.sparseVector) return `the target (${caps.version}) has no sparse vectors; the rich dataset needs them`;
+  return undefined;
+}
+
 /** Every primary key in the target collection, as strings, sorted (duplicates kept, so they show). */
 export async function targetIds(h: Harness, collection: string): Promise<string[]> {
   await h.milvus.loadCollection({ collection_name: collection });

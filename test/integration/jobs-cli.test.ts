@@ -14,7 +14,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import {
-  allSourceIds, cli, freshDataDir, removeDataDir, readJob, targetIds, waitFor, waitForStatus, writtenSoFar,
+  allSourceIds, cli, freshDataDir, removeDataDir, readJob, richUnsupportedReason, targetIds, waitFor, waitForStatus, writtenSoFar,
   type LogsJson, type ReportJson, type Run,
 } from '../helpers/jobs.ts';
 
@@ -55,17 +55,9 @@ after(async () => {
   if (dataDir) removeDataDir(dataDir);
 });
 
-/** rich (3 dense vectors + 1 sparse, some points missing one) is the dataset with rejected points. */
-async function richRefusedBy(): Promise<string | undefined> {
-  const caps = await h.capabilities();
-  if ((caps.maxVectorFields ?? 4) < 4) return `the target (${caps.version}) takes ${caps.maxVectorFields} vector field(s) per collection; the rich dataset needs 4`;
-  if (!caps.sparseVector) return `the target (${caps.version}) has no sparse vectors; the rich dataset needs them`;
-  return undefined;
-}
-
 describe('error log', () => {
   it('records every rejected point with time, collection, id, code and message', async (t) => {
-    const refused = await richRefusedBy();
+    const refused = await richUnsupportedReason(h);
     if (refused) return t.skip(refused);
     const c = await h.seed('rich', 60, { collection: h.name('log_rich') });
     const report = await json<ReportJson>(['migrate', '--collections', c, '--yes', '--missing-vector', 'skip']);
@@ -85,7 +77,7 @@ describe('error log', () => {
   });
 
   it('bounded by QDRANT2MILVUS_MAX_ERRORS_PER_JOB: truncates, and the counts stay exact', async (t) => {
-    const refused = await richRefusedBy();
+    const refused = await richUnsupportedReason(h);
     if (refused) return t.skip(refused);
     const c = await h.seed('rich', 60, { collection: h.name('log_bounded') });
     const report = await json<ReportJson>(['migrate', '--collections', c, '--yes', '--missing-vector', 'skip'], { QDRANT2MILVUS_MAX_ERRORS_PER_JOB: '5' });

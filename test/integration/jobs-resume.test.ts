@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import {
-  cli, cliJson, countScrolls, freshDataDir, removeDataDir, jobIdOf, sourceIds, targetIds,
+  cli, cliJson, countScrolls, freshDataDir, removeDataDir, jobIdOf, richUnsupportedReason, sourceIds, targetIds,
   type LogsJson, type ReportJson, type Run,
 } from '../helpers/jobs.ts';
 
@@ -89,7 +89,9 @@ describe('a job killed with SIGKILL resumes to exactly the source', () => {
     await assertComplete(c);
   });
 
-  it('mid-collection with rejected points: the rejections of the first run still count', async () => {
+  it('mid-collection with rejected points: the rejections of the first run still count', async (t) => {
+    const refused = await richUnsupportedReason(h);
+    if (refused) return t.skip(refused);
     const c = await h.seed('rich', 120, { collection: h.name('kill_rejects') });
     const id = await migrateAndCrash([c], `checkpoint:${c}:2`, ['--page-size', '25', '--missing-vector', 'skip']);
     const shown = await cliJson<ShownJob>(h, dataDir, ['jobs', 'show', id]);
