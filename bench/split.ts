@@ -148,7 +148,7 @@ function table(rows: SplitRow[]): string {
 export async function main(argv: string[]): Promise<void> {
   const raw = new Command('bench --split')
     .option('--split', 'measure the range split only')
-    .option('--counts <list>', 'test server collection sizes', '1000000,10000000')
+    .option('--counts <list>', 'test server collection sizes (0: none)', '1000000,10000000')
     .option('--real <n>', 'points loaded into real Qdrant (0: skip)', '200000')
     .option('--transports <list>', 'grpc and/or rest', 'grpc')
     .option('--repeats <n>', 'sampled splits per size (the sample is random)', '3')
@@ -156,7 +156,7 @@ export async function main(argv: string[]): Promise<void> {
     .parse(argv, { from: 'user' })
     .opts<{ counts: string; real: string; transports: string; repeats: string; readers: string }>();
   const o: Options = {
-    counts: raw.counts.split(',').map(Number), real: Number(raw.real),
+    counts: raw.counts.split(',').map(Number).filter((n) => n > 0), real: Number(raw.real),
     transports: raw.transports.split(',') as Options['transports'], repeats: Number(raw.repeats), readers: Number(raw.readers),
   };
   const loadAtStart = loadavg();
