@@ -27,6 +27,12 @@ if (process.argv.includes('--split')) {
   process.exit(0);
 }
 
+// `npm run bench -- --verify ...`: verification speed (old sample, batched sample, --full), see verify.ts.
+if (process.argv.includes('--verify')) {
+  await (await import('./verify.ts')).main(process.argv.slice(2));
+  process.exit(0);
+}
+
 const opts = new Command('bench')
   .option('--quick', 'a small smoke run (a few thousand points per workload)')
   .option('--workloads <list>', `comma-separated: ${Object.keys(WORKLOADS).join(', ')}`)

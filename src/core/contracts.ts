@@ -80,6 +80,15 @@ export interface Sink {
   /** Rows by primary key, for verify --sample. Missing keys are absent. */
   fetch(plan: CollectionPlan, ids: Array<bigint | string>): Promise<Row[]>;
   /**
+   * The whole target collection in ascending primary-key order (Int64 numerically, VarChar by
+   * code unit), in windows of `batch` rows, for `verify --full` (core/verify-full.ts). Holds one
+   * window in memory; loads the collection first. Each window is requested as `pk > last LIMIT
+   * batch` and sorted before it is yielded, so a target that returns a window's rows unsorted is
+   * still read in order. Outcomes: windows until the end; an abort of `signal` rejects with its
+   * reason; target errors as in fetch(). `idsOnly` leaves vectors null and payloads empty.
+   */
+  scan(plan: CollectionPlan, options: { batch: number; idsOnly?: boolean; signal?: AbortSignal }): AsyncIterable<Row[]>;
+  /**
    * Makes job `owner` the only writer of these target collections, across processes, machines and
    * data dirs (the lease lives in the target). The job engine calls it once per run, before
    * prepare() (so before any `--if-exists drop`), renews it every third of `ttlMs` while the job

@@ -12,7 +12,8 @@ import type { CollectionPhase, CollectionStatus, MigrationEvents } from './event
 import { boundedPageSize } from './defaults.ts';
 import { copyCollection, isCancellation, throwIfAborted, type CopyStats, type RangeCheckpoint } from './pipeline.ts';
 import type { CollectionPlan, MigrationPlan, RejectedPoint } from './types.ts';
-import { checkCounts, checkSample, type Mismatch } from './verify.ts';
+import { checkCounts, type Mismatch } from './verify.ts';
+import { checkSampleBatched as checkSample } from './verify-sample.ts';
 
 export interface CheckpointStore {
   /** Saved ranges of a collection; empty when it has not started. */

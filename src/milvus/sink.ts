@@ -13,6 +13,7 @@ import { probeTarget } from './probe.ts';
 import { call, type MilvusStatus } from './errors.ts';
 import { acquireLeases } from './lease.ts';
 import { decodeRows, DYNAMIC_FIELD } from './rows.ts';
+import { rawQuery, scanOrdered, type ScanOptions } from './scan.ts';
 import { ensureIndexes, prepareCollection } from './schema.ts';
 import { DEFAULT_BATCH_BYTES, prepareUpserts, sendPrepared } from './writer.ts';
 
@@ -176,6 +177,12 @@ export class MilvusSink implements Sink {
       rows.push(...decodeRows(plan, res.fields_data as never));
     }
     return rows;
+  }
+
+  /** Sink.scan: windows of `pk > last LIMIT batch`, sorted (scan.ts). */
+  async *scan(plan: CollectionPlan, options: ScanOptions): AsyncGenerator<Row[]> {
+    await this.retrying(() => this.load(plan.target), options.signal);
+    yield* scanOrdered(plan, rawQuery(this.conn, plan.target), options, (fn) => this.retrying(fn, options.signal));
   }
 
   /** The lease lives in the target's `_q2m_leases` collection: see lease.ts. Retried as a whole. */

@@ -3,7 +3,9 @@
  * --sample N, N points by content (vectors and payloads), every mismatch reported by id.
  */
 import type { Command } from 'commander';
-import { assertVerifiable, checkCounts, checkSample, expectedSkips, type Mismatch } from '../../core/verify.ts';
+import { assertVerifiable, checkCounts, expectedSkips, type Mismatch } from '../../core/verify.ts';
+import { checkSampleBatched } from '../../core/verify-sample.ts';
+import { formatFull, runFull, VerifyCancelled, type FullResult } from './verify-full.ts';
 import { secretsOf } from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
 import { intIn } from '../flags.ts';
@@ -12,6 +14,8 @@ import { addPlanFlags, openPlanSession, type PlanFlags } from '../plan-input.ts'
 
 interface VerifyFlags extends PlanFlags {
   sample?: number;
+  full?: boolean;
+  first?: number;
   json?: boolean;
 }
 
@@ -25,6 +29,8 @@ interface VerifyResult {
   countsMatch: boolean;
   sampled: number;
   mismatches: Mismatch[];
+  /** With --full: every point compared (counts of missing / extra / different, first ids of each). */
+  full?: FullResult;
   verified: boolean;
 }
 
@@ -33,6 +39,8 @@ export function registerVerify(program: Command): void {
     .command('verify')
     .description('compare source and target: counts, and with --sample N the content of N points')
     .option('--sample <n>', 'compare N points by id: vectors and payloads, 0 to 100,000 (default 0: counts only)', intIn(0, 100_000))
+    .option('--full', 'compare every point by content, both sides streamed in id order (progress on stderr; Ctrl-C cancels)')
+    .option('--first <n>', 'with --full: how many ids of each kind (missing, extra, different) to list (default 20)', intIn(0, 10_000))
     .option('--json', 'print one JSON object on stdout');
   addPlanFlags(cmd);
   cmd.action(async (flags: VerifyFlags) => {
@@ -44,7 +52,7 @@ async function verify(flags: VerifyFlags): Promise<number> {
   let secrets: string[] = [];
   try {
     // The targets exist by now: plan as if appending, so existing names are not refused.
-    const session = await openPlanSession(flags, { ifExists: 'append' });
+    const session = await openPlanSession(flags, { ifExists: 'append', aliases: false });
     secrets = secretsOf(session.source, session.target);
     const results: VerifyResult[] = [];
     try {
@@ -52,7 +60,8 @@ async function verify(flags: VerifyFlags): Promise<number> {
       for (const plan of session.result.plan.collections) {
         const skipped = await expectedSkips(plan, session.reader);
         const counts = await checkCounts(plan, session.reader, session.sink, skipped);
-        const sample = await checkSample(plan, session.reader, session.sink, { sample: flags.sample ?? 0, sourceCount: counts.sourceCount });
+        const sample = await checkSampleBatched(plan, session.reader, session.sink, { sample: flags.sample ?? 0, sourceCount: counts.sourceCount });
+        const full = flags.full ? await runFull(plan, session.reader, session.sink, counts.sourceCount - skipped, flags.first) : undefined;
         results.push({
           source: plan.source,
           target: plan.target,
@@ -62,7 +71,8 @@ async function verify(flags: VerifyFlags): Promise<number> {
           countsMatch: counts.countsMatch,
           sampled: sample.checked,
           mismatches: sample.mismatches,
-          verified: counts.countsMatch && sample.mismatches.length === 0,
+          ...(full ? { full } : {}),
+          verified: counts.countsMatch && sample.mismatches.length === 0 && (!full || full.missing + full.extra + full.different === 0),
         });
       }
     } finally {
@@ -73,6 +83,10 @@ async function verify(flags: VerifyFlags): Promise<number> {
     else process.stdout.write(formatVerify(ok, results));
     return ok ? EXIT.OK : EXIT.FAILED;
   } catch (e) {
+    if (e instanceof VerifyCancelled) {
+      process.stderr.write(`${e.message}: nothing was changed.\n`);
+      return EXIT.CANCELLED;
+    }
     return reportError(e, secrets);
   }
 }
@@ -82,6 +96,7 @@ function formatVerify(ok: boolean, results: VerifyResult[]): string {
   for (const r of results) {
     lines.push(`  ${r.source} → ${r.target}: source ${r.sourceCount}${r.skipped ? ` (${r.skipped} skipped by the plan's policy)` : ''}, target ${r.targetCount} ${r.countsMatch ? '(counts match)' : '(COUNTS DIFFER)'}${r.sampled ? `, ${r.sampled} points compared, ${r.mismatches.length} mismatches` : ''}`);
     for (const m of r.mismatches) lines.push(`    ${m.id} ${m.what}: ${m.detail}`);
+    if (r.full) lines.push(...formatFull(r.full));
   }
   return `${lines.join('\n')}\n`;
 }
