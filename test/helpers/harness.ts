@@ -13,8 +13,10 @@
  *           MILVUS_URI         the user's Milvus (+ MILVUS_TOKEN, MILVUS_DB); Q2M_TARGET_ENGINE then
  *                              says what it is, when known (the matrix sets both)
  * startHarness({ source, targetEngine }) pins a leg for one file, overriding the variables (a test
- * of Milvus 2.3.5 restarts, say). Skip a test that cannot apply with `t.skip(reason)`, never silently:
- * `h.sourceKind`, `h.targetEngine`, `h.ownsTarget` say what the file runs against.
+ * of Milvus 2.3.5 restarts, say); such a file belongs in test/matrix/, which `npm test` leaves out
+ * and the matrix's own-servers step runs one file at a time (scripts/matrix.mjs). Skip a test that
+ * cannot apply with `t.skip(reason)`, never silently: `h.sourceKind`, `h.targetEngine`,
+ * `h.ownsTarget` and `h.capabilities()` say what the file runs against.
  *
  * On servers the harness does not own (QDRANT_URL / MILVUS_URI), datasets go into uniquely prefixed
  * collections (`h.name()`, `h.seed()`), and stop() drops every collection with the prefix.
