@@ -55,3 +55,15 @@ export function nonBlank(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('It must not be empty or blank.');
   return value;
 }
+
+/**
+ * `--switch-alias NAME[=COLLECTION]`, repeatable (commander passes what the earlier ones gave).
+ * COLLECTION (a source or target name of the job) may be left out when the job has one collection.
+ */
+export function switchAlias(value: string, previous: Array<{ alias: string; collection?: string }> = []): Array<{ alias: string; collection?: string }> {
+  const [alias = '', collection, extra] = value.split('=').map((s) => s.trim());
+  if (alias === '' || collection === '' || extra !== undefined) {
+    throw new InvalidArgumentError('It must be an alias name, or NAME=COLLECTION to say which collection of the job it should point at.');
+  }
+  return [...previous, { alias, ...(collection !== undefined && { collection }) }];
+}

@@ -58,5 +58,6 @@ export function formatPlan(c: CollectionPlan): string {
     `${c.source} → ${c.target}${c.description ? ` — "${c.description}"` : ''} (${c.sourceCount} points; if it exists: ${c.ifExists}; points missing a vector: ${c.policies.missingVector})`,
     ...lines,
     ...notes,
+    ...(c.aliases?.length ? [`  aliases: ${c.aliases.map((a) => `${a.name}${a.switch ? ' (switch at the end)' : a.onConflict !== 'fail' ? ` (on conflict: ${a.onConflict})` : ''}`).join(', ')}`] : []),
   ].join('\n');
 }

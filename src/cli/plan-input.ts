@@ -6,11 +6,12 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { configError } from '../core/errors.ts';
 import { buildPlan, type PlanResult } from '../core/planning.ts';
-import type { IfExists, Problem } from '../core/types.ts';
+import type { AliasConflict, IfExists, Problem } from '../core/types.ts';
 import { parsePlanFile, type CollectionOverrides } from '../mapping/overrides.ts';
 import { addSourceFlags, addTargetFlags, openSource, openTarget, resolveSource, resolveTarget, type SourceConnection, type SourceFlags, type TargetConnection, type TargetFlags } from './connections.ts';
 import type { Sink, SourceReader } from '../core/contracts.ts';
-import { intIn, nameList, oneOf } from './flags.ts';
+import { intIn, nameList, oneOf, switchAlias } from './flags.ts';
+import type { SwitchRequest } from '../mapping/aliases.ts';
 
 export interface PlanFlags extends SourceFlags, TargetFlags {
   plan?: string;
@@ -18,6 +19,10 @@ export interface PlanFlags extends SourceFlags, TargetFlags {
   ifExists?: IfExists;
   missingVector?: 'fail' | 'skip';
   maxVectorFields?: number;
+  /** false with --no-aliases (commander's negated flag; default true). */
+  aliases?: boolean;
+  aliasConflict?: AliasConflict;
+  switchAlias?: SwitchRequest[];
 }
 
 export function addPlanFlags(cmd: Command): Command {
@@ -28,7 +33,10 @@ export function addPlanFlags(cmd: Command): Command {
     .option('--collections <names>', 'comma-separated source collections (default: all)', nameList)
     .option('--if-exists <fail|append|drop>', 'when a target collection exists: fail (default), append into it, or drop it first', oneOf(['fail', 'append', 'drop'] as const))
     .option('--missing-vector <fail|skip>', 'points lacking a named vector the target cannot hold as null: fail (default) or skip them', oneOf(['fail', 'skip'] as const))
-    .option('--max-vector-fields <n>', "the target's proxy.maxVectorFieldNum if raised above 4 (1 to 10)", intIn(1, 10));
+    .option('--max-vector-fields <n>', "the target's proxy.maxVectorFieldNum if raised above 4 (1 to 10)", intIn(1, 10))
+    .option('--no-aliases', "do not carry the source collections' aliases to the target")
+    .option('--alias-conflict <fail|move|skip>', 'when a carried alias already points at another target collection: fail (default, before any data moves), move it, or skip it', oneOf(['fail', 'move', 'skip'] as const))
+    .option('--switch-alias <name[=collection]>', 'cutover: repoint this existing target alias at the new collection as the last step, after everything verified (repeatable)', switchAlias);
 }
 
 export interface PlanSession {
@@ -41,7 +49,8 @@ export interface PlanSession {
 }
 
 /** Connects to both sides and builds the plan. The caller closes the session. */
-export async function openPlanSession(flags: PlanFlags, defaults: { ifExists?: IfExists } = {}): Promise<PlanSession> {
+/** `defaults.aliases: false` (verify): plan no alias step at all, whatever the flags say. */
+export async function openPlanSession(flags: PlanFlags, defaults: { ifExists?: IfExists; aliases?: false } = {}): Promise<PlanSession> {
   // Flag values were checked when the command line was parsed (flags.ts).
   const file = flags.plan ? await readPlanFile(flags.plan) : undefined;
   const source = resolveSource(flags, file?.source);
@@ -65,6 +74,9 @@ export async function openPlanSession(flags: PlanFlags, defaults: { ifExists?: I
         ifExists: flags.ifExists ?? defaults.ifExists,
         missingVector: flags.missingVector,
         maxVectorFields: flags.maxVectorFields,
+        aliases: defaults.aliases ?? flags.aliases,
+        aliasConflict: flags.aliasConflict,
+        switchAliases: defaults.aliases === false ? undefined : flags.switchAlias,
       },
       reader,
       sink,

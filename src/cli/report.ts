@@ -51,7 +51,10 @@ function formatReport(report: MigrationReport & { jobId: string }, empty: string
     }
     for (const m of c.mismatches?.slice(0, 20) ?? []) lines.push(`    mismatch ${m.id} ${m.what}: ${m.detail}`);
     if (c.error) lines.push(`    error [${c.error.code}]: ${c.error.message}${c.error.fix ? ` fix: ${c.error.fix}` : ''}`);
+    for (const a of c.aliases ?? []) lines.push(`    ${aliasLine(a, c.target)}`);
   }
+  for (const a of report.switched ?? []) lines.push(`  switch: ${aliasLine(a)}`);
+  if (report.error) lines.push(`  error [${report.error.code}]: ${report.error.message}${report.error.fix ? ` fix: ${report.error.fix}` : ''}`);
   return lines.join('\n');
 }
 
@@ -60,4 +63,10 @@ function counts(c: CollectionReport): string {
   const counted = c.status === 'SUCCESSFUL' || c.error?.code === 'VERIFY_FAILED';
   const target = counted ? `target ${c.targetCount}` : 'target not counted';
   return `source ${c.sourceCount}, ${target}, written ${c.written}, rejected ${c.rejectedCount}, nulls dropped ${c.nullsDropped}`;
+}
+
+function aliasLine(a: { name: string; action: string; from?: string }, target?: string): string {
+  if (a.action === 'moved') return `alias "${a.name}" moved from "${a.from}"${target ? ` to "${target}"` : ''}`;
+  if (a.action === 'skipped') return `alias "${a.name}" left where it was (--alias-conflict skip)`;
+  return `alias "${a.name}" ${a.action === 'created' ? 'created' : 'already in place'}`;
 }

@@ -59,7 +59,21 @@ export interface SourceReader {
   sampleIds?(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]>;
   /** Points by id with vectors and payload, for verify --sample. Missing ids are absent. */
   retrieve(collection: string, ids: PointId[]): Promise<Point[]>;
+  /**
+   * Optional. Every alias of the source (Qdrant `GET /aliases`, gRPC ListAliases), sorted by alias.
+   * buildPlan() calls it once per plan, unless the user passed `--no-aliases`, so that each
+   * collection's plan lists the aliases to carry. Outcomes: the list (empty when there are none);
+   * a rejection after the reader's retries (auth, unreachable), which fails the plan like
+   * listCollections() would. A reader without it carries no aliases.
+   */
+  listAliases?(): Promise<SourceAlias[]>;
   close(): Promise<void>;
+}
+
+/** One Qdrant alias: `alias` resolves to `collection`. */
+export interface SourceAlias {
+  alias: string;
+  collection: string;
 }
 
 export interface Sink {
@@ -97,8 +111,29 @@ export interface Sink {
    * job) retakes its own lease at once; another owner only after expiry.
    */
   acquireLease(targets: readonly string[], owner: string): Promise<TargetLease>;
+  /**
+   * Optional. Every alias of the target database and the collection it points at. buildPlan()
+   * calls it once per plan, when some collection plans aliases, to find conflicts before any data
+   * moves. Outcomes: the map; null when the target has no alias RPCs (Milvus Lite 2.5 answers
+   * UNIMPLEMENTED), so plan() can say the aliases will not be carried; config/transient errors as
+   * for listCollections(). A sink without it is treated as a target without aliases.
+   */
+  listAliases?(): Promise<Map<string, string> | null>;
+  /**
+   * Optional (present whenever listAliases is). Points `alias` at `collection`. The migration
+   * calls it after the collection is verified (and for `switch` aliases, after every collection of
+   * the job is), once per planned alias; on resume it is called again, so it must be idempotent:
+   * it reads the alias first and answers `unchanged` when it already points there. `move: false`
+   * never repoints an alias found on another collection (config ALIAS_EXISTS, with the fix);
+   * `move: true` repoints it with AlterAlias, atomic on the server (readers switch from one query
+   * to the next). A `switch` alias that does not exist is config ALIAS_NOT_FOUND, never created.
+   */
+  pointAlias?(alias: string, collection: string, mode: { move: boolean; mustExist: boolean }): Promise<AliasOutcome>;
   close(): Promise<void>;
 }
+
+/** What Sink.pointAlias did. `moved` carries the collection the alias pointed at before. */
+export type AliasOutcome = { action: 'created' | 'unchanged' } | { action: 'moved'; from: string };
 
 /** A held lease (Sink.acquireLease). */
 export interface TargetLease {

@@ -29,6 +29,8 @@ export interface MigrationEventMap {
    *  `saved` (a resume: the saved ranges), `single` (one range), `sample` (quantiles of `sampled`
    *  random ids) or `scan` (every id read; `reason` says why not a sample). */
   'collection:split': { collection: string; method: 'saved' | 'single' | 'sample' | 'scan'; ranges: number; ms: number; sampled?: number; reason?: string };
+  /** An alias pointed at a verified collection (core/aliases.ts); `unchanged`: it already was. */
+  'collection:alias': { collection: string; alias: string; target: string; action: 'created' | 'moved' | 'unchanged' | 'skipped'; from?: string };
   /** A failure or a retried transient error (`willRetry`). */
   error: { collection?: string; error: MigrationError; willRetry: boolean };
 }

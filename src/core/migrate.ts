@@ -6,6 +6,7 @@
  * crashed or cancelled job resumes where it stopped. Collections run one after another: a job's
  * parallelism lives inside a collection (ranges, in-flight writes), where it is needed.
  */
+import { applyCollectionAliases, switchAliases, type AliasResult } from './aliases.ts';
 import type { Sink, SourceReader } from './contracts.ts';
 import { asMigrationError, type MigrationError } from './errors.ts';
 import type { CollectionPhase, CollectionStatus, MigrationEvents } from './events.ts';
@@ -33,6 +34,9 @@ export interface MigrationOptions {
   /** Also compare this many points by content after the counts (0 = counts only). Default 0. */
   verifySample?: number;
   checkpoints?: CheckpointStore;
+  /** The job's whole plan when `plan` holds only what is left (a resumed job): the last step
+   *  switches the `switch` aliases of every collection. Default: `plan.collections`. */
+  allCollections?: CollectionPlan[];
 }
 
 export interface CollectionReport {
@@ -50,6 +54,8 @@ export interface CollectionReport {
   /** Target count = source count − rejected points (and the sample matched, when asked). */
   verified: boolean;
   mismatches?: Mismatch[];
+  /** Aliases pointed at the collection once it verified (core/aliases.ts). */
+  aliases?: AliasResult[];
   error?: ReturnType<MigrationError['toJSON']>;
 }
 
@@ -57,6 +63,10 @@ export interface MigrationReport {
   ok: boolean;
   cancelled: boolean;
   collections: CollectionReport[];
+  /** `--switch-alias` results: the job's last step, after every collection verified. */
+  switched?: AliasResult[];
+  /** Why the last step (switching aliases) failed; every collection may still be SUCCESSFUL. */
+  error?: ReturnType<MigrationError['toJSON']>;
 }
 
 
@@ -78,7 +88,16 @@ export async function runMigration(
     reports.push(report);
     if (report.status === 'CANCELLED') cancelled = true;
   }
-  return { ok: !cancelled && reports.every((r) => r.verified), cancelled, collections: reports };
+  const done = !cancelled && reports.every((r) => r.verified && r.status === 'SUCCESSFUL');
+  if (!done) return { ok: false, cancelled, collections: reports };
+  try {
+    const switched = await switchAliases(options.allCollections ?? plan.collections, sink, options.events);
+    return { ok: true, cancelled, collections: reports, ...(switched.length > 0 && { switched }) };
+  } catch (e) {
+    const error = asMigrationError(e);
+    options.events.emit('error', { error, willRetry: false });
+    return { ok: false, cancelled, collections: reports, error: error.toJSON() };
+  }
 }
 
 async function migrateCollection(
@@ -137,6 +156,8 @@ async function migrateCollection(
         message: `Collection ${plan.target} holds ${counts.targetCount} entities; expected ${counts.sourceCount - report.rejectedCount} (source ${counts.sourceCount}, rejected ${report.rejectedCount})${report.mismatches?.length ? ` and ${report.mismatches.length} sampled points differ` : ''}.`,
       };
     }
+    // Only a verified collection gets its aliases: whoever queries by alias never sees less.
+    if (report.verified) report.aliases = await applyCollectionAliases(plan, sink, events);
     status(report.verified ? 'SUCCESSFUL' : 'FAILED', 'done');
   } catch (e) {
     const error = asMigrationError(e);

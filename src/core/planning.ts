@@ -7,9 +7,10 @@ import { splitUserinfo } from './url-credentials.ts';
 import type { Sink, SourceReader } from './contracts.ts';
 import { configError } from './errors.ts';
 import { getOwn, setOwn } from './own.ts';
-import type { IfExists, MigrationPlan, Problem, SourceCollection, TargetCapabilities } from './types.ts';
+import type { AliasConflict, IfExists, MigrationPlan, Problem, SourceCollection, TargetCapabilities } from './types.ts';
 import { planMigration } from '../mapping/plan.ts';
 import type { CollectionOverrides } from '../mapping/overrides.ts';
+import type { SwitchRequest } from '../mapping/aliases.ts';
 
 export interface PlanRequest {
   sourceUrl: string;
@@ -21,6 +22,12 @@ export interface PlanRequest {
   ifExists?: IfExists;
   missingVector?: 'fail' | 'skip';
   maxVectorFields?: number;
+  /** Carry the source's aliases (default true; false: `--no-aliases`). */
+  aliases?: boolean;
+  /** `--alias-conflict`: default choice when a planned alias exists on another target collection. */
+  aliasConflict?: AliasConflict;
+  /** `--switch-alias NAME[=COLLECTION]`, for the cutover. */
+  switchAliases?: SwitchRequest[];
 }
 
 export interface PlanResult {
@@ -50,6 +57,9 @@ export async function buildPlan(request: PlanRequest, reader: SourceReader, sink
   }
   const sources: SourceCollection[] = [];
   for (const name of names) sources.push(await reader.describe(name));
+  const carry = request.aliases !== false;
+  const sourceAliases = carry && reader.listAliases ? await reader.listAliases() : [];
+  for (const s of sources) if (reader.listAliases && carry) s.aliases = sourceAliases.filter((a) => a.collection === s.name).map((a) => a.alias);
   const overrides: Record<string, CollectionOverrides> = {};
   for (const s of sources) {
     const o: CollectionOverrides = { ...(request.overrides ? getOwn(request.overrides, s.name) : {}) };
@@ -57,9 +67,14 @@ export async function buildPlan(request: PlanRequest, reader: SourceReader, sink
     if (request.missingVector && !o.policies?.missingVector) o.policies = { ...o.policies, missingVector: request.missingVector };
     setOwn(overrides, s.name, o);
   }
+  // The target's aliases are read only when something may create one (a plan with none never asks).
+  const wantsAliases = (carry && sources.some((s) => s.aliases?.length)) || Boolean(request.switchAliases?.length)
+    || Object.values(request.overrides ?? {}).some((o) => o.aliases?.length);
+  const targetAliases = wantsAliases ? (sink.listAliases ? await sink.listAliases() : null) : undefined;
   const { collections, problems } = planMigration(sources, capabilities, overrides, {
     maxVectorFields: request.maxVectorFields,
     existingTargets,
+    aliases: { carry, onConflict: request.aliasConflict, switches: request.switchAliases, targetAliases },
   });
   return {
     plan: { version: 1, source: { url: splitUserinfo(request.sourceUrl).url }, target: { ...request.target, uri: splitUserinfo(request.target.uri).url }, collections },

@@ -84,6 +84,9 @@ export interface SourceCollection {
   vectors: SourceVector[];
   idKinds: IdKinds;
   payloadSchema: Record<string, PayloadFieldSchema>;
+  /** Qdrant aliases that point at this collection, sorted (SourceReader.listAliases). Absent: not
+   *  asked (`--no-aliases`) or the source cannot list them. */
+  aliases?: string[];
 }
 
 export type TargetKind = 'milvus' | 'milvus-lite' | 'zilliz';
@@ -180,6 +183,30 @@ export interface PrimaryKeyPlan {
   autoId: false;
 }
 
+/**
+ * One Milvus alias to point at a planned target collection (src/mapping/aliases.ts plans them; the
+ * user may edit, add or remove entries in the plan file).
+ */
+export interface AliasPlan {
+  /** Milvus alias name (a Qdrant alias is sanitised like a collection name; one a user typed is only checked). */
+  name: string;
+  /** The Qdrant alias it carries; absent for one the user added (`--switch-alias`, plan file). */
+  source?: string;
+  /**
+   * When the alias already points at another target collection: `fail` (a plan error, default),
+   * `move` (repoint it, AlterAlias), `skip` (leave it where it is; a warning).
+   */
+  onConflict: AliasConflict;
+  /**
+   * Cutover (`--switch-alias`): the alias must already exist on the target (it names the collection
+   * applications read today) and is repointed at this collection as the job's very last step, after
+   * every collection of the job is verified. Absent/false: created right after this collection verifies.
+   */
+  switch?: boolean;
+}
+
+export type AliasConflict = 'fail' | 'move' | 'skip';
+
 export interface CollectionPlan {
   source: string;
   target: string;
@@ -199,6 +226,9 @@ export interface CollectionPlan {
   ifExists: IfExists;
   /** Exact source count when the plan was made (informative; verify recounts). */
   sourceCount: number;
+  /** Aliases to point at `target` once its data is verified. Absent (plans made before aliases
+   *  existed) or empty: none. */
+  aliases?: AliasPlan[];
 }
 
 export interface MigrationPlan {

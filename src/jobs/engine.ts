@@ -220,6 +220,7 @@ export class JobEngine {
           pageSize: options.pageSize,
           verifySample: options.verifySample,
           checkpoints: this.checkpointsOf(id),
+          allCollections: job.plan.collections,
         });
         if (lost) throw lost;
         return report;
@@ -266,9 +267,9 @@ export class JobEngine {
     });
     const failed = report.collections.find((c) => c.status === 'FAILED');
     if (report.cancelled) this.transition(id, 'CANCELLED', cancelled(id));
-    else if (failed || !all.every((c) => c.status === 'SUCCESSFUL')) {
-      const error = failed?.error ?? { code: 'VERIFY_FAILED', message: 'Not every collection was verified.' };
-      this.transition(id, 'FAILED', new MigrationError({ code: error.code, kind: 'system', message: `${failed?.source ?? ''}: ${error.message}` }));
+    else if (failed || report.error || !all.every((c) => c.status === 'SUCCESSFUL')) {
+      const error = failed?.error ?? report.error ?? { code: 'VERIFY_FAILED', message: 'Not every collection was verified.' };
+      this.transition(id, 'FAILED', new MigrationError({ code: error.code, kind: 'system', message: failed ? `${failed.source}: ${error.message}` : error.message }));
     } else this.transition(id, 'SUCCESSFUL');
   }
 

@@ -43,6 +43,8 @@ export interface CollectionOverrides {
   vectors?: VectorOverride[];
   policies?: { missingVector?: 'fail' | 'skip' };
   ifExists?: IfExists;
+  /** Replaces the carried Qdrant aliases (mapping/aliases.ts); `[]` creates none for this collection. */
+  aliases?: Array<{ name: string; source?: string; onConflict?: 'fail' | 'move' | 'skip'; switch?: boolean }>;
 }
 
 const metricSchema = z.enum(['COSINE', 'IP', 'L2', 'MAX_SIM_COSINE', 'MAX_SIM_IP', 'MAX_SIM_L2']);
@@ -88,6 +90,9 @@ export const planFileCollectionSchema = z.strictObject({
     .optional(),
   ifExists: z.enum(['fail', 'append', 'drop']).optional(),
   sourceCount: z.number().optional(),
+  aliases: z
+    .array(z.strictObject({ name: z.string(), source: z.string().optional(), onConflict: z.enum(['fail', 'move', 'skip']).optional(), switch: z.boolean().optional() }))
+    .optional(),
 });
 
 const planFileSchema = z.strictObject({
@@ -159,6 +164,7 @@ function toOverrides(c: z.infer<typeof planFileCollectionSchema>): CollectionOve
   if (c.vectors) o.vectors = c.vectors.map(({ note: _note, missingAsEmpty: _empty, ...v }) => v);
   if (c.policies?.missingVector) o.policies = { missingVector: c.policies.missingVector };
   if (c.ifExists) o.ifExists = c.ifExists;
+  if (c.aliases) o.aliases = c.aliases;
   return o;
 }
 

@@ -13,6 +13,7 @@ import type {
   TargetCapabilities,
   VectorFieldPlan,
 } from '../core/types.ts';
+import { planAliases, type AliasOptions } from './aliases.ts';
 import { DYNAMIC_FIELD, clashFreeKey, nameError, sanitizeName } from './names.ts';
 import type { CollectionOverrides } from './overrides.ts';
 import { planVectorField, targetName, vectorPath, type Report } from './vectors.ts';
@@ -24,6 +25,8 @@ export interface PlanOptions {
   maxVectorFields?: number;
   /** Collection names already in the target database (a clash needs ifExists append or drop). */
   existingTargets?: string[];
+  /** Which aliases to carry and what the target has (mapping/aliases.ts). */
+  aliases?: Omit<AliasOptions, 'existingTargets'>;
 }
 
 export const DEFAULT_MAX_VECTOR_FIELDS = 4;
@@ -216,5 +219,6 @@ export function planMigration(
       message: `The plan has an entry for collection "${name}", which is not among the collections being migrated.`,
       fix: 'Remove that entry, or add the collection to the migration.' });
   }
+  problems.push(...planAliases(sources, collections, overrides, { ...options.aliases, existingTargets: options.existingTargets }));
   return { collections, problems };
 }

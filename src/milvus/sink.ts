@@ -2,7 +2,7 @@
  * The Milvus / Zilliz Cloud / Milvus Lite implementation of the Sink contract (core/contracts.ts).
  */
 import { promisify } from '@zilliz/milvus2-sdk-node';
-import type { Sink, TargetLease } from '../core/contracts.ts';
+import type { AliasOutcome, Sink, TargetLease } from '../core/contracts.ts';
 import type { CollectionPlan, Row, TargetCapabilities } from '../core/types.ts';
 import { systemError } from '../core/errors.ts';
 import { withRetry, type RetryOptions } from '../core/retry.ts';
@@ -12,6 +12,7 @@ import { capabilitiesFromVersion, fromProbes } from './capabilities.ts';
 import { probeTarget } from './probe.ts';
 import { call, type MilvusStatus } from './errors.ts';
 import { acquireLeases } from './lease.ts';
+import { listTargetAliases, pointAlias } from './aliases.ts';
 import { decodeRows, DYNAMIC_FIELD } from './rows.ts';
 import { rawQuery, scanOrdered, type ScanOptions } from './scan.ts';
 import { ensureIndexes, prepareCollection } from './schema.ts';
@@ -183,6 +184,16 @@ export class MilvusSink implements Sink {
   async *scan(plan: CollectionPlan, options: ScanOptions): AsyncGenerator<Row[]> {
     await this.retrying(() => this.load(plan.target), options.signal);
     yield* scanOrdered(plan, rawQuery(this.conn, plan.target), options, (fn) => this.retrying(fn, options.signal));
+  }
+
+  /** Sink.listAliases (aliases.ts): null on a target without alias RPCs (Milvus Lite 2.5). */
+  listAliases(): Promise<Map<string, string> | null> {
+    return this.retrying(() => listTargetAliases(this.conn));
+  }
+
+  /** Sink.pointAlias (aliases.ts): reads before it writes, so a retry or a resume never repeats a change. */
+  pointAlias(alias: string, collection: string, mode: { move: boolean; mustExist: boolean }): Promise<AliasOutcome> {
+    return this.retrying(() => pointAlias(this.conn, alias, collection, mode));
   }
 
   /** The lease lives in the target's `_q2m_leases` collection: see lease.ts. Retried as a whole. */

@@ -11,6 +11,7 @@ import { displayUrl } from './errors.ts';
 import { speaksGrpc } from './probe.ts';
 import type { CollectionConfig, QdrantTransport, ScrollRequest, ScrollResult } from './transport.ts';
 import type { Point, PointId } from '../core/types.ts';
+import type { SourceAlias } from '../core/contracts.ts';
 
 export type TransportKind = 'rest' | 'grpc';
 
@@ -111,6 +112,10 @@ export class AutoTransport implements QdrantTransport {
 
   async sample(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]> {
     return (await this.pick()).sample(collection, limit, signal);
+  }
+
+  async listAliases(signal?: AbortSignal): Promise<SourceAlias[]> {
+    return (await this.pick()).listAliases(signal);
   }
 
   async close(): Promise<void> {

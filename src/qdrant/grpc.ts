@@ -7,6 +7,7 @@
  * pass Connect's `timeoutMs` and our signal per call instead.
  */
 import { ConnectErrorCode as Code, QdrantClient, Sample } from '@qdrant/js-client-grpc';
+import type { SourceAlias } from '../core/contracts.ts';
 import type { Point, PointId } from '../core/types.ts';
 import { diagnoseGrpcFailure } from './check.ts';
 import { displayUrl, sourceErrors } from './errors.ts';
@@ -69,6 +70,11 @@ export class GrpcTransport implements QdrantTransport {
   async listCollections(signal?: AbortSignal): Promise<string[]> {
     const res = await this.run(() => this.client.api('collections').list({}, this.callOptions(signal)), 'listing collections', signal);
     return res.collections.map((c) => c.name).sort();
+  }
+
+  async listAliases(signal?: AbortSignal): Promise<SourceAlias[]> {
+    const res = await this.run(() => this.client.api('collections').listAliases({}, this.callOptions(signal)), 'listing aliases', signal);
+    return res.aliases.map((a) => ({ alias: a.aliasName, collection: a.collectionName }));
   }
 
   async collectionConfig(collection: string, signal?: AbortSignal): Promise<CollectionConfig> {

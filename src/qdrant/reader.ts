@@ -2,7 +2,7 @@
  * The SourceReader over a QdrantTransport: describe (id kinds, missing-vector counts), ranged
  * scroll with retries. Protocol-free, so REST and gRPC behave identically.
  */
-import type { ReadOptions, SourceReader } from '../core/contracts.ts';
+import type { ReadOptions, SourceAlias, SourceReader } from '../core/contracts.ts';
 import { compareIds, INT64_LIMIT, MIN_UUID } from '../core/ids.ts';
 import { withRetry, type RetryOptions } from '../core/retry.ts';
 import { UNNAMED_VECTOR, type IdKinds, type Page, type Point, type PointId, type SourceCollection } from '../core/types.ts';
@@ -139,6 +139,11 @@ export class QdrantReader implements SourceReader {
   async sampleIds(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]> {
     if (!(limit >= 1)) throw new RangeError(`limit must be >= 1, got ${limit}`);
     return this.withRetry((s) => this.transport.sample(collection, limit, s), signal);
+  }
+
+  async listAliases(): Promise<SourceAlias[]> {
+    const aliases = await this.withRetry((signal) => this.transport.listAliases(signal));
+    return aliases.sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
   }
 
   async retrieve(collection: string, ids: PointId[]): Promise<Point[]> {

@@ -8,6 +8,7 @@
  */
 import { basicAuthorization, splitUserinfo } from '../core/url-credentials.ts';
 import { toPointId } from '../core/ids.ts';
+import type { SourceAlias } from '../core/contracts.ts';
 import type { Point, PointId } from '../core/types.ts';
 import { diagnoseRestAnswer, diagnoseRestFailure } from './check.ts';
 import { displayUrl, parseRetryAfter, sourceErrors } from './errors.ts';
@@ -74,6 +75,13 @@ export class RestTransport implements QdrantTransport {
       collections?: Array<{ name: string }>;
     };
     return (result.collections ?? []).map((c) => c.name).sort();
+  }
+
+  async listAliases(signal?: AbortSignal): Promise<SourceAlias[]> {
+    const result = (await this.call('GET', '/aliases', undefined, { what: 'listing aliases', signal })) as {
+      aliases?: Array<{ alias_name: string; collection_name: string }>;
+    };
+    return (result.aliases ?? []).map((a) => ({ alias: a.alias_name, collection: a.collection_name }));
   }
 
   async collectionConfig(collection: string, signal?: AbortSignal): Promise<CollectionConfig> {

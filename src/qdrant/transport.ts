@@ -4,6 +4,7 @@
  * tests. Transports throw MigrationErrors (see errors.ts); not-found collections throw
  * SOURCE_COLLECTION_NOT_FOUND without the list of names, which the reader adds.
  */
+import type { SourceAlias } from '../core/contracts.ts';
 import type { PayloadFieldSchema, Point, PointId, SourceVector } from '../core/types.ts';
 
 export interface ScrollRequest {
@@ -44,5 +45,7 @@ export interface QdrantTransport {
    *  without it (Qdrant < 1.11) answers 404 / 400 / UNIMPLEMENTED: thrown as a rejected request,
    *  never as "collection not found" (see SourceReader.sampleIds). */
   sample(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]>;
+  /** Every alias of the server (REST `GET /aliases`, gRPC ListAliases), in the server's order. */
+  listAliases(signal?: AbortSignal): Promise<SourceAlias[]>;
   close(): Promise<void>;
 }
