@@ -12,6 +12,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataType, promisify } from '@zilliz/milvus2-sdk-node';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../src/api/app.ts';
+import type { PlanView } from '../../src/api/schemas/responses.ts';
+import { JobEngine } from '../../src/jobs/engine.ts';
+import { JobStore } from '../../src/jobs/store.ts';
+import { ApiClient } from '../helpers/api-client.ts';
 import { startHarness, type CliResult, type Harness } from '../helpers/harness.ts';
 
 const engine = process.env.Q2M_TARGET_ENGINE ?? (process.env.MILVUS_URI ? undefined : 'lite3');
@@ -139,5 +147,56 @@ describe('aliases', { concurrency: false }, () => {
     assert.deepEqual(json(res).collections[0]!.aliases ?? [], []);
     assert.doesNotMatch(res.stderr, /ALIAS/);
     assert.equal(await targetAlias('plain_alias'), undefined);
+  });
+});
+
+describe('aliases through the API and the job engine', { concurrency: false }, () => {
+  let store: JobStore;
+  let engine: JobEngine;
+  let api: ApiClient;
+  before(() => {
+    store = JobStore.open({ dataDir: mkdtempSync(join(tmpdir(), 'q2m-aliases-')) });
+    engine = new JobEngine(store, { syncEveryMs: 200 });
+    api = new ApiClient(createApp({ engine, store, hub: { pollMs: 200, throttleMs: 50 } }));
+  });
+  after(() => store?.close());
+  const source = () => ({ url: h.qdrantUrl, ...(h.qdrantApiKey !== undefined && { apiKey: h.qdrantApiKey }) });
+  const target = () => ({ uri: h.milvusUri, ...(h.milvusToken !== undefined && { token: h.milvusToken }), database: h.milvusDb });
+
+  it('POST /api/plan lists each collection\'s aliases (in the documented shape); aliases: false lists none', async () => {
+    const name = await h.seed('basic', 10, { collection: 'al_api' });
+    await qdrantAlias('api-alias', name);
+    const plain = await api.post<PlanView>('/api/plan', { source: source(), target: target(), collections: [name] });
+    assert.equal(plain.status, 200, plain.text);
+    assert.deepEqual(plain.json.plan.collections[0]!.aliases, hasAliases ? [{ name: 'api_alias', source: 'api-alias', onConflict: 'fail' }] : []);
+    const none = await api.post<PlanView>('/api/plan', { source: source(), target: target(), collections: [name], aliases: false });
+    assert.deepEqual(none.json.plan.collections[0]!.aliases, []);
+    const sw = await api.post<PlanView>('/api/plan', { source: source(), target: target(), collections: [name], switchAliases: [{ alias: 'nowhere' }] });
+    assert.ok(sw.json.problems.some((p) => p.code === (hasAliases ? 'SWITCH_ALIAS_NOT_FOUND' : 'SWITCH_ALIAS_UNSUPPORTED')), JSON.stringify(sw.json.problems));
+  });
+
+  it('an alias step that fails fails the job with the reason, and a resume finishes it without copying twice', async (t) => {
+    if (!hasAliases) return t.skip(`${engine} has no aliases`);
+    const name = await h.seed('basic', 30, { collection: 'al_resume' });
+    await qdrantAlias('resume_alias', name);
+    const preview = await api.post<PlanView>('/api/plan', { source: source(), target: target(), collections: [name] });
+    assert.deepEqual(preview.json.problems.filter((p) => p.severity === 'error'), []);
+    // After the plan was checked, someone points the alias elsewhere: only the alias step can notice.
+    await oldTargetWithAlias('al_resume_other', 'resume_alias');
+    const job = engine.create({ source: source(), target: target(), plan: preview.json.plan, options: { sourceTransport: 'rest' } });
+    await engine.run(job.id);
+    const failed = store.get(job.id);
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.error?.code, 'ALIAS_EXISTS');
+    assert.match(failed.error!.message, /Alias "resume_alias" points at "al_resume_other"/);
+    assert.equal((await h.milvus.count({ collection_name: name })).data, 30, 'the data itself is in place');
+
+    await h.milvus.dropAlias({ alias: 'resume_alias' });
+    await engine.run(job.id);
+    assert.equal(store.get(job.id).status, 'SUCCESSFUL', JSON.stringify(store.get(job.id).error));
+    assert.equal(await targetAlias('resume_alias'), name);
+    assert.equal((await h.milvus.count({ collection_name: name })).data, 30, 'nothing written twice');
+    const ids = await h.milvus.query({ collection_name: name, filter: 'id >= 0', output_fields: ['id'], limit: 100 });
+    assert.equal(new Set(ids.data.map((r) => String(r.id))).size, 30);
   });
 });

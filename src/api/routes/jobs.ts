@@ -78,7 +78,10 @@ async function createJob(body: CreateJobBody, { engine, store, connectors }: Job
   const overrides = editsToOverrides(body.plan.collections, 'plan.collections');
   const target = { uri: body.target.uri, database: body.target.database ?? 'default' };
   const { plan, problems } = await withBoth(connectors, body.source, body.target, (reader, sink) =>
-    buildPlan({ sourceUrl: body.source.url, target, collections: Object.keys(overrides), overrides, maxVectorFields: body.options?.maxVectorFields }, reader, sink),
+    buildPlan({
+      sourceUrl: body.source.url, target, collections: Object.keys(overrides), overrides, maxVectorFields: body.options?.maxVectorFields,
+      aliases: body.options?.aliases, aliasConflict: body.options?.aliasConflict, switchAliases: body.options?.switchAliases,
+    }, reader, sink),
   );
   const errors = planErrors(problems);
   if (errors.length > 0) {

@@ -82,6 +82,18 @@ const collectionEdits = z
   .array(planFileCollectionSchema.superRefine((edit, ctx) => limitTexts(edit, ctx)))
   .describe('Edited plan entries, one per source collection (plan-file format): renamed fields, target name, description, ifExists, policies.');
 
+/** The alias choices of `plan` / `migrate` (CLI --no-aliases, --alias-conflict, --switch-alias). */
+const aliasOptions = {
+  aliases: z.boolean().optional().describe("Carry the source collections' Qdrant aliases to the target. Default true (false: CLI --no-aliases)."),
+  aliasConflict: z.enum(['fail', 'move', 'skip']).optional()
+    .describe('When a carried alias already points at another target collection: fail (default; the plan has an error), move it, or skip it.'),
+  switchAliases: z
+    .array(z.strictObject({ alias: collectionName, collection: collectionName.optional().describe('Source or target name of the job collection; needed when the job has several.') }))
+    .max(100)
+    .optional()
+    .describe('Cutover: existing target aliases repointed at the new collection as the last step, after every collection verified (AlterAlias).'),
+};
+
 export const PlanRequest = z
   .strictObject({
     source: SourceConnectionBody,
@@ -89,6 +101,7 @@ export const PlanRequest = z
     collections: z.array(collectionName).min(1, 'pick at least one collection').describe('Source collections to migrate.'),
     overrides: collectionEdits.optional(),
     maxVectorFields: z.number().int().min(1).max(10).optional().describe("The target's proxy.maxVectorFieldNum when raised above 4."),
+    ...aliasOptions,
   })
   .register(requests, { id: 'PlanRequest' });
 
@@ -104,6 +117,7 @@ export const JobOptionsBody = z
     pageSize: z.number().int().min(1).max(10_000).optional().describe('Points per source read. Default: about 1 MiB of rows, from the vector sizes (src/core/defaults.ts).'),
     verifySample: z.number().int().min(0).max(100_000).optional().describe('Points compared by content after the counts. Default 0.'),
     maxVectorFields: z.number().int().min(1).max(10).optional(),
+    ...aliasOptions,
   })
   .register(requests, { id: 'JobOptions' });
 

@@ -122,6 +122,15 @@ export const CollectionPlanSchema = z
     policies: z.object({ nullPayloadValues: z.literal('drop'), missingVector: z.enum(['fail', 'skip']) }),
     ifExists: z.enum(['fail', 'append', 'drop']),
     sourceCount: count,
+    aliases: z
+      .array(z.object({
+        name: z.string(),
+        source: z.string().optional().describe('The Qdrant alias it carries; absent for one the user added.'),
+        onConflict: z.enum(['fail', 'move', 'skip']),
+        switch: z.boolean().optional().describe('Cutover: repointed at this collection as the job\'s last step.'),
+      }))
+      .optional()
+      .describe('Milvus aliases pointed at the target once its data is verified.'),
   })
   .register(responses, { id: 'CollectionPlan' });
 
