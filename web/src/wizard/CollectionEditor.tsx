@@ -45,6 +45,7 @@ export function CollectionEditor({ plan, problems, edit, setEdit, target }: Prop
             options={[['fail', 'Stop the migration'], ['skip', 'Skip them (each is logged)']]} />
         )}
       </div>
+      <Aliases plan={plan} edit={edit} setEdit={setEdit} problems={problems} />
       <div className="locks">
         <LockedSwitch label="Auto ID" on={false} why="Qdrant's point ids are kept as primary keys." />
         <LockedSwitch label="Dynamic Field" on why="The payload goes to the dynamic field ($meta)." />
@@ -52,5 +53,35 @@ export function CollectionEditor({ plan, problems, edit, setEdit, target }: Prop
       </div>
       <SchemaTable plan={plan} edit={edit} setEdit={setEdit} problems={problems.filter(isRowPath)} />
     </section>
+  );
+}
+
+const CONFLICT_CODES = new Set(['ALIAS_EXISTS', 'ALIAS_MOVE', 'ALIAS_SKIP']);
+
+/** The Milvus aliases this collection gets once verified (from its Qdrant aliases); a conflict choice when one is taken. */
+function Aliases({ plan, edit, setEdit, problems }: Omit<Props, 'target'>) {
+  const aliases = edit.aliases ?? plan.aliases ?? [];
+  if (aliases.length === 0) return null;
+  const conflict = problems.some((p) => CONFLICT_CODES.has(p.code));
+  const onConflict = aliases.find((a) => !a.switch)?.onConflict ?? 'fail';
+  return (
+    <div className="aliases" aria-label="Aliases">
+      <p>
+        <strong>Aliases</strong> <span className="muted">(pointed at {edit.target ?? plan.target} once its data is verified)</span>:{' '}
+        {aliases.map((a, i) => (
+          <span key={a.name}>
+            {i > 0 && ', '}
+            <code>{a.name}</code>
+            {a.source !== undefined && a.source !== a.name && <span className="muted"> (Qdrant: {a.source})</span>}
+            {a.switch && <span className="muted"> (switched at the end)</span>}
+          </span>
+        ))}
+      </p>
+      {conflict && (
+        <Select label="If an alias points at another collection" value={onConflict}
+          onChange={(v) => setEdit({ ...edit, aliases: aliases.map((a) => (a.switch ? a : { ...a, onConflict: v as 'fail' | 'move' | 'skip' })) })}
+          options={[['fail', 'Stop (do not touch it)'], ['move', 'Move it to this collection'], ['skip', 'Leave it where it is']]} />
+      )}
+    </div>
   );
 }
