@@ -12,10 +12,10 @@
  * a server that returned an arbitrary n rows above `last` instead of the smallest would skip
  * rows, which verify-full catches by comparing the rows scanned with count(*).
  */
-import { promisify } from '@zilliz/milvus2-sdk-node';
 import type { CollectionPlan, Row } from '../core/types.ts';
 import type { MilvusConnection } from './client.ts';
-import { call, type MilvusStatus } from './errors.ts';
+import { call } from './errors.ts';
+import { queryFast, type QueryAnswer } from './query-codec.ts';
 import { decodeRows, DYNAMIC_FIELD } from './rows.ts';
 
 export interface ScanOptions {
@@ -26,22 +26,12 @@ export interface ScanOptions {
   signal?: AbortSignal;
 }
 
-/** A Query RPC with query params, raw so `$meta` keeps its big integers (see rows.ts). */
-export type RawQuery = (req: { expr: string; output_fields: string[]; query_params: Array<{ key: string; value: string }> }) => Promise<{
-  fields_data: Array<{ field_name: string; scalars?: Record<string, unknown> }>;
-}>;
+/** A Query RPC with query params, decoded by query-codec.ts (exact `$meta` bytes, fast vectors). */
+export type RawQuery = (req: { expr: string; output_fields: string[]; query_params: Array<{ key: string; value: string }> }) => Promise<QueryAnswer>;
 
 export function rawQuery(conn: MilvusConnection, target: string): RawQuery {
-  type QueryResult = { status: MilvusStatus; fields_data: Array<{ field_name: string; scalars?: Record<string, unknown> }> };
   return (req) =>
-    call(conn.ctx('Query', target), () =>
-      promisify(
-        conn.client.channelPool,
-        'Query',
-        { collection_name: target, db_name: conn.database, ...req, consistency_level: 'Strong' },
-        conn.client.timeout,
-      ) as Promise<QueryResult>,
-    );
+    call(conn.ctx('Query', target), () => queryFast(conn, { collection_name: target, db_name: conn.database, ...req, consistency_level: 'Strong' }));
 }
 
 /** Target order of primary keys: Int64 numerically, VarChar by code unit (bytes, for ASCII ids). */

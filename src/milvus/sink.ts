@@ -174,7 +174,8 @@ export class MilvusSink implements Sink {
     for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
       const chunk = ids.slice(i, i + FETCH_CHUNK);
       const expr = `${plan.primaryKey.field} in [${chunk.map((id) => idLiteral(plan, id)).join(', ')}]`;
-      const res = await this.retrying(() => this.query(plan.target, { expr, output_fields }));
+      // The compare engine's Query (scan.ts): the SDK's decoding and debug JSON cost more than the compare.
+      const res = await this.retrying(() => rawQuery(this.conn, plan.target)({ expr, output_fields, query_params: [] }));
       rows.push(...decodeRows(plan, res.fields_data as never));
     }
     return rows;
