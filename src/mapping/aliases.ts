@@ -154,7 +154,7 @@ function checkTarget(collections: CollectionPlan[], existing: Map<string, string
       }
       if (now === undefined || now === plan.target) continue;
       if (alias.onConflict === 'fail') report('error', 'ALIAS_EXISTS', `Alias "${alias.name}" already points at target collection "${now}".`,
-        `Pass --alias-conflict move (repoint it at "${plan.target}"), --alias-conflict skip (leave it), --no-aliases, or rename it under "aliases" in the plan file.`);
+        `Pass --alias-conflict move (repoint it at "${plan.target}") or skip (leave it), or --no-aliases; in a plan file set its "onConflict" to "move" or "skip", or rename it.`);
       else if (alias.onConflict === 'move') report('warning', 'ALIAS_MOVE', `Alias "${alias.name}" points at "${now}"; it will be repointed at "${plan.target}" once "${plan.target}" is verified.`);
       else report('warning', 'ALIAS_SKIP', `Alias "${alias.name}" points at "${now}" and will be left there (--alias-conflict skip).`);
     }

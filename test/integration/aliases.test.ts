@@ -199,4 +199,27 @@ describe('aliases through the API and the job engine', { concurrency: false }, (
     const ids = await h.milvus.query({ collection_name: name, filter: 'id >= 0', output_fields: ['id'], limit: 100 });
     assert.equal(new Set(ids.data.map((r) => String(r.id))).size, 30);
   });
+
+  it('a switch that fails as the last step fails the job after every collection verified; a resume only switches', async (t) => {
+    if (!hasAliases) return t.skip(`${engine} has no aliases`);
+    const name = await h.seed('basic', 25, { collection: 'al_cutover' });
+    await oldTargetWithAlias('al_cutover_old', 'cutover');
+    const preview = await api.post<PlanView>('/api/plan', { source: source(), target: target(), collections: [name], switchAliases: [{ alias: 'cutover' }] });
+    assert.deepEqual(preview.json.problems.filter((p) => p.severity === 'error'), []);
+    // The alias disappears after the plan was checked: the switch, and only the switch, fails.
+    await h.milvus.dropAlias({ alias: 'cutover' });
+    const job = engine.create({ source: source(), target: target(), plan: preview.json.plan, options: { sourceTransport: 'rest' } });
+    await engine.run(job.id);
+    const failed = store.get(job.id);
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.error?.code, 'ALIAS_NOT_FOUND');
+    assert.equal(failed.collections[0]!.status, 'SUCCESSFUL', 'the data was verified before the switch');
+
+    await h.milvus.createAlias({ collection_name: 'al_cutover_old', alias: 'cutover' });
+    const report = await engine.run(job.id);
+    assert.equal(store.get(job.id).status, 'SUCCESSFUL', JSON.stringify(store.get(job.id).error));
+    assert.deepEqual(report.collections, [], 'nothing copied again');
+    assert.deepEqual(report.switched, [{ name: 'cutover', action: 'moved', from: 'al_cutover_old' }]);
+    assert.equal(await targetAlias('cutover'), name);
+  });
 });
