@@ -69,7 +69,7 @@ export async function buildPlan(request: PlanRequest, reader: SourceReader, sink
   }
   // The target's aliases are read only when something may create one (a plan with none never asks).
   const wantsAliases = (carry && sources.some((s) => s.aliases?.length)) || Boolean(request.switchAliases?.length)
-    || Object.values(request.overrides ?? {}).some((o) => o.aliases?.length);
+    || Object.values(request.overrides ?? {}).some((o) => o.aliases?.length || o.ifExists === 'drop') || request.ifExists === 'drop';
   const targetAliases = wantsAliases ? (sink.listAliases ? await sink.listAliases() : null) : undefined;
   const { collections, problems } = planMigration(sources, capabilities, overrides, {
     maxVectorFields: request.maxVectorFields,

@@ -64,7 +64,10 @@ export function planAliases(
   addSwitches(collections, options.switches ?? [], (c) => at(c, 'aliases'));
   checkNames(collections, options.existingTargets ?? [], (c) => at(c, 'aliases'));
   if (options.targetAliases === null) dropUnsupported(collections, (c) => at(c, 'aliases'));
-  else if (options.targetAliases) checkTarget(collections, options.targetAliases, (c) => at(c, 'aliases'));
+  else if (options.targetAliases) {
+    keepOnDrop(collections, options.targetAliases, options.carry !== false, (c) => at(c, 'aliases'));
+    checkTarget(collections, options.targetAliases, (c) => at(c, 'aliases'));
+  }
   return problems;
 }
 
@@ -138,6 +141,25 @@ function dropUnsupported(collections: CollectionPlan[], at: (collection: string)
       `The target has no aliases (it does not implement the alias RPCs, e.g. Milvus Lite 2.5): ${carried.map((a) => `"${a.name}"`).join(', ')} will not be created for "${plan.target}".`,
       'Query the collection by its name on this target, or pass --no-aliases to silence this.');
     plan.aliases = switches;
+  }
+}
+
+/**
+ * `--if-exists drop` of a collection that aliases point at. Milvus 2.3.5 and Lite 3.2.2 drop the
+ * aliases with the collection (probed); recent Milvus (2.5.5+, and the 2.4 branch since Feb 2025,
+ * milvus-io/milvus#40148) refuses to drop a collection that has aliases. Either way the user must
+ * know; and unless aliases are off, the plan keeps them so they come back once the new data verified.
+ */
+function keepOnDrop(collections: CollectionPlan[], existing: Map<string, string>, keep: boolean, at: (collection: string) => Report): void {
+  for (const plan of collections) {
+    if (plan.ifExists !== 'drop') continue;
+    const names = [...existing].filter(([, target]) => target === plan.target).map(([alias]) => alias);
+    if (names.length === 0) continue;
+    const planned = new Set((plan.aliases ?? []).map((a) => a.name));
+    if (keep) plan.aliases = [...(plan.aliases ?? []), ...names.filter((n) => !planned.has(n)).map((name) => ({ name, onConflict: 'fail' as const }))];
+    const list = names.map((n) => `"${n}"`).join(', ');
+    at(plan.source)('warning', 'ALIASES_ON_DROPPED', `Collection "${plan.target}" will be dropped while alias${names.length > 1 ? 'es' : ''} ${list} point${names.length > 1 ? '' : 's'} at it: queries through ${names.length > 1 ? 'them' : 'it'} fail until the new data is verified${keep ? ' and the aliases are pointed at it again' : ' (--no-aliases: they are not recreated)'}.`,
+      `Milvus 2.5.5 and later refuse to drop a collection that has aliases: drop them first (pymilvus client.drop_alias), or migrate into a new collection and use --switch-alias for the cutover.`);
   }
 }
 

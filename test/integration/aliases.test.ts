@@ -140,6 +140,22 @@ describe('aliases', { concurrency: false }, () => {
     assert.equal((await h.milvus.count({ collection_name: 'prod' })).data, 30);
   });
 
+  it('a re-run with --if-exists drop brings the aliases of the dropped collection back once verified', async (t) => {
+    if (!hasAliases) return t.skip(`${targetEngine} has no aliases`);
+    const res = await h.cli(['migrate', '--collections', 'al_docs', '--yes', '--json', '--if-exists', 'drop', '--no-aliases']);
+    assert.match(res.stderr, /ALIASES_ON_DROPPED.*"docs_live", "docs_v1"/);
+    assert.match(res.stderr, /--no-aliases: they are not recreated/);
+    assert.equal(res.code, 0, res.stderr);
+    // Milvus 2.3.5 and Lite 3.2.2 drop a collection's aliases with it (probed).
+    assert.equal(await targetAlias('docs_live'), undefined);
+    await h.milvus.createAlias({ collection_name: 'al_docs', alias: 'docs_live' });
+    const again = await h.cli(['migrate', '--collections', 'al_docs', '--yes', '--json', '--if-exists', 'drop']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /ALIASES_ON_DROPPED/);
+    assert.equal(await targetAlias('docs_live'), 'al_docs');
+    assert.equal(await targetAlias('docs_v1'), 'al_docs');
+  });
+
   it('--no-aliases creates none', async () => {
     const source = await h.seed('basic', 20, { collection: 'al_plain' });
     await qdrantAlias('plain_alias', source);

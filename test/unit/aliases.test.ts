@@ -90,6 +90,19 @@ describe('alias planning', () => {
   });
 });
 
+describe('aliases of a collection that --if-exists drop replaces', () => {
+  it('are kept in the plan (recreated once the new data verified), with a warning; --no-aliases only warns', () => {
+    const targetAliases = new Map([['live', 'docs'], ['elsewhere', 'other']]);
+    const kept = planned([docs([])], { existingTargets: ['docs'], aliases: { targetAliases } }, { docs: { ifExists: 'drop' } });
+    assert.deepEqual(kept.errors, []);
+    assert.ok(kept.warnings.includes('ALIASES_ON_DROPPED'), kept.warnings.join());
+    assert.deepEqual(kept.collections[0]!.aliases, [{ name: 'live', onConflict: 'fail' }]);
+    const off = planned([docs([])], { existingTargets: ['docs'], aliases: { targetAliases, carry: false } }, { docs: { ifExists: 'drop' } });
+    assert.ok(off.warnings.includes('ALIASES_ON_DROPPED'));
+    assert.deepEqual(off.collections[0]!.aliases, []);
+  });
+});
+
 describe('--switch-alias parser', () => {
   it('takes NAME or NAME=COLLECTION, repeatable, and refuses anything else when the command line is parsed', () => {
     assert.deepEqual(switchAlias('prod'), [{ alias: 'prod' }]);
