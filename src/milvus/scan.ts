@@ -8,6 +8,9 @@
  *   it sorts by pk before the limit. So the param is always sent.
  * - Milvus 2.3.5 and Milvus Lite 2.5.1 (Milvus's own query reduce) merge segment results by pk
  *   before the limit: each window holds the n smallest keys above `last`.
+ * - Milvus 2.3.5 with `reduce_stop_for_best` (pymilvus sends it) returns SHORT windows (probed:
+ *   1,997 of 2,000 rows when a short window was taken for the end): not sent, and only an empty
+ *   window ends the scan.
  * A window is sorted here whatever the server did (the "sort within bounded windows" fallback);
  * a server that returned an arbitrary n rows above `last` instead of the smallest would skip
  * rows, which verify-full catches by comparing the rows scanned with count(*).
@@ -55,10 +58,11 @@ export async function* scanOrdered(
 ): AsyncGenerator<Row[]> {
   const pk = plan.primaryKey.field;
   const output_fields = options.idsOnly ? [pk] : [pk, ...plan.vectors.map((v) => v.field), DYNAMIC_FIELD];
+  // No `reduce_stop_for_best`: on Milvus 2.3.5 it ends a window early (fewer than `limit` rows
+  // with more to come), so the end is only ever an empty window.
   const query_params = [
     { key: 'limit', value: String(options.batch) },
     { key: 'iterator', value: 'True' },
-    { key: 'reduce_stop_for_best', value: 'True' },
   ];
   let last: bigint | string | undefined;
   while (true) {
@@ -69,7 +73,6 @@ export async function* scanOrdered(
     const rows = decodeRows(plan, res.fields_data as never).sort((a, b) => comparePk(a.id, b.id));
     if (rows.length === 0) return;
     yield rows;
-    if (rows.length < options.batch) return;
     last = rows[rows.length - 1]!.id;
   }
 }

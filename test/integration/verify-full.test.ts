@@ -7,7 +7,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
+import { repoRoot } from '../../testkit/python.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 
 let h: Harness;
@@ -32,6 +35,7 @@ interface VerifyJson {
 async function verifyFull(name: string): Promise<{ code: number; full: Kinds; ok: boolean; stderr: string }> {
   const r = await h.cli(['verify', '--collections', name, '--full', '--json']);
   assert.ok(r.code === 0 || r.code === 1, `verify --full exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  assert.ok(r.stdout.trim(), `verify --full printed no report (exit ${r.code}):\n${r.stderr}`);
   const v = JSON.parse(r.stdout) as VerifyJson;
   return { code: r.code, full: v.collections[0]!.full, ok: v.ok, stderr: r.stderr };
 }
@@ -96,5 +100,28 @@ describe('verify --full', () => {
     assert.deepEqual([changed.full.missing, changed.full.extra, changed.full.different], [1, 2, 0]);
     assert.deepEqual(changed.full.first.missing.map((m) => m.id), [id]);
     assert.deepEqual(changed.full.first.extra.map((m) => m.id).sort(), ['12', 'not-a-qdrant-id']);
+  });
+
+  it('Ctrl-C stops it: exit 130, says nothing was changed, prints no verdict', async () => {
+    const name = await h.seed('basic', 6000, { collection: h.name('vfull_cancel') });
+    const migrated = await h.cli(['migrate', '--collections', name, '--yes', '--json']);
+    assert.equal(migrated.code, 0, migrated.stderr);
+    const env: NodeJS.ProcessEnv = { ...process.env, QDRANT_URL: h.qdrantUrl, MILVUS_URI: h.milvusUri, MILVUS_DB: h.milvusDb };
+    if (h.qdrantApiKey) env.QDRANT_API_KEY = h.qdrantApiKey;
+    if (h.milvusToken) env.MILVUS_TOKEN = h.milvusToken;
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'qdrant2milvus.js'), 'verify', '--collections', name, '--full'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // Interrupt as soon as the comparison has started.
+      if (/comparing 6,000 points/.test(stderr) && child.exitCode === null) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 130, `stdout:\n${stdout}\nstderr:\n${stderr}`);
+    assert.match(stderr, /SIGINT: stopping verify --full/);
+    assert.match(stderr, /cancelled by SIGINT: nothing was changed/);
+    assert.doesNotMatch(stdout, /Verified|FAILED/);
   });
 });

@@ -27,7 +27,8 @@ export async function runFull(plan: CollectionPlan, reader: SourceReader, sink: 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const started = Date.now();
-  let lastLine = 0;
+  process.stderr.write(`verify --full ${plan.source} → ${plan.target}: comparing ${sourceCount.toLocaleString('en-US')} points (Ctrl-C stops)\n`);
+  let lastLine = started;
   const onProgress = (compared: number) => {
     const now = Date.now();
     if (now - lastLine < PROGRESS_EVERY_MS) return;
