@@ -47,6 +47,27 @@ export function decodeScrollResponse(buf: Buffer): ScrollResult {
   return { points, next };
 }
 
+/** GetPoints (retrieve by ids, for verify): collection_name 1, ids 2, with_payload 4, with_vectors 5. */
+export function encodeGetRequest(collection: string, ids: readonly PointId[]): Buffer {
+  const m = new ProtoWriter().string(1, collection);
+  for (const id of ids) m.message(2, pointIdMessage(id));
+  m.message(4, selector(true));
+  m.message(5, selector(true));
+  return m.toBuffer();
+}
+
+/** GetResponse: result 1 (RetrievedPoint), time 2, usage 3; points decoded as Scroll's are. */
+export function decodeGetResponse(buf: Buffer): Point[] {
+  const r = new ProtoReader(buf);
+  const points: Point[] = [];
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === 2) points.push(readPoint(r.sub()));
+    else r.skip(wire);
+  }
+  return points;
+}
+
 /** PointId: num 1 (uint64), uuid 2 (string). */
 function readPointId(r: ProtoReader): PointId {
   let id: unknown;
