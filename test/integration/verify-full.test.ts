@@ -113,10 +113,14 @@ describe('verify --full', () => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let interrupted = false;
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      // Interrupt as soon as the comparison has started.
-      if (/comparing 6,000 points/.test(stderr) && child.exitCode === null) child.kill('SIGINT');
+      // Interrupt once, as soon as the comparison has started (a second Ctrl-C would quit at once).
+      if (!interrupted && /comparing 6,000 points/.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 130, `stdout:\n${stdout}\nstderr:\n${stderr}`);
