@@ -42,6 +42,18 @@ export interface FullCheck {
   first: { missing: Mismatch[]; extra: Mismatch[]; different: Mismatch[] };
 }
 
+/** Milvus refuses `offset + limit` above 16,384. */
+const MAX_WINDOW = 16_384;
+/** Bytes of one target window: few, large windows, because a query costs the target a pass over
+ *  the collection's keys whatever its limit (Milvus Lite 3 filters and sorts every live row). */
+const WINDOW_BYTES = 8 * 2 ** 20;
+
+/** Rows per target window: ~WINDOW_BYTES of vectors and payload, within Milvus's limit. */
+export function targetWindow(plan: CollectionPlan): number {
+  const rowBytes = 1024 + plan.vectors.reduce((n, v) => n + 4 * (v.dim ?? 256), 0);
+  return Math.max(256, Math.min(MAX_WINDOW, Math.floor(WINDOW_BYTES / rowBytes)));
+}
+
 type Counts = Omit<FullCheck, 'first'> & { first: FullCheck['first']; firstN: number };
 
 export async function checkFull(plan: CollectionPlan, reader: SourceReader, sink: Sink, options: FullCheckOptions = {}): Promise<FullCheck> {
@@ -76,7 +88,6 @@ function compareBoth(plan: CollectionPlan, acc: Counts, want: Row, got: Row): vo
 }
 
 async function mergePass(plan: CollectionPlan, reader: SourceReader, sink: Sink, options: FullCheckOptions, acc: Counts): Promise<void> {
-  const batch = options.batch ?? 512;
   const targetCount = await sink.count(plan.target);
   // Ids the plan left out, of the last few pages (the merge runs up to two pages behind the read).
   const left: Array<Set<string>> = [];
@@ -88,7 +99,7 @@ async function mergePass(plan: CollectionPlan, reader: SourceReader, sink: Sink,
     }
   }
   const wasLeftOut = (id: string) => left.some((s) => s.has(id));
-  const target = sink.scan(plan, { batch, signal: options.signal });
+  const target = sink.scan(plan, { batch: targetWindow(plan), signal: options.signal });
   let scanned = 0;
   const byKey = (r: Row) => r.id;
   const order = (a: bigint | string, b: bigint | string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -135,7 +146,7 @@ async function fetchPass(plan: CollectionPlan, reader: SourceReader, sink: Sink,
 
 /** Target keys that the source lacks: the target's ids in windows, each window looked up at the source. */
 async function extraPass(plan: CollectionPlan, reader: SourceReader, sink: Sink, options: FullCheckOptions, acc: Counts): Promise<void> {
-  for await (const window of sink.scan(plan, { batch: options.batch ?? 512, idsOnly: true, signal: options.signal })) {
+  for await (const window of sink.scan(plan, { batch: MAX_WINDOW, idsOnly: true, signal: options.signal })) {
     const asPoint = new Map<string, PointId>();
     for (const r of window) {
       const text = String(r.id);
