@@ -36,6 +36,8 @@ export const Merr = {
   notPermitted: 1401,
   needAuthenticate: 1800,
   httpRateLimit: 1807,
+  /** merr's catch-all: a plain Go error with no merr code (Milvus 2.3 sends many of these). */
+  unexpected: 65535,
 } as const;
 
 const transientMerr = new Set<number>([1, 2, 4, 8, 12, 103, 106, 202, Merr.httpRateLimit]);
@@ -101,7 +103,23 @@ export function fromStatus(s: MilvusStatus, ctx: ErrorContext): MigrationError {
   if (code === Merr.parameterInvalid || code === Merr.parameterTooLarge || s.error_code === 'IllegalArgument') {
     return configError('TARGET_REJECTED', what, 'Edit the plan (field types, dims, index params) to what this target accepts.', s);
   }
+  if (code === Merr.unexpected) return fromUnexpected(what, s, ctx.op);
   return systemError('TARGET_ERROR', what, s);
+}
+
+/**
+ * The catch-all code says nothing of whose fault it was, so the operation decides. A schema change
+ * (CreateCollection, CreateIndex NO_SUCH_INDEX on Milvus 2.3.5) fails on what the plan asked for: a
+ * config error. Everything else we send is idempotent (upsert by primary key, flush, load, query,
+ * delete), and Milvus 2.3.5 answers those with 65535 while it recovers from a restart ("node not
+ * match … node not found" on Flush): retrying within the budget rides that out, and a request that
+ * keeps failing still fails when the budget ends, with nothing lost.
+ */
+function fromUnexpected(what: string, s: MilvusStatus, op: string): MigrationError {
+  if (/^(Create|Alter|Drop)/.test(op)) {
+    return configError('TARGET_REJECTED', what, 'Edit the plan (field types, dims, index type and params) to what this target accepts.', s);
+  }
+  return transientError('TARGET_UNAVAILABLE', what, s);
 }
 
 export function databaseMissing(target: string, cause?: unknown): MigrationError {

@@ -31,6 +31,26 @@ describe('Milvus transient statuses are not TARGET_BUSY', () => {
   }
 });
 
+describe("Milvus 2.3's catch-all code 65535 is read by what was asked", () => {
+  // Seen on the Milvus 2.3.5 leg: Flush right after a restart ("node not match … node not found"),
+  // and CreateIndex of an unknown index type. Neither carries a merr code or a retriable flag.
+  const unexpected = { code: 65535, error_code: 'UnexpectedError', reason: 'node not match' };
+  for (const op of ['Flush', 'Upsert', 'LoadCollection', 'Query']) {
+    it(`${op}: transient (idempotent, retried within the budget)`, () => {
+      const e = fromStatus(unexpected, { ...ctx, op });
+      assert.equal(e.code, 'TARGET_UNAVAILABLE');
+      assert.equal(e.kind, 'transient');
+    });
+  }
+  for (const op of ['CreateIndex NO_SUCH_INDEX/L2 of field v', 'CreateCollection']) {
+    it(`${op}: a config error naming the plan`, () => {
+      const e = fromStatus(unexpected, { ...ctx, op });
+      assert.equal(e.code, 'TARGET_REJECTED');
+      assert.equal(e.kind, 'config');
+    });
+  }
+});
+
 describe('a Qdrant 429', () => {
   let server: Server;
   let url: string;
