@@ -1,8 +1,8 @@
 /**
- * `npm run bench -- --verify [--count 20000] [--sample 1000] [--workload ref768] [--transport grpc]`
+ * `npm run bench -- --verify [--count 20000] [--sample 1000] [--workload ref768] [--transport grpc] [--engine lite3]`
  *
- * Times verification after a migration, on the Qdrant test server (own process) and Milvus Lite
- * 3.2.2: the old sample check (checkSample: a scroll of the whole source with vectors, picking every
+ * Times verification after a migration, on the Qdrant test server (own process) and a Milvus
+ * (Milvus Lite 3.2.2 by default; --engine lite25 | standalone23): the old sample check (checkSample: a scroll of the whole source with vectors, picking every
  * k-th point), the batched sample (checkSampleBatched: ids-only pick, both sides fetched at once)
  * at --sample and at every point, and `verify --full` (checkFull). Points/s is points compared per
  * wall second; our CPU is this process's. The migrate time is printed alongside as the yardstick
@@ -21,7 +21,8 @@ import { createMilvusSink } from '../src/milvus/index.ts';
 import { createQdrantReader } from '../src/qdrant/index.ts';
 import { repoRoot } from '../testkit/python.ts';
 import { benchPlan, processCpuSeconds } from './lib.ts';
-import { startMilvus, startQdrantProcess } from './servers.ts';
+import { startMilvus, type MilvusEngine } from '../testkit/milvus/launcher.ts';
+import { startQdrantProcess } from './servers.ts';
 
 interface Row {
   check: string;
@@ -62,13 +63,14 @@ export async function main(argv: string[]): Promise<void> {
     .option('--workload <name>', 'dataset', 'ref768')
     .option('--transport <t>', 'grpc | rest', 'grpc')
     .option('--skip-old', 'do not run the old sample check (slow at large counts)')
+    .option('--engine <engine>', 'target: lite3 | lite25 | standalone23 (testkit launcher)', 'lite3')
     .parse(['node', 'bench', ...argv])
-    .opts<{ count: string; sample: string; workload: string; transport: 'grpc' | 'rest'; skipOld?: boolean }>();
+    .opts<{ count: string; sample: string; workload: string; transport: 'grpc' | 'rest'; skipOld?: boolean; engine: MilvusEngine }>();
   const count = Number(opts.count);
   const sample = Number(opts.sample);
-  const [qdrant, milvus] = await Promise.all([startQdrantProcess(opts.workload, count), startMilvus()]);
+  const [qdrant, milvus] = await Promise.all([startQdrantProcess(opts.workload, count), startMilvus({ engine: opts.engine, startTimeoutMs: 240_000 })]);
   const reader = createQdrantReader({ url: qdrant.restUrl, grpcPort: qdrant.grpcPort, transport: opts.transport });
-  const sink = await createMilvusSink({ uri: milvus.uri });
+  const sink = await createMilvusSink({ uri: milvus.uri, ...(milvus.token ? { token: milvus.token } : {}) });
   const pids = { source: qdrant.pid, target: milvus.pid };
   const rows: Row[] = [];
   try {
@@ -103,11 +105,11 @@ export async function main(argv: string[]): Promise<void> {
     await Promise.allSettled([qdrant.stop(), milvus.stop()]);
   }
   const machine = { cpus: cpus().length, loadavg: loadavg().map((l) => +l.toFixed(2)) };
-  console.log(`verify bench: ${opts.workload} ${count} points, ${opts.transport}, Milvus Lite 3.2.2, load ${machine.loadavg.join(' ')}`);
+  console.log(`verify bench: ${opts.workload} ${count} points, ${opts.transport}, target ${opts.engine}, load ${machine.loadavg.join(' ')}`);
   console.table(rows);
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `verify-${opts.workload}-${count}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ workload: opts.workload, count, transport: opts.transport, machine, rows }, null, 2));
+  const file = join(dir, `verify-${opts.workload}-${count}-${opts.engine}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ workload: opts.workload, count, transport: opts.transport, engine: opts.engine, machine, rows }, null, 2));
   console.log(`written ${file}`);
 }
