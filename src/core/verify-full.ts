@@ -42,6 +42,8 @@ export interface FullCheck {
   first: { missing: Mismatch[]; extra: Mismatch[]; different: Mismatch[] };
 }
 
+/** Source ids per existence lookup of the VarChar extra pass. */
+const LOOKUP_CHUNK = 512;
 /** Milvus refuses `offset + limit` above 16,384. */
 const MAX_WINDOW = 16_384;
 /** Bytes of one target window: few, large windows, because a query costs the target a pass over
@@ -156,8 +158,13 @@ async function extraPass(plan: CollectionPlan, reader: SourceReader, sink: Sink,
         note(acc, 'extra', text, 'not a Qdrant point id');
       }
     }
-    const found = await reader.retrieve(plan.source, [...asPoint.values()]);
-    const present = new Set(found.map((p) => String(p.id)));
+    // Retrieve brings vectors too (the contract has no ids-only lookup): small requests keep each
+    // answer a few MB whatever the window.
+    const ids = [...asPoint.values()];
+    const present = new Set<string>();
+    for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+      for (const p of await reader.retrieve(plan.source, ids.slice(i, i + LOOKUP_CHUNK))) present.add(String(p.id));
+    }
     for (const [text, id] of asPoint) if (!present.has(String(id))) note(acc, 'extra', text, 'not in the source');
   }
 }
