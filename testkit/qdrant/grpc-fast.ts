@@ -18,11 +18,15 @@ const I64_MAX = 2n ** 63n - 1n;
 
 /** A response that is already protobuf bytes; `time` (field 3 of every *Response here) is added last. */
 export class PreEncoded {
-  constructor(private readonly body: Buffer) {}
+  /** `timeField`: where the response keeps `time` (ScrollResponse 3, GetResponse 2). */
+  constructor(
+    private readonly body: Buffer,
+    private readonly timeField = 3,
+  ) {}
 
   withTime(seconds: number): Buffer {
     const w = new Out();
-    w.double(3, seconds);
+    w.double(this.timeField, seconds);
     return Buffer.concat([this.body, w.finish()]);
   }
 }
@@ -223,6 +227,23 @@ function vectorsOutput(w: Out, v: NonNullable<RecordOut['vector']>): void {
     w.end(named);
   }
   w.end(at);
+}
+
+/**
+ * GetResponse without `time`: result 1 (RetrievedPoint, as in Scroll). Hand-encoded like Scroll
+ * because the generic path (protobufjs fromObject) drops payload keys named `__proto__`, which
+ * Qdrant keeps and verify's batched fetch must see.
+ */
+export function encodeGetResponse(points: ScrollResult['points']): PreEncoded {
+  const w = new Out();
+  for (const p of points) {
+    const at = w.begin(1);
+    pointId(w, 1, p.id);
+    entries(w, 2, p.payload ?? {});
+    if (p.vector !== undefined) vectorsOutput(w, p.vector);
+    w.end(at);
+  }
+  return new PreEncoded(w.finish(), 2);
 }
 
 /** ScrollResponse without `time`: next_page_offset 1, result 2 (RetrievedPoint: id 1, payload 2, vectors 4). */

@@ -7,7 +7,7 @@ import type { JsonObject } from '../../src/core/types.ts';
 import { QdrantApiError, type QdrantStore, type RecordOut, type RestPoint, type UpdateResult } from './store.ts';
 import type { Filter, WithPayload } from './store.ts';
 import { collectionInfoToGrpc, createBodyFromGrpc, fieldSchemaFromGrpc } from './grpc-collections.ts';
-import { encodeScrollResponse, PreEncoded } from './grpc-fast.ts';
+import { encodeGetResponse, encodeScrollResponse, PreEncoded } from './grpc-fast.ts';
 import { TESTKIT_COMMIT } from './rest.ts';
 import { filterFromGrpc } from './grpc-filter.ts';
 import {
@@ -151,7 +151,7 @@ export function pointsService(store: QdrantStore): ServiceSpec {
         // defaults to `with_payload: false`; REST documents `true` but gRPC sends None).
         const withPayload = withPayloadFromGrpc(req.with_payload, false) as WithPayload;
         const points = store.retrieve(name(req), ids, withPayload, withVectorsFromGrpc(req.with_vectors) as boolean | string[]);
-        return { result: points.map(recordToGrpc) };
+        return encodeGetResponse(points);
       },
     },
   };
