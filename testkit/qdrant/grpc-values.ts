@@ -4,6 +4,7 @@
  * (keepCase, longs as decimal strings, enums as names, `oneofs: true` naming the set member).
  */
 import type { JsonObject, JsonValue } from '../../src/core/types.ts';
+import { setOwn } from '../../src/core/own.ts';
 import type { RestPointId } from '../datasets/types.ts';
 import { formatError } from './errors.ts';
 
@@ -79,7 +80,8 @@ export function valueFromGrpc(v: unknown): JsonValue {
 /** A `map<string, Value>` (payload, Struct.fields) → JSON object. */
 export function structFromGrpc(fields: unknown): JsonObject {
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(asMsg(fields) ?? {})) out[k] = valueFromGrpc(v);
+  // setOwn: a payload key `__proto__` is data, as in Qdrant (plain assignment would drop it).
+  for (const [k, v] of Object.entries(asMsg(fields) ?? {})) setOwn(out, k, valueFromGrpc(v));
   return out;
 }
 
@@ -103,7 +105,7 @@ export function valueToGrpc(v: JsonValue | undefined): Msg {
 
 export function structToGrpc(obj: JsonObject | null | undefined): Record<string, Msg> {
   const out: Record<string, Msg> = {};
-  for (const [k, v] of Object.entries(obj ?? {})) out[k] = valueToGrpc(v);
+  for (const [k, v] of Object.entries(obj ?? {})) setOwn(out, k, valueToGrpc(v));
   return out;
 }
 
