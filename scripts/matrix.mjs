@@ -114,7 +114,7 @@ async function runLeg(leg) {
   const t0 = Date.now();
   console.log(`\n[matrix] ── ${leg.name}: ${leg.files.join(' ')}`);
   const env = { ...process.env, QDRANT_TESTKIT_AUDIT: process.env.QDRANT_TESTKIT_AUDIT ?? '1' };
-  for (const k of ['QDRANT_URL', 'QDRANT_API_KEY', 'MILVUS_URI', 'MILVUS_TOKEN', 'MILVUS_DB', 'Q2M_SOURCE', 'Q2M_TARGET_ENGINE']) delete env[k];
+  for (const k of ['QDRANT_URL', 'QDRANT_API_KEY', 'QDRANT_GRPC_PORT', 'MILVUS_URI', 'MILVUS_TOKEN', 'MILVUS_DB', 'Q2M_SOURCE', 'Q2M_TARGET_ENGINE']) delete env[k];
   try {
     if (leg.target) {
       const s0 = Date.now();
@@ -128,7 +128,9 @@ async function runLeg(leg) {
       const apiKey = randomBytes(12).toString('hex');
       const qdrant = await startRealQdrant({ apiKey });
       servers.push(qdrant);
-      Object.assign(env, { QDRANT_URL: qdrant.restUrl, QDRANT_API_KEY: apiKey });
+      // QDRANT_GRPC_PORT: the CLI reads the real server over gRPC (the default transport) since its
+      // gRPC port is not REST+1 here.
+      Object.assign(env, { QDRANT_URL: qdrant.restUrl, QDRANT_API_KEY: apiKey, QDRANT_GRPC_PORT: String(qdrant.grpcPort) });
     }
     const { code, passed, failed } = await nodeTests(leg, env);
     const note = `${passed} passed, ${failed} failed${code !== 0 && failed === 0 ? ` (exit ${code})` : ''}`;

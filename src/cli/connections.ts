@@ -46,7 +46,7 @@ export function addSourceFlags(cmd: Command): Command {
     .option('--source-grpc', 'read the source over gRPC only (the default tries gRPC and falls back to REST with a warning)')
     .option('--source-rest', 'read the source over REST only')
     .option('--source-transport <auto|grpc|rest>', 'the same choice as one flag (default auto)', oneOf(['auto', 'grpc', 'rest'] as const))
-    .option('--source-grpc-port <port>', 'Qdrant gRPC port, 1 to 65535 (default 6334)', intIn(1, 65535));
+    .option('--source-grpc-port <port>', 'Qdrant gRPC port, 1 to 65535 (env QDRANT_GRPC_PORT; default 6334)', intIn(1, 65535));
 }
 
 export function addTargetFlags(cmd: Command): Command {
@@ -61,7 +61,18 @@ export function resolveSource(flags: SourceFlags, fallback?: { url: string }): S
   if (!url?.trim()) throw configError('SOURCE_URL_MISSING', 'No Qdrant endpoint given.', 'Pass --source-url http://HOST:6333 or set QDRANT_URL.');
   const transport = transportOf(flags);
   const apiKey = flags.sourceApiKey ?? process.env.QDRANT_API_KEY ?? undefined;
-  return { url: endpoint(url, SOURCE_ENDPOINT), apiKey: apiKey || undefined, transport, grpcPort: flags.sourceGrpcPort };
+  return { url: endpoint(url, SOURCE_ENDPOINT), apiKey: apiKey || undefined, transport, grpcPort: flags.sourceGrpcPort ?? grpcPortFromEnv() };
+}
+
+/** QDRANT_GRPC_PORT stands in for --source-grpc-port, checked like the flag. */
+function grpcPortFromEnv(): number | undefined {
+  const raw = process.env.QDRANT_GRPC_PORT;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  try {
+    return intIn(1, 65535)(raw);
+  } catch (e) {
+    throw configError('SOURCE_GRPC_PORT_INVALID', `QDRANT_GRPC_PORT="${raw}" is not a port: ${(e as Error).message}`, 'Set QDRANT_GRPC_PORT to Qdrant\'s gRPC port (default 6334), or unset it.');
+  }
 }
 
 function transportOf(flags: SourceFlags): SourceConnection['transport'] {

@@ -147,6 +147,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       runCli(args, {
         QDRANT_URL: qdrantUrl,
         QDRANT_API_KEY: qdrantApiKey,
+        // A real Qdrant started here is read over gRPC, the product's default transport (its gRPC
+        // port is not REST+1, so auto-detection needs telling). A user's server: QDRANT_GRPC_PORT passes through.
+        ...(realQdrant ? { QDRANT_GRPC_PORT: String(realQdrant.grpcPort) } : {}),
         MILVUS_URI: milvusUri,
         MILVUS_TOKEN: milvusToken,
         MILVUS_DB: milvusDb,

@@ -62,6 +62,12 @@ describe('numeric and enum flags are checked when the command line is parsed (de
     });
   }
 
+  test('QDRANT_GRPC_PORT stands in for --source-grpc-port and is checked like it', async () => {
+    const r = await cli(['inspect'], { QDRANT_GRPC_PORT: '99999' });
+    assertRefused(r, /SOURCE_GRPC_PORT_INVALID/, /QDRANT_GRPC_PORT="99999"/, /1 to 65,535/);
+    assert.doesNotMatch(r.stderr, /UNREACHABLE|Cannot reach/);
+  });
+
   test('good values pass the parser (and then fail only where the servers are)', async () => {
     const r = await cli(['inspect', '--source-grpc-port', '6334', '--source-transport', 'rest']);
     assert.match(r.stderr, /SOURCE_UNREACHABLE/);
