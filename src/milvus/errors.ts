@@ -116,7 +116,7 @@ export function fromStatus(s: MilvusStatus, ctx: ErrorContext): MigrationError {
  * keeps failing still fails when the budget ends, with nothing lost.
  */
 function fromUnexpected(what: string, s: MilvusStatus, op: string): MigrationError {
-  if (/^(Create|Alter|Drop)/.test(op)) {
+  if (/(^|\s)(Create|Alter|Drop)/.test(op)) {
     return configError('TARGET_REJECTED', what, 'Edit the plan (field types, dims, index type and params) to what this target accepts.', s);
   }
   return transientError('TARGET_UNAVAILABLE', what, s);

@@ -21,7 +21,7 @@ import type { MilvusVectorType } from '../core/types.ts';
 import type { ProbeResults } from './capabilities.ts';
 import type { MilvusConnection } from './client.ts';
 import type { MigrationError } from '../core/errors.ts';
-import { fromStatus, fromThrown, statusFailed, type MilvusStatus } from './errors.ts';
+import { Merr, fromStatus, fromThrown, isStatus, statusFailed, type MilvusStatus } from './errors.ts';
 import { collectionExists } from './exists.ts';
 
 type ProbedType = Exclude<MilvusVectorType, 'ArrayOfStructFloatVector'>;
@@ -102,8 +102,12 @@ async function ok(conn: MilvusConnection, op: string, fn: () => Promise<unknown>
     const res = (await fn()) as MilvusStatus | { status?: MilvusStatus };
     const status = res && 'status' in res ? res.status : (res as MilvusStatus);
     if (!statusFailed(status)) return true;
+    // The catch-all code answers a probe with "no": Milvus 2.3.5 refuses a second vector field or a
+    // sparse row this way, and the sink would otherwise retry it as an outage (errors.ts).
+    if (status!.code === Merr.unexpected) return false;
     error = fromStatus(status!, conn.ctx(`probe ${op}`));
   } catch (e) {
+    if (isStatus(e) && e.code === Merr.unexpected) return false;
     error = fromThrown(e, conn.ctx(`probe ${op}`));
   }
   if (error.kind === 'transient' || error.code === 'TARGET_AUTH') throw error;

@@ -42,7 +42,7 @@ describe("Milvus 2.3's catch-all code 65535 is read by what was asked", () => {
       assert.equal(e.kind, 'transient');
     });
   }
-  for (const op of ['CreateIndex NO_SUCH_INDEX/L2 of field v', 'CreateCollection']) {
+  for (const op of ['CreateIndex NO_SUCH_INDEX/L2 of field v', 'CreateCollection', 'probe CreateCollection']) {
     it(`${op}: a config error naming the plan`, () => {
       const e = fromStatus(unexpected, { ...ctx, op });
       assert.equal(e.code, 'TARGET_REJECTED');
