@@ -34,14 +34,20 @@ const it = (name) => `test/integration/${name}.test.ts`;
 const datasets = [it('cli-datasets')];
 const legs = [
   { name: 'test/lite3', source: 'test', target: 'lite3', files: datasets },
-  { name: 'test/lite25', source: 'test', target: 'lite25', files: [...datasets, it('milvus-sink')] },
+  {
+    name: 'test/lite25', source: 'test', target: 'lite25',
+    files: [...datasets, it('milvus-sink'), it('target-capabilities'), it('verify-policy'), it('sparse-missing'), it('verify-full'), it('aliases')],
+  },
   {
     name: 'test/standalone23', source: 'test', target: 'standalone23',
-    files: [...datasets, it('milvus-sink'), it('jobs-faults'), it('jobs-resume'), it('jobs-cancel'), it('jobs-engine')],
+    files: [
+      ...datasets, it('milvus-sink'), it('target-capabilities'), it('target-lease'), it('aliases'), it('verify-full'),
+      it('jobs-faults'), it('jobs-resume'), it('jobs-cancel'), it('jobs-engine'),
+    ],
   },
-  { name: 'real/lite3', source: 'real', target: 'lite3', files: datasets },
+  { name: 'real/lite3', source: 'real', target: 'lite3', files: [...datasets, it('payload-keys')] },
   { name: 'real/lite25', source: 'real', target: 'lite25', files: [...datasets, it('jobs-cli'), it('api')] },
-  { name: 'real/standalone23', source: 'real', target: 'standalone23', files: [...datasets, it('jobs-cli'), it('api')] },
+  { name: 'real/standalone23', source: 'real', target: 'standalone23', files: [...datasets, it('jobs-cli'), it('api'), it('payload-keys')] },
   // Files that start their own servers (startHarness({ targetEngine })): one at a time, no leg's server up.
   { name: 'own-servers', source: 'test', target: undefined, files: ownServerFiles() },
 ];
