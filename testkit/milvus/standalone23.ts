@@ -43,6 +43,8 @@ export async function startStandalone23(opts: MilvusOptions): Promise<MilvusServ
   const ownsDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'q2m-milvus23-')));
   const port = opts.port || (await freePort());
+  // A restart right after kill() may find the dead server's sockets still closing: give them a moment.
+  for (const until = Date.now() + 20_000; !(await portIsFree(port)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 250));
   if (!(await portIsFree(port))) {
     throw new Error(`Milvus 2.3.5 cannot start on ${host}:${port}: the port is in use; pick another --port or stop what holds it`);
   }
