@@ -171,19 +171,13 @@ export class MilvusSink implements Sink {
     await this.retrying(() => this.load(plan.target));
     const output_fields = [plan.primaryKey.field, ...plan.vectors.map((v) => v.field), DYNAMIC_FIELD];
     const rows: Row[] = [];
-    const query = async (expr: string) => {
+    for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
+      const chunk = ids.slice(i, i + FETCH_CHUNK);
+      const expr = `${plan.primaryKey.field} in [${chunk.map((id) => idLiteral(plan, id)).join(', ')}]`;
       // The compare engine's Query (scan.ts): the SDK's decoding and debug JSON cost more than the compare.
       const res = await this.retrying(() => rawQuery(this.conn, plan.target)({ expr, output_fields, query_params: [] }));
       rows.push(...decodeRows(plan, res.fields_data as never));
-    };
-    // Milvus 2.3.5 never matches 2^63-1 in `pk in [...]` (seen on the matrix's standalone23 leg; Milvus
-    // has more INT64-edge bugs, milvus-io/milvus#46075), so that one id is asked for by a range.
-    const int64Max = plan.primaryKey.type === 'Int64' ? ids.filter(isInt64Max) : [];
-    const rest = int64Max.length > 0 ? ids.filter((id) => !isInt64Max(id)) : ids;
-    for (let i = 0; i < rest.length; i += FETCH_CHUNK) {
-      await query(`${plan.primaryKey.field} in [${rest.slice(i, i + FETCH_CHUNK).map((id) => idLiteral(plan, id)).join(', ')}]`);
     }
-    if (int64Max.length > 0) await query(`${plan.primaryKey.field} > ${INT64_MAX - 1n}`);
     return rows;
   }
 
@@ -236,9 +230,6 @@ export class MilvusSink implements Sink {
 }
 
 /** A primary key as a Milvus expression literal: Int64 as digits, VarChar as a quoted string. */
-const INT64_MAX = 2n ** 63n - 1n;
-const isInt64Max = (id: bigint | string): boolean => String(id) === String(INT64_MAX);
-
 function idLiteral(plan: CollectionPlan, id: bigint | string): string {
   if (plan.primaryKey.type === 'Int64') {
     const s = id.toString();
