@@ -103,7 +103,7 @@ async function send(conn: MilvusConnection, method: 'CreateAlias' | 'AlterAlias'
   }
   // An `{}` answer is Lite 2.5's UNIMPLEMENTED: plan() should have stopped this, but never report it as done.
   if (res.error_code === undefined && res.code === undefined) {
-    throw configError('ALIASES_UNSUPPORTED', `${method} is not implemented by ${conn.describe()}: alias "${alias}" was not created.`, 'Run without aliases (--no-aliases) on this target.');
+    throw configError('ALIASES_UNSUPPORTED', `${method} is not available on ${conn.describe()} (the RPC is missing): alias "${alias}" was not created.`, 'Run without aliases (--no-aliases) on this target.');
   }
   return res;
 }

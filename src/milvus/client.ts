@@ -75,7 +75,7 @@ export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusC
   let version: string | undefined;
   try {
     // An RPC the server does not implement comes back from the SDK as an OK answer of `{}` (its
-    // retry interceptor rewrites UNIMPLEMENTED), so "no status" means "not implemented".
+    // retry interceptor rewrites UNIMPLEMENTED), so "no status" means the RPC is missing.
     const res = (await client.getVersion()) as { version?: string; status?: MilvusStatus };
     if (statusFailed(res.status)) throw res.status;
     version = res.status ? res.version || undefined : undefined;
