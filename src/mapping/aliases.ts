@@ -153,7 +153,7 @@ function dropUnsupported(collections: CollectionPlan[], at: (collection: string)
 function keepOnDrop(collections: CollectionPlan[], existing: Map<string, string>, keep: boolean, at: (collection: string) => Report): void {
   for (const plan of collections) {
     if (plan.ifExists !== 'drop') continue;
-    const names = [...existing].filter(([, target]) => target === plan.target).map(([alias]) => alias);
+    const names = [...existing].filter(([, target]) => target === plan.target).map(([alias]) => alias).sort();
     if (names.length === 0) continue;
     const planned = new Set((plan.aliases ?? []).map((a) => a.name));
     if (keep) plan.aliases = [...(plan.aliases ?? []), ...names.filter((n) => !planned.has(n)).map((name) => ({ name, onConflict: 'fail' as const }))];
