@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureVenv } from '../python.ts';
 import type { MilvusOptions, MilvusServer } from './launcher.ts';
-import { detach, freePort, host, portIsFree, spawnServer, waitForShowCollections, type ServerProcess } from './process.ts';
+import { freePort, host, portIsFree, sigtermServer, spawnServer, waitForShowCollections, type ServerProcess } from './process.ts';
 
 const wrapper = join(dirname(fileURLToPath(import.meta.url)), 'pdeathsig.py');
 /** The binary insists on `^[a-zA-Z0-9.\-_]+$`, at most 36 characters. */
@@ -53,17 +53,7 @@ export async function startLite25(opts: MilvusOptions): Promise<MilvusServer> {
     await proc.stop('SIGKILL', 0); // removes an owned temp dir
     throw new Error(`Milvus Lite 2.5.1 on ${host}:${port} did not start: ${failure}\n--- server output (tail) ---\n${proc.output()}`);
   }
-  detach(proc.child);
-  return {
-    engine: 'lite25',
-    uri: `http://${host}:${port}`,
-    host,
-    port,
-    dataDir,
-    pid: proc.child.pid!,
-    stop: () => proc.stop('SIGTERM', stopGraceMs),
-    kill: () => proc.kill(),
-  };
+  return sigtermServer('lite25', proc, port, dataDir, stopGraceMs);
 }
 
 /** Resolves undefined once ShowCollections answers with a status, or a reason string. */

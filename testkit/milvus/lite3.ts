@@ -38,7 +38,7 @@ import { fileURLToPath } from 'node:url';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { ensureVenv } from '../python.ts';
 import type { MilvusOptions, MilvusServer } from './launcher.ts';
-import { detach, freePort, host, spawnServer, type ServerProcess } from './process.ts';
+import { freePort, host, sigtermServer, spawnServer, type ServerProcess } from './process.ts';
 
 const serveScript = join(dirname(fileURLToPath(import.meta.url)), 'serve.py');
 const stopGraceMs = 10_000;
@@ -82,17 +82,7 @@ async function startOnce(
     const message = `Milvus Lite on ${host}:${port} did not start: ${failure}\n--- server output (tail) ---\n${log}`;
     throw /Failed to bind|Address already in use/i.test(log) ? new BindError(message) : new Error(message);
   }
-  detach(proc.child);
-  return {
-    engine: 'lite3',
-    uri: `http://${host}:${port}`,
-    host,
-    port,
-    dataDir,
-    pid: proc.child.pid!,
-    stop: () => proc.stop('SIGTERM', stopGraceMs),
-    kill: () => proc.kill(),
-  };
+  return sigtermServer('lite3', proc, port, dataDir, stopGraceMs);
 }
 
 /** Resolves undefined once the SDK sees our Milvus Lite, or a reason string on failure. */

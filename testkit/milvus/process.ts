@@ -12,6 +12,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import type { MilvusEngine, MilvusServer } from './launcher.ts';
 
 export const host = '127.0.0.1';
 const live = new Map<ChildProcess, { dataDir: string; ownsDir: boolean }>();
@@ -249,3 +250,22 @@ function installExitHandlers() {
     process.on(signal, onSignal);
   }
 }
+
+/**
+ * What a launcher returns for a server that stops on SIGTERM (both Lites): detached from the
+ * caller's event loop, `stop` with a grace period, `kill` keeping the data dir.
+ */
+export function sigtermServer(engine: MilvusEngine, proc: ServerProcess, port: number, dataDir: string, stopGraceMs: number): MilvusServer {
+  detach(proc.child);
+  return {
+    engine,
+    uri: `http://${host}:${port}`,
+    host,
+    port,
+    dataDir,
+    pid: proc.child.pid!,
+    stop: () => proc.stop('SIGTERM', stopGraceMs),
+    kill: () => proc.kill(),
+  };
+}
+
