@@ -15,6 +15,8 @@
  *   (all integer ids, ascending, then all UUIDs, ascending). Unit of parallel reads and checkpoints.
  */
 
+import type { PartitionKeyPlan, PayloadKeyPlan, PayloadKeyStats, ScalarCapabilities } from './payload-schema.ts';
+
 export type PointId = bigint | string;
 
 /** JSON as the source holds it: integers outside Number's safe range are kept as bigint. */
@@ -87,6 +89,9 @@ export interface SourceCollection {
   /** Qdrant aliases that point at this collection, sorted (SourceReader.listAliases). Absent: not
    *  asked (`--no-aliases`) or the source cannot list them. */
   aliases?: string[];
+  /** Top-level payload keys: Qdrant's payload_schema plus a spread sample of points
+   *  (`--payload-sample`). Absent: not sampled (plans made before issue 10). */
+  payloadKeys?: PayloadKeyStats[];
 }
 
 export type TargetKind = 'milvus' | 'milvus-lite' | 'zilliz';
@@ -128,6 +133,9 @@ export interface TargetCapabilities {
   truthful?: { getVersion: boolean; listDatabases: boolean; sdkHasCollection: boolean };
   /** Wall time of the probes, ms. */
   probeMs?: number;
+  /** Scalar fields, their indexes, JSON path index, text match, partition key (probed).
+   *  Absent: not probed; plan() keeps every payload key dynamic. */
+  scalar?: ScalarCapabilities;
 }
 
 export type MilvusVectorType = 'FloatVector' | 'Float16Vector' | 'SparseFloatVector' | 'ArrayOfStructFloatVector';
@@ -213,10 +221,14 @@ export interface CollectionPlan {
   description: string;
   primaryKey: PrimaryKeyPlan;
   vectors: VectorFieldPlan[];
-  /** Always true: the payload goes to the dynamic field. */
+  /** Always true: payload keys that are not promoted go to the dynamic field. */
   dynamicField: true;
-  /** Always null: partition key off. */
-  partitionKey: null;
+  /** One entry per payload key the plan knows (src/core/payload-schema.ts). Keys not listed (or
+   *  absent: plans made before issue 10) stay dynamic, unindexed. */
+  payload?: PayloadKeyPlan[];
+  /** Off (null) by default; a promoted VarChar/Int64 field the user confirmed, e.g. a Qdrant
+   *  `is_tenant` key. */
+  partitionKey: PartitionKeyPlan | null;
   policies: {
     /** Null-valued payload keys are removed (Milvus JSON keeps no nulls we can query); counted. */
     nullPayloadValues: 'drop';
@@ -257,6 +269,9 @@ export interface Row {
   vectors: Record<string, VectorValue | null>;
   /** Payload after the null and key-clash policies; goes to the dynamic field. */
   dynamic: JsonObject;
+  /** Promoted payload keys by Milvus field name (null: the point lacks the key, or the `null`
+   *  mismatch policy applied). Absent: the plan promotes nothing. */
+  scalars?: Record<string, JsonValue>;
 }
 
 export interface RejectedPoint {

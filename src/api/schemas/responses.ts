@@ -93,6 +93,40 @@ export const SourceCollectionsResponse = z
 
 const metric = z.enum(['COSINE', 'IP', 'L2', 'MAX_SIM_COSINE', 'MAX_SIM_IP', 'MAX_SIM_L2']);
 
+
+const jsonKind = z.enum(['string', 'integer', 'float', 'bool', 'object', 'array', 'null']);
+const payloadKeyStats = z.object({
+  key: z.string(),
+  index: z.object({ type: z.enum(['keyword', 'integer', 'float', 'bool', 'datetime', 'uuid', 'text', 'geo']), isTenant: z.boolean().optional(), isPrincipal: z.boolean().optional(), points: z.number().optional() }).optional(),
+  present: z.number(),
+  sampled: z.number(),
+  kinds: z.partialRecord(jsonKind, z.number()),
+  elementKinds: z.partialRecord(jsonKind, z.number()).optional(),
+  maxStringBytes: z.number().optional(),
+  maxArrayLength: z.number().optional(),
+});
+const payloadKeyPlan = z.object({
+  key: z.string(),
+  mode: z.enum(['dynamic', 'field']),
+  jsonIndex: z.object({ castType: z.enum(['VARCHAR', 'DOUBLE', 'BOOL', 'ARRAY_VARCHAR', 'ARRAY_DOUBLE', 'ARRAY_BOOL']), indexType: z.string() }).nullable().optional(),
+  field: z
+    .object({
+      name: z.string(),
+      type: z.enum(['Bool', 'Int64', 'Double', 'VarChar', 'Timestamptz', 'Geometry', 'Array']),
+      elementType: z.enum(['Bool', 'Int64', 'Double', 'VarChar']).optional(),
+      maxLength: z.number().int().optional(),
+      maxCapacity: z.number().int().optional(),
+      nullable: z.literal(true),
+      index: z.object({ type: z.string(), params: z.record(z.string(), z.union([z.number(), z.string()])).optional() }).nullable(),
+      analyzer: z.object({ params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])) }).optional(),
+      enableMatch: z.boolean().optional(),
+      onMismatch: z.enum(['reject', 'null', 'fail']),
+    })
+    .optional(),
+  stats: payloadKeyStats.optional(),
+  note: z.string().optional(),
+});
+
 export const CollectionPlanSchema = z
   .object({
     source: z.string(),
@@ -118,7 +152,11 @@ export const CollectionPlanSchema = z
       }),
     ),
     dynamicField: z.literal(true),
-    partitionKey: z.null(),
+    // Issue 10: the payload-key plans (src/core/payload-schema.ts); a detailed schema follows with the console work.
+    payload: z.array(payloadKeyPlan).optional().describe('What the plan does with each payload key (dynamic, JSON path index, or a typed field).'),
+    partitionKey: z
+      .object({ field: z.string(), numPartitions: z.number().int(), fromTenantKey: z.string().optional() })
+      .nullable(),
     policies: z.object({ nullPayloadValues: z.literal('drop'), missingVector: z.enum(['fail', 'skip']) }),
     ifExists: z.enum(['fail', 'append', 'drop']),
     sourceCount: count,
