@@ -9,8 +9,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,7 +25,16 @@ const bin = join(prefix, 'bin', 'qdrant2milvus');
 const installed = join(prefix, 'lib', 'node_modules', 'qdrant2milvus');
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 // npm's own chatter (update notices, audit, funding) is not what this test is about.
-const npmEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' };
+const npmEnv = {
+  ...process.env,
+  npm_config_update_notifier: 'false',
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  // better-sqlite3's prebuilt binaries live on GitHub, which this machine cannot reach, so npm
+  // would compile it from source again (~3 min). Hand prebuild-install the binary `npm ci` already
+  // built from the same pinned version, as a local prebuild: the install path stays the user's.
+  npm_config_better_sqlite3_local_prebuilds: join(work, 'prebuilds'),
+};
 const cliEnv = { ...process.env, QDRANT2MILVUS_HOME: home, QDRANT_URL: '', QDRANT_API_KEY: '' };
 
 let qdrant: QdrantTestServer;
@@ -33,12 +42,24 @@ let serve: ChildProcess | undefined;
 
 before(async () => {
   qdrant = await startQdrantTestServer({ port: 0, grpcPort: 0, datasets: [{ name: 'basic', count: 40 }] });
+  packLocalSqlitePrebuild();
   // `npm pack` runs prepack (build:cli) and prepare (build:web), as a release would.
   await exec('npm', ['pack', '--pack-destination', work], { cwd: repoRoot, env: npmEnv, maxBuffer: 64 << 20 });
   const tarball = readdirSync(work).find((f) => /^qdrant2milvus-.*\.tgz$/.test(f));
   assert.ok(tarball, `npm pack made no tarball in ${work}`);
   await exec('npm', ['install', '-g', '--prefix', prefix, join(work, tarball)], { cwd: work, env: npmEnv, maxBuffer: 64 << 20 });
 }, { timeout: 20 * 60_000 });
+
+/** The tarball name prebuild-install looks for: {name}-v{version}-{runtime}-v{abi}-{platform}-{arch}.tar.gz. */
+function packLocalSqlitePrebuild(): void {
+  const pkgDir = join(repoRoot, 'node_modules', 'better-sqlite3');
+  const built = join(pkgDir, 'build', 'Release', 'better_sqlite3.node');
+  if (!existsSync(built) || process.platform !== 'linux') return; // npm compiles it: slower, same result
+  const pkgVersion = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version;
+  const name = `better-sqlite3-v${pkgVersion}-node-v${process.versions.modules}-linux-${process.arch}.tar.gz`;
+  mkdirSync(join(work, 'prebuilds'), { recursive: true });
+  execFileSync('tar', ['-czf', join(work, 'prebuilds', name), '-C', pkgDir, 'build/Release/better_sqlite3.node']);
+}
 
 after(async () => {
   serve?.kill('SIGKILL');
