@@ -99,9 +99,21 @@ export interface Sink {
    * window in memory; loads the collection first. Each window is requested as `pk > last LIMIT
    * batch` and sorted before it is yielded, so a target that returns a window's rows unsorted is
    * still read in order. Outcomes: windows until the end; an abort of `signal` rejects with its
-   * reason; target errors as in fetch(). `idsOnly` leaves vectors null and payloads empty.
+   * reason; target errors as in fetch(). `idsOnly` leaves vectors null and payloads empty; `after`
+   * starts past that key (a resumed verify or sync continues from its checkpoint).
    */
-  scan(plan: CollectionPlan, options: { batch: number; idsOnly?: boolean; signal?: AbortSignal }): AsyncIterable<Row[]>;
+  scan(plan: CollectionPlan, options: { batch: number; idsOnly?: boolean; after?: bigint | string; signal?: AbortSignal }): AsyncIterable<Row[]>;
+  /**
+   * Deletes the rows with these primary keys (every copy of a key real Milvus kept twice), for
+   * `sync` (core/sync.ts): the target rows the source no longer has, and the points the plan now
+   * leaves out. Called between write()s of the same collection, in the compare engine's id order;
+   * resolves only once the target acknowledged every delete, so a checkpoint saved after it never
+   * covers a row still there. Ids the target does not hold are no error (a replay after a resume
+   * deletes them again, harmlessly). Sent in bounded requests (`pk in [...]`, 1,000 keys each); an
+   * abort of `signal` rejects with its reason between requests. Outcomes: config SINK_ID_TYPE for
+   * a non-integer key of an Int64 collection; target errors as in write().
+   */
+  delete(plan: CollectionPlan, ids: ReadonlyArray<bigint | string>, signal?: AbortSignal): Promise<void>;
   /**
    * Makes job `owner` the only writer of these target collections, across processes, machines and
    * data dirs (the lease lives in the target). The job engine calls it once per run, before

@@ -26,6 +26,8 @@ export interface ScanOptions {
   batch: number;
   /** Only the primary key (no vectors, no payload): the cheap scan that finds extra ids. */
   idsOnly?: boolean;
+  /** Start past this key (a resumed compare); from the first row when absent. */
+  after?: bigint | string;
   signal?: AbortSignal;
 }
 
@@ -64,7 +66,7 @@ export async function* scanOrdered(
     { key: 'limit', value: String(options.batch) },
     { key: 'iterator', value: 'True' },
   ];
-  let last: bigint | string | undefined;
+  let last: bigint | string | undefined = options.after;
   while (true) {
     options.signal?.throwIfAborted();
     // No lower bound on the first window: Milvus 2.3.5 refuses the literal -2^63.

@@ -13,6 +13,7 @@ import { probeTarget } from './probe.ts';
 import { call, type MilvusStatus } from './errors.ts';
 import { acquireLeases } from './lease.ts';
 import { listTargetAliases, pointAlias } from './aliases.ts';
+import { deleteRows } from './delete.ts';
 import { decodeRows, DYNAMIC_FIELD } from './rows.ts';
 import { rawQuery, scanOrdered, type ScanOptions } from './scan.ts';
 import { ensureIndexes, prepareCollection } from './schema.ts';
@@ -185,6 +186,17 @@ export class MilvusSink implements Sink {
   async *scan(plan: CollectionPlan, options: ScanOptions): AsyncGenerator<Row[]> {
     await this.retrying(() => this.load(plan.target), options.signal);
     yield* scanOrdered(plan, rawQuery(this.conn, plan.target), options, (fn) => this.retrying(fn, options.signal));
+  }
+
+  /** Sink.delete (delete.ts): in the collection's write chain on Milvus Lite, like write(). */
+  delete(plan: CollectionPlan, ids: ReadonlyArray<bigint | string>, signal?: AbortSignal): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    const run = () => deleteRows(this.conn, plan, ids, (fn) => this.retrying(fn, signal), signal);
+    if (!this.conn.lite) return run();
+    const previous = this.writeChains.get(plan.target) ?? Promise.resolve();
+    const mine = previous.catch(() => undefined).then(run);
+    this.writeChains.set(plan.target, mine);
+    return mine;
   }
 
   /** Sink.listAliases (aliases.ts): null on a target without alias RPCs (Milvus Lite 2.5). */
