@@ -41,6 +41,20 @@ export const SourceCheckResponse = z
   .object({ ok: z.literal(true), url: z.string(), version: z.string(), collections: count })
   .register(responses, { id: 'SourceCheck' });
 
+const scalarType = z.enum(['Bool', 'Int64', 'Double', 'VarChar', 'Timestamptz', 'Geometry', 'Array']);
+const arrayElementType = z.enum(['Bool', 'Int64', 'Double', 'VarChar']);
+const jsonKind = z.enum(['string', 'integer', 'float', 'bool', 'object', 'array', 'null']);
+const payloadKeyStats = z.object({
+  key: z.string(),
+  index: z.object({ type: z.enum(['keyword', 'integer', 'float', 'bool', 'datetime', 'uuid', 'text', 'geo']), isTenant: z.boolean().optional(), isPrincipal: z.boolean().optional(), points: z.number().optional() }).optional(),
+  present: z.number(),
+  sampled: z.number(),
+  kinds: z.partialRecord(jsonKind, z.number()),
+  elementKinds: z.partialRecord(jsonKind, z.number()).optional(),
+  maxStringBytes: z.number().optional(),
+  maxArrayLength: z.number().optional(),
+});
+
 const capabilities = z
   .object({
     kind: z.enum(['milvus', 'milvus-lite', 'zilliz']),
@@ -57,6 +71,18 @@ const capabilities = z
     source: z.enum(['probed', 'assumed']).optional(),
     truthful: z.object({ getVersion: z.boolean(), listDatabases: z.boolean(), sdkHasCollection: z.boolean() }).optional(),
     probeMs: z.number().optional(),
+    scalar: z
+      .object({
+        types: z.array(scalarType),
+        arrayElementTypes: z.array(arrayElementType),
+        nullable: z.boolean(),
+        indexTypes: z.partialRecord(scalarType, z.array(z.string())),
+        jsonPathIndex: z.boolean(),
+        textMatch: z.boolean(),
+        partitionKey: z.boolean(),
+      })
+      .optional()
+      .describe('Scalar fields, their index types, JSON path index, text match and partition key, as probed (issue 10). Absent: not probed; every payload key stays dynamic.'),
   })
   .register(responses, { id: 'TargetCapabilities' });
 
@@ -78,6 +104,8 @@ export const SourceCollectionSchema = z
     ),
     idKinds: z.object({ int: z.boolean(), uuid: z.boolean(), intAbove63: z.boolean() }),
     payloadSchema: z.record(z.string(), z.object({ dataType: z.string(), points: z.number().optional() })),
+    aliases: z.array(z.string()).optional().describe('Qdrant aliases of this collection.'),
+    payloadKeys: z.array(payloadKeyStats).optional().describe('Top-level payload keys: payload_schema plus a spread sample of points (issue 10).'),
     problems: z.array(ProblemSchema),
     migratable: z.boolean(),
   })
@@ -94,17 +122,6 @@ export const SourceCollectionsResponse = z
 const metric = z.enum(['COSINE', 'IP', 'L2', 'MAX_SIM_COSINE', 'MAX_SIM_IP', 'MAX_SIM_L2']);
 
 
-const jsonKind = z.enum(['string', 'integer', 'float', 'bool', 'object', 'array', 'null']);
-const payloadKeyStats = z.object({
-  key: z.string(),
-  index: z.object({ type: z.enum(['keyword', 'integer', 'float', 'bool', 'datetime', 'uuid', 'text', 'geo']), isTenant: z.boolean().optional(), isPrincipal: z.boolean().optional(), points: z.number().optional() }).optional(),
-  present: z.number(),
-  sampled: z.number(),
-  kinds: z.partialRecord(jsonKind, z.number()),
-  elementKinds: z.partialRecord(jsonKind, z.number()).optional(),
-  maxStringBytes: z.number().optional(),
-  maxArrayLength: z.number().optional(),
-});
 const payloadKeyPlan = z.object({
   key: z.string(),
   mode: z.enum(['dynamic', 'field']),
@@ -112,8 +129,8 @@ const payloadKeyPlan = z.object({
   field: z
     .object({
       name: z.string(),
-      type: z.enum(['Bool', 'Int64', 'Double', 'VarChar', 'Timestamptz', 'Geometry', 'Array']),
-      elementType: z.enum(['Bool', 'Int64', 'Double', 'VarChar']).optional(),
+      type: scalarType,
+      elementType: arrayElementType.optional(),
       maxLength: z.number().int().optional(),
       maxCapacity: z.number().int().optional(),
       nullable: z.literal(true),
@@ -152,7 +169,6 @@ export const CollectionPlanSchema = z
       }),
     ),
     dynamicField: z.literal(true),
-    // Issue 10: the payload-key plans (src/core/payload-schema.ts); a detailed schema follows with the console work.
     payload: z.array(payloadKeyPlan).optional().describe('What the plan does with each payload key (dynamic, JSON path index, or a typed field).'),
     partitionKey: z
       .object({ field: z.string(), numPartitions: z.number().int(), fromTenantKey: z.string().optional() })

@@ -1,10 +1,12 @@
-import type { CollectionEdit } from '../../../src/api/schemas/requests.ts';
-import type { CollectionPlanView, ProblemView } from '../../../src/api/schemas/responses.ts';
+import type { CollectionPlanView, PlanView, ProblemView } from '../../../src/api/schemas/responses.ts';
 import { Field } from '../components/Field.tsx';
 import { LockedSwitch } from '../components/LockedSwitch.tsx';
 import { ProblemList } from '../components/ProblemList.tsx';
 import { formatCount } from '../format.ts';
 import { NameField } from './NameField.tsx';
+import { PartitionKey } from './PartitionKey.tsx';
+import type { PayloadAwareEdit } from './payload-edits.ts';
+import { PayloadTable } from './PayloadTable.tsx';
 import { SchemaTable } from './SchemaTable.tsx';
 import { Select } from './Select.tsx';
 import type { TargetForm } from './state.ts';
@@ -12,20 +14,22 @@ import type { TargetForm } from './state.ts';
 interface Props {
   plan: CollectionPlanView;
   problems: ProblemView[];
-  edit: CollectionEdit;
-  setEdit: (edit: CollectionEdit) => void;
+  edit: PayloadAwareEdit;
+  setEdit: (edit: PayloadAwareEdit) => void;
   target: TargetForm;
+  capabilities?: PlanView['capabilities'];
 }
 
 /** Where a problem is shown: next to the name, a schema row, or the collection as a whole. */
 const isRowPath = (p: ProblemView) => p.path === 'primaryKey' || p.path?.startsWith('vectors.');
+const isPayloadPath = (p: ProblemView) => p.path?.startsWith('payload.') === true;
 
 /** One collection's target: name, description, options, locked settings and the schema preview. */
-export function CollectionEditor({ plan, problems, edit, setEdit, target }: Props) {
+export function CollectionEditor({ plan, problems, edit, setEdit, target, capabilities }: Props) {
   const name = edit.target ?? plan.target;
   const ifExists = edit.ifExists ?? plan.ifExists;
   const showMissing = edit.policies?.missingVector !== undefined || problems.some((p) => p.code === 'MISSING_VECTOR');
-  const general = problems.filter((p) => p.path !== 'target' && !isRowPath(p));
+  const general = problems.filter((p) => p.path !== 'target' && !isRowPath(p) && !isPayloadPath(p));
   return (
     <section className="collection" aria-label={`Collection ${plan.source}`}>
       <h3>
@@ -48,10 +52,11 @@ export function CollectionEditor({ plan, problems, edit, setEdit, target }: Prop
       <Aliases plan={plan} edit={edit} setEdit={setEdit} problems={problems} />
       <div className="locks">
         <LockedSwitch label="Auto ID" on={false} why="Qdrant's point ids are kept as primary keys." />
-        <LockedSwitch label="Dynamic Field" on why="The payload goes to the dynamic field ($meta)." />
-        <LockedSwitch label="Partition Key" on={false} why="Qdrant has no partition key to carry over." />
+        <LockedSwitch label="Dynamic Field" on why="Payload keys not promoted to fields go to the dynamic field ($meta)." />
+        <PartitionKey plan={plan} edit={edit} setEdit={setEdit} capabilities={capabilities} />
       </div>
       <SchemaTable plan={plan} edit={edit} setEdit={setEdit} problems={problems.filter(isRowPath)} />
+      <PayloadTable plan={plan} edit={edit} setEdit={setEdit} problems={problems.filter(isPayloadPath)} capabilities={capabilities} />
     </section>
   );
 }
@@ -59,7 +64,7 @@ export function CollectionEditor({ plan, problems, edit, setEdit, target }: Prop
 const CONFLICT_CODES = new Set(['ALIAS_EXISTS', 'ALIAS_MOVE', 'ALIAS_SKIP']);
 
 /** The Milvus aliases this collection gets once verified (from its Qdrant aliases); a conflict choice when one is taken. */
-function Aliases({ plan, edit, setEdit, problems }: Omit<Props, 'target'>) {
+function Aliases({ plan, edit, setEdit, problems }: Omit<Props, 'target' | 'capabilities'>) {
   const aliases = edit.aliases ?? plan.aliases ?? [];
   if (aliases.length === 0) return null;
   const conflict = problems.some((p) => CONFLICT_CODES.has(p.code));

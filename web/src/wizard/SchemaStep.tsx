@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import type { CollectionEdit } from '../../../src/api/schemas/requests.ts';
 import type { PlanView } from '../../../src/api/schemas/responses.ts';
 import { api, ApiError } from '../api.ts';
 import { ErrorNotice } from '../components/Notice.tsx';
 import { CollectionEditor } from './CollectionEditor.tsx';
+import type { PayloadAwareEdit } from './payload-edits.ts';
 import { sourceBody, targetBody, type WizardState } from './state.ts';
 
 interface Props {
@@ -14,8 +14,8 @@ interface Props {
 }
 
 /** The edits of the selected collections, as /api/plan and /api/jobs take them. */
-const editsOf = (state: WizardState): CollectionEdit[] =>
-  state.selected.map((name) => state.edits[name]).filter((e): e is CollectionEdit => e !== undefined);
+const editsOf = (state: WizardState): PayloadAwareEdit[] =>
+  state.selected.map((name) => state.edits[name]).filter((e): e is PayloadAwareEdit => e !== undefined);
 
 /**
  * Step 3: the plan preview, from the server's buildPlan() (the CLI's function), re-planned a
@@ -49,7 +49,7 @@ export function SchemaStep({ state, patch, onBack, onNext }: Props) {
     return () => clearTimeout(timer);
   }, [editsKey]);
 
-  const setEdit = (source: string, edit: CollectionEdit) => patch({ edits: { ...state.edits, [source]: edit } });
+  const setEdit = (source: string, edit: PayloadAwareEdit) => patch({ edits: { ...state.edits, [source]: edit } });
   const errors = plan?.problems.filter((p) => p.severity === 'error').length ?? 0;
 
   return (
@@ -68,6 +68,7 @@ export function SchemaStep({ state, patch, onBack, onNext }: Props) {
           edit={state.edits[c.source] ?? { source: c.source }}
           setEdit={(edit) => setEdit(c.source, edit)}
           target={state.target}
+          capabilities={plan.capabilities}
         />
       ))}
       <div className="actions nav">

@@ -1,5 +1,6 @@
 import { Fragment, type ReactNode } from 'react';
 import type { CollectionEdit } from '../../../src/api/schemas/requests.ts';
+import type { PayloadAwareEdit } from './payload-edits.ts';
 import type { CollectionPlanView, ProblemView } from '../../../src/api/schemas/responses.ts';
 import { ProblemList } from '../components/ProblemList.tsx';
 
@@ -8,8 +9,8 @@ type VectorEdit = NonNullable<CollectionEdit['vectors']>[number];
 
 interface Props {
   plan: CollectionPlanView;
-  edit: CollectionEdit;
-  setEdit: (edit: CollectionEdit) => void;
+  edit: PayloadAwareEdit;
+  setEdit: (edit: PayloadAwareEdit) => void;
   problems: ProblemView[];
 }
 

@@ -1,6 +1,6 @@
 /** What the wizard remembers between steps (in memory only: credentials never touch storage). */
-import type { CollectionEdit } from '../../../src/api/schemas/requests.ts';
 import type { SourceCheckView } from '../../../src/api/schemas/responses.ts';
+import type { PayloadAwareEdit } from './payload-edits.ts';
 
 export interface SourceForm {
   url: string;
@@ -23,7 +23,7 @@ export interface WizardState {
   targetOk: boolean;
   selected: string[];
   /** Plan edits by source collection, in plan-file form: sent to /api/plan and /api/jobs. */
-  edits: Record<string, CollectionEdit>;
+  edits: Record<string, PayloadAwareEdit>;
   /** The last valid-or-not plan's source → target names, for the Migrate step's summary. */
   planned: Array<{ source: string; target: string; sourceCount: number }>;
   options: { pageSize: string; verifySample: string };
