@@ -5,6 +5,7 @@
  *   lite3         `.venv`               requirements.txt              Milvus Lite 3.2.2, pymilvus, qdrant-client
  *   lite25        `.venv-lite25`        requirements-lite25.txt       Milvus Lite 2.5.1 (C++ engine binary)
  *   standalone23  `.venv-standalone23`  requirements-standalone23.txt Milvus 2.3.5 standalone (embedded)
+ *   s3            `.venv-s3`            ../s3/requirements.txt        moto[server] (S3 for bulk import)
  *
  * Each is built on first use only (the matrix needs the last two; `npm test` only lite3). This is the
  * only implementation: `scripts/test.mjs` loads it through tsx, and
@@ -28,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The default (lite3) venv, kept at its historical place. */
 export const venvDir = join(repoRoot, '.venv');
-export type VenvName = 'lite3' | 'lite25' | 'standalone23';
+export type VenvName = 'lite3' | 'lite25' | 'standalone23' | 's3';
 interface VenvSpec {
   dir: string;
   requirements: string;
@@ -42,6 +43,8 @@ const specs: Record<VenvName, VenvSpec> = {
     dir: join(repoRoot, '.venv-standalone23'), requirements: 'requirements-standalone23.txt',
     bins: ['python', 'milvus-server'],
   },
+  // moto's S3 server for the bulk-import tests (testkit/s3/); its pins live beside its launcher.
+  s3: { dir: join(repoRoot, '.venv-s3'), requirements: '../s3/requirements.txt', bins: ['python', 'moto_server'] },
 };
 /** A cold install downloads ~100 MB; a waiter gives up after this long. */
 const lockTimeoutMs = 15 * 60_000;

@@ -36,9 +36,24 @@ export interface MilvusOptions {
   dataDir?: string;
   /** standalone23 only: `--authorization-enabled true`; the server's token is then `root:Milvus`. */
   auth?: boolean;
+  /** standalone23 only: keep segments and read bulk-import files in this S3 server instead of the
+   *  local disk (`common.storageType=minio`); Milvus creates the bucket. Absent: local disk. */
+  storage?: S3Storage;
   /** How long to wait for the server to answer (after the standalone23 lock is held).
    *  Default 60 s for the lites, 180 s for standalone23 (2 busy cores). */
   startTimeoutMs?: number;
+}
+
+/** An S3-compatible server (testkit/s3/launcher.ts) for Milvus's object storage. */
+export interface S3Storage {
+  host: string;
+  port: number;
+  accessKey: string;
+  secretKey: string;
+  /** Default `a-bucket` (Milvus's own default). */
+  bucket?: string;
+  /** Object key prefix of Milvus's own files. Default `files` (Milvus's default rootPath). */
+  rootPath?: string;
 }
 
 export interface MilvusServer {

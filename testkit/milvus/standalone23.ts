@@ -21,13 +21,16 @@
  * the setting only fixes the address each component advertises); its embedded etcd binds 127.0.0.1.
  * `milvus-server` moves a taken internal port to the next free one, but etcd's peer port 2380 is
  * not configurable, which is what makes it one per machine.
+ *
+ * `storage` (issue 14): Milvus keeps its segments in an S3 server (testkit/s3/launcher.ts) instead of
+ * `<data>/data`, and bulk-import paths are object keys in its bucket (`a-bucket` by default).
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureVenv } from '../python.ts';
-import type { MilvusOptions, MilvusServer } from './launcher.ts';
+import type { MilvusOptions, MilvusServer, S3Storage } from './launcher.ts';
 import {
   childPids, detach, freePort, host, portIsFree, spawnServer, waitForShowCollections, waitGone, type ServerProcess,
 } from './process.ts';
@@ -51,6 +54,7 @@ export async function startStandalone23(opts: MilvusOptions): Promise<MilvusServ
   const args = [serveScript, '--data', dataDir, '--proxy-port', String(port)];
   for (const c of components) args.push('--extra-config', `${c}.ip=${host}`);
   if (opts.auth) args.push('--authorization-enabled', 'true');
+  if (opts.storage) args.push(...storageArgs(opts.storage));
   const proc = spawnServer(venv.python, args, { dataDir, ownsDir });
   const token = opts.auth ? authToken : undefined;
 
@@ -92,6 +96,21 @@ async function withGoBinary(proc: ServerProcess, end: () => Promise<void>): Prom
   const go = proc.child.pid ? childPids(proc.child.pid) : [];
   await end();
   await waitGone(go, 30_000, 'the Milvus 2.3.5 Go binary');
+}
+
+/** `--extra-config` pairs that put Milvus's storage (segments, and the files it imports) on S3. */
+function storageArgs(s: S3Storage): string[] {
+  const config: Record<string, string> = {
+    'common.storageType': 'minio',
+    'minio.address': s.host,
+    'minio.port': String(s.port),
+    'minio.accessKeyID': s.accessKey,
+    'minio.secretAccessKey': s.secretKey,
+    'minio.useSSL': 'false',
+    'minio.bucketName': s.bucket ?? 'a-bucket',
+    'minio.rootPath': s.rootPath ?? 'files',
+  };
+  return Object.entries(config).flatMap(([k, v]) => ['--extra-config', `${k}=${v}`]);
 }
 
 /** Resolves undefined once ShowCollections answers Success, or a reason string. */
