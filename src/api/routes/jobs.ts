@@ -75,6 +75,10 @@ export function jobRoutes(deps: JobRouteDeps): Hono {
 
 /** Validates the (edited) plan again with buildPlan(), records the job and starts it here. */
 async function createJob(body: CreateJobBody, { engine, store, connectors }: JobRouteDeps): Promise<z.infer<typeof CreateJobResponse>> {
+  if (body.options?.mode === 'bulk') {
+    // Refused before anything connects: the engine side of bulk import (src/bulk) is not wired to jobs yet.
+    throw new HttpError(422, 'BULK_UNAVAILABLE', 'Bulk import is not available through this server yet.', { fix: 'Choose the upsert mode, or use the CLI: qdrant2milvus migrate --mode bulk.' });
+  }
   const overrides = editsToOverrides(body.plan.collections, 'plan.collections');
   const target = { uri: body.target.uri, database: body.target.database ?? 'default' };
   const { plan, problems } = await withBoth(connectors, body.source, body.target, (reader, sink) =>

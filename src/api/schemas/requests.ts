@@ -112,13 +112,32 @@ export const CheckNameRequest = z
   })
   .register(requests, { id: 'CheckNameRequest' });
 
+/**
+ * Where `mode: bulk` stages its import files: the S3-compatible object storage the target Milvus
+ * imports from (issue 14). The keys are write-only, kept sealed like the other credentials.
+ */
+export const BulkStorageBody = z
+  .strictObject({
+    endpoint: httpUrl('http://127.0.0.1:9000').describe("S3-compatible endpoint of the target's object storage (MinIO, S3)."),
+    bucket: z.string().trim().min(3, 'is required (3 to 63 characters)').max(63, atMost(63)).describe('Bucket the target Milvus reads (its minio.bucketName).'),
+    prefix: z.string().trim().max(TEXT_LIMITS.note, atMost(TEXT_LIMITS.note)).optional().describe('Key prefix for the import files. Default: none.'),
+    accessKey: secret.describe('Access key id. Write-only: never returned.'),
+    secretKey: secret.describe('Secret access key. Write-only: never returned.'),
+    region: z.string().trim().max(64, atMost(64)).optional().describe('Default us-east-1.'),
+  })
+  .register(requests, { id: 'BulkStorage' });
+
 export const JobOptionsBody = z
   .strictObject({
+    mode: z.enum(['upsert', 'bulk']).optional().describe("How rows reach the target: upsert through the insert path (default), or bulk: files in the target's object storage, imported by Milvus's own import jobs (refused where the target has no import, e.g. Milvus Lite)."),
+    storage: BulkStorageBody.optional().describe('mode bulk only: where the import files go.'),
     pageSize: z.number().int().min(1).max(10_000).optional().describe('Points per source read. Default: about 1 MiB of rows, from the vector sizes (src/core/defaults.ts).'),
     verifySample: z.number().int().min(0).max(100_000).optional().describe('Points compared by content after the counts. Default 0.'),
     maxVectorFields: z.number().int().min(1).max(10).optional(),
     ...aliasOptions,
   })
+  .refine((o) => o.mode !== 'bulk' || o.storage !== undefined, { path: ['storage'], message: 'is required with mode bulk (endpoint, bucket, keys of the object storage the target imports from)' })
+  .refine((o) => o.storage === undefined || o.mode === 'bulk', { path: ['storage'], message: 'is only used with mode bulk' })
   .register(requests, { id: 'JobOptions' });
 
 export const CreateJobRequest = z
@@ -154,3 +173,4 @@ export type TargetConnectionInput = z.infer<typeof TargetConnectionBody>;
 export type PlanRequestBody = z.infer<typeof PlanRequest>;
 export type CreateJobBody = z.infer<typeof CreateJobRequest>;
 export type CollectionEdit = z.infer<typeof planFileCollectionSchema>;
+export type BulkStorageInput = z.infer<typeof BulkStorageBody>;

@@ -5,7 +5,8 @@ import { ErrorNotice } from '../components/Notice.tsx';
 import { ProblemList } from '../components/ProblemList.tsx';
 import { navigate } from '../router.ts';
 import { formatCount } from '../format.ts';
-import { sourceBody, targetBody, type WizardState } from './state.ts';
+import { ModeChoice } from './ModeChoice.tsx';
+import { sourceBody, storageBody, targetBody, type WizardState } from './state.ts';
 
 interface Props {
   state: WizardState;
@@ -32,7 +33,11 @@ export function MigrateStep({ state, patch, onBack }: Props) {
         source: sourceBody(state.source),
         target: targetBody(state.target),
         plan: { collections },
-        options: { ...(pageSize !== undefined && { pageSize }), ...(verifySample !== undefined && { verifySample }) },
+        options: {
+          ...(pageSize !== undefined && { pageSize }),
+          ...(verifySample !== undefined && { verifySample }),
+          ...(state.mode === 'bulk' && { mode: 'bulk', storage: storageBody(state.storage) }),
+        },
       });
       // The next migration starts from the same clusters, with a fresh selection.
       patch({ step: 0, selected: [], edits: {}, planned: [] });
@@ -56,6 +61,7 @@ export function MigrateStep({ state, patch, onBack }: Props) {
           </li>
         ))}
       </ul>
+      <ModeChoice state={state} patch={patch} />
       <details>
         <summary>Run options</summary>
         <div className="grid2">

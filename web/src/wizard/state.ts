@@ -27,6 +27,18 @@ export interface WizardState {
   /** The last valid-or-not plan's source → target names, for the Migrate step's summary. */
   planned: Array<{ source: string; target: string; sourceCount: number }>;
   options: { pageSize: string; verifySample: string };
+  /** How rows reach the target (issue 14). */
+  mode: 'upsert' | 'bulk';
+  /** mode bulk: the target's object storage; the keys stay in memory like the other credentials. */
+  storage: StorageForm;
+}
+
+export interface StorageForm {
+  endpoint: string;
+  bucket: string;
+  prefix: string;
+  accessKey: string;
+  secretKey: string;
 }
 
 export const initialWizard: WizardState = {
@@ -39,8 +51,17 @@ export const initialWizard: WizardState = {
   edits: {},
   planned: [],
   options: { pageSize: '', verifySample: '' },
+  mode: 'upsert',
+  storage: { endpoint: '', bucket: '', prefix: '', accessKey: '', secretKey: '' },
 };
 
 /** Request bodies: empty credentials mean "none". */
 export const sourceBody = (s: SourceForm) => ({ url: s.url.trim(), ...(s.apiKey ? { apiKey: s.apiKey } : {}) });
 export const targetBody = (t: TargetForm) => ({ uri: t.uri.trim(), ...(t.token ? { token: t.token } : {}), database: t.database.trim() || 'default' });
+export const storageBody = (s: StorageForm) => ({
+  endpoint: s.endpoint.trim(),
+  bucket: s.bucket.trim(),
+  ...(s.prefix.trim() ? { prefix: s.prefix.trim() } : {}),
+  ...(s.accessKey ? { accessKey: s.accessKey } : {}),
+  ...(s.secretKey ? { secretKey: s.secretKey } : {}),
+});
