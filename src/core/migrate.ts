@@ -11,7 +11,7 @@ import type { Sink, SourceReader } from './contracts.ts';
 import { asMigrationError, type MigrationError } from './errors.ts';
 import type { CollectionPhase, CollectionStatus, MigrationEvents } from './events.ts';
 import { boundedPageSize } from './defaults.ts';
-import { copyCollection, isCancellation, throwIfAborted, type CopyStats, type RangeCheckpoint } from './pipeline.ts';
+import { copyCollection, isCancellation, throwIfAborted, type CopyOptions, type CopyStats, type RangeCheckpoint } from './pipeline.ts';
 import type { CollectionPlan, MigrationPlan, RejectedPoint } from './types.ts';
 import { checkCounts, type Mismatch } from './verify.ts';
 import { checkSampleBatched as checkSample } from './verify-sample.ts';
@@ -34,6 +34,10 @@ export interface MigrationOptions {
   /** Also compare this many points by content after the counts (0 = counts only). Default 0. */
   verifySample?: number;
   checkpoints?: CheckpointStore;
+  /** Copies one collection's points: default copyCollection (upsert through the sink). Bulk mode
+   *  (src/bulk/copy.ts) passes one that writes import files and runs the target's import jobs;
+   *  flush, index, load and verify stay the same. */
+  copy?: (options: CopyOptions) => Promise<CopyStats>;
   /** The job's whole plan when `plan` holds only what is left (a resumed job): the last step
    *  switches the `switch` aliases of every collection. Default: `plan.collections`. */
   allCollections?: CollectionPlan[];
@@ -121,7 +125,7 @@ async function migrateCollection(
     throwIfAborted(signal);
     status('IN_PROGRESS', 'copy');
     const total = await reader.count(plan.source);
-    const stats = await copyCollection({
+    const stats = await (options.copy ?? copyCollection)({
       plan,
       reader,
       sink,

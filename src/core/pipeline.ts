@@ -115,9 +115,10 @@ export async function copyCollection(options: CopyOptions): Promise<CopyStats> {
 
 /**
  * A resumed collection's saved ranges, made whole (fill-ins are saved too); else a fresh split,
- * every range saved before any point moves, so a resume always finds the same ranges.
+ * every range saved before any point moves, so a resume always finds the same ranges. Bulk import
+ * (src/bulk/copy.ts) splits the same way.
  */
-async function prepareRanges(options: CopyOptions): Promise<RangeCheckpoint[]> {
+export async function prepareRanges(options: CopyOptions): Promise<RangeCheckpoint[]> {
   const save = options.saveCheckpoint;
   const collection = options.plan.source;
   const started = performance.now();
