@@ -69,15 +69,53 @@ function decodeField(r: ProtoReader): QueryField {
   return f;
 }
 
-/** ScalarField oneof: long_data = 3 (LongArray), string_data = 6 (StringArray), json_data = 9 (JSONArray). */
-function decodeScalars(r: ProtoReader): Record<string, unknown> {
+/**
+ * ScalarField oneof: bool_data = 1, long_data = 3 (LongArray), double_data = 5, string_data = 6
+ * (StringArray), array_data = 8 (ArrayArray: repeated ScalarField = 1, element_type = 2),
+ * json_data = 9 (JSONArray), geometry_data = 10 (WKB), timestamptz_data = 11 (int64 µs),
+ * geometry_wkt_data = 12. The promoted payload fields (issue 10) use all of them.
+ */
+export function decodeScalars(r: ProtoReader): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   while (!r.done) {
     const { field, wire } = r.tag();
-    if (field === 3 && wire === 2) out.long_data = { data: int64s(r.sub()) };
+    if (field === 1 && wire === 2) out.bool_data = { data: packedOrNot(r.sub(), (x) => x.bool()) };
+    else if (field === 3 && wire === 2) out.long_data = { data: int64s(r.sub()) };
+    else if (field === 5 && wire === 2) out.double_data = { data: packedOrNot(r.sub(), (x) => x.double()) };
     else if (field === 6 && wire === 2) out.string_data = { data: repeated(r.sub(), (x) => x.string()) };
+    else if (field === 8 && wire === 2) out.array_data = decodeArrays(r.sub());
     else if (field === 9 && wire === 2) out.json_data = { data: repeated(r.sub(), (x) => bytes(x)) };
+    else if (field === 10 && wire === 2) out.geometry_data = { data: repeated(r.sub(), (x) => bytes(x)) };
+    else if (field === 11 && wire === 2) out.timestamptz_data = { data: int64s(r.sub()) };
+    else if (field === 12 && wire === 2) out.geometry_wkt_data = { data: repeated(r.sub(), (x) => x.string()) };
     else r.skip(wire);
+  }
+  return out;
+}
+
+/** ArrayArray: data = 1 (one ScalarField per row), element_type = 2. */
+function decodeArrays(r: ProtoReader): { data: Array<Record<string, unknown>>; element_type: number } {
+  const out = { data: [] as Array<Record<string, unknown>>, element_type: 0 };
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === 2) out.data.push(decodeScalars(r.sub()));
+    else if (field === 2 && wire === 0) out.element_type = r.varint();
+    else r.skip(wire);
+  }
+  return out;
+}
+
+/** Field 1 of BoolArray / DoubleArray: packed (the norm) or one element per tag. */
+function packedOrNot<T>(r: ProtoReader, read: (r: ProtoReader) => T): T[] {
+  const out: T[] = [];
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field !== 1) r.skip(wire);
+    else if (wire !== 2) out.push(read(r));
+    else {
+      const inner = r.sub();
+      while (!inner.done) out.push(read(inner));
+    }
   }
   return out;
 }

@@ -19,6 +19,7 @@ import type { CollectionPlan, Row } from '../core/types.ts';
 import type { MilvusConnection } from './client.ts';
 import { call } from './errors.ts';
 import { queryFast, type QueryAnswer } from './query-codec.ts';
+import { promotedFields } from './encode-scalars.ts';
 import { decodeRows, DYNAMIC_FIELD } from './rows.ts';
 
 export interface ScanOptions {
@@ -44,6 +45,11 @@ export function comparePk(a: bigint | string, b: bigint | string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Every field a Row is decoded from: primary key, vectors, promoted payload fields, `$meta`. */
+export function rowOutputFields(plan: CollectionPlan): string[] {
+  return [plan.primaryKey.field, ...plan.vectors.map((v) => v.field), ...promotedFields(plan).map((f) => f.name), DYNAMIC_FIELD];
+}
+
 export function pkLiteral(plan: CollectionPlan, id: bigint | string): string {
   return plan.primaryKey.type === 'Int64' ? id.toString() : JSON.stringify(String(id));
 }
@@ -59,7 +65,7 @@ export async function* scanOrdered(
   run: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
 ): AsyncGenerator<Row[]> {
   const pk = plan.primaryKey.field;
-  const output_fields = options.idsOnly ? [pk] : [pk, ...plan.vectors.map((v) => v.field), DYNAMIC_FIELD];
+  const output_fields = options.idsOnly ? [pk] : rowOutputFields(plan);
   // No `reduce_stop_for_best`: on Milvus 2.3.5 it ends a window early (fewer than `limit` rows
   // with more to come), so the end is only ever an empty window.
   const query_params = [

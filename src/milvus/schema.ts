@@ -4,10 +4,12 @@
  */
 import { DataType, type CreateCollectionReq, type CreateIndexSimpleReq, type FieldType } from '@zilliz/milvus2-sdk-node';
 import type { CollectionPlan, MilvusVectorType, VectorFieldPlan } from '../core/types.ts';
-import { configError } from '../core/errors.ts';
+import { configError, MigrationError } from '../core/errors.ts';
 import type { MilvusConnection } from './client.ts';
 import { call, fromThrown } from './errors.ts';
+import { promotedFields } from './encode-scalars.ts';
 import { collectionExists } from './exists.ts';
+import { describePromoted, jsonIndexRequests, scalarFieldSchemas, scalarIndexRequests, scalarRefused, scalarSchemaDiff } from './schema-scalars.ts';
 
 const vectorDataType: Record<Exclude<MilvusVectorType, 'ArrayOfStructFloatVector'>, DataType> = {
   FloatVector: DataType.FloatVector,
@@ -54,6 +56,8 @@ export function collectionFields(plan: CollectionPlan): FieldType[] {
     if (v.nullable) field.nullable = true;
     fields.push(field);
   }
+  // Promoted payload keys (issue 10), after the vectors: schema-scalars.ts.
+  fields.push(...scalarFieldSchemas(plan));
   return fields;
 }
 
@@ -66,6 +70,7 @@ export function createCollectionRequest(plan: CollectionPlan, dbName: string): C
     enable_dynamic_field: true,
     // Strong: count() and fetch() right after the last write must see every row (verify depends on it).
     consistency_level: 'Strong',
+    ...(plan.partitionKey ? { num_partitions: plan.partitionKey.numPartitions } : {}),
   };
 }
 
@@ -125,7 +130,8 @@ export function schemaDiff(plan: CollectionPlan, existing: DescribedSchema): str
     if (v.dim !== undefined && Number(f.dim) !== v.dim) diff.push(`vector field \`${v.field}\`: existing dim ${f.dim}, plan dim ${v.dim}`);
     if (v.nullable && !f.nullable) diff.push(`vector field \`${v.field}\`: plan writes nulls, existing field is not nullable`);
   }
-  const planned = new Set([want.field, ...plan.vectors.map((v) => v.field)]);
+  diff.push(...scalarSchemaDiff(plan, existing.fields));
+  const planned = new Set([want.field, ...plan.vectors.map((v) => v.field), ...promotedFields(plan).map((f) => f.name)]);
   for (const f of existing.fields) {
     if (f.is_dynamic || f.is_primary_key || f.name === '$meta') continue;
     // An extra field we do not write must accept absence, or every upsert would be rejected.
@@ -172,7 +178,13 @@ export async function prepareCollection(conn: MilvusConnection, plan: Collection
     await ensureIndexes(conn, plan);
     return;
   }
-  await call(conn.ctx('CreateCollection', name), () => client.createCollection(createCollectionRequest(plan, database)));
+  await call(conn.ctx('CreateCollection', name), () => client.createCollection(createCollectionRequest(plan, database))).catch((e: unknown) => {
+    // A refusal of a plan with promoted payload fields is most likely about them (plan() checked
+    // the rest long ago): name them, and the way back to what worked before.
+    if (!(e instanceof MigrationError) || e.kind !== 'config' || promotedFields(plan).length === 0) throw e;
+    throw scalarRefused(plan, `the collection schema with the promoted payload fields ${describePromoted(plan)}`,
+      'Keep those keys dynamic (mode "dynamic") in the plan, or change their type, length or partition key to what this target accepts (`inspect --target-uri` lists its capabilities).', e);
+  });
   try {
     await ensureIndexes(conn, plan);
   } catch (e) {
@@ -194,10 +206,30 @@ export async function ensureIndexes(conn: MilvusConnection, plan: CollectionPlan
     return undefined;
   });
   const indexed = new Set((existing?.index_descriptions ?? []).map((d) => d.field_name));
+  const names = new Set((existing?.index_descriptions ?? []).map((d) => d.index_name));
   for (const req of indexRequests(plan, database)) {
     if (indexed.has(req.field_name)) continue;
     await call(conn.ctx(`CreateIndex ${req.index_type}/${req.metric_type} of field ${req.field_name}`, plan.target), () =>
       client.createIndex(req),
     );
   }
+  for (const req of scalarIndexRequests(plan, database)) {
+    if (indexed.has(req.field_name)) continue;
+    await call(conn.ctx(`CreateIndex ${req.index_type} of field ${req.field_name}`, plan.target), () => client.createIndex(req)).catch((e: unknown) => {
+      throw configOnly(e, () => scalarRefused(plan, `a ${req.index_type} index on the payload field ${req.field_name}`,
+        `Set that field's index to null or to another type this target accepts (INVERTED is the widest) in the plan.`, e));
+    });
+  }
+  for (const { key, ...req } of jsonIndexRequests(plan, database)) {
+    if (names.has(req.index_name ?? '')) continue;
+    await call(conn.ctx(`CreateIndex ${req.index_type} on ${req.params?.json_path as string}`, plan.target), () => client.createIndex(req)).catch((e: unknown) => {
+      throw configOnly(e, () => scalarRefused(plan, `a JSON path index (${req.params?.json_cast_type as string}) on the dynamic key ${JSON.stringify(key)}`,
+        `Drop that key's jsonIndex from the plan (the key stays in $meta, unindexed), or promote it to a field.`, e));
+    });
+  }
+}
+
+/** Config errors get the payload-specific message; transient ones stay as they are (retried). */
+function configOnly(e: unknown, wrap: () => MigrationError): unknown {
+  return e instanceof MigrationError && e.kind === 'config' ? wrap() : e;
 }

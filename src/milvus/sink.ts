@@ -14,8 +14,8 @@ import { call, type MilvusStatus } from './errors.ts';
 import { acquireLeases } from './lease.ts';
 import { listTargetAliases, pointAlias } from './aliases.ts';
 import { deleteRows } from './delete.ts';
-import { decodeRows, DYNAMIC_FIELD } from './rows.ts';
-import { rawQuery, scanOrdered, type ScanOptions } from './scan.ts';
+import { decodeRows } from './rows.ts';
+import { rawQuery, rowOutputFields, scanOrdered, type ScanOptions } from './scan.ts';
 import { ensureIndexes, prepareCollection } from './schema.ts';
 import { DEFAULT_BATCH_BYTES, prepareUpserts, sendPrepared } from './writer.ts';
 
@@ -170,7 +170,7 @@ export class MilvusSink implements Sink {
   async fetch(plan: CollectionPlan, ids: Array<bigint | string>): Promise<Row[]> {
     if (ids.length === 0) return [];
     await this.retrying(() => this.load(plan.target));
-    const output_fields = [plan.primaryKey.field, ...plan.vectors.map((v) => v.field), DYNAMIC_FIELD];
+    const output_fields = rowOutputFields(plan);
     const rows: Row[] = [];
     for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
       const chunk = ids.slice(i, i + FETCH_CHUNK);
