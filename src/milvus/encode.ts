@@ -16,6 +16,7 @@ import { DataType, f32ArrayToF16Bytes, sparseToBytes } from '@zilliz/milvus2-sdk
 import { systemError } from '../core/errors.ts';
 import { ProtoWriter as Message } from '../core/protobuf.ts';
 import type { CollectionPlan, DenseVector, SparseVector, VectorFieldPlan } from '../core/types.ts';
+import { scalarColumns } from './encode-scalars.ts';
 import { DYNAMIC_FIELD, sortedSparse, type EncodedRow } from './rows.ts';
 
 /** Packed int64 of non-negative decimal strings (the Int64 primary keys, < 2^63). */
@@ -133,6 +134,8 @@ export function encodeWriteRequest(database: string, plan: CollectionPlan, rows:
   const req = new Message().string(2, database).string(3, plan.target);
   req.message(5, primaryKeyField(plan, rows));
   for (const v of plan.vectors) req.message(5, vectorField(v, rows));
+  // Promoted payload keys (issue 10): encode-scalars.ts.
+  for (const column of scalarColumns(plan, rows)) req.message(5, column);
   req.message(5, dynamicField(rows));
   req.uint(7, rows.length);
   return req.toBuffer();

@@ -13,6 +13,8 @@ import { isInteger, isSafeNumber, parse, stringify } from 'lossless-json';
 import type { CollectionPlan, DenseVector, JsonObject, Row, SparseVector, VectorFieldPlan } from '../core/types.ts';
 import { systemError } from '../core/errors.ts';
 import { setOwn } from '../core/own.ts';
+import { decodeScalarColumn } from './decode-scalars.ts';
+import { promotedFields, scalarBytes } from './encode-scalars.ts';
 
 export const DYNAMIC_FIELD = '$meta';
 
@@ -84,7 +86,7 @@ export function encodeRow(plan: CollectionPlan, row: Row): EncodedRow {
   const json = payloadJson(row.dynamic);
   if (json === undefined) throw systemError('SINK_PAYLOAD_ENCODING', `Payload of id ${String(row.id)} cannot be serialised.`);
   const meta = Buffer.from(json, 'utf8');
-  let bytes = meta.length + perValueOverhead + (typeof row.id === 'string' ? Buffer.byteLength(row.id) : 8) + perValueOverhead;
+  let bytes = meta.length + perValueOverhead + (typeof row.id === 'string' ? Buffer.byteLength(row.id) : 8) + perValueOverhead + scalarBytes(row.scalars);
   for (const v of plan.vectors) {
     const value = row.vectors[v.field];
     if (value == null) continue;
@@ -189,11 +191,17 @@ export function decodeRows(plan: CollectionPlan, fields: RawField[]): Row[] {
   const vectors = new Map(plan.vectors.map((v) => [v.field, decodeVectors(v, byName.get(v.field), ids.length)]));
   const metaField = byName.get(DYNAMIC_FIELD);
   const metas = ((metaField?.scalars?.json_data as { data?: Buffer[] } | undefined)?.data ?? []).map(parsePayload);
-  return ids.map((id, i) => ({
-    id,
-    vectors: Object.fromEntries(plan.vectors.map((v) => [v.field, vectors.get(v.field)![i] ?? null])),
-    dynamic: metas[i] ?? {},
-  }));
+  const promoted = promotedFields(plan);
+  const scalars = promoted.map((f) => decodeScalarColumn(f, byName.get(f.name), ids.length));
+  return ids.map((id, i) => {
+    const row: Row = {
+      id,
+      vectors: Object.fromEntries(plan.vectors.map((v) => [v.field, vectors.get(v.field)![i] ?? null])),
+      dynamic: metas[i] ?? {},
+    };
+    if (promoted.length > 0) row.scalars = Object.fromEntries(promoted.map((f, k) => [f.name, scalars[k]![i] ?? null]));
+    return row;
+  });
 }
 
 function decodeVectors(v: VectorFieldPlan, f: RawField | undefined, n: number): Array<DenseVector | SparseVector | null> {
