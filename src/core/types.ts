@@ -28,7 +28,13 @@ export interface JsonObject {
 /** Key of Qdrant's unnamed (default) vector in Point.vectors and SourceCollection.vectors. */
 export const UNNAMED_VECTOR = '';
 
-export type DenseVector = number[];
+/**
+ * A dense vector's components. A Float32Array when it was read over gRPC: a view of the packed
+ * float32 bytes Qdrant sent, never turned into JS numbers (src/transcode); number[] otherwise
+ * (REST, target reads, tests). Both hold the same float32 values; tell sparse from dense with
+ * isSparseVector (src/core/vector-kind.ts), not Array.isArray.
+ */
+export type DenseVector = number[] | Float32Array;
 export interface SparseVector {
   indices: number[];
   values: number[];

@@ -8,7 +8,8 @@
  * sparse vectors index by index, payloads deep-equal after the null policy.
  */
 import type { Sink, SourceReader } from './contracts.ts';
-import { UNNAMED_VECTOR, type CollectionPlan, type Problem, type JsonValue, type Row, type VectorFieldPlan, type VectorValue } from './types.ts';
+import { UNNAMED_VECTOR, type CollectionPlan, type DenseVector, type Problem, type JsonValue, type Row, type VectorFieldPlan, type VectorValue } from './types.ts';
+import { isMultiVector, isSparseVector } from './vector-kind.ts';
 import { toRows } from '../mapping/rows.ts';
 import { configError } from './errors.ts';
 import { formatProblem } from './planning.ts';
@@ -173,17 +174,17 @@ export function compareRow(plan: CollectionPlan, want: Row, got: Row | undefined
 }
 
 /** An empty sparse vector scores like an absent one (no search returns it): the two are equal. */
-const emptySparse = (v: VectorValue | null): boolean => v !== null && !Array.isArray(v) && v.indices.length === 0;
+const emptySparse = (v: VectorValue | null): boolean => v !== null && isSparseVector(v) && v.indices.length === 0;
 
 function compareVector(field: VectorFieldPlan, want: VectorValue | null, got: VectorValue | null): string | null {
   if (field.type === 'SparseFloatVector' && (want === null || emptySparse(want)) && (got === null || emptySparse(got))) return null;
   if (want === null || got === null) return want === got ? null : `expected ${want === null ? 'null' : 'a vector'}, found ${got === null ? 'null' : 'a vector'}`;
-  if (!Array.isArray(want) || !Array.isArray(got)) {
-    if (Array.isArray(want) || Array.isArray(got)) return 'sparse and dense vector mixed up';
+  if (isSparseVector(want) || isSparseVector(got)) {
+    if (!isSparseVector(want) || !isSparseVector(got)) return 'sparse and dense vector mixed up';
     return compareNumbers(want.indices, got.indices, exact, 'index') ?? compareNumbers(want.values, got.values, f32Tolerance, 'value');
   }
   const tolerance = field.type === 'Float16Vector' ? f16Tolerance : f32Tolerance;
-  if (want.length > 0 && Array.isArray(want[0])) {
+  if (isMultiVector(want)) {
     if (want.length !== got.length) return `expected ${want.length} sub-vectors, found ${got.length}`;
     for (let i = 0; i < want.length; i++) {
       const d = compareNumbers(want[i] as number[], got[i] as number[], tolerance, `sub-vector ${i} value`);
@@ -191,7 +192,7 @@ function compareVector(field: VectorFieldPlan, want: VectorValue | null, got: Ve
     }
     return null;
   }
-  return compareNumbers(want as number[], got as number[], tolerance, 'value');
+  return compareNumbers(want as DenseVector, got as DenseVector, tolerance, 'value');
 }
 
 type Tolerance = (want: number, got: number) => boolean;
@@ -201,7 +202,7 @@ const f32Tolerance: Tolerance = (a, b) => Math.fround(a) === Math.fround(b);
 /** Half precision keeps 11 significant bits: relative error ≤ 2^-11 (plus subnormal slack). */
 const f16Tolerance: Tolerance = (a, b) => Math.abs(a - b) <= Math.max(Math.abs(a), Math.abs(b)) * 2 ** -11 + 6e-8;
 
-function compareNumbers(want: number[], got: number[], same: Tolerance, what: string): string | null {
+function compareNumbers(want: ArrayLike<number>, got: ArrayLike<number>, same: Tolerance, what: string): string | null {
   if (want.length !== got.length) return `expected length ${want.length}, found ${got.length}`;
   for (let i = 0; i < want.length; i++) {
     if (!same(want[i]!, got[i]!)) return `${what} [${i}]: expected ${want[i]}, found ${got[i]}`;

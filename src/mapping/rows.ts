@@ -5,6 +5,7 @@
  */
 import type { CollectionPlan, JsonObject, JsonValue, Point, RejectedPoint, Row, VectorValue } from '../core/types.ts';
 import { getOwn, setOwn } from '../core/own.ts';
+import { isMultiVector, isSparseVector } from '../core/vector-kind.ts';
 import { DYNAMIC_FIELD, clashFreeKey } from './names.ts';
 import { MAX_JSON_BYTES, dropNullKeys, oversizeBytes, setKey, type WalkState } from './payload.ts';
 
@@ -155,11 +156,12 @@ function convertId(id: bigint | string, int64: boolean): bigint | string | undef
 /** Cheap structural check (no per-element scan): the wrong kind or dimension would fail the whole batch at the target. */
 function shapeError(v: VectorValue, s: VectorSlot): string | null {
   if (s.kind === 'sparse') {
-    if (Array.isArray(v)) return 'expected a sparse vector, got a dense one';
+    if (!isSparseVector(v)) return 'expected a sparse vector, got a dense one';
     return v.indices.length === v.values.length ? null : `sparse indices (${v.indices.length}) and values (${v.values.length}) differ in length`;
   }
-  if (!Array.isArray(v)) return `expected a ${s.kind} vector, got a sparse one`;
-  const multi = v.length > 0 && Array.isArray(v[0]);
+  // A dense vector read over gRPC is a Float32Array (the transcoder's packed bytes): passed through as is.
+  if (isSparseVector(v)) return `expected a ${s.kind} vector, got a sparse one`;
+  const multi = isMultiVector(v);
   if (s.kind === 'multi') {
     if (v.length === 0) return 'the multivector is empty';
     if (!multi) return 'expected a multivector, got a dense vector';

@@ -5,17 +5,18 @@
  * Why: protobufjs turns a FloatVector column into protobuf one float at a time (fromObject copies
  * each element, then one writer call per float). Measured on 768-d rows that cost ~0.3-0.4 ms of
  * CPU per row, more than everything else in a migration together. Here a float column is one
- * Float32Array whose bytes are the packed field as they stand; ids, strings and payload bytes are
- * written once, into buffers that are concatenated a single time.
+ * Float32Array whose bytes are the packed field as they stand (for vectors read over gRPC, the very
+ * bytes Qdrant sent: src/transcode); ids, strings and payload bytes are written once, into buffers
+ * that are concatenated a single time.
  *
  * Same columns as rows.ts buildColumns (which stays the readable reference): tests decode these
  * bytes with the SDK's own deserializer and compare with the SDK's encoding of buildColumns.
  */
-import { endianness } from 'node:os';
-import { DataType, f32ArrayToF16Bytes, sparseToBytes } from '@zilliz/milvus2-sdk-node';
+import { DataType } from '@zilliz/milvus2-sdk-node';
 import { systemError } from '../core/errors.ts';
 import { ProtoWriter as Message } from '../core/protobuf.ts';
 import type { CollectionPlan, DenseVector, SparseVector, VectorFieldPlan } from '../core/types.ts';
+import { float16Column, float32Column, sparseRow } from '../transcode/index.ts';
 import { scalarColumns } from './encode-scalars.ts';
 import { DYNAMIC_FIELD, sortedSparse, type EncodedRow } from './rows.ts';
 
@@ -43,18 +44,6 @@ function packedInt64(values: string[]): Uint8Array {
     }
   }
   return out.subarray(0, o);
-}
-
-const littleEndian = endianness() === 'LE';
-
-/** Packed float: the little-endian bytes of the values as float32. */
-function packedFloats(vectors: DenseVector[], dim: number): Uint8Array {
-  const f = new Float32Array(vectors.length * dim);
-  for (let i = 0; i < vectors.length; i++) f.set(vectors[i]!, i * dim);
-  if (littleEndian) return new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
-  const out = Buffer.allocUnsafe(f.length * 4);
-  for (let i = 0; i < f.length; i++) out.writeFloatLE(f[i]!, i * 4);
-  return out;
 }
 
 function packedBools(values: boolean[]): Uint8Array {
@@ -97,11 +86,11 @@ function vectorField(v: VectorFieldPlan, rows: EncodedRow[]): Message {
   const vf = new Message();
   switch (v.type) {
     case 'FloatVector':
-      vf.uint(1, v.dim ?? 0).message(2, new Message().bytes(1, packedFloats(present as DenseVector[], v.dim ?? 0)));
+      // Float32Array views of the bytes Qdrant sent (src/transcode) go through as those bytes.
+      vf.uint(1, v.dim ?? 0).message(2, new Message().bytes(1, float32Column(present as DenseVector[], v.dim ?? 0)));
       return fieldData(DataType.FloatVector, v.field, { field: 4, message: vf }, false, valid);
     case 'Float16Vector': {
-      const halves = Buffer.concat((present as DenseVector[]).map((x) => f32ArrayToF16Bytes(x)));
-      vf.uint(1, v.dim ?? 0).bytes(4, halves);
+      vf.uint(1, v.dim ?? 0).bytes(4, float16Column(present as DenseVector[], v.dim ?? 0));
       return fieldData(DataType.Float16Vector, v.field, { field: 4, message: vf }, false, valid);
     }
     case 'SparseFloatVector': {
@@ -109,7 +98,7 @@ function vectorField(v: VectorFieldPlan, rows: EncodedRow[]): Message {
       let dim = 0;
       for (const s of sparse) for (const i of s.indices) if (i + 1 > dim) dim = i + 1;
       const contents = new Message();
-      for (const s of sparse) contents.bytes(1, Buffer.from(sparseToBytes(sortedSparse(s))));
+      for (const s of sparse) contents.bytes(1, sparseRow(sortedSparse(s)));
       contents.uint(2, dim);
       vf.uint(1, dim).message(6, contents);
       return fieldData(DataType.SparseFloatVector, v.field, { field: 4, message: vf }, false, valid);

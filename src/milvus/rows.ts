@@ -135,12 +135,12 @@ function vectorColumn(v: VectorFieldPlan, values: Array<unknown>): FieldData {
   const base = { field_name: v.field, is_dynamic: false, valid_data };
   switch (v.type) {
     case 'FloatVector':
-      return { ...base, type: DataType.FloatVector, vectors: { dim: v.dim, float_vector: { data: (present as DenseVector[]).flat() } } };
+      return { ...base, type: DataType.FloatVector, vectors: { dim: v.dim, float_vector: { data: (present as DenseVector[]).flatMap((x) => Array.from(x)) } } };
     case 'Float16Vector':
       return {
         ...base,
         type: DataType.Float16Vector,
-        vectors: { dim: v.dim, float16_vector: Buffer.concat((present as DenseVector[]).map((x) => f32ArrayToF16Bytes(x))) },
+        vectors: { dim: v.dim, float16_vector: Buffer.concat((present as DenseVector[]).map((x) => f32ArrayToF16Bytes(Array.from(x)))) },
       };
     case 'SparseFloatVector': {
       const sparse = present as SparseVector[];

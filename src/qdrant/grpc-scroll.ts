@@ -14,7 +14,8 @@
 import { ProtoReader, ProtoWriter, type WireType } from '../core/protobuf.ts';
 import { normalizeUuid, toPointId } from '../core/ids.ts';
 import { setOwn } from '../core/own.ts';
-import { UNNAMED_VECTOR, type JsonObject, type JsonValue, type Point, type PointId, type VectorValue } from '../core/types.ts';
+import { UNNAMED_VECTOR, type DenseVector, type JsonObject, type JsonValue, type Point, type PointId, type VectorValue } from '../core/types.ts';
+import { FloatArena } from '../transcode/arena.ts';
 import type { ScrollRequest, ScrollResult } from './transport.ts';
 
 function pointIdMessage(id: PointId): ProtoWriter {
@@ -33,16 +34,33 @@ export function encodeScrollRequest(req: Omit<ScrollRequest, 'signal'>): Buffer 
   return m.toBuffer();
 }
 
+export interface DecodeOptions {
+  /**
+   * Dense vectors as Float32Array views of the packed float32 bytes Qdrant sent (src/transcode),
+   * instead of number[]: no float is ever a JS number, and the Upsert encoder writes the same
+   * bytes. Default false (number[]).
+   */
+  packedVectors?: boolean;
+}
+
+/** Set while one response is decoded with packedVectors (decoding is synchronous). */
+let arena: FloatArena | undefined;
+
 /** ScrollResponse: next_page_offset 1, result 2 (RetrievedPoint), time 3, usage 4. */
-export function decodeScrollResponse(buf: Buffer): ScrollResult {
+export function decodeScrollResponse(buf: Buffer, options: DecodeOptions = {}): ScrollResult {
   const r = new ProtoReader(buf);
   const points: Point[] = [];
   let next: PointId | null = null;
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) next = readPointId(r.sub());
-    else if (field === 2 && wire === 2) points.push(readPoint(r.sub()));
-    else r.skip(wire);
+  arena = options.packedVectors ? new FloatArena() : undefined;
+  try {
+    while (!r.done) {
+      const { field, wire } = r.tag();
+      if (field === 1 && wire === 2) next = readPointId(r.sub());
+      else if (field === 2 && wire === 2) points.push(readPoint(r.sub()));
+      else r.skip(wire);
+    }
+  } finally {
+    arena = undefined;
   }
   return { points, next };
 }
@@ -207,7 +225,7 @@ function readVector(r: ProtoReader): VectorValue {
   while (!r.done) {
     const { field, wire } = r.tag();
     const at = r.pos;
-    if (field === 101 && wire === 2) return repeatedFloats(r.sub(), 1);
+    if (field === 101 && wire === 2) return arena ? packedDense(r.sub(), arena) : repeatedFloats(r.sub(), 1);
     if (field === 102 && wire === 2) return readSparse(r.sub());
     if (field === 103 && wire === 2) return readMulti(r.sub());
     if (field === 1) legacy.push([at, wire, 0]);
@@ -239,6 +257,30 @@ function repeatedFloats(r: ProtoReader, n: number): number[] {
     else r.skip(wire);
   }
   return out;
+}
+
+/**
+ * DenseVector (data 1) as a Float32Array of its packed bytes: one memcpy, no per-float work. A
+ * sender that splits the field or writes it unpacked (legal protobuf, not what Qdrant does) gets
+ * the general reader.
+ */
+function packedDense(r: ProtoReader, into: FloatArena): DenseVector {
+  const start = r.pos;
+  let span: [number, number] | undefined;
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field !== 1) r.skip(wire);
+    else if (wire === 2 && span === undefined) span = r.span();
+    else {
+      span = undefined;
+      break;
+    }
+  }
+  if (span === undefined || (span[1] - span[0]) % 4 !== 0) {
+    r.pos = start;
+    return repeatedFloats(r, 1);
+  }
+  return into.take(r.buf, span[0], span[1], r.buf.length - span[0]);
 }
 
 function repeatedUints(r: ProtoReader, n: number): number[] {

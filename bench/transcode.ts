@@ -1,0 +1,113 @@
+/**
+ * `npm run bench -- --transcode [--workload ref768] [--points 5000] [--rounds 5] [--target lite3|milvus26] [--path current|transcode|both]`
+ *
+ * The tool's own CPU per point between the two wires, without servers in the measurement: real
+ * ScrollResponse bytes (recorded from the test server's gRPC encoder, the message Qdrant 1.19
+ * sends) → decode → toRows → byte-sized Upsert request bytes. What the pipeline does per page,
+ * minus the network. Reports CPU seconds per 1,000 points per stage, best of `--rounds`.
+ *
+ * Paths: `current` decodes vectors into JS numbers (grpc-scroll.ts decodeScrollResponse) and
+ * encodes them back; `transcode` keeps dense vectors as the packed bytes they arrived as
+ * (src/transcode/), so a float is never a JS number on the way.
+ */
+import { Command } from 'commander';
+import { loadavg } from 'node:os';
+import { pageSizeFor } from '../src/core/defaults.ts';
+import type { CollectionPlan, Point, TargetCapabilities } from '../src/core/types.ts';
+import { planCollection } from '../src/mapping/plan.ts';
+import { toRows } from '../src/mapping/rows.ts';
+import { prepareUpserts, DEFAULT_BATCH_BYTES } from '../src/milvus/writer.ts';
+import { createQdrantReader } from '../src/qdrant/index.ts';
+import { decodeScrollResponse } from '../src/qdrant/grpc-scroll.ts';
+import { encodeScrollResponse } from '../testkit/qdrant/grpc-fast.ts';
+import { startQdrantTestServer } from '../testkit/qdrant/server.ts';
+
+const LITE3: TargetCapabilities = {
+  kind: 'milvus-lite', version: 'milvus_lite-3.2.2', float16Vector: false, sparseVector: true, nullableVector: false,
+  emptySparseVector: false, arrayOfStruct: false, autoIndex: false,
+};
+const MILVUS26: TargetCapabilities = { ...LITE3, kind: 'milvus', version: 'v2.6.4', float16Vector: true, nullableVector: true, emptySparseVector: true, autoIndex: true };
+
+type PathName = 'current' | 'transcode';
+interface Options { workload: string; points: string; rounds: string; target: string; path: string }
+
+/** Pages of ScrollResponse bytes for the whole collection, in scroll order. */
+async function recordPages(workload: string, points: number, caps: TargetCapabilities): Promise<{ plan: CollectionPlan; pages: Buffer[] }> {
+  const server = await startQdrantTestServer({ grpcPort: null, datasets: [{ name: workload, count: points }] });
+  const reader = createQdrantReader({ url: server.restUrl, transport: 'rest' });
+  try {
+    const source = await reader.describe(workload);
+    const { plan, problems } = planCollection(source, caps, { target: `bench_${source.name.replace(/\W/g, '_')}`, policies: { missingVector: 'skip' } });
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) throw new Error(errors.map((e) => e.message).join('; '));
+    const limit = pageSizeFor(plan);
+    const pages: Buffer[] = [];
+    let offset: ReturnType<typeof server.store.scroll>['next_page_offset'] = null;
+    do {
+      const res = server.store.scroll(source.name, { limit, offset, with_vector: true, with_payload: true });
+      pages.push(encodeScrollResponse(res).withTime(0.001));
+      offset = res.next_page_offset;
+    } while (offset !== null);
+    return { plan, pages };
+  } finally {
+    await reader.close();
+    await server.stop();
+  }
+}
+
+interface Stages { decode: number; map: number; encode: number; points: number; requestBytes: number }
+
+/** One pass over every page, CPU per stage (process.cpuUsage: this thread's work is all there is). */
+function pass(path: PathName, plan: CollectionPlan, pages: Buffer[]): Stages {
+  const packedVectors = path === 'transcode';
+  const s: Stages = { decode: 0, map: 0, encode: 0, points: 0, requestBytes: 0 };
+  const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
+  for (const page of pages) {
+    const t0 = cpu();
+    const points: Point[] = decodeScrollResponse(page, { packedVectors }).points;
+    const t1 = cpu();
+    const { rows } = toRows(plan, points);
+    const t2 = cpu();
+    for (const b of prepareUpserts('default', plan, rows, DEFAULT_BATCH_BYTES)) s.requestBytes += b.request.length;
+    const t3 = cpu();
+    s.decode += t1 - t0;
+    s.map += t2 - t1;
+    s.encode += t3 - t2;
+    s.points += points.length;
+  }
+  return s;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const opts = new Command('bench --transcode')
+    .option('--transcode', 'this mode')
+    .option('--workload <name>', 'a testkit dataset', 'ref768')
+    .option('--points <n>', 'points in the recorded collection', '5000')
+    .option('--rounds <n>', 'passes per path; the best is reported', '5')
+    .option('--target <caps>', 'lite3 (no Float16Vector) or milvus26', 'lite3')
+    .option('--path <name>', 'current, transcode or both', 'both')
+    .parse(['node', 'bench', ...argv])
+    .opts<Options>();
+  const caps = opts.target === 'milvus26' ? MILVUS26 : LITE3;
+  const { plan, pages } = await recordPages(opts.workload, Number(opts.points), caps);
+  const bytes = pages.reduce((n, p) => n + p.length, 0);
+  console.log(`${opts.workload}: ${pages.length} ScrollResponse pages, ${(bytes / 1e6).toFixed(1)} MB; target ${caps.version}; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const paths: PathName[] = opts.path === 'both' ? ['current', 'transcode'] : [opts.path as PathName];
+  const per1k = (sec: number, n: number) => ((sec / n) * 1000).toFixed(4);
+  const results: Record<string, unknown> = {};
+  for (const path of paths) {
+    pass(path, plan, pages); // warm-up: JIT, caches
+    let best: Stages | undefined;
+    for (let r = 0; r < Number(opts.rounds); r++) {
+      const s = pass(path, plan, pages);
+      if (!best || s.decode + s.map + s.encode < best.decode + best.map + best.encode) best = s;
+    }
+    const b = best!;
+    const total = b.decode + b.map + b.encode;
+    results[path] = { cpuPer1k: +per1k(total, b.points), decodePer1k: +per1k(b.decode, b.points), mapPer1k: +per1k(b.map, b.points), encodePer1k: +per1k(b.encode, b.points), requestMB: +(b.requestBytes / 1e6).toFixed(1) };
+    console.log(`${path.padEnd(9)} CPU s/1k ${per1k(total, b.points)}  (decode ${per1k(b.decode, b.points)}, toRows ${per1k(b.map, b.points)}, encode ${per1k(b.encode, b.points)}); ${b.points} points, ${(b.requestBytes / 1e6).toFixed(1)} MB of Upsert`);
+  }
+  console.log(`TRANSCODE_RESULT ${JSON.stringify({ workload: opts.workload, points: Number(opts.points), target: caps.version, load: loadavg(), results })}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));

@@ -1,0 +1,46 @@
+/**
+ * Where decoded dense vectors live: Float32Arrays cut from a few large blocks instead of one
+ * JS number per component. A vector arrives in Qdrant's ScrollResponse as packed little-endian
+ * float32 at an arbitrary byte offset (a Float32Array needs 4-byte alignment), so its bytes are
+ * copied once, with memcpy, into the current block; the vector is a view of those bytes. The
+ * vectors of one page are consecutive in a block, so the Upsert encoder can usually hand a
+ * whole column over as one slice (see columns.ts).
+ *
+ * A block is sized by what is left of the response (never more floats than bytes remain / 4), so
+ * a page of small vectors and large payloads does not reserve memory it cannot use; a view keeps
+ * its block alive only as long as the rows of that page live.
+ */
+import { endianness } from 'node:os';
+
+const littleEndian = endianness() === 'LE';
+
+/** Floats per block at most (4 MiB): large enough for a page of 768-d points in a few blocks. */
+const MAX_BLOCK_FLOATS = 1 << 20;
+
+export class FloatArena {
+  private block = new Float32Array(0);
+  private bytes = new Uint8Array(0);
+  private used = 0;
+
+  /**
+   * The float32s in `buf[start, end)` (little-endian) as a Float32Array of (end - start) / 4
+   * components. `remaining`: bytes of the response from `start` on, an upper bound of the floats
+   * still to come, for sizing a new block.
+   */
+  take(buf: Uint8Array, start: number, end: number, remaining: number): Float32Array {
+    const n = (end - start) >> 2;
+    if (this.used + n > this.block.length) {
+      this.block = new Float32Array(Math.max(n, Math.min(MAX_BLOCK_FLOATS, remaining >> 2)));
+      this.bytes = new Uint8Array(this.block.buffer);
+      this.used = 0;
+    }
+    const at = this.used;
+    this.used += n;
+    if (littleEndian) this.bytes.set(buf.subarray(start, start + n * 4), at * 4);
+    else {
+      const view = new DataView(buf.buffer, buf.byteOffset + start, n * 4);
+      for (let i = 0; i < n; i++) this.block[at + i] = view.getFloat32(i * 4, true);
+    }
+    return this.block.subarray(at, at + n);
+  }
+}
