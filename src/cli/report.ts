@@ -7,6 +7,9 @@
  */
 import type { Command } from 'commander';
 import type { CollectionReport, MigrationReport } from '../core/migrate.ts';
+import { isCompareReport } from '../jobs/compare-job.ts';
+import type { JobReport } from '../jobs/engine.ts';
+import { finishCompare } from './compare-report.ts';
 import { EXIT } from './exit.ts';
 import { printJson } from './output.ts';
 
@@ -20,7 +23,9 @@ export function nothingWritten(report: MigrationReport): CollectionReport[] {
 }
 
 /** Prints a finished job's report and returns the exit code. */
-export function finish(report: MigrationReport & { jobId: string }, flags: { json?: boolean; allowEmpty?: boolean }, say: (text: string) => void): number {
+export function finish(report: JobReport & { jobId: string }, flags: { json?: boolean; allowEmpty?: boolean }, say: (text: string) => void): number {
+  // A verify-full or sync job (`jobs resume` of one): its passes, its exit codes.
+  if (isCompareReport(report)) return finishCompare(report, flags, say);
   const empty = nothingWritten(report).map((c) => c.source);
   const refusedEmpty = empty.length > 0 && !flags.allowEmpty;
   const ok = report.ok && !refusedEmpty;

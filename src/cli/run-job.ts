@@ -10,7 +10,8 @@ import type { Command } from 'commander';
 import { configError } from '../core/errors.ts';
 import { MigrationEvents } from '../core/events.ts';
 import type { MigrationReport } from '../core/migrate.ts';
-import { JobEngine } from '../jobs/engine.ts';
+import { isCompareReport } from '../jobs/compare-job.ts';
+import { JobEngine, type JobReport } from '../jobs/engine.ts';
 import { JobStore } from '../jobs/store.ts';
 import { showProgress } from './progress.ts';
 
@@ -39,7 +40,7 @@ function maxErrorsFromEnv(): number | undefined {
 }
 
 /** Runs a job here until it ends; Ctrl-C or SIGTERM cancel it (a second Ctrl-C quits at once). */
-export async function runJobInForeground(engine: JobEngine, id: string, options: { tty: boolean }): Promise<MigrationReport> {
+export async function runJobInForeground(engine: JobEngine, id: string, options: { tty: boolean }): Promise<JobReport> {
   const cancel = (signal: NodeJS.Signals) => {
     if (!engine.activeJobs().includes(id)) process.exit(130);
     process.stderr.write(`\n${signal}: cancelling job ${id} (Ctrl-C again quits at once; resume later with \`qdrant2milvus jobs resume ${id}\`)...\n`);
@@ -54,7 +55,8 @@ export async function runJobInForeground(engine: JobEngine, id: string, options:
   const offProgress = engine.on('job:progress', ({ jobId, ...p }) => jobId === id && events.emit('collection:progress', p));
   const offStatus = engine.on('job:collection', ({ jobId, collection, status, phase }) => jobId === id && events.emit('collection:status', { collection, status, phase }));
   try {
-    return withSavedProgress(await engine.run(id), engine.store, id);
+    const report = await engine.run(id);
+    return isCompareReport(report) ? report : withSavedProgress(report, engine.store, id);
   } finally {
     offProgress();
     offStatus();

@@ -6,18 +6,41 @@
  *   create(spec) → PENDING      run(id) → IN_PROGRESS → SUCCESSFUL | FAILED | CANCELLED
  *   cancel(id): aborts here, or flags the job for the process that runs it (polled every 200 ms)
  *   resume(id): FAILED | CANCELLED → run again from the saved checkpoints
+ *
+ * Three kinds of job share that life (JobKind): `migrate`, and the compare engine's `verify-full`
+ * and `sync` (compare-job.ts), started from a finished job or a plan with createSync() /
+ * createVerifyFull() and run like any other job with run(id).
  */
 import { asMigrationError, configError, MigrationError } from '../core/errors.ts';
+import { withUserinfo } from '../core/url-credentials.ts';
 import type { CollectionPhase, CollectionStatus, ProgressSnapshot } from '../core/events.ts';
 import { runMigration, type CheckpointStore, type MigrationReport } from '../core/migrate.ts';
+import type { Sink, SourceReader } from '../core/contracts.ts';
+import type { MigrationEvents } from '../core/events.ts';
 import type { MigrationPlan } from '../core/types.ts';
+import { openBulkCopier } from '../bulk/job.ts';
 import { bridgeEvents } from './bridge.ts';
+import { isCompareReport, runCompareJob, type CompareJobOptions, type CompareReport } from './compare-job.ts';
 import { defaultConnect, DEFAULT_RETRY_BUDGET_SECONDS, type Connect } from './connect.ts';
 import { crashHook } from './crash-hook.ts';
 import { keepLease } from './lease-keeper.ts';
 import { isPidAlive } from './lifecycle.ts';
 import type { JobStore } from './store.ts';
-import type { Job, JobSpec, JobStatus } from './types.ts';
+import type { Job, JobKind, JobSpec, JobStatus } from './types.ts';
+
+/** What run(id) resolves with: a migration's report, or a verify-full / sync job's passes. */
+export type JobReport = MigrationReport | CompareReport;
+
+/**
+ * What a verify-full / sync job compares: the plan and connections of a job that ended (`fromJob`,
+ * e.g. the console's "Sync" action on a finished migration), or a plan with its connections (the
+ * CLI's `sync --plan`). Every collection is appended into, never created or dropped.
+ */
+export type CompareJobInput = ({ fromJob: string } | Pick<JobSpec, 'source' | 'target' | 'plan'>) & {
+  /** maxPasses (sync), firstN (verify-full), pageSize, retryBudgetSeconds...; a parent job's
+   *  transport and retry options are kept unless given here. */
+  options?: JobRunOptions & CompareJobOptions;
+};
 
 /** Options a job keeps in the store (JobSpec.options). */
 export interface JobRunOptions {
@@ -95,6 +118,48 @@ export class JobEngine {
     return this.store.create(spec as JobSpec);
   }
 
+  /**
+   * Records a PENDING `sync` job (issue 11): start it with run(id) like a migration. Each pass
+   * upserts the points missing or different in the target, deletes the extra ones and leaves the
+   * equal ones alone; the job stops at the first pass that changed nothing ("in sync at", also
+   * shown on the parent job) or after `options.maxPasses` (default 1). Throws config JOB_NOT_FOUND,
+   * JOB_RUNNING (the parent has not ended), JOB_HAS_NO_PLAN (a parent without collections).
+   */
+  createSync(input: CompareJobInput): Job {
+    return this.createCompare('sync', input);
+  }
+
+  /**
+   * Records a PENDING `verify-full` job: every point compared by content; the job ends SUCCESSFUL
+   * when nothing differs, else FAILED (VERIFY_FAILED) with the counts and the first ids of each
+   * kind in its passes and error log. Throws as createSync().
+   */
+  createVerifyFull(input: CompareJobInput): Job {
+    return this.createCompare('verify-full', input);
+  }
+
+  private createCompare(kind: Exclude<JobKind, 'migrate'>, input: CompareJobInput): Job {
+    if (!('fromJob' in input)) {
+      const plan = { ...input.plan, collections: input.plan.collections.map((c) => ({ ...c, ifExists: 'append' as const })) };
+      return this.store.create({ source: input.source, target: input.target, plan, options: { ...input.options }, kind });
+    }
+    const parent = this.store.get(input.fromJob);
+    if (parent.status === 'IN_PROGRESS' || parent.status === 'PENDING') {
+      throw configError('JOB_RUNNING', `Job ${parent.id} has not ended (${parent.status}); a ${kind} of it would race its writes.`, `Wait for it to end, or cancel it with \`qdrant2milvus jobs cancel ${parent.id}\`.`);
+    }
+    if (parent.plan.collections.length === 0) throw configError('JOB_HAS_NO_PLAN', `Job ${parent.id} has no collections to ${kind}.`, 'Pick a job that migrated at least one collection.');
+    const secrets = this.store.secretsFor(parent.id);
+    const plan = { ...parent.plan, collections: parent.plan.collections.map((c) => ({ ...c, ifExists: 'append' as const })) };
+    return this.store.create({
+      source: { url: withUserinfo(parent.source.url, secrets.sourceUserinfo), apiKey: secrets.apiKey },
+      target: { uri: withUserinfo(parent.target.uri, secrets.targetUserinfo), token: secrets.token, database: parent.target.database },
+      plan,
+      options: { ...parent.options, ...input.options },
+      kind,
+      parentJobId: parent.id,
+    });
+  }
+
   /** IDs of jobs this engine is running now. */
   activeJobs(): string[] {
     return [...this.running.keys()];
@@ -104,7 +169,7 @@ export class JobEngine {
    * Runs (or resumes) a job to its end in this process and resolves with the migration report.
    * Throws config errors when the job cannot start: not found, already running, target busy.
    */
-  async run(id: string): Promise<MigrationReport> {
+  async run(id: string): Promise<JobReport> {
     try {
       this.claim(id);
     } catch (e) {
@@ -119,8 +184,9 @@ export class JobEngine {
     this.emit('job:status', { jobId: id, status: 'IN_PROGRESS' });
     const stopPolling = this.pollCancel(id, controller);
     try {
-      const report = await this.execute(id, controller);
-      this.finishJob(id, report);
+      const report = this.store.get(id).kind === 'migrate' ? await this.execute(id, controller) : await this.execute(id, controller, runCompare);
+      if (isCompareReport(report)) this.finishCompare(id, report);
+      else this.finishJob(id, report);
       return report;
     } catch (e) {
       const error = asMigrationError(e);
@@ -183,7 +249,11 @@ export class JobEngine {
     }
   }
 
-  private async execute(id: string, controller: AbortController): Promise<MigrationReport> {
+  /**
+   * Connects with the job's credentials, takes the target lease (unless the job only reads), and
+   * runs `body` (a migration by default) over what is left of the plan.
+   */
+  private async execute<R extends JobReport = MigrationReport>(id: string, controller: AbortController, body: JobBody<R> = runMigrate as JobBody<never>): Promise<R> {
     const signal = controller.signal;
     const job = this.store.get(id);
     const options = job.options as JobRunOptions;
@@ -200,11 +270,15 @@ export class JobEngine {
       await reader.check();
       const state = new Map(job.collections.map((c) => [c.source, c.status]));
       // Finished collections are not redone; a collection an earlier run started continues into
-      // what that run created (never dropped again, whatever ifExists said).
+      // what that run created (never dropped again, whatever ifExists said). Compare jobs redo
+      // every collection in each pass (their progress lives in the passes table).
       const collections = job.plan.collections
-        .filter((c) => state.get(c.source) !== 'SUCCESSFUL')
+        .filter((c) => job.kind !== 'migrate' || state.get(c.source) !== 'SUCCESSFUL')
         .map((c) => (state.get(c.source) === 'PENDING' ? c : { ...c, ifExists: 'append' as const }));
       const plan: MigrationPlan = { ...job.plan, collections };
+      const ctx: JobContext = { id, job, plan, reader, sink, events, signal, checkpoints: this.checkpointsOf(id), store: this.store };
+      // A verify-full job only reads: it takes no lease (a read-only token may run it).
+      if (job.kind === 'verify-full') return await body(ctx);
       // The target itself records who writes it, so a job of another data dir or machine is refused
       // too (issue 13, defect 13). Taken before runMigration: before any `--if-exists drop`.
       const lease = await sink.acquireLease(collections.map((c) => c.target), id);
@@ -214,14 +288,7 @@ export class JobEngine {
         controller.abort(e);
       });
       try {
-        const report = await runMigration(plan, reader, sink, {
-          events,
-          signal,
-          pageSize: options.pageSize,
-          verifySample: options.verifySample,
-          checkpoints: this.checkpointsOf(id),
-          allCollections: job.plan.collections,
-        });
+        const report = await body(ctx);
         if (lost) throw lost;
         return report;
       } catch (e) {
@@ -233,6 +300,16 @@ export class JobEngine {
     } finally {
       await Promise.allSettled([reader.close(), sink.close()]);
     }
+  }
+
+  /** A compare job's end: verify-full FAILED when something differs; sync SUCCESSFUL (its passes say what changed). */
+  private finishCompare(id: string, report: CompareReport): void {
+    const last = report.passes.at(-1);
+    if (report.kind === 'verify-full' && !report.ok) {
+      const sum = (k: 'missing' | 'extra' | 'different') => last?.collections.reduce((n, c) => n + ((c.counts as unknown as Record<string, number>)[k] ?? 0), 0) ?? 0;
+      const message = `verify --full found ${sum('missing')} missing, ${sum('extra')} extra and ${sum('different')} different points (see the job's passes and log).`;
+      this.transition(id, 'FAILED', new MigrationError({ code: 'VERIFY_FAILED', kind: 'system', message }));
+    } else this.transition(id, 'SUCCESSFUL');
   }
 
   private checkpointsOf(id: string): CheckpointStore {
@@ -265,6 +342,8 @@ export class JobEngine {
       verified: all.every((c) => c.verified === true),
       collections: all.map((c) => ({ source: c.source, target: c.target, sourceCount: c.sourceCount, targetCount: c.targetCount, verified: c.verified })),
     });
+    const aliases = [...report.collections.flatMap((c) => c.aliases ?? []), ...(report.switched ?? [])];
+    if (aliases.length > 0) this.store.setAliases(id, aliases);
     const failed = report.collections.find((c) => c.status === 'FAILED');
     if (report.cancelled) this.transition(id, 'CANCELLED', cancelled(id));
     else if (failed || report.error || !all.every((c) => c.status === 'SUCCESSFUL')) {
@@ -290,6 +369,58 @@ export class JobEngine {
     timer.unref();
     return () => clearInterval(timer);
   }
+}
+
+/** What execute() hands a job's body. */
+interface JobContext {
+  id: string;
+  job: Job;
+  /** The job's plan without the collections a migration already finished. */
+  plan: MigrationPlan;
+  reader: SourceReader;
+  sink: Sink;
+  events: MigrationEvents;
+  signal: AbortSignal;
+  checkpoints: CheckpointStore;
+  store: JobStore;
+}
+
+type JobBody<R> = (ctx: JobContext) => Promise<R>;
+
+async function runMigrate(ctx: JobContext): Promise<MigrationReport> {
+  const options = ctx.job.options as JobRunOptions;
+  // Bulk mode (issue 14, src/bulk/job.ts): collections are copied through the target's import jobs.
+  const budgetMs = (options.retryBudgetSeconds ?? DEFAULT_RETRY_BUDGET_SECONDS) * 1000;
+  const bulk = await openBulkCopier(ctx.job, ctx.store.secretsFor(ctx.id), ctx.store.dataDir, budgetMs);
+  try {
+    return await runMigration(ctx.plan, ctx.reader, ctx.sink, {
+      events: ctx.events,
+      signal: ctx.signal,
+      pageSize: options.pageSize,
+      verifySample: options.verifySample,
+      checkpoints: ctx.checkpoints,
+      allCollections: ctx.job.plan.collections,
+      copy: bulk?.copy,
+    });
+  } finally {
+    await bulk?.close();
+  }
+}
+
+function runCompare(ctx: JobContext): Promise<CompareReport> {
+  const options = ctx.job.options as JobRunOptions & CompareJobOptions;
+  return runCompareJob({
+    store: ctx.store,
+    id: ctx.id,
+    kind: ctx.job.kind as CompareReport['kind'],
+    plan: ctx.plan.collections,
+    reader: ctx.reader,
+    sink: ctx.sink,
+    events: ctx.events,
+    signal: ctx.signal,
+    pageSize: options.pageSize,
+    options,
+  });
 }
 
 function cancelled(id: string): MigrationError {

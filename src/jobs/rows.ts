@@ -5,7 +5,7 @@
 import type { MigrationPlan } from '../core/types.ts';
 import { maskUrlUserinfo, splitUserinfo } from '../core/url-credentials.ts';
 import type { Db } from './db.ts';
-import type { CollectionPatch, CollectionPhase, CollectionState, CollectionStatus, Job, JobStatus, JobSummary } from './types.ts';
+import type { CollectionPatch, CollectionPhase, CollectionState, CollectionStatus, Job, JobKind, JobStatus, JobSummary } from './types.ts';
 
 export interface JobRow {
   id: string;
@@ -27,6 +27,10 @@ export interface JobRow {
   error_code: string | null;
   error_message: string | null;
   verification_json: string | null;
+  kind: JobKind;
+  parent_job_id: string | null;
+  in_sync_at: string | null;
+  aliases_json: string | null;
 }
 
 export interface CollectionRow {
@@ -51,11 +55,11 @@ export interface CollectionRow {
 
 export type SealedRow = Pick<JobRow, 'source_api_key_sealed' | 'target_token_sealed' | 'source_userinfo_sealed' | 'target_userinfo_sealed' | 'source_url' | 'target_uri'>;
 
-type SummaryRow = Omit<JobRow, 'plan_json' | 'options_json' | 'verification_json' | 'source_userinfo_sealed' | 'target_userinfo_sealed'>;
+type SummaryRow = Omit<JobRow, 'plan_json' | 'options_json' | 'verification_json' | 'source_userinfo_sealed' | 'target_userinfo_sealed' | 'aliases_json'>;
 
 export const SUMMARY_COLUMNS = `id, status, created_at, started_at, ended_at, cancel_requested, owner_pid, source_url,
   source_api_key_sealed IS NOT NULL AS source_api_key_sealed, target_uri,
-  target_token_sealed IS NOT NULL AS target_token_sealed, target_database, error_code, error_message`;
+  target_token_sealed IS NOT NULL AS target_token_sealed, target_database, error_code, error_message, kind, parent_job_id, in_sync_at`;
 
 /** Redacted: a sealed credential shows as '***', its ciphertext never leaves the store. */
 export function toSummary(r: SummaryRow): JobSummary {
@@ -71,6 +75,9 @@ export function toSummary(r: SummaryRow): JobSummary {
     source: { url: splitUserinfo(r.source_url).url, ...(r.source_api_key_sealed ? { apiKey: '***' as const } : {}) },
     target: { uri: splitUserinfo(r.target_uri).url, ...(r.target_token_sealed ? { token: '***' as const } : {}), database: r.target_database },
     error: r.error_code === null ? null : { code: r.error_code, message: maskUrlUserinfo(r.error_message ?? '') },
+    kind: r.kind,
+    parentJobId: r.parent_job_id,
+    inSyncAt: r.in_sync_at,
   };
 }
 
@@ -89,6 +96,7 @@ export function toJob(r: JobRow, collections: CollectionRow[]): Job {
     options: JSON.parse(r.options_json) as Record<string, unknown>,
     verification: r.verification_json === null ? null : (JSON.parse(r.verification_json) as Record<string, unknown>),
     collections: collections.map(toCollection),
+    aliases: r.aliases_json === null ? null : (JSON.parse(r.aliases_json) as Array<Record<string, unknown>>),
   };
 }
 
@@ -179,8 +187,8 @@ function encode(key: keyof CollectionPatch, value: unknown): unknown {
 export function prepareStatements(db: Db) {
   return {
     insertJob: db.prepare(`INSERT INTO jobs (id, status, created_at, source_url, source_api_key_sealed, target_uri,
-      target_token_sealed, source_userinfo_sealed, target_userinfo_sealed, target_database, plan_json, options_json) VALUES
-      (@id, 'PENDING', @now, @sourceUrl, @apiKey, @targetUri, @token, @sourceUserinfo, @targetUserinfo, @database, @plan, @options)`),
+      target_token_sealed, source_userinfo_sealed, target_userinfo_sealed, target_database, plan_json, options_json, kind, parent_job_id) VALUES
+      (@id, 'PENDING', @now, @sourceUrl, @apiKey, @targetUri, @token, @sourceUserinfo, @targetUserinfo, @database, @plan, @options, @kind, @parent)`),
     insertCollection: db.prepare(`INSERT INTO collections (job_id, source, target, position, total)
       VALUES (?, ?, ?, ?, ?)`),
     job: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
@@ -197,6 +205,7 @@ export function prepareStatements(db: Db) {
     flagCancel: db.prepare("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'IN_PROGRESS'"),
     cancelFlag: db.prepare<[string], { cancel_requested: number }>('SELECT cancel_requested FROM jobs WHERE id = ?'),
     verification: db.prepare('UPDATE jobs SET verification_json = ? WHERE id = ?'),
+    aliases: db.prepare('UPDATE jobs SET aliases_json = ? WHERE id = ?'),
     sealed: db.prepare<[string], SealedRow>(`SELECT source_api_key_sealed, target_token_sealed, source_userinfo_sealed,
       target_userinfo_sealed, source_url, target_uri FROM jobs WHERE id = ?`),
     delete: db.prepare('DELETE FROM jobs WHERE id = ?'),

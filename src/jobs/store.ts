@@ -15,10 +15,11 @@ import { resolveHome, type HomeOptions } from './home.ts';
 import { isPidAlive, newJobId, sourcesOf, TRANSITIONS } from './lifecycle.ts';
 import { CollectionUpdater, planWithoutUserinfo, prepareStatements, toJob, toSummary } from './rows.ts';
 import { JobSecrets, type Secrets } from './job-secrets.ts';
+import { PassTable } from './passes.ts';
 import type { SecretKey } from './secrets.ts';
 import type {
   Checkpoint, CheckpointState, CollectionPatch, ErrorCount, ErrorEntryInput, ErrorPage,
-  Job, JobErrorInfo, JobSpec, JobStatus, JobSummary,
+  Job, JobErrorInfo, JobSpec, JobStatus, JobSummary, PassState,
 } from './types.ts';
 
 export interface JobStoreOptions extends HomeOptions {
@@ -38,6 +39,7 @@ export class JobStore {
   readonly #db: Db;
   readonly #log: ErrorLog;
   readonly #checkpoints: CheckpointTable;
+  readonly #passes: PassTable;
   readonly #collections: CollectionUpdater;
   readonly #transitions = new Map<JobStatus, ReturnType<Db['prepare']>>();
   readonly #secrets: JobSecrets;
@@ -55,6 +57,7 @@ export class JobStore {
     this.#secrets = new JobSecrets(dataDir, options.env ?? process.env, options.secretKey);
     this.#log = new ErrorLog(db, options.maxErrorsPerJob ?? DEFAULT_MAX_ERRORS_PER_JOB);
     this.#checkpoints = new CheckpointTable(db);
+    this.#passes = new PassTable(db);
     this.#collections = new CollectionUpdater(db);
     this.#sql = prepareStatements(db);
   }
@@ -101,6 +104,8 @@ export class JobStore {
         database: spec.target.database,
         plan: JSON.stringify(planWithoutUserinfo(spec.plan)),
         options: JSON.stringify(spec.options ?? {}),
+        kind: spec.kind ?? 'migrate',
+        parent: spec.parentJobId ?? null,
       });
       spec.plan.collections.forEach((c, i) => this.#sql.insertCollection.run(id, c.source, c.target, i, c.sourceCount));
     });
@@ -254,6 +259,35 @@ export class JobStore {
   /** Forgets a collection's checkpoints (engine, when a collection restarts from scratch). */
   clearCheckpoints(id: string, collection: string): number {
     return this.#checkpoints.clear(id, collection);
+  }
+
+  /**
+   * Upserts one collection's pass of a verify-full / sync job: its phase, cursor and counts. The
+   * engine calls it after each step of the compare walk, only once the target acked the step's
+   * repairs; phase 'done' ends the pass. Throws system JOB_COLLECTION_NOT_FOUND / config JOB_NOT_FOUND.
+   */
+  savePass(id: string, state: Pick<PassState, 'collection' | 'pass' | 'phase' | 'cursor' | 'counts'>): void {
+    try {
+      this.#passes.save(id, state);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw this.#collectionMissing(id, state.collection);
+      throw e;
+    }
+  }
+
+  /** Every pass of a job, by pass then collection ([] for a migration): `jobs show`, GET /jobs/:id. */
+  passes(id: string): PassState[] {
+    return this.#passes.all(id);
+  }
+
+  /** Records that a sync pass changed nothing at `at`, on the job and on the job it started from. */
+  markInSync(id: string, at: string = new Date().toISOString()): void {
+    this.#passes.markInSync(id, at);
+  }
+
+  /** Stores what a migration did with its aliases (core/aliases.ts AliasResult[]), for `jobs show` and the console. */
+  setAliases(id: string, results: ReadonlyArray<object>): void {
+    if (this.#sql.aliases.run(JSON.stringify(results), id).changes === 0) throw notFound(id);
   }
 
   /** Logs one error (see appendErrors). */

@@ -12,6 +12,12 @@
 import type { MigrationPlan } from '../core/types.ts';
 
 export type JobStatus = 'PENDING' | 'IN_PROGRESS' | 'SUCCESSFUL' | 'FAILED' | 'CANCELLED';
+/**
+ * What a job does. `migrate` copies (the default, and every job stored before migration 004);
+ * `verify-full` compares every point of the plan's collections; `sync` repairs the target until it
+ * equals the source (issue 11). All three share the statuses, cancel, resume and the error log.
+ */
+export type JobKind = 'migrate' | 'verify-full' | 'sync';
 export type CollectionStatus = JobStatus | 'SKIPPED';
 /** Where a collection is in its pipeline; null before it starts. */
 export type CollectionPhase = 'create' | 'copy' | 'index' | 'load' | 'verify' | 'done';
@@ -25,6 +31,10 @@ export interface JobSpec {
   target: { uri: string; token?: string; database: string };
   plan: MigrationPlan;
   options?: JobOptions;
+  /** Default `migrate`. */
+  kind?: JobKind;
+  /** The job a verify-full / sync job was started from (its plan and connections). */
+  parentJobId?: string;
 }
 
 export interface JobErrorInfo {
@@ -47,6 +57,11 @@ export interface JobSummary {
   target: { uri: string; token?: '***'; database: string };
   /** Why it FAILED; null otherwise. */
   error: JobErrorInfo | null;
+  kind: JobKind;
+  /** The job a verify-full / sync job was started from; null for a migration started from a plan. */
+  parentJobId: string | null;
+  /** When a sync pass last changed nothing (the cutover signal): on the sync job and on its parent. */
+  inSyncAt: string | null;
 }
 
 /** A job with everything (JobStore.get). Still redacted: use secretsFor for credentials. */
@@ -55,6 +70,27 @@ export interface Job extends JobSummary {
   options: JobOptions;
   verification: Record<string, unknown> | null;
   collections: CollectionState[];
+  /** What a migration did with its aliases (core/aliases.ts AliasResult[]), once it ran them; else null. */
+  aliases: Array<Record<string, unknown>> | null;
+}
+
+export type PassPhase = 'merge' | 'source' | 'extra' | 'done';
+
+/**
+ * One pass of a verify-full / sync job over one collection: where it is and what it counted. A
+ * resume continues an unfinished pass past `cursor` in `phase` with these counts.
+ */
+export interface PassState {
+  collection: string;
+  pass: number;
+  phase: PassPhase;
+  /** The last id compared in this phase's order (after its repairs were acked); null = phase start. */
+  cursor: string | null;
+  /** Sync: core/sync.ts PassCounts; verify-full: core/verify-full.ts FullCheck. */
+  counts: Record<string, unknown>;
+  startedAt: string;
+  updatedAt: string;
+  endedAt: string | null;
 }
 
 export interface CollectionState {
