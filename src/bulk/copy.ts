@@ -1,0 +1,183 @@
+/**
+ * Bulk mode's copy of one collection (issue 14), in place of the upsert pipeline
+ * (MigrationOptions.copy); flush, index, load and verify stay core/migrate.ts's.
+ *
+ *   split the id space into ranges (the pipeline's prepareRanges: same ranges, same checkpoints)
+ *   finish what an earlier run left in flight (resume.ts)
+ *   R range readers: scroll → toRows (rejected rows never reach a file; logged as today)
+ *                    → encode into one in-memory JSON file until it passes `fileBytes`
+ *                    → upload → record → submit one import task → next file while it runs
+ *   per range, in file order: wait for the task; Completed → checkpoint past the file;
+ *                    Failed (one bad row fails a whole file) → the file's ids go through upsert
+ *
+ * A checkpoint covers a file only once its task Completed (or its rows were upserted), and a file
+ * is submitted at most once (file-log.ts), so a crash anywhere ends, after resume, with exactly the
+ * source's ids: never a duplicate from a file imported twice.
+ */
+import { throwIfAborted, prepareRanges, type CopyOptions, type CopyStats, type RangeCheckpoint } from '../core/pipeline.ts';
+import { formatId, parseId } from '../core/ids.ts';
+import { RateMeter } from '../core/events.ts';
+import { DEFAULT_READERS } from '../core/defaults.ts';
+import { setOwn } from '../core/own.ts';
+import type { CollectionPlan, IdRange } from '../core/types.ts';
+import { toRows } from '../mapping/rows.ts';
+import { checkJsonLayout, encodeJsonRow, JsonRowsFile } from './json-rows.ts';
+import type { BulkFile, BulkFileLog } from './file-log.ts';
+import type { Importer } from './importer.ts';
+import type { ObjectStore } from './objects.ts';
+import { awaitFile, resumeFiles } from './resume.ts';
+import { bulkCrash, bulkFault } from './faults.ts';
+
+/** Default import file size: big enough that a task's ~2 s fixed cost is small beside its rows. */
+export const DEFAULT_FILE_BYTES = 64 * 1024 * 1024;
+/** Files of one range submitted and not yet finished, at most: the next file is built meanwhile. */
+const IN_FLIGHT_PER_RANGE = 2;
+
+export interface BulkContext {
+  importer: Importer;
+  objects: ObjectStore;
+  files: BulkFileLog;
+  /** Object key prefix, e.g. `q2m/<job id>`; no trailing slash. */
+  prefix: string;
+  /** A file is sealed once it passes this many bytes. Default DEFAULT_FILE_BYTES. */
+  fileBytes?: number;
+  /** Between two GetImportState calls. Default 500 ms. */
+  pollMs?: number;
+}
+
+/** Per-collection state shared by the range tasks. */
+export interface BulkRun {
+  options: CopyOptions;
+  bulk: BulkContext;
+  stats: CopyStats;
+  report: () => void;
+  signal: AbortSignal;
+}
+
+/** Copies every range of one collection through import files; resolves with exact stats. */
+export async function copyCollectionBulk(options: CopyOptions, bulk: BulkContext): Promise<CopyStats> {
+  const { plan, events, total } = options;
+  checkJsonLayout(plan);
+  const ranges = await prepareRanges(options);
+  const stats: CopyStats = {
+    written: 0, rejected: [], rejectedCount: 0, nullsDropped: 0, renamedKeys: {},
+  };
+  const meter = new RateMeter();
+  const report = () => {
+    meter.record(stats.written + stats.rejectedCount);
+    events.emit('collection:progress', {
+      collection: plan.source, total, written: stats.written, rejected: stats.rejectedCount,
+      pointsPerSecond: Math.round(meter.rate()), etaSeconds: meter.eta(total - stats.written - stats.rejectedCount),
+    });
+  };
+  const run: BulkRun = { options, bulk, stats, report, signal: options.signal };
+  await resumeFiles(run, ranges);
+  stats.written = ranges.reduce((n, r) => n + r.written, 0);
+  stats.rejectedCount = ranges.reduce((n, r) => n + (r.rejected ?? 0), 0);
+  report();
+  const todo = ranges.filter((r) => !r.done);
+  const failure = new AbortController();
+  run.signal = AbortSignal.any([options.signal, failure.signal]);
+  const workers = Array.from({ length: Math.min(Math.max(1, options.readers ?? DEFAULT_READERS), todo.length) }, async () => {
+    for (let r = todo.shift(); r !== undefined; r = todo.shift()) await copyRange(run, r);
+  });
+  await Promise.all(workers.map((w) => w.catch((e: unknown) => {
+    if (!failure.signal.aborted) failure.abort(e);
+  })));
+  throwIfAborted(options.signal);
+  if (failure.signal.aborted) throw failure.signal.reason;
+  return stats;
+}
+
+/** Object key of one file: never reused by another file of the job. */
+export function fileKey(bulk: BulkContext, plan: CollectionPlan, rangeIndex: number, seq: number): string {
+  const safe = plan.target.replace(/[^A-Za-z0-9_-]/g, '_');
+  return `${bulk.prefix}/${safe}/r${rangeIndex}-f${seq}.json`;
+}
+
+export function rangeOf(cp: RangeCheckpoint): IdRange {
+  return { from: cp.from === null ? undefined : parseId(cp.from), to: cp.to === null ? undefined : parseId(cp.to) };
+}
+
+/** Reads one range from its checkpoint into files; returns once every file of it is finished. */
+async function copyRange(run: BulkRun, cp: RangeCheckpoint): Promise<void> {
+  const { options, bulk, stats, signal } = run;
+  const { plan } = options;
+  const maxKept = options.maxRejectedKept ?? 1000;
+  const fileBytes = bulk.fileBytes ?? DEFAULT_FILE_BYTES;
+  const known = bulk.files.list(plan.source).filter((f) => f.rangeIndex === cp.index);
+  let seq = known.reduce((n, f) => Math.max(n, f.seq + 1), 0);
+  // Files are uploaded and submitted one after another (so the submitted files of a range are
+  // always a prefix of its files), and finished in file order (a checkpoint covers a prefix).
+  let tail: Promise<void> = Promise.resolve();
+  const pending: Array<Promise<void>> = [];
+  let file = new JsonRowsFile();
+  let fileFrom = cp.cursor;
+  let fileRejected = 0;
+  const ship = async (next: string | null) => {
+    const f: BulkFile = {
+      rangeIndex: cp.index, seq, from: fileFrom, next, key: fileKey(bulk, plan, cp.index, seq),
+      rows: file.rows, rejected: fileRejected, bytes: file.bytes, state: 'written', taskId: null, reason: null,
+    };
+    const body = file.rows > 0 ? file.seal() : undefined;
+    seq += 1;
+    file = new JsonRowsFile();
+    fileFrom = next;
+    fileRejected = 0;
+    await submitFile(run, f, body);
+    const prev = tail;
+    tail = prev.then(() => awaitFile(run, cp, f));
+    // Handled here so a failure waiting for its turn is not "unhandled"; it is thrown where awaited.
+    tail.catch(() => undefined);
+    pending.push(tail);
+    if (pending.length >= IN_FLIGHT_PER_RANGE) await pending.shift();
+  };
+  const pages = options.reader.read({ collection: plan.source, range: rangeOf(cp), from: cp.cursor === null ? undefined : parseId(cp.cursor), pageSize: options.pageSize, signal });
+  try {
+    for await (const page of pages) {
+      const { rows, rejected, stats: rowStats } = toRows(plan, page.points);
+      stats.nullsDropped += rowStats.nullsDropped;
+      for (const [from, to] of Object.entries(rowStats.renamedKeys)) setOwn(stats.renamedKeys, from, to);
+      if (rejected.length > 0) {
+        stats.rejectedCount += rejected.length;
+        for (const r of rejected) if (stats.rejected.length < maxKept) stats.rejected.push(r);
+        options.events.emit('points:rejected', { collection: plan.source, points: rejected });
+      }
+      fileRejected += rejected.length;
+      const corruptAt = bulkFault.badRow(plan.source, seq, file.rows, rows.length);
+      rows.forEach((row, i) => file.add(encodeJsonRow(plan, row, i === corruptAt)));
+      bulkCrash.at('writing', plan.source, seq);
+      const next = page.next === null ? null : formatId(page.next);
+      if (file.bytes >= fileBytes || next === null) await ship(next);
+      if (next === null) break;
+    }
+    throwIfAborted(signal);
+    await tail;
+  } finally {
+    // A failure stops new files; tasks already submitted are finished by the next run's resume.
+    await Promise.allSettled(pending);
+  }
+}
+
+/** Uploads, records and submits one file (its task then runs while the next file is built). */
+async function submitFile(run: BulkRun, f: BulkFile, body: Buffer | undefined): Promise<void> {
+  const { bulk, options } = run;
+  const collection = options.plan.source;
+  if (body) {
+    bulkCrash.at('uploading', collection, f.seq);
+    await bulk.objects.put(f.key, body);
+    bulk.files.record(collection, f);
+    bulkCrash.at('uploaded', collection, f.seq);
+    bulk.files.setState(collection, f, 'submitting');
+    const taskId = await bulk.importer.submit(options.plan.target, [f.key]);
+    bulk.files.setState(collection, f, 'submitted', { taskId });
+    f.state = 'submitted';
+    f.taskId = taskId;
+    bulkCrash.at('importing', collection, f.seq);
+  } else {
+    // Every point of the span was rejected: nothing to import, the checkpoint still moves on.
+    bulk.files.record(collection, f);
+    bulk.files.setState(collection, f, 'completed');
+    f.state = 'completed';
+  }
+}
