@@ -40,6 +40,10 @@ export interface PayloadKeyStats {
   maxStringBytes?: number;
   /** Longest array seen. */
   maxArrayLength?: number;
+  /** Distinct scalar values (strings, numbers, bools; array elements count singly) in the sample,
+   *  counted up to DISTINCT_CAP (src/mapping/payload-keys.ts) and not beyond: picks BITMAP for
+   *  low-cardinality keys. Absent: not counted. */
+  distinct?: number;
 }
 
 /** Milvus scalar field types a payload key can become. */
@@ -75,8 +79,13 @@ export interface PromotedFieldPlan {
   maxLength?: number;
   /** Array only: from the sample with headroom, ≤ 4096. */
   maxCapacity?: number;
-  /** Always true: points without the key stay valid. */
-  nullable: true;
+  /** True: points without the key stay valid (null). False only for the partition key field:
+   *  Milvus refuses a nullable partition key, so a point without the key gets `defaultValue`. */
+  nullable: boolean;
+  /** Non-nullable (partition key) fields only: the value written for a point that lacks the key
+   *  (or whose value the `null` policy set aside): '' for VarChar, 0 for Int64. toRows() writes it
+   *  into Row.scalars itself, so the sink never has to fill it in. */
+  defaultValue?: string | number;
   /** Null: no index on this field. */
   index: ScalarIndexPlan | null;
   /** VarChar from a Qdrant `text` index, where the target has analyzers / text match. */

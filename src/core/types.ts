@@ -83,6 +83,10 @@ export interface IdKinds {
 export interface PayloadFieldSchema {
   dataType: string;
   points?: number;
+  /** keyword/uuid index params `is_tenant: true` (the collection is partitioned by this key). */
+  isTenant?: boolean;
+  /** integer/float/datetime index params `is_principal: true`. */
+  isPrincipal?: boolean;
 }
 
 export interface SourceCollection {

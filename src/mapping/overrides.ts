@@ -10,6 +10,7 @@
 import { setOwn } from '../core/own.ts';
 import { z } from 'zod';
 import type { IfExists, MilvusMetric, MilvusVectorType, Problem } from '../core/types.ts';
+import type { ArrayElementType, JsonCastType, MismatchPolicy, ScalarFieldType, ScalarIndexPlan } from '../core/payload-schema.ts';
 
 /** One vector field as the user edits it; matched to the source by `source` (Qdrant's name). */
 export interface VectorOverride {
@@ -26,6 +27,27 @@ export interface VectorOverride {
   index?: { type?: string; params?: Record<string, number | string> };
   /** Fixed by the target's capabilities: a different value is a FIXED_FIELD error. */
   nullable?: boolean;
+}
+
+/** One payload key as the user edits it (issue 10); matched to the source by `key`. */
+export interface PayloadOverride {
+  key: string;
+  /** `dynamic` (default) or `field` (promote to a typed, nullable scalar field). */
+  mode?: 'dynamic' | 'field';
+  /** Dynamic keys: the JSON path index on `$meta["key"]`; null: none. Absent: the proposal. */
+  jsonIndex?: { castType: JsonCastType; indexType: string } | null;
+  /** Field keys: every member optional; absent ones are proposed from the sample. */
+  field?: {
+    name?: string;
+    type?: ScalarFieldType;
+    elementType?: ArrayElementType;
+    maxLength?: number;
+    maxCapacity?: number;
+    /** null: no index on the field. */
+    index?: ScalarIndexPlan | null;
+    enableMatch?: boolean;
+    onMismatch?: MismatchPolicy;
+  };
 }
 
 /** A deep-partial CollectionPlan: the parts of one collection's plan a user may edit. */
@@ -45,7 +67,40 @@ export interface CollectionOverrides {
   ifExists?: IfExists;
   /** Replaces the carried Qdrant aliases (mapping/aliases.ts); `[]` creates none for this collection. */
   aliases?: Array<{ name: string; source?: string; onConflict?: 'fail' | 'move' | 'skip'; switch?: boolean }>;
+  /** Per payload key; keys not listed keep the proposal (dynamic). */
+  payload?: PayloadOverride[];
+  /** A promoted VarChar / Int64 field as partition key; null or absent: none. */
+  partitionKey?: { field: string; numPartitions?: number } | null;
 }
+
+const scalarTypeSchema = z.enum(['Bool', 'Int64', 'Double', 'VarChar', 'Timestamptz', 'Geometry', 'Array']);
+const elementTypeSchema = z.enum(['Bool', 'Int64', 'Double', 'VarChar']);
+const castTypeSchema = z.enum(['VARCHAR', 'DOUBLE', 'BOOL', 'ARRAY_VARCHAR', 'ARRAY_DOUBLE', 'ARRAY_BOOL']);
+const indexSchema = z.strictObject({ type: z.string().min(1), params: z.record(z.string(), z.union([z.number(), z.string()])).optional() });
+
+/** A payload entry as plan() writes it; `stats`, `note`, and the derived field facts are ignored on the way back. */
+const payloadEntrySchema = z.strictObject({
+  key: z.string(),
+  mode: z.enum(['dynamic', 'field']).optional(),
+  jsonIndex: z.strictObject({ castType: castTypeSchema, indexType: z.string().min(1) }).nullable().optional(),
+  field: z
+    .strictObject({
+      name: z.string().optional(),
+      type: scalarTypeSchema.optional(),
+      elementType: elementTypeSchema.optional(),
+      maxLength: z.number().int().positive().optional(),
+      maxCapacity: z.number().int().positive().optional(),
+      nullable: z.boolean().optional(),
+      defaultValue: z.union([z.string(), z.number()]).optional(),
+      index: indexSchema.nullable().optional(),
+      analyzer: z.unknown().optional(),
+      enableMatch: z.boolean().optional(),
+      onMismatch: z.enum(['reject', 'null', 'fail']).optional(),
+    })
+    .optional(),
+  stats: z.unknown().optional(),
+  note: z.string().optional(),
+});
 
 const metricSchema = z.enum(['COSINE', 'IP', 'L2', 'MAX_SIM_COSINE', 'MAX_SIM_IP', 'MAX_SIM_L2']);
 const vectorTypeSchema = z.enum(['FloatVector', 'Float16Vector', 'SparseFloatVector', 'ArrayOfStructFloatVector']);
@@ -84,7 +139,11 @@ export const planFileCollectionSchema = z.strictObject({
     .optional(),
   vectors: z.array(vectorSchema).optional(),
   dynamicField: z.literal(true).optional(),
-  partitionKey: z.null().optional(),
+  payload: z.array(payloadEntrySchema).optional(),
+  partitionKey: z
+    .strictObject({ field: z.string(), numPartitions: z.number().int().optional(), fromTenantKey: z.string().optional() })
+    .nullable()
+    .optional(),
   policies: z
     .strictObject({ missingVector: z.enum(['fail', 'skip']).optional(), nullPayloadValues: z.literal('drop').optional() })
     .optional(),
@@ -165,7 +224,23 @@ function toOverrides(c: z.infer<typeof planFileCollectionSchema>): CollectionOve
   if (c.policies?.missingVector) o.policies = { missingVector: c.policies.missingVector };
   if (c.ifExists) o.ifExists = c.ifExists;
   if (c.aliases) o.aliases = c.aliases;
+  if (c.payload) o.payload = c.payload.map(payloadOverride);
+  if (c.partitionKey !== undefined) {
+    o.partitionKey = c.partitionKey && { field: c.partitionKey.field, ...(c.partitionKey.numPartitions !== undefined && { numPartitions: c.partitionKey.numPartitions }) };
+  }
   return o;
+}
+
+/** Keeps what a user may choose; `nullable`, `defaultValue`, `analyzer` follow from the plan. */
+function payloadOverride(e: z.infer<typeof payloadEntrySchema>): PayloadOverride {
+  const out: PayloadOverride = { key: e.key };
+  if (e.mode) out.mode = e.mode;
+  if (e.jsonIndex !== undefined) out.jsonIndex = e.jsonIndex;
+  if (e.field) {
+    const { nullable: _n, defaultValue: _d, analyzer: _a, ...field } = e.field;
+    out.field = field;
+  }
+  return out;
 }
 
 function jsonPath(path: ReadonlyArray<PropertyKey>): string {

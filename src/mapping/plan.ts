@@ -4,6 +4,7 @@
  * default and every refusal is a row of the mapping table in DESIGN.md.
  */
 import { getOwn } from '../core/own.ts';
+import type { PayloadKeyPlan } from '../core/payload-schema.ts';
 import type {
   CollectionPlan,
   IdKinds,
@@ -16,6 +17,7 @@ import type {
 import { planAliases, type AliasOptions } from './aliases.ts';
 import { DYNAMIC_FIELD, clashFreeKey, nameError, sanitizeName } from './names.ts';
 import type { CollectionOverrides } from './overrides.ts';
+import { planPayload } from './payload-plan.ts';
 import { planVectorField, targetName, vectorPath, type Report } from './vectors.ts';
 
 export type { CollectionOverrides, VectorOverride } from './overrides.ts';
@@ -72,7 +74,10 @@ export function planCollection(
     planVectorField(v, caps, overrides.vectors?.find((o) => o.source === v.name), missingVector, at(vectorPath(v.name))),
   );
   checkDuplicateFields(primaryKey, vectors, at);
-  checkPayloadClashes(source, primaryKey, vectors, at('payload'));
+  const taken = new Map<string, string>([[primaryKey.field, 'the primary key'], [DYNAMIC_FIELD, 'the dynamic field'], ...vectors.map((v): [string, string] => [v.field, vectorPath(v.source)])]);
+  const { payload, partitionKey } = planPayload(source, caps, overrides, taken, at);
+  const promoted = payload.flatMap((p) => (p.field ? [p.field.name] : []));
+  checkPayloadClashes(source, primaryKey, vectors, promoted, payload, at('payload'));
 
   const plan: CollectionPlan = {
     source: source.name,
@@ -81,7 +86,8 @@ export function planCollection(
     primaryKey,
     vectors,
     dynamicField: true,
-    partitionKey: null,
+    payload,
+    partitionKey,
     policies: { nullPayloadValues: 'drop', missingVector },
     ifExists: overrides.ifExists ?? 'fail',
     sourceCount: source.pointsCount,
@@ -172,11 +178,15 @@ function checkDuplicateFields(pk: PrimaryKeyPlan, vectors: VectorFieldPlan[], at
  * Payload keys Qdrant has indexed are known before any data moves; the ones that equal a schema
  * field name are renamed by toRows(). Unindexed keys are only seen per point (toRows reports them).
  */
-function checkPayloadClashes(source: SourceCollection, pk: PrimaryKeyPlan, vectors: VectorFieldPlan[], report: Report): void {
-  const fields = new Set([pk.field, DYNAMIC_FIELD, ...vectors.map((v) => v.field)]);
-  const keys = Object.keys(source.payloadSchema);
+function checkPayloadClashes(
+  source: SourceCollection, pk: PrimaryKeyPlan, vectors: VectorFieldPlan[], promoted: string[], payload: PayloadKeyPlan[], report: Report,
+): void {
+  const fields = new Set([pk.field, DYNAMIC_FIELD, ...vectors.map((v) => v.field), ...promoted]);
+  // Sampled keys are known too; a promoted key leaves the dynamic field, so it cannot clash there.
+  const keys = [...new Set([...Object.keys(source.payloadSchema), ...payload.map((p) => p.key)])];
+  const moved = new Set(payload.filter((p) => p.mode === 'field').map((p) => p.key));
   for (const key of keys) {
-    if (!fields.has(key)) continue;
+    if (!fields.has(key) || moved.has(key)) continue;
     const renamed = clashFreeKey(key, (name) => fields.has(name) || keys.includes(name));
     report('warning', 'PAYLOAD_KEY_CLASH', `Payload key "${key}" has the name of a schema field; it will be stored as "${renamed}".`,
       'Rename the schema field in the plan file if you want to keep the payload key as it is.');

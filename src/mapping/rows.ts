@@ -8,6 +8,7 @@ import { getOwn, setOwn } from '../core/own.ts';
 import { isMultiVector, isSparseVector } from '../core/vector-kind.ts';
 import { DYNAMIC_FIELD, clashFreeKey } from './names.ts';
 import { MAX_JSON_BYTES, dropNullKeys, oversizeBytes, setKey, type WalkState } from './payload.ts';
+import { extractScalars, promotedKeys } from './scalars.ts';
 
 export interface ToRowsStats {
   /** Null-valued payload keys removed (at any depth). */
@@ -19,12 +20,16 @@ export interface ToRowsStats {
   renamedKeys: Record<string, string>;
   /** Payload keys moved, over all points (one point can move several). */
   renamedCount: number;
+  /** Promoted values that did not fit their field under the `null` policy: the field got null,
+   *  the value went to `<key>__raw` in the dynamic field (issue 10). */
+  mismatchNulled: number;
 }
 
 export interface ToRowsResult {
   /** In input order, rejected points left out. */
   rows: Row[];
-  /** Points that cannot be written: codes MISSING_VECTOR, VECTOR_INVALID, ID_UNFIT, PAYLOAD_TOO_LARGE. */
+  /** Points that cannot be written: codes MISSING_VECTOR, VECTOR_INVALID, ID_UNFIT, PAYLOAD_TOO_LARGE,
+   *  PAYLOAD_TYPE_MISMATCH (a promoted key's value does not fit, policy reject). */
   rejected: RejectedPoint[];
   stats: ToRowsStats;
 }
@@ -64,7 +69,9 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
     nullable: v.nullable,
     absent: v.nullable ? null : v.missingAsEmpty === true && v.type === 'SparseFloatVector' ? EMPTY_SPARSE : undefined,
   }));
-  const fieldNames = [plan.primaryKey.field, ...plan.vectors.map((v) => v.field), DYNAMIC_FIELD];
+  const promoted = promotedKeys(plan);
+  // Promoted fields are schema fields too: a dynamic key of the same name must move.
+  const fieldNames = [plan.primaryKey.field, ...plan.vectors.map((v) => v.field), DYNAMIC_FIELD, ...promoted.map((p) => p.field.name)];
   const fieldSet = new Set(fieldNames);
   const planned = new Map(fieldNames.map((f) => [f, clashFreeKey(f, (n) => fieldSet.has(n))]));
   const int64 = plan.primaryKey.type === 'Int64';
@@ -111,16 +118,25 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
       if (bad) return reject(out, p, 'VECTOR_INVALID', `${label(s)}: ${bad}.`);
       setOwn(vectors, s.field, v);
     }
+    let payload = p.payload;
+    let scalars: Row['scalars'];
+    if (promoted.length > 0) {
+      const split = extractScalars(promoted, payload, p.id);
+      if ('rejected' in split) return reject(out, p, split.rejected.code, split.rejected.reason);
+      payload = split.dynamic;
+      scalars = split.scalars;
+      out.stats.mismatchNulled += split.nulled;
+    }
     walk.bigint = false;
     walk.bound = 0;
-    const dynamic = moveClashingKeys(dropNullKeys(p.payload, walk), out.stats);
+    const dynamic = moveClashingKeys(dropNullKeys(payload, walk), out.stats);
     const size = oversizeBytes(dynamic, walk, renameSlack);
     if (size > 0) return reject(out, p, 'PAYLOAD_TOO_LARGE', `payload is ${size} bytes as JSON; Milvus holds at most ${MAX_JSON_BYTES} bytes per row.`);
-    out.rows.push({ id, vectors, dynamic });
+    out.rows.push(scalars ? { id, vectors, dynamic, scalars } : { id, vectors, dynamic });
   };
 
   const toRows = (points: Point[]): ToRowsResult => {
-    const out: ToRowsResult = { rows: [], rejected: [], stats: { nullsDropped: 0, renamedKeys: {}, renamedCount: 0 } };
+    const out: ToRowsResult = { rows: [], rejected: [], stats: { nullsDropped: 0, renamedKeys: {}, renamedCount: 0, mismatchNulled: 0 } };
     const walk: WalkState = { nulls: 0, bigint: false, bound: 0 };
     for (let i = 0; i < points.length; i++) mapPoint(points[i] as Point, out, walk);
     out.stats.nullsDropped = walk.nulls;

@@ -154,7 +154,13 @@ export function grpcCollectionConfig(info: CollectionInfo): CollectionConfig {
   vectors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const payloadSchema: Record<string, PayloadFieldSchema> = {};
   for (const [key, s] of Object.entries(info.payloadSchema)) {
-    setOwn(payloadSchema, key, { dataType: payloadTypeName(s.dataType), ...(s.points !== undefined ? { points: Number(s.points) } : {}) });
+    const params = s.params?.indexParams.value as { isTenant?: boolean; isPrincipal?: boolean } | undefined;
+    setOwn(payloadSchema, key, {
+      dataType: payloadTypeName(s.dataType),
+      ...(s.points !== undefined ? { points: Number(s.points) } : {}),
+      ...(params?.isTenant === true && { isTenant: true }),
+      ...(params?.isPrincipal === true && { isPrincipal: true }),
+    });
   }
   return { vectors, payloadSchema };
 }

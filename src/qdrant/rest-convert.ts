@@ -117,7 +117,14 @@ export function restCollectionConfig(info: unknown): CollectionConfig {
   for (const [key, s] of Object.entries(schema)) {
     if (!isObj(s)) continue;
     const points = optNum(s.points);
-    setOwn(payloadSchema, key, { dataType: String(s.data_type), ...(points !== undefined ? { points } : {}) });
+    // `params` is absent for an index created by its bare type name, and null in some versions.
+    const params = isObj(s.params) ? s.params : {};
+    setOwn(payloadSchema, key, {
+      dataType: String(s.data_type),
+      ...(points !== undefined ? { points } : {}),
+      ...(params.is_tenant === true && { isTenant: true }),
+      ...(params.is_principal === true && { isPrincipal: true }),
+    });
   }
   return { vectors, payloadSchema };
 }

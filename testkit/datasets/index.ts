@@ -3,6 +3,7 @@
  * points are generated lazily (a million-point dataset is never held in memory).
  */
 import type { Dataset } from './types.ts';
+import { payloadDataset } from './payload.ts';
 import { rich } from './rich.ts';
 import {
   basic, fiveVectors, hugeDim, hyphenNames, manhattan, multivector, overflowIds, ref768,
@@ -25,6 +26,7 @@ const REGISTRY = {
   'huge-dim': { make: hugeDim, defaultCount: 5 },
   'overflow-ids': { make: overflowIds, defaultCount: 100 },
   'hyphen-names': { make: hyphenNames, defaultCount: 100 },
+  payload: { make: payloadDataset, defaultCount: 300 },
 } as const satisfies Record<string, { make: (count: number, seed: number) => Dataset; defaultCount: number }>;
 
 export type DatasetName = keyof typeof REGISTRY;

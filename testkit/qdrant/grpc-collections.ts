@@ -153,11 +153,25 @@ function paramsToGrpc(p: Msg): Msg {
   };
 }
 
+/**
+ * REST `params` ({type, is_tenant, ...}) → the PayloadIndexParams oneof member of that type. Only
+ * the boolean params are carried (is_tenant, is_principal, lookup, range, ...): the ones the reader
+ * uses; real Qdrant sends the rest too, and a client must not depend on them.
+ */
+function indexParamsToGrpc(v: unknown): Msg | undefined {
+  const p = asMsg(v);
+  if (!p || typeof p.type !== 'string') return undefined;
+  const inner: Msg = {};
+  for (const [k, x] of Object.entries(p)) if (typeof x === 'boolean') inner[k] = x;
+  return { [`${p.type}_index_params`]: inner };
+}
+
 function payloadSchemaToGrpc(v: unknown): Record<string, Msg> {
   const out: Record<string, Msg> = {};
   for (const [k, raw] of Object.entries(asMsg(v) ?? {})) {
     const s = asMsg(raw) ?? {};
-    out[k] = { data_type: PAYLOAD_TYPE_TO_GRPC[String(s.data_type)] ?? 'UnknownType', points: num(s.points) };
+    const params = indexParamsToGrpc(s.params);
+    out[k] = { data_type: PAYLOAD_TYPE_TO_GRPC[String(s.data_type)] ?? 'UnknownType', ...(params && { params }), points: num(s.points) };
   }
   return out;
 }

@@ -53,6 +53,7 @@ const payloadKeyStats = z.object({
   elementKinds: z.partialRecord(jsonKind, z.number()).optional(),
   maxStringBytes: z.number().optional(),
   maxArrayLength: z.number().optional(),
+  distinct: z.number().optional(),
 });
 
 const capabilities = z
@@ -133,7 +134,8 @@ const payloadKeyPlan = z.object({
       elementType: arrayElementType.optional(),
       maxLength: z.number().int().optional(),
       maxCapacity: z.number().int().optional(),
-      nullable: z.literal(true),
+      nullable: z.boolean(),
+      defaultValue: z.union([z.string(), z.number()]).optional(),
       index: z.object({ type: z.string(), params: z.record(z.string(), z.union([z.number(), z.string()])).optional() }).nullable(),
       analyzer: z.object({ params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])) }).optional(),
       enableMatch: z.boolean().optional(),
