@@ -22,6 +22,11 @@ export function intIn(min: number, max: number): (value: string) => number {
   };
 }
 
+/** `--payload-sample N`: points sampled per collection for the payload keys (0: none). */
+export const MAX_PAYLOAD_SAMPLE = 100_000;
+export const payloadSample = intIn(0, MAX_PAYLOAD_SAMPLE);
+export const PAYLOAD_SAMPLE_HELP = 'points sampled per collection, spread over the id space, for the payload keys\' types and lengths (default 1000, 0: none)';
+
 /** A number of seconds within [min, max] (fractions allowed). */
 export function secondsIn(min: number, max: number): (value: string) => number {
   return (value) => {

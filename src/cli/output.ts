@@ -1,4 +1,5 @@
 /** Printing helpers shared by the commands: JSON that survives bigint, and short descriptions. */
+import { formatPayloadKeys } from './payload-table.ts';
 import type { CollectionPlan, SourceVector } from '../core/types.ts';
 
 /**
@@ -58,6 +59,7 @@ export function formatPlan(c: CollectionPlan): string {
     `${c.source} → ${c.target}${c.description ? ` — "${c.description}"` : ''} (${c.sourceCount} points; if it exists: ${c.ifExists}; points missing a vector: ${c.policies.missingVector})`,
     ...lines,
     ...notes,
+    ...formatPayloadKeys((c.payload ?? []).flatMap((p) => (p.stats ? [p.stats] : [])), c.payload, c.partitionKey),
     ...(c.aliases?.length ? [`  aliases: ${c.aliases.map((a) => `${a.name}${a.switch ? ' (switch at the end)' : a.onConflict !== 'fail' ? ` (on conflict: ${a.onConflict})` : ''}`).join(', ')}`] : []),
   ].join('\n');
 }

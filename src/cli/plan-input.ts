@@ -10,7 +10,7 @@ import type { AliasConflict, IfExists, Problem } from '../core/types.ts';
 import { parsePlanFile, type CollectionOverrides } from '../mapping/overrides.ts';
 import { addSourceFlags, addTargetFlags, openSource, openTarget, resolveSource, resolveTarget, type SourceConnection, type SourceFlags, type TargetConnection, type TargetFlags } from './connections.ts';
 import type { Sink, SourceReader } from '../core/contracts.ts';
-import { intIn, nameList, oneOf, switchAlias } from './flags.ts';
+import { PAYLOAD_SAMPLE_HELP, intIn, nameList, oneOf, payloadSample, switchAlias } from './flags.ts';
 import type { SwitchRequest } from '../mapping/aliases.ts';
 
 export interface PlanFlags extends SourceFlags, TargetFlags {
@@ -23,6 +23,8 @@ export interface PlanFlags extends SourceFlags, TargetFlags {
   aliases?: boolean;
   aliasConflict?: AliasConflict;
   switchAlias?: SwitchRequest[];
+  /** `--payload-sample N` (default 1000; 0: none). */
+  payloadSample?: number;
 }
 
 export function addPlanFlags(cmd: Command): Command {
@@ -36,6 +38,7 @@ export function addPlanFlags(cmd: Command): Command {
     .option('--max-vector-fields <n>', "the target's proxy.maxVectorFieldNum if raised above 4 (1 to 10)", intIn(1, 10))
     .option('--no-aliases', "do not carry the source collections' aliases to the target")
     .option('--alias-conflict <fail|move|skip>', 'when a carried alias already points at another target collection: fail (default, before any data moves), move it, or skip it', oneOf(['fail', 'move', 'skip'] as const))
+    .option('--payload-sample <n>', PAYLOAD_SAMPLE_HELP, payloadSample)
     .option('--switch-alias <name[=collection]>', 'cutover: repoint this existing target alias at the new collection as the last step, after everything verified (repeatable)', switchAlias);
 }
 
@@ -77,6 +80,7 @@ export async function openPlanSession(flags: PlanFlags, defaults: { ifExists?: I
         aliases: defaults.aliases ?? flags.aliases,
         aliasConflict: flags.aliasConflict,
         switchAliases: defaults.aliases === false ? undefined : flags.switchAlias,
+        payloadSample: flags.payloadSample,
       },
       reader,
       sink,

@@ -23,14 +23,22 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+export interface DescribeOptions {
+  /** Points sampled for payload key stats (`--payload-sample`); default 1000; 0: none (the keys
+   *  then come from Qdrant's payload_schema alone). */
+  payloadSample?: number;
+}
+
 export interface SourceReader {
   /** Called first by every command. Resolves with the server version; throws a config
    *  MigrationError that names the cause (unreachable, wrong port, TLS mismatch, 401, 403). */
   check(): Promise<{ version: string }>;
   /** Collection names (not aliases), sorted. */
   listCollections(): Promise<string[]>;
-  /** Everything plan() needs. Throws config SOURCE_COLLECTION_NOT_FOUND for an unknown name. */
-  describe(collection: string): Promise<SourceCollection>;
+  /** Everything plan() needs. Throws config SOURCE_COLLECTION_NOT_FOUND for an unknown name.
+   *  Also samples `options.payloadSample` points (default 1000, 0: none) for the payload keys'
+   *  stats (SourceCollection.payloadKeys): a few extra requests, spread over the id space. */
+  describe(collection: string, options?: DescribeOptions): Promise<SourceCollection>;
   /** Exact point count (verify calls it after the migration). */
   count(collection: string): Promise<number>;
   /** Exact number of points that lack at least one of these named vectors (0 for none): the points

@@ -28,6 +28,8 @@ export interface PlanRequest {
   aliasConflict?: AliasConflict;
   /** `--switch-alias NAME[=COLLECTION]`, for the cutover. */
   switchAliases?: SwitchRequest[];
+  /** Points sampled per collection for the payload keys (`--payload-sample`; default 1000, 0: none). */
+  payloadSample?: number;
 }
 
 export interface PlanResult {
@@ -56,7 +58,7 @@ export async function buildPlan(request: PlanRequest, reader: SourceReader, sink
     );
   }
   const sources: SourceCollection[] = [];
-  for (const name of names) sources.push(await reader.describe(name));
+  for (const name of names) sources.push(await reader.describe(name, request.payloadSample !== undefined ? { payloadSample: request.payloadSample } : {}));
   const carry = request.aliases !== false;
   const sourceAliases = carry && reader.listAliases ? await reader.listAliases() : [];
   for (const s of sources) if (reader.listAliases && carry) s.aliases = sourceAliases.filter((a) => a.collection === s.name).map((a) => a.alias);

@@ -2,12 +2,13 @@
  * The SourceReader over a QdrantTransport: describe (id kinds, missing-vector counts), ranged
  * scroll with retries. Protocol-free, so REST and gRPC behave identically.
  */
-import type { ReadOptions, SourceAlias, SourceReader } from '../core/contracts.ts';
+import type { DescribeOptions, ReadOptions, SourceAlias, SourceReader } from '../core/contracts.ts';
 import { compareIds, INT64_LIMIT, MIN_UUID } from '../core/ids.ts';
 import { withRetry, type RetryOptions } from '../core/retry.ts';
 import { UNNAMED_VECTOR, type IdKinds, type Page, type Point, type PointId, type SourceCollection } from '../core/types.ts';
 import { isNotFound, sourceErrors } from './errors.ts';
 import type { QdrantTransport } from './transport.ts';
+import { DEFAULT_PAYLOAD_SAMPLE, samplePayloadKeys } from './payload-sample.ts';
 
 /** Ids per request of the ids-only scroll that finds range boundaries. */
 const ID_PAGE = 10_000;
@@ -31,7 +32,7 @@ export class QdrantReader implements SourceReader {
     return this.withRetry((signal) => this.transport.listCollections(signal));
   }
 
-  async describe(collection: string): Promise<SourceCollection> {
+  async describe(collection: string, options: DescribeOptions = {}): Promise<SourceCollection> {
     const config = await this.about(collection, () => this.withRetry((s) => this.transport.collectionConfig(collection, s)));
     const [pointsCount, idKinds, missing] = await Promise.all([
       this.count(collection),
@@ -43,12 +44,16 @@ export class QdrantReader implements SourceReader {
         ),
       ),
     ]);
+    // After the count: a collection no larger than the sample is read whole, in order.
+    const sample = await samplePayloadKeys(this.transport, (fn) => this.about(collection, () => this.withRetry(fn)), collection,
+      config.payloadSchema, pointsCount, options.payloadSample ?? DEFAULT_PAYLOAD_SAMPLE);
     return {
       name: collection,
       pointsCount,
       vectors: config.vectors.map((v, i) => ({ ...v, missingCount: missing[i] ?? 0 })),
       idKinds,
       payloadSchema: config.payloadSchema,
+      payloadKeys: sample.keys,
     };
   }
 

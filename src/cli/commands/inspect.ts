@@ -14,14 +14,16 @@ import {
   type SourceConnection, type SourceFlags, type TargetConnection, type TargetFlags,
 } from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
-import { nameList } from '../flags.ts';
+import { PAYLOAD_SAMPLE_HELP, nameList, payloadSample } from '../flags.ts';
 import { describeVector, printJson } from '../output.ts';
+import { formatPayloadKeys } from '../payload-table.ts';
 
 export { MILVUS_DEFAULT_CAPABILITIES };
 
 interface InspectFlags extends SourceFlags, TargetFlags {
   json?: boolean;
   collections?: string[];
+  payloadSample?: number;
 }
 
 export function registerInspect(program: Command): void {
@@ -29,6 +31,7 @@ export function registerInspect(program: Command): void {
     .command('inspect')
     .description('test the source connection; list collections with counts, vectors, id kinds, payload schema and readiness')
     .option('--collections <names>', 'comma-separated collection names (default: all)', nameList)
+    .option('--payload-sample <n>', PAYLOAD_SAMPLE_HELP, payloadSample)
     .option('--json', 'print one JSON object on stdout');
   addSourceFlags(cmd);
   addTargetFlags(cmd);
@@ -56,7 +59,7 @@ async function inspect(flags: InspectFlags): Promise<number> {
         await sink.close();
       }
     }
-    const collections = await describeReadiness(reader, caps, flags.collections);
+    const collections = await describeReadiness(reader, caps, flags.collections, flags.payloadSample !== undefined ? { payloadSample: flags.payloadSample } : {});
     if (flags.json) {
       printJson({ source: { url: splitUserinfo(source.url).url, version }, judgedAgainst: caps.version, collections });
     } else {
@@ -81,8 +84,7 @@ function printInspect(
     const ids = [c.idKinds.int && 'int', c.idKinds.uuid && 'UUID', c.idKinds.intAbove63 && 'int > 2^63-1'].filter(Boolean).join(', ') || 'none';
     out.push(`${c.name}: ${c.pointsCount} points, ids: ${ids} — ${c.migratable ? 'ready to migrate' : 'NOT migratable as is'}`);
     for (const v of c.vectors) out.push(`  vector ${describeVector(v)}`);
-    const payload = Object.entries(c.payloadSchema);
-    if (payload.length > 0) out.push(`  payload index: ${payload.map(([k, s]) => `${k} (${s.dataType})`).join(', ')}`);
+    out.push(...formatPayloadKeys(c.payloadKeys ?? [], c.payloadPlan));
     for (const p of c.problems) out.push(`  ${formatProblem(p)}`);
     out.push('');
   }
