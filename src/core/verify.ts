@@ -7,6 +7,7 @@
  * field — float32 exactly (after rounding both sides to float32), float16 within half precision,
  * sparse vectors index by index, payloads deep-equal after the null policy.
  */
+import { diffScalars } from './compare-scalars.ts';
 import type { Sink, SourceReader } from './contracts.ts';
 import { UNNAMED_VECTOR, type CollectionPlan, type DenseVector, type Problem, type JsonValue, type Row, type VectorFieldPlan, type VectorValue } from './types.ts';
 import { isMultiVector, isSparseVector } from './vector-kind.ts';
@@ -170,6 +171,7 @@ export function compareRow(plan: CollectionPlan, want: Row, got: Row | undefined
   }
   const payloadDiff = diffJson(want.dynamic, got.dynamic, '$');
   if (payloadDiff) out.push({ id, what: 'payload', detail: payloadDiff });
+  for (const d of diffScalars(plan, want, got)) out.push({ id, what: `field:${d.field}`, detail: d.detail });
   return out;
 }
 
