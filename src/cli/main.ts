@@ -8,6 +8,7 @@ import { registerJobs } from './commands/jobs.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerSync } from './commands/sync.ts';
 import { registerVerify } from './commands/verify.ts';
 import { EXIT, reportError } from './exit.ts';
 import { exitWhenFlushed } from './output.ts';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerMigrate(program);
   registerVerify(program);
+  registerSync(program);
   registerJobs(program);
   registerServe(program);
   return program;

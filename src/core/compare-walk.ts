@@ -47,8 +47,9 @@ export interface CompareStep {
   phase: WalkPhase;
   /** Source rows the target lacks. */
   missing: Row[];
-  /** Source rows the target holds with other content, and what differs. */
-  different: Array<{ want: Row; diffs: Mismatch[] }>;
+  /** Source rows the target holds with other content, and what differs. `staleKeys`: the target
+   *  row has top-level payload keys the source row lacks (see sync.ts: an upsert may keep them). */
+  different: Array<{ want: Row; diffs: Mismatch[]; staleKeys: boolean }>;
   /** Source points found equal on the target. */
   equal: number;
   /** Target keys the source lacks, or holds but the plan leaves out. */
@@ -117,7 +118,7 @@ async function* expectedPages(plan: CollectionPlan, reader: SourceReader, option
 function compareInto(plan: CollectionPlan, step: CompareStep, want: Row, got: Row): void {
   const diffs = compareRow(plan, want, got);
   if (diffs.length === 0) step.equal++;
-  else step.different.push({ want, diffs });
+  else step.different.push({ want, diffs, staleKeys: Object.keys(got.dynamic).some((k) => !Object.hasOwn(want.dynamic, k)) });
 }
 
 const LEFT_OUT = "left out by the plan's policy, yet present in the target";

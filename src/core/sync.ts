@@ -67,10 +67,15 @@ export async function syncCollection(plan: CollectionPlan, reader: SourceReader,
 
 /**
  * Deletes first, then upserts: a key with a second copy is deleted (both copies go) and its source
- * row written again, which must come after the delete.
+ * row written again, which must come after the delete. A different row whose target copy has
+ * payload keys the source dropped is deleted before it is written too: Milvus Lite 3.2.2 merges an
+ * upserted row's dynamic field into the old one (probed: {a:1,b:2} upserted as {a:5} reads back
+ * {a:5,b:2}), so a plain upsert would never remove the key. Only those rows pay the delete: on the
+ * target they are absent for a moment, between the two acknowledged requests.
  */
 async function repair(plan: CollectionPlan, sink: Sink, step: CompareStep, signal?: AbortSignal): Promise<void> {
-  if (step.extra.length > 0) await sink.delete(plan, step.extra.map((x) => x.id), signal);
+  const stale = [...step.extra.map((x) => x.id), ...step.different.filter((d) => d.staleKeys).map((d) => d.want.id)];
+  if (stale.length > 0) await sink.delete(plan, stale, signal);
   const rows: Row[] = [...step.missing, ...step.different.map((d) => d.want), ...step.extra.flatMap((x) => (x.rewrite ? [x.rewrite] : []))];
   // One row per key per request: a key both different and duplicated would otherwise come twice.
   const unique = [...new Map(rows.map((r) => [String(r.id), r])).values()];

@@ -91,6 +91,16 @@ export class Collection {
     }
   }
 
+  /** Removes a point; false when there was none. */
+  delete(id: PointId): boolean {
+    const point = this.byId.get(id);
+    if (!point) return false;
+    this.byId.delete(id);
+    for (const column of this.columns.values()) column.delete(point.slot);
+    this.sorted.splice(this.sorted.indexOf(point), 1);
+    return true;
+  }
+
   hasVector(point: StoredPoint, name: string): boolean {
     return this.columns.get(name)?.has(point.slot) ?? false;
   }

@@ -89,6 +89,11 @@ export const ROUTES: Route[] = [
     positions: false,
     precheck: (s, r) => s.checkPoints(r.params.name!, upsertBody(r.body())),
   }),
+  route('POST', `${C}/points/delete`, true, (s, r) => {
+    const b = object(r.body(), 'PointsSelector');
+    if (!Array.isArray(b.points)) throw wrongInput('the qdrant testkit deletes points by id only: `{"points": [ids]}`');
+    return s.deletePoints(r.params.name!, (b.points as unknown[]).map(parsePointId), waitFlag(r.query));
+  }, { positions: false }),
   route('POST', `${C}/points/scroll`, false, (s, r) => {
     const b = object(r.body() ?? {}, 'ScrollRequest') as ScrollRequest & JsonObject;
     const limit = usize(b.limit);

@@ -158,6 +158,13 @@ export class QdrantStore {
     return { operation_id: c.operationId++, status: wait ? 'completed' : 'acknowledged' };
   }
 
+  /** `POST /points/delete` by ids (the filter form is not served); absent ids are no error, as in Qdrant. */
+  deletePoints(name: string, ids: PointId[], wait = true): UpdateResult {
+    const c = this.getCollection(name);
+    for (const id of ids) c.delete(id);
+    return { operation_id: c.operationId++, status: wait ? 'completed' : 'acknowledged' };
+  }
+
   /** Validates an upsert without writing it (Qdrant checks vectors before the key's access). */
   checkPoints(name: string, points: RestPoint[]): void {
     this.prepare(this.getCollection(name), points);

@@ -4,7 +4,9 @@
  * terminal while the job runs elsewhere. Nothing here prints a secret: the store is redacted.
  */
 import type { Command } from 'commander';
+import { passSummaries, type PassSummary } from '../../jobs/compare-job.ts';
 import { JobEngine } from '../../jobs/engine.ts';
+import { passLines } from '../compare-report.ts';
 import { damagedOr } from '../../jobs/db.ts';
 import { STATUSES } from '../../jobs/lifecycle.ts';
 import type { Checkpoint, Job, JobStatus, JobSummary } from '../../jobs/types.ts';
@@ -40,8 +42,10 @@ export function registerJobs(program: Command): void {
       const job = store.get(id);
       // Checkpoints say where a resume continues: per id range, the next id to read and the rows written.
       const collections = job.collections.map((c) => ({ ...c, checkpoints: store.loadCheckpoints(id, c.source) }));
-      if (flags.json) printJson({ ...job, collections, errors: store.errors(id, { limit: 0 }) });
-      else process.stdout.write(formatShow({ ...job, collections }));
+      // A verify-full / sync job's passes: what each found or changed, and where an unfinished one resumes.
+      const passes = passSummaries(store, id);
+      if (flags.json) printJson({ ...job, collections, passes, errors: store.errors(id, { limit: 0 }) });
+      else process.stdout.write(formatShow({ ...job, collections }, passes));
       return EXIT.OK;
     }));
 
@@ -157,14 +161,20 @@ function formatList(jobs: Job[]): string {
   return `${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`;
 }
 
-function formatShow(job: Job & { collections: Array<Job['collections'][number] & { checkpoints: Checkpoint[] }> }): string {
+function formatShow(job: Job & { collections: Array<Job['collections'][number] & { checkpoints: Checkpoint[] }> }, passes: PassSummary[]): string {
   const lines = [
-    `Job ${job.id}: ${job.status}${job.cancelRequested ? ' (cancel requested)' : ''}`,
+    `Job ${job.id}: ${job.status}${job.cancelRequested ? ' (cancel requested)' : ''}${job.kind !== 'migrate' ? ` (${job.kind}${job.parentJobId ? ` of job ${job.parentJobId}` : ''})` : ''}`,
     `  source: ${job.source.url}${job.source.apiKey ? ' (API key: ***)' : ''}`,
     `  target: ${job.target.uri} database ${job.target.database}${job.target.token ? ' (token: ***)' : ''}`,
     `  created ${job.createdAt}, started ${job.startedAt ?? '-'}, ended ${job.endedAt ?? '-'} (${durationOf(job)})`,
   ];
   if (job.error) lines.push(`  error [${job.error.code}]: ${job.error.message}`);
+  if (job.inSyncAt) lines.push(`  in sync at ${job.inSyncAt} (a sync pass changed nothing)`);
+  for (const a of job.aliases ?? []) lines.push(`  alias ${String(a.name)}: ${String(a.action)}${a.from ? ` (from ${String(a.from)})` : ''}`);
+  if (job.kind !== 'migrate') {
+    for (const p of passes) lines.push(...passLines(p));
+    return `${lines.join('\n')}\n`;
+  }
   for (const c of job.collections) {
     lines.push(`  ${c.source} → ${c.target}: ${c.status}${c.phase && c.status === 'IN_PROGRESS' ? ` (${c.phase})` : ''}, ${c.written}/${c.total} written, ${c.rejected} rejected` +
       (c.sourceCount !== null ? `, source ${c.sourceCount} vs target ${c.targetCount ?? '-'}${c.verified ? ' (verified)' : c.verified === false ? ' (NOT verified)' : ''}` : ''));
