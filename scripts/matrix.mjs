@@ -45,7 +45,7 @@ const legs = [
       it('jobs-faults'), it('jobs-resume'), it('jobs-cancel'), it('jobs-engine'),
     ],
   },
-  { name: 'real/lite3', source: 'real', target: 'lite3', files: datasets },
+  { name: 'real/lite3', source: 'real', target: 'lite3', files: [...datasets, it('payload-discovery')] },
   { name: 'real/lite25', source: 'real', target: 'lite25', files: [...datasets, it('jobs-cli'), it('api')] },
   { name: 'real/standalone23', source: 'real', target: 'standalone23', files: [...datasets, it('jobs-cli'), it('api')] },
   // Files that start their own servers (startHarness({ targetEngine })): one at a time, no leg's server up.
