@@ -13,6 +13,7 @@
  * capabilitiesFromVersion() is the fallback when the probes cannot run (no privilege to create a
  * collection): guesses, marked `source: 'assumed'`.
  */
+import type { ScalarCapabilities } from '../core/payload-schema.ts';
 import { UNKNOWN_VERSION, type MilvusVectorType, type TargetCapabilities, type TargetKind } from '../core/types.ts';
 
 export type Semver = [number, number, number];
@@ -83,6 +84,10 @@ export interface ProbeResults {
   nullableVector: boolean;
   truthful: { getVersion: boolean; listDatabases: boolean; sdkHasCollection: boolean };
   ms: number;
+  /** Scalar fields, indexes, JSON path index, text match, partition key (probe-scalar.ts). */
+  scalar?: ScalarCapabilities;
+  /** The scalar probes' share of `ms`. */
+  scalarMs?: number;
 }
 
 /**
@@ -121,5 +126,6 @@ export function fromProbes(uri: string, version: string | undefined, probes: Pro
     source: 'probed',
     truthful: probes.truthful,
     probeMs: probes.ms,
+    ...(probes.scalar ? { scalar: probes.scalar } : {}),
   };
 }

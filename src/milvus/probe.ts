@@ -14,15 +14,18 @@
  *     but refuses to index or write it: creation alone proves nothing;
  *     a second row with an empty sparse vector tells whether absent sparse vectors can be kept;
  *  3. a nullable FloatVector field, read back with DescribeCollection (2.3 ignores the attribute);
- *  4. the SDK's hasCollection on a name that does not exist (Milvus Lite 2.5 says "exists").
+ *  4. the SDK's hasCollection on a name that does not exist (Milvus Lite 2.5 says "exists");
+ *  5. scalar fields for promoted payload keys, their indexes, JSON path index, text match,
+ *     partition key (probe-scalar.ts).
  */
 import { DataType, type FieldType, type RowData } from '@zilliz/milvus2-sdk-node';
 import type { MilvusVectorType } from '../core/types.ts';
 import type { ProbeResults } from './capabilities.ts';
 import type { MilvusConnection } from './client.ts';
-import type { MigrationError } from '../core/errors.ts';
-import { Merr, fromStatus, fromThrown, isStatus, statusFailed, type MilvusStatus } from './errors.ts';
+import { type MilvusStatus } from './errors.ts';
 import { collectionExists } from './exists.ts';
+import { ok } from './probe-answer.ts';
+import { probeScalars } from './probe-scalar.ts';
 
 type ProbedType = Exclude<MilvusVectorType, 'ArrayOfStructFloatVector'>;
 
@@ -67,7 +70,11 @@ export async function probeTarget(conn: MilvusConnection): Promise<ProbeResults>
   const nullableVector = await probeNullable(conn);
   const sdkHasCollection = await probeSdkHas(conn);
   const listDatabases = Boolean(((await conn.client.listDatabases().catch(() => ({}))) as { status?: MilvusStatus }).status);
+  const scalarStarted = Date.now();
+  const scalar = await probeScalars(conn);
   return {
+    scalar,
+    scalarMs: Date.now() - scalarStarted,
     maxVectorFields,
     types,
     indexTypes,
@@ -90,28 +97,6 @@ async function withProbe<T>(conn: MilvusConnection, fields: FieldType[], use: (n
     // Dropped whatever the answer said: a server that reported a failure may still have created it.
     await conn.client.dropCollection({ collection_name: name, db_name: conn.database }).catch(() => undefined);
   }
-}
-
-/**
- * True when the call succeeded, false when the target refused it. Transient and auth errors are
- * thrown: they are not answers about capabilities.
- */
-async function ok(conn: MilvusConnection, op: string, fn: () => Promise<unknown>): Promise<boolean> {
-  let error: MigrationError;
-  try {
-    const res = (await fn()) as MilvusStatus | { status?: MilvusStatus };
-    const status = res && 'status' in res ? res.status : (res as MilvusStatus);
-    if (!statusFailed(status)) return true;
-    // The catch-all code answers a probe with "no": Milvus 2.3.5 refuses a second vector field or a
-    // sparse row this way, and the sink would otherwise retry it as an outage (errors.ts).
-    if (status!.code === Merr.unexpected) return false;
-    error = fromStatus(status!, conn.ctx(`probe ${op}`));
-  } catch (e) {
-    if (isStatus(e) && e.code === Merr.unexpected) return false;
-    error = fromThrown(e, conn.ctx(`probe ${op}`));
-  }
-  if (error.kind === 'transient' || error.code === 'TARGET_AUTH') throw error;
-  return false;
 }
 
 function floatFields(n: number): FieldType[] {
