@@ -4,9 +4,9 @@
  * credentials appear only as `hasApiKey` / `hasToken`.
  */
 import type { JobStore } from '../jobs/store.ts';
-import type { CollectionState, Job } from '../jobs/types.ts';
+import type { CollectionState, Job, PassState } from '../jobs/types.ts';
 import type { LiveHub } from './hub.ts';
-import type { CollectionProgressView, JobDetailView, JobSummaryView, VerificationView } from './schemas/responses.ts';
+import type { CollectionProgressView, JobDetailView, JobSummaryView, PassView, VerificationView } from './schemas/responses.ts';
 
 const percentOf = (done: number, total: number, finished: boolean) =>
   total > 0 ? Math.min(100, Math.round((1000 * done) / total) / 10) : finished ? 100 : 0;
@@ -54,16 +54,53 @@ export function jobSummaryView(job: Job, store: JobStore, hub: LiveHub): JobSumm
     progress: { total, done, percent: percentOf(done, total, job.status === 'SUCCESSFUL'), pointsPerSecond, etaSeconds },
     errorCount: store.errors(job.id, { limit: 0 }).total,
     collections,
+    kind: job.kind ?? 'migrate',
+    parentJobId: job.parentJobId ?? null,
+    inSyncAt: job.inSyncAt ?? null,
   };
 }
 
 export function jobDetailView(job: Job, store: JobStore, hub: LiveHub): JobDetailView {
-  const o = job.options as { pageSize?: unknown; verifySample?: unknown; sourceTransport?: unknown };
+  return {
+    ...jobSummaryView(job, store, hub),
+    plan: job.plan,
+    options: optionsView(job.options),
+    passes: store.passes(job.id).map(passView),
+    aliases: job.aliases?.map(aliasView) ?? null,
+  };
+}
+
+/** The run options a user chose, field by field (never a storage key: those are sealed apart). */
+function optionsView(o: Record<string, unknown>): JobDetailView['options'] {
   const options: JobDetailView['options'] = {};
   if (typeof o.pageSize === 'number') options.pageSize = o.pageSize;
   if (typeof o.verifySample === 'number') options.verifySample = o.verifySample;
   if (o.sourceTransport === 'rest' || o.sourceTransport === 'grpc') options.sourceTransport = o.sourceTransport;
-  return { ...jobSummaryView(job, store, hub), plan: job.plan, options };
+  if (o.mode === 'upsert' || o.mode === 'bulk') options.mode = o.mode;
+  // src/bulk/job.ts keeps endpoint, bucket and prefix in the options; the keys are sealed apart.
+  const storage = o.bulk as { endpoint?: unknown; bucket?: unknown; prefix?: unknown } | undefined;
+  if (storage && typeof storage.endpoint === 'string' && typeof storage.bucket === 'string') {
+    options.storage = { endpoint: storage.endpoint, bucket: storage.bucket, ...(typeof storage.prefix === 'string' && { prefix: storage.prefix }) };
+  }
+  return options;
+}
+
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.max(0, Math.round(v)) : 0);
+
+/** A pass's counts: sync's PassCounts or verify-full's FullCheck, whichever the job kept. */
+function passView(p: PassState): PassView {
+  const c = p.counts;
+  const view: PassView = {
+    collection: p.collection, pass: p.pass, phase: p.phase, startedAt: p.startedAt, updatedAt: p.updatedAt, endedAt: p.endedAt,
+    compared: num(c.compared), missing: num(c.missing), different: num(c.different),
+  };
+  for (const k of ['extra', 'upserted', 'deleted', 'unchanged', 'rejected'] as const) if (k in c) view[k] = num(c[k]);
+  return view;
+}
+
+function aliasView(a: Record<string, unknown>): NonNullable<JobDetailView['aliases']>[number] {
+  const action = ['created', 'moved', 'unchanged', 'skipped'].includes(a.action as string) ? (a.action as 'created') : 'unchanged';
+  return { name: String(a.name), action, ...(typeof a.from === 'string' && { from: a.from }) };
 }
 
 /** Source vs target counts per collection, as the engine's verify left them. */

@@ -38,7 +38,7 @@ export function App() {
         ) : route.page === 'jobs' ? (
           <JobsPage />
         ) : route.page === 'job' ? (
-          <JobDetailPage id={route.id} />
+          <JobDetailPage key={route.id} id={route.id} />
         ) : (
           <Wizard state={wizard} setState={setWizard} />
         )}

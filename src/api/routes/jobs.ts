@@ -7,6 +7,9 @@
  * answer to the request that caused it.
  */
 import { Hono } from 'hono';
+import { checkBulkTarget } from '../../bulk/cli.ts';
+import type { BulkCredentials } from '../../bulk/file-log.ts';
+import { DEFAULT_BULK_PREFIX, saveBulkCredentials, type BulkJobOptions } from '../../bulk/job.ts';
 import { buildPlan, planErrors } from '../../core/planning.ts';
 import { systemError } from '../../core/errors.ts';
 import type { JobEngine, JobRunOptions } from '../../jobs/engine.ts';
@@ -15,8 +18,9 @@ import { withBoth, type Connectors } from '../connectors.ts';
 import { HttpError } from '../http-errors.ts';
 import type { LiveHub } from '../hub.ts';
 import { readBody, readQuery } from '../request.ts';
-import { CreateJobRequest, ErrorsQuery, JobsQuery, type CreateJobBody } from '../schemas/requests.ts';
-import type { CancelResponse, CreateJobResponse, ErrorLogResponse, JobListResponse, ResumeResponse } from '../schemas/responses.ts';
+import { createFollowUp, type FollowUpKind } from '../follow-up.ts';
+import { CreateJobRequest, ErrorsQuery, JobsQuery, SyncRequest, VerifyFullRequest, type CreateJobBody } from '../schemas/requests.ts';
+import type { CancelResponse, CreateJobResponse, ErrorLogResponse, FollowUpView, JobListResponse, ResumeResponse } from '../schemas/responses.ts';
 import { jobDetailView, jobSummaryView, verificationView } from '../views.ts';
 import { editsToOverrides } from './wizard.ts';
 import type { z } from 'zod';
@@ -58,6 +62,20 @@ export function jobRoutes(deps: JobRouteDeps): Hono {
     return c.json(view, 202);
   });
 
+  // Issue 11: a full verification or a sync pass of a finished job, as a job of its own.
+  const followUp = async (id: string, kind: FollowUpKind, extra: { maxPasses?: number; firstN?: number }): Promise<FollowUpView> => {
+    const job = createFollowUp(engine, store, id, kind, extra);
+    try {
+      await startJob(engine, store, job.id);
+    } catch (e) {
+      store.delete(job.id);
+      throw e;
+    }
+    return { id: job.id, kind, parentJobId: job.parentJobId ?? id, status: store.get(job.id).status };
+  };
+  app.post('/:id/verify-full', async (c) => c.json(await followUp(c.req.param('id'), 'verify-full', await readBody(c, VerifyFullRequest)), 201));
+  app.post('/:id/sync', async (c) => c.json(await followUp(c.req.param('id'), 'sync', await readBody(c, SyncRequest)), 201));
+
   app.get('/:id/errors', (c) => {
     const id = c.req.param('id');
     const query = readQuery(c, ErrorsQuery);
@@ -75,15 +93,11 @@ export function jobRoutes(deps: JobRouteDeps): Hono {
 
 /** Validates the (edited) plan again with buildPlan(), records the job and starts it here. */
 async function createJob(body: CreateJobBody, { engine, store, connectors }: JobRouteDeps): Promise<z.infer<typeof CreateJobResponse>> {
-  if (body.options?.mode === 'bulk') {
-    // Refused before anything connects: the engine side of bulk import (src/bulk) is not wired to jobs yet.
-    throw new HttpError(422, 'BULK_UNAVAILABLE', 'Bulk import is not available through this server yet.', { fix: 'Choose the upsert mode, or use the CLI: qdrant2milvus migrate --mode bulk.' });
-  }
   const overrides = editsToOverrides(body.plan.collections, 'plan.collections');
   const target = { uri: body.target.uri, database: body.target.database ?? 'default' };
   const { plan, problems } = await withBoth(connectors, body.source, body.target, (reader, sink) =>
     buildPlan({
-      sourceUrl: body.source.url, target, collections: Object.keys(overrides), overrides, maxVectorFields: body.options?.maxVectorFields,
+      sourceUrl: body.source.url, target, collections: Object.keys(overrides), overrides, maxVectorFields: body.options?.maxVectorFields, payloadSample: body.options?.payloadSample,
       aliases: body.options?.aliases, aliasConflict: body.options?.aliasConflict, switchAliases: body.options?.switchAliases,
     }, reader, sink),
   );
@@ -94,7 +108,14 @@ async function createJob(body: CreateJobBody, { engine, store, connectors }: Job
       problems,
     });
   }
-  const options: JobRunOptions = { pageSize: body.options?.pageSize, verifySample: body.options?.verifySample, sourceTransport: 'rest' };
+  const bulk = bulkOf(body);
+  // Refused before any job exists where bulk cannot work: a target without import jobs (Milvus
+  // Lite), a collection the import files cannot carry (the CLI's own check).
+  if (bulk) await checkBulkTarget(bulk.options, target_(body), plan.collections);
+  const options: JobRunOptions & { mode?: 'bulk'; bulk?: BulkJobOptions } = {
+    pageSize: body.options?.pageSize, verifySample: body.options?.verifySample, sourceTransport: 'rest',
+    ...(bulk && { mode: 'bulk' as const, bulk: bulk.options }),
+  };
   const job = engine.create({
     source: { url: body.source.url, apiKey: body.source.apiKey },
     target: { ...target, token: body.target.token },
@@ -102,6 +123,8 @@ async function createJob(body: CreateJobBody, { engine, store, connectors }: Job
     options: options as Record<string, unknown>,
   });
   try {
+    // The storage keys are sealed in the job store, never in the job's options.
+    if (bulk) saveBulkCredentials(store.dataDir, job.id, bulk.credentials);
     await startJob(engine, store, job.id);
   } catch (e) {
     // Never started: leave no PENDING job behind for a request that was refused.
@@ -110,6 +133,19 @@ async function createJob(body: CreateJobBody, { engine, store, connectors }: Job
   }
   return { id: job.id, status: store.get(job.id).status };
 }
+
+/** The bulk job spec (src/bulk/job.ts) and its keys from the request; undefined for upsert. */
+function bulkOf(body: CreateJobBody): { options: BulkJobOptions; credentials: BulkCredentials } | undefined {
+  const o = body.options;
+  if (o?.mode !== 'bulk' || !o.storage) return undefined;
+  const s = o.storage;
+  return {
+    options: { endpoint: s.endpoint, bucket: s.bucket, prefix: s.prefix ?? DEFAULT_BULK_PREFIX },
+    credentials: { accessKey: s.accessKey ?? '', secretKey: s.secretKey ?? '' },
+  };
+}
+
+const target_ = (body: CreateJobBody) => ({ uri: body.target.uri, token: body.target.token, database: body.target.database ?? 'default' });
 
 /**
  * Starts (or resumes) a job in this process and returns once it is claimed. engine.run() claims

@@ -50,6 +50,7 @@ export function wizardRoutes(connectors: Connectors): Hono {
           collections: body.collections,
           overrides,
           maxVectorFields: body.maxVectorFields,
+          payloadSample: body.payloadSample,
           aliases: body.aliases,
           aliasConflict: body.aliasConflict,
           switchAliases: body.switchAliases,

@@ -94,6 +94,9 @@ const aliasOptions = {
     .describe('Cutover: existing target aliases repointed at the new collection as the last step, after every collection verified (AlterAlias).'),
 };
 
+const payloadSample = z.number().int().min(0).max(100_000).optional()
+  .describe('Points sampled per collection for the payload keys (types, share, lengths). Default 1000; 0: none (every key stays dynamic).');
+
 export const PlanRequest = z
   .strictObject({
     source: SourceConnectionBody,
@@ -101,6 +104,7 @@ export const PlanRequest = z
     collections: z.array(collectionName).min(1, 'pick at least one collection').describe('Source collections to migrate.'),
     overrides: collectionEdits.optional(),
     maxVectorFields: z.number().int().min(1).max(10).optional().describe("The target's proxy.maxVectorFieldNum when raised above 4."),
+    payloadSample: payloadSample,
     ...aliasOptions,
   })
   .register(requests, { id: 'PlanRequest' });
@@ -119,8 +123,8 @@ export const CheckNameRequest = z
 export const BulkStorageBody = z
   .strictObject({
     endpoint: httpUrl('http://127.0.0.1:9000').describe("S3-compatible endpoint of the target's object storage (MinIO, S3)."),
-    bucket: z.string().trim().min(3, 'is required (3 to 63 characters)').max(63, atMost(63)).describe('Bucket the target Milvus reads (its minio.bucketName).'),
-    prefix: z.string().trim().max(TEXT_LIMITS.note, atMost(TEXT_LIMITS.note)).optional().describe('Key prefix for the import files. Default: none.'),
+    bucket: z.string().trim().min(3, 'is required (3 to 63 characters)').max(63, atMost(63)).describe('Bucket the target Milvus reads (its minio.bucketName, default a-bucket).'),
+    prefix: z.string().trim().max(TEXT_LIMITS.note, atMost(TEXT_LIMITS.note)).optional().describe('Key prefix of the import files; each job writes under <prefix>/<job id>/. Default q2m.'),
     accessKey: secret.describe('Access key id. Write-only: never returned.'),
     secretKey: secret.describe('Secret access key. Write-only: never returned.'),
     region: z.string().trim().max(64, atMost(64)).optional().describe('Default us-east-1.'),
@@ -134,10 +138,14 @@ export const JobOptionsBody = z
     pageSize: z.number().int().min(1).max(10_000).optional().describe('Points per source read. Default: about 1 MiB of rows, from the vector sizes (src/core/defaults.ts).'),
     verifySample: z.number().int().min(0).max(100_000).optional().describe('Points compared by content after the counts. Default 0.'),
     maxVectorFields: z.number().int().min(1).max(10).optional(),
+    payloadSample: payloadSample,
     ...aliasOptions,
   })
   .refine((o) => o.mode !== 'bulk' || o.storage !== undefined, { path: ['storage'], message: 'is required with mode bulk (endpoint, bucket, keys of the object storage the target imports from)' })
   .refine((o) => o.storage === undefined || o.mode === 'bulk', { path: ['storage'], message: 'is only used with mode bulk' })
+  .refine((o) => o.mode !== 'bulk' || !o.storage || (o.storage.accessKey !== undefined && o.storage.secretKey !== undefined), {
+    path: ['storage'], message: 'needs accessKey and secretKey (keys allowed to write to the bucket)',
+  })
   .register(requests, { id: 'JobOptions' });
 
 export const CreateJobRequest = z
@@ -150,6 +158,18 @@ export const CreateJobRequest = z
     options: JobOptionsBody.optional(),
   })
   .register(requests, { id: 'CreateJobRequest' });
+
+export const VerifyFullRequest = z
+  .strictObject({
+    firstN: z.number().int().min(0).max(1000).optional().describe('Ids of each kind (missing, extra, different) kept in the error log. Default 20.'),
+  })
+  .register(requests, { id: 'VerifyFullRequest' });
+
+export const SyncRequest = z
+  .strictObject({
+    maxPasses: z.number().int().min(1).max(100).optional().describe('Passes at most; the job stops at the first pass that changes nothing (in sync). Default 1.'),
+  })
+  .register(requests, { id: 'SyncRequest' });
 
 const intParam = (min: number, max: number) =>
   z

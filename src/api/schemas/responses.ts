@@ -10,6 +10,7 @@ export const responses = z.registry<{ id: string; description?: string }>();
 
 const isoTime = z.string().describe('ISO 8601 time.');
 const jobStatus = z.enum(['PENDING', 'IN_PROGRESS', 'SUCCESSFUL', 'FAILED', 'CANCELLED']);
+const jobKind = z.enum(['migrate', 'verify-full', 'sync']).describe('migrate copies; verify-full compares every point; sync repairs the target until it equals the source.');
 const collectionStatus = z.enum(['PENDING', 'IN_PROGRESS', 'SUCCESSFUL', 'FAILED', 'CANCELLED', 'SKIPPED']);
 const phase = z.enum(['create', 'copy', 'index', 'load', 'verify', 'done']);
 const count = z.number().int().min(0);
@@ -87,42 +88,6 @@ const capabilities = z
   })
   .register(responses, { id: 'TargetCapabilities' });
 
-export const SourceCollectionSchema = z
-  .object({
-    name: z.string(),
-    pointsCount: count,
-    vectors: z.array(
-      z.object({
-        name: z.string().describe('Empty for the unnamed vector.'),
-        kind: z.enum(['dense', 'sparse', 'multi']),
-        dim: z.number().int().optional(),
-        datatype: z.enum(['float32', 'float16', 'uint8', 'turbo4']),
-        distance: z.enum(['Cosine', 'Dot', 'Euclid', 'Manhattan']).optional(),
-        sparseModifier: z.enum(['none', 'idf']).optional(),
-        hnsw: z.object({ m: z.number().optional(), efConstruct: z.number().optional() }).optional(),
-        missingCount: count,
-      }),
-    ),
-    idKinds: z.object({ int: z.boolean(), uuid: z.boolean(), intAbove63: z.boolean() }),
-    payloadSchema: z.record(z.string(), z.object({ dataType: z.string(), points: z.number().optional() })),
-    aliases: z.array(z.string()).optional().describe('Qdrant aliases of this collection.'),
-    payloadKeys: z.array(payloadKeyStats).optional().describe('Top-level payload keys: payload_schema plus a spread sample of points (issue 10).'),
-    problems: z.array(ProblemSchema),
-    migratable: z.boolean(),
-  })
-  .register(responses, { id: 'SourceCollection' });
-
-export const SourceCollectionsResponse = z
-  .object({
-    source: z.object({ url: z.string(), version: z.string() }),
-    judgedAgainst: capabilities,
-    collections: z.array(SourceCollectionSchema),
-  })
-  .register(responses, { id: 'SourceCollections' });
-
-const metric = z.enum(['COSINE', 'IP', 'L2', 'MAX_SIM_COSINE', 'MAX_SIM_IP', 'MAX_SIM_L2']);
-
-
 const payloadKeyPlan = z.object({
   key: z.string(),
   mode: z.enum(['dynamic', 'field']),
@@ -145,6 +110,44 @@ const payloadKeyPlan = z.object({
   stats: payloadKeyStats.optional(),
   note: z.string().optional(),
 });
+
+export const SourceCollectionSchema = z
+  .object({
+    name: z.string(),
+    pointsCount: count,
+    vectors: z.array(
+      z.object({
+        name: z.string().describe('Empty for the unnamed vector.'),
+        kind: z.enum(['dense', 'sparse', 'multi']),
+        dim: z.number().int().optional(),
+        datatype: z.enum(['float32', 'float16', 'uint8', 'turbo4']),
+        distance: z.enum(['Cosine', 'Dot', 'Euclid', 'Manhattan']).optional(),
+        sparseModifier: z.enum(['none', 'idf']).optional(),
+        hnsw: z.object({ m: z.number().optional(), efConstruct: z.number().optional() }).optional(),
+        missingCount: count,
+      }),
+    ),
+    idKinds: z.object({ int: z.boolean(), uuid: z.boolean(), intAbove63: z.boolean() }),
+    payloadSchema: z.record(z.string(), z.object({ dataType: z.string(), points: z.number().optional() })),
+    aliases: z.array(z.string()).optional().describe('Qdrant aliases of this collection.'),
+    payloadKeys: z.array(payloadKeyStats).optional().describe('Top-level payload keys: payload_schema plus a spread sample of points (issue 10).'),
+    payloadPlan: z.array(payloadKeyPlan).optional().describe('What the default plan does with each payload key, judged against the target.'),
+    problems: z.array(ProblemSchema),
+    migratable: z.boolean(),
+  })
+  .register(responses, { id: 'SourceCollection' });
+
+export const SourceCollectionsResponse = z
+  .object({
+    source: z.object({ url: z.string(), version: z.string() }),
+    judgedAgainst: capabilities,
+    collections: z.array(SourceCollectionSchema),
+  })
+  .register(responses, { id: 'SourceCollections' });
+
+const metric = z.enum(['COSINE', 'IP', 'L2', 'MAX_SIM_COSINE', 'MAX_SIM_IP', 'MAX_SIM_L2']);
+
+
 
 export const CollectionPlanSchema = z
   .object({
@@ -255,8 +258,36 @@ export const JobSummarySchema = z
     }),
     errorCount: count,
     collections: z.array(CollectionProgressSchema),
+    kind: jobKind,
+    parentJobId: z.string().nullable().describe('The job a verify-full / sync job was started from.'),
+    inSyncAt: isoTime.nullable().describe('When a sync pass last changed nothing (the cutover signal); on the sync job and on the job it was started from.'),
   })
   .register(responses, { id: 'JobSummary' });
+
+export const PassSchema = z
+  .object({
+    collection: z.string().describe('Source collection.'),
+    pass: z.number().int().min(1),
+    phase: z.enum(['merge', 'source', 'extra', 'done']).describe('done: the pass is over.'),
+    startedAt: isoTime,
+    updatedAt: isoTime,
+    endedAt: isoTime.nullable(),
+    compared: count.describe('Source points compared so far.'),
+    missing: count.describe('Points the target lacked (sync: upserted).'),
+    different: count.describe('Points the target held with other content (sync: upserted).'),
+    extra: count.optional().describe('verify-full: target rows the source does not have.'),
+    upserted: count.optional().describe('sync: rows written (missing + different).'),
+    deleted: count.optional().describe('sync: target rows deleted (not in the source, or left out by the plan).'),
+    unchanged: count.optional().describe('sync: points found equal and left alone.'),
+    rejected: count.optional().describe('sync: source points the plan leaves out (logged).'),
+  })
+  .register(responses, { id: 'Pass' });
+
+const aliasOutcome = z.object({
+  name: z.string(),
+  action: z.enum(['created', 'moved', 'unchanged', 'skipped']),
+  from: z.string().optional().describe('moved / skipped: the collection it pointed at.'),
+});
 
 export const JobListResponse = z.object({ jobs: z.array(JobSummarySchema) }).register(responses, { id: 'JobList' });
 
@@ -266,8 +297,17 @@ export const JobDetailSchema = JobSummarySchema.extend({
     pageSize: z.number().int().optional(),
     verifySample: z.number().int().optional(),
     sourceTransport: z.enum(['rest', 'grpc']).optional(),
+    mode: z.enum(['upsert', 'bulk']).optional(),
+    storage: z.object({ endpoint: z.string(), bucket: z.string(), prefix: z.string().optional() }).optional()
+      .describe('mode bulk: the object storage the import files went to (its keys are sealed in the job store, never shown).'),
   }),
+  passes: z.array(PassSchema).describe('verify-full / sync: one entry per collection and pass, oldest first; [] for a migration.'),
+  aliases: z.array(aliasOutcome).nullable().describe('What the migration did with its aliases, once it ran them.'),
 }).register(responses, { id: 'JobDetail' });
+
+export const FollowUpResponse = z
+  .object({ id: z.string(), kind: jobKind, parentJobId: z.string(), status: jobStatus })
+  .register(responses, { id: 'FollowUpCreated' });
 
 export const CreateJobResponse = z.object({ id: z.string(), status: jobStatus }).register(responses, { id: 'JobCreated' });
 
@@ -352,6 +392,8 @@ export type CheckNameView = z.infer<typeof CheckNameResponse>;
 export type CollectionProgressView = z.infer<typeof CollectionProgressSchema>;
 export type JobSummaryView = z.infer<typeof JobSummarySchema>;
 export type JobDetailView = z.infer<typeof JobDetailSchema>;
+export type PassView = z.infer<typeof PassSchema>;
+export type FollowUpView = z.infer<typeof FollowUpResponse>;
 export type ErrorLogView = z.infer<typeof ErrorLogResponse>;
 export type VerificationView = z.infer<typeof VerificationResponse>;
 export type JobEvent = z.infer<typeof JobEventSchema>;

@@ -7,6 +7,8 @@ import { StatusChip } from '../components/StatusChip.tsx';
 import { streamEvents } from '../events.ts';
 import { elapsed, formatTime } from '../format.ts';
 import { JobActions } from './actions.tsx';
+import { FollowUpActions, KIND_TITLE } from './FollowUps.tsx';
+import { AliasOutcomes, Passes } from './Passes.tsx';
 import { CollectionsTable } from './CollectionsTable.tsx';
 import { ErrorLog } from './ErrorLog.tsx';
 import { applyProgress, needsRefetch } from './live.ts';
@@ -58,13 +60,24 @@ export function JobDetailPage({ id }: { id: string }) {
         <a href="#/jobs">← All jobs</a>
       </p>
       <h1 id="job-title">
-        Job <code>{job.id}</code> <StatusChip status={job.status} />
+        {job.kind === 'migrate' ? 'Job' : KIND_TITLE[job.kind]} <code>{job.id}</code> <StatusChip status={job.status} />
       </h1>
       <p className="muted">
         {job.source.url} → {job.target.uri} (database {job.target.database}) · created {formatTime(job.createdAt)} · duration {elapsed(job.startedAt, job.endedAt)}
+        {job.parentJobId && (
+          <>
+            {' '}· started from <a href={`#/jobs/${encodeURIComponent(job.parentJobId)}`}>job {job.parentJobId}</a>
+          </>
+        )}
       </p>
+      {job.inSyncAt && (
+        <p className="notice notice-success" role="status">
+          ✓ In sync at {formatTime(job.inSyncAt)}: a sync pass found nothing to change. The target equals the source: ready for cutover.
+        </p>
+      )}
       <div className="actions">
         <JobActions job={job} onChanged={() => void load()} />
+        <FollowUpActions job={job} />
       </div>
       {job.error && (
         <div className={`notice ${job.status === 'CANCELLED' ? 'notice-info' : 'notice-error'}`} role="status">
@@ -72,9 +85,20 @@ export function JobDetailPage({ id }: { id: string }) {
         </div>
       )}
       <ProgressBar label="Job progress" done={job.progress.done} total={job.progress.total} percent={job.progress.percent} pointsPerSecond={job.progress.pointsPerSecond} etaSeconds={job.progress.etaSeconds} live={live} />
-      <h2>Collections and verification</h2>
-      <VerificationSummary verification={verification} />
-      <CollectionsTable job={job} />
+      {job.kind === 'migrate' ? (
+        <>
+          <h2>Collections and verification</h2>
+          <VerificationSummary verification={verification} />
+          <CollectionsTable job={job} />
+          <AliasOutcomes aliases={job.aliases} />
+        </>
+      ) : (
+        <>
+          <h2>Passes</h2>
+          <Passes job={job} />
+          <CollectionsTable job={job} />
+        </>
+      )}
       <h2>Error log</h2>
       <ErrorLog jobId={job.id} version={version} />
     </section>

@@ -7,6 +7,7 @@ import { StatusChip } from '../components/StatusChip.tsx';
 import { streamEvents } from '../events.ts';
 import { elapsed, formatTime } from '../format.ts';
 import { JobActions } from './actions.tsx';
+import { KIND_TITLE } from './FollowUps.tsx';
 import { applyProgress, needsRefetch } from './live.ts';
 
 /** Every job, newest first, moving live. */
@@ -73,6 +74,8 @@ function JobsTable({ jobs, onChanged }: { jobs: JobSummaryView[]; onChanged: () 
           <tr key={j.id} data-job={j.id}>
             <td>
               <code>{j.id}</code>
+              {j.kind !== 'migrate' && <div className="hint">{KIND_TITLE[j.kind]}{j.inSyncAt ? ' · in sync' : ''}</div>}
+              {j.kind === 'migrate' && j.inSyncAt && <div className="hint ok">in sync at {formatTime(j.inSyncAt)}</div>}
             </td>
             <td>
               <StatusChip status={j.status} />

@@ -30,7 +30,7 @@ export function ModeChoice({ state, patch }: Props) {
             <Field label="Storage endpoint" value={state.storage.endpoint} onChange={(endpoint) => setStorage({ endpoint })} placeholder="http://127.0.0.1:9000" hint="S3-compatible endpoint the target Milvus reads from." spellCheck={false} />
             <Field label="Bucket" value={state.storage.bucket} onChange={(bucket) => setStorage({ bucket })} placeholder="a-bucket" hint="The target's bucket (minio.bucketName)." spellCheck={false} />
           </div>
-          <Field label="Prefix" value={state.storage.prefix} onChange={(prefix) => setStorage({ prefix })} placeholder="qdrant2milvus/" hint="Optional key prefix for the import files." spellCheck={false} />
+          <Field label="Prefix" value={state.storage.prefix} onChange={(prefix) => setStorage({ prefix })} placeholder="q2m" hint="Key prefix of the import files; each job writes under <prefix>/<job id>/." spellCheck={false} />
           <div className="grid2">
             <Field label="Access key" value={state.storage.accessKey} onChange={(accessKey) => setStorage({ accessKey })} autoComplete="off" spellCheck={false} />
             <Field label="Secret key" type="password" value={state.storage.secretKey} onChange={(secretKey) => setStorage({ secretKey })} autoComplete="off" hint="Kept sealed in the job store; never shown again." />
