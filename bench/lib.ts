@@ -4,6 +4,7 @@
  * measure copies with.
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import type { Sink, SourceReader } from '../src/core/contracts.ts';
 import type { CollectionPlan } from '../src/core/types.ts';
 import { planCollection } from '../src/mapping/plan.ts';
@@ -15,7 +16,7 @@ export const WORKLOADS = {
 } as const;
 export type WorkloadName = keyof typeof WORKLOADS;
 
-export const MEASURES = ['migrate', 'naive', 'read-ceiling', 'write-ceiling', 'pipeline'] as const;
+export const MEASURES = ['migrate', 'naive', 'raw-read', 'read-ceiling', 'write-ceiling', 'pipeline', 'vdf-io'] as const;
 export type MeasureName = (typeof MEASURES)[number];
 
 export interface Endpoints {
@@ -25,6 +26,9 @@ export interface Endpoints {
   qdrantPid: number;
   milvusUri: string;
   milvusPid: number;
+  /** Which source and target these are (bench --source / --target). */
+  source?: 'test' | 'real';
+  target?: string;
 }
 
 export interface MeasureInput {
@@ -57,6 +61,10 @@ export interface MeasureResult {
   notes: string[];
   /** Everything else worth keeping in the JSON (sweeps of the ceilings). */
   detail?: unknown;
+  /** The machine's 1/5/15-minute load average when the measure ended (2 cores shared by others). */
+  load?: number[];
+  source?: string;
+  target?: string;
 }
 
 /** CPU seconds (user + system, all threads) of a process, from /proc (Linux). 0 when unknown. */
@@ -113,6 +121,9 @@ export function result(input: MeasureInput, points: number, span: Span, config: 
     config,
     notes,
     ...(detail !== undefined ? { detail } : {}),
+    load: loadavg().map((l) => +l.toFixed(2)),
+    source: input.endpoints.source ?? 'test',
+    target: input.endpoints.target ?? 'lite3',
   };
 }
 

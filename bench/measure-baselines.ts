@@ -104,6 +104,9 @@ export async function measureReadCeiling(input: MeasureInput): Promise<MeasureRe
   return result(input, value, span, config, [`tried on ${slice} points: ${tries.map((t) => `${t.transport}×${t.readers} ${Math.round(t.pps ?? 0)}/s`).join(', ')}`], { tries });
 }
 
+/** Points the write ceiling sends (upserts held in memory: 200k of 768-d is ~620 MB). */
+const PREBUILD_MAX = 200_000;
+
 /** The workload's points (up to `limit`) as encoded Upsert requests of about `batchBytes`, built untimed. */
 async function prebuild(input: MeasureInput, plan: CollectionPlan, database: string, batchBytes: number, limit: number): Promise<{ requests: Buffer[]; rows: number }> {
   const reader = createQdrantReader({ url: input.endpoints.restUrl, grpcPort: input.endpoints.grpcPort, transport: 'grpc' });
@@ -160,7 +163,8 @@ export async function measureWriteCeiling(input: MeasureInput): Promise<MeasureR
     }
     const upserts = tries.filter((t) => t.op === 'Upsert');
     const best = upserts.reduce((a, b) => ((b.rps ?? 0) > (a.rps ?? 0) ? b : a));
-    const { requests, rows } = await prebuild(input, plan, conn.database, best.batchMiB * 2 ** 20, Infinity);
+    // Requests are held in memory: at most PREBUILD_MAX points' worth (1M of 768-d would be 3 GB).
+    const { requests, rows } = await prebuild(input, plan, conn.database, best.batchMiB * 2 ** 20, PREBUILD_MAX);
     await sink.prepare(plan);
     const { span } = await measureSpan(endpoints, () => sendAll(conn, requests, best.writers, 'Upsert'));
     // What migrate does after its last write (flush, index, load), timed apart: the target's own work.

@@ -7,6 +7,8 @@
  */
 import type { MeasureInput, MeasureResult } from './lib.ts';
 import { measureNaive, measureReadCeiling, measureWriteCeiling } from './measure-baselines.ts';
+import { measureRawRead } from './measure-raw.ts';
+import { measureVdf } from './measure-vdf.ts';
 import { measureMigrate, measurePipeline, type OurSettings } from './measure-ours.ts';
 
 const input = JSON.parse(process.env.BENCH_INPUT ?? '{}') as MeasureInput;
@@ -18,6 +20,8 @@ const run: Record<MeasureInput['measure'], () => Promise<MeasureResult>> = {
   naive: () => measureNaive(input),
   'read-ceiling': () => measureReadCeiling(input),
   'write-ceiling': () => measureWriteCeiling(input),
+  'raw-read': () => measureRawRead(input),
+  'vdf-io': () => measureVdf(input),
 };
 
 try {

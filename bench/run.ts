@@ -1,14 +1,16 @@
 /**
- * `npm run bench [-- --quick] [--workloads ref768,rich] [--measures migrate,naive] [--count basic=200000]`
+ * `npm run bench [-- --quick] [--source test|real] [--target lite3|lite25|standalone23] [--points N]
+ *    [--workloads ref768,rich] [--measures migrate,naive] [--count basic=200000]`
  * `npm run bench -- --split [--counts 1000000,10000000] [--real 200000]`: the range split only (split.ts)
  *
- * For each workload: the Qdrant test server (its own process, loaded with the dataset) and a fresh
- * Milvus Lite (its own process); then each measure in a child process of its own, so CPU and peak
+ * For each workload: the source (real Qdrant 1.19 where its binary is found, loaded through its API
+ * and left green, see real-source.ts; else the Qdrant test server, loaded with the dataset) and a
+ * fresh Milvus (--target, default Milvus Lite 3.2.2), each in its own process; then each measure in a child process of its own, so CPU and peak
  * RSS are per measure and the servers' CPU is never counted as ours (it is reported beside it).
  * Prints a table and the issue's targets; writes everything as JSON to bench/results/.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -19,7 +21,11 @@ import { createQdrantReader } from '../src/qdrant/index.ts';
 import { repoRoot } from '../testkit/python.ts';
 import { benchPlan, MEASURES, WORKLOADS, type Endpoints, type MeasureInput, type MeasureName, type MeasureResult, type WorkloadName } from './lib.ts';
 import { table, targets } from './report.ts';
+import { vdfPython } from './measure-vdf.ts';
 import { dropBenchCollections, startMilvus, startQdrantProcess } from './servers.ts';
+import { startRealQdrantSource } from './real-source.ts';
+import { realQdrantBinary } from '../testkit/qdrant/real.ts';
+import { milvusEngines, type MilvusEngine } from '../testkit/milvus/launcher.ts';
 
 // `npm run bench -- --split ...`: the range split alone (scan vs sample, no Milvus), see split.ts.
 if (process.argv.includes('--split')) {
@@ -39,9 +45,12 @@ const opts = new Command('bench')
   .option('--measures <list>', `comma-separated: ${MEASURES.join(', ')}`)
   .option('--count <name=n...>', 'override a workload\'s point count (repeatable)', (v: string, all: string[] = []) => [...all, v])
   .option('--settings <json>', 'reader/writer settings for migrate and pipeline, e.g. \'{"readers":2,"pageSize":1000}\'')
+  .option('--source <kind>', 'test (the Qdrant test server) | real (Qdrant 1.19 from ../shared/qdrant); default real where found')
+  .option('--target <engine>', `${milvusEngines.join(' | ')}`, 'lite3')
+  .option('--points <n>', 'points for every workload (--count overrides it per workload)')
   .option('--no-flat-check', 'skip the second, smaller basic migrate that checks peak RSS does not grow with the count')
   .parse()
-  .opts<{ quick?: boolean; workloads?: string; measures?: string; count?: string[]; settings?: string; flatCheck: boolean }>();
+  .opts<{ quick?: boolean; workloads?: string; measures?: string; count?: string[]; settings?: string; flatCheck: boolean; source?: string; target: string; points?: string }>();
 
 const quick = Boolean(opts.quick);
 const workloads = (opts.workloads?.split(',') ?? Object.keys(WORKLOADS)) as WorkloadName[];
@@ -49,6 +58,14 @@ const measures = (opts.measures?.split(',') ?? [...MEASURES]) as MeasureName[];
 const counts = new Map((opts.count ?? []).map((c) => c.split('=') as [string, string]).map(([k, v]) => [k, Number(v)]));
 for (const w of workloads) if (!(w in WORKLOADS)) throw new Error(`unknown workload ${w}`);
 for (const m of measures) if (!MEASURES.includes(m)) throw new Error(`unknown measure ${m}`);
+const target = opts.target as MilvusEngine;
+if (!milvusEngines.includes(target)) throw new Error(`unknown target ${opts.target}: use one of ${milvusEngines.join(', ')}`);
+const haveReal = (await realQdrantBinary()) !== undefined;
+const source = (opts.source ?? (haveReal ? 'real' : 'test')) as 'test' | 'real';
+if (source !== 'test' && source !== 'real') throw new Error(`unknown source ${opts.source}: test | real`);
+if (source === 'real' && !haveReal) throw new Error('--source real: no Qdrant 1.19 binary (../shared/qdrant or QDRANT_BIN)');
+// vdf-io only where its venv was built (bench/vdf/README.md): it is a peer row, not a requirement.
+if (!opts.measures && !existsSync(vdfPython)) measures.splice(measures.indexOf('vdf-io'), 1);
 
 function runChild(input: MeasureInput, settings?: Record<string, unknown>): Promise<MeasureResult> {
   return new Promise((resolve, reject) => {
@@ -85,16 +102,22 @@ async function rowBytes(endpoints: Endpoints, workload: WorkloadName): Promise<n
 
 async function runWorkload(workload: WorkloadName, count: number, which: MeasureName[]): Promise<MeasureResult[]> {
   const started = Date.now();
-  const [qdrant, milvus] = await Promise.all([startQdrantProcess(workload, count), startMilvus()]);
-  process.stderr.write(`[bench] ${workload}: ${count} points loaded in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-  const endpoints: Endpoints = { restUrl: qdrant.restUrl, grpcPort: qdrant.grpcPort, qdrantPid: qdrant.pid, milvusUri: milvus.uri, milvusPid: milvus.pid };
+  const log = (m: string) => process.stderr.write(`[bench] ${workload}: ${m}\n`);
+  // One after the other: loading real Qdrant takes both cores, and standalone23 wants them to start.
+  const qdrant = source === 'real' ? await startRealQdrantSource(workload, count, log) : await startQdrantProcess(workload, count);
+  const milvus = await startMilvus(target).catch(async (e: unknown) => {
+    await qdrant.stop();
+    throw e;
+  });
+  log(`${count} points in ${source === 'real' ? 'real Qdrant 1.19 (green)' : 'the test server'}, ${target} up, in ${((Date.now() - started) / 1000).toFixed(0)} s; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const endpoints: Endpoints = { restUrl: qdrant.restUrl, grpcPort: qdrant.grpcPort, qdrantPid: qdrant.pid, milvusUri: milvus.uri, milvusPid: milvus.pid, source, target };
   const results: MeasureResult[] = [];
   try {
     const bytes = await rowBytes(endpoints, workload);
     for (const measure of which) {
       process.stderr.write(`[bench] ${workload} ${measure} ...\n`);
       const res = await runChild({ measure, workload, count, rowBytes: bytes, endpoints, quick }, opts.settings ? (JSON.parse(opts.settings) as Record<string, unknown>) : undefined);
-      process.stderr.write(`[bench] ${workload} ${measure}: ${Math.round(res.pointsPerSecond)} points/s, ${res.seconds.toFixed(1)} s, ${res.config}\n`);
+      process.stderr.write(`[bench] ${workload} ${measure}: ${Math.round(res.pointsPerSecond)} points/s, ${res.seconds.toFixed(1)} s, our CPU ${res.cpuPer1k.toFixed(3)} s/1k, RSS ${res.peakRssMb.toFixed(0)} MB, load ${res.load?.[0]}, ${res.config}\n`);
       results.push(res);
       await dropBenchCollections(milvus.uri);
     }
@@ -104,10 +127,10 @@ async function runWorkload(workload: WorkloadName, count: number, which: Measure
   return results;
 }
 
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAtStart: loadavg() };
+const machine = { source, target, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAtStart: loadavg() };
 const results: MeasureResult[] = [];
 for (const workload of workloads) {
-  const count = counts.get(workload) ?? WORKLOADS[workload][quick ? 'quick' : 'count'];
+  const count = counts.get(workload) ?? (opts.points ? Number(opts.points) : WORKLOADS[workload][quick ? 'quick' : 'count']);
   results.push(...(await runWorkload(workload, count, measures)));
   // Peak RSS must not grow with the point count: the same migrate on a fifth of basic.
   if (workload === 'basic' && opts.flatCheck && measures.includes('migrate')) {
@@ -120,10 +143,10 @@ const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
 const out = { command, machine: { ...machine, loadAtEnd: loadavg() }, finishedAt: new Date().toISOString(), results, targets: targets(results) };
 const dir = join(repoRoot, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-const file = join(dir, `bench-${out.finishedAt.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+const file = join(dir, `bench-${source}-${target}-${out.finishedAt.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
 writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\n${table(results)}\n`);
 for (const t of out.targets) console.log(`${t.met === undefined ? '?' : t.met ? 'MET    ' : 'NOT MET'}  ${t.name}: ${t.detail}`);
-console.log(`\nmachine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}; load ${machine.loadAtStart.map((l) => l.toFixed(1)).join(' ')} at start`);
+console.log(`\nsource ${source}, target ${target}; machine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}; load ${machine.loadAtStart.map((l) => l.toFixed(1)).join(' ')} at start, ${out.machine.loadAtEnd.map((l) => l.toFixed(1)).join(' ')} at end`);
 for (const r of results) for (const n of r.notes) console.log(`note ${r.workload} ${r.measure}: ${n}`);
 console.log(`written to ${file}`);

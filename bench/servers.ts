@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
-import { startMilvusLite, type MilvusLite } from '../testkit/milvus/launcher.ts';
+import { startMilvus as startMilvusEngine, type MilvusEngine, type MilvusServer } from '../testkit/milvus/launcher.ts';
 import { repoRoot } from '../testkit/python.ts';
 
 export interface QdrantProcess {
@@ -47,13 +47,15 @@ export function startQdrantProcess(dataset: string, count: number): Promise<Qdra
   });
 }
 
-export async function startMilvus(): Promise<MilvusLite> {
-  return startMilvusLite({ startTimeoutMs: 120_000 });
+/** The bench's target: Milvus Lite 3.2.2 (lite3, the default), Milvus Lite 2.5.1 or Milvus 2.3.5 standalone. */
+export async function startMilvus(engine: MilvusEngine = 'lite3'): Promise<MilvusServer> {
+  return startMilvusEngine({ engine, startTimeoutMs: engine === 'standalone23' ? 300_000 : 120_000 });
 }
 
 /** Drops the collections a measure left behind, so the next one starts on an empty server. */
 export async function dropBenchCollections(uri: string): Promise<void> {
-  const client = new MilvusClient({ address: uri, logLevel: 'error', telemetry: { enabled: false } } as ConstructorParameters<typeof MilvusClient>[0]);
+  // A long deadline: after a big write, Milvus Lite may be busy for a while on a loaded machine.
+  const client = new MilvusClient({ address: uri, timeout: 300_000, logLevel: 'error', telemetry: { enabled: false } } as ConstructorParameters<typeof MilvusClient>[0]);
   try {
     const { data } = await client.listCollections();
     for (const c of data) if (c.name.startsWith('bench_')) await client.dropCollection({ collection_name: c.name });

@@ -1,0 +1,87 @@
+/**
+ * The raw read ceiling (issue 12 §2): what the source can serve to a minimal gRPC client that
+ * decodes nothing but the page cursor. Scroll requests are encoded like ours (grpc-scroll.ts) and
+ * sent over one HTTP/2 session (grpc-raw.ts); of each ScrollResponse only next_page_offset is
+ * read, and the points are counted by skipping their bytes. Best of 1-4 readers over id ranges
+ * (cut from idsAt, untimed), page 500 like our reader. The pipeline's target is ≥ 0.9 × this.
+ */
+import { ProtoReader } from '../src/core/protobuf.ts';
+import { cutPositions, rangesFromBoundaries } from '../src/core/ranges.ts';
+import type { PointId } from '../src/core/types.ts';
+import { RawGrpcClient } from '../src/qdrant/grpc-raw.ts';
+import { encodeScrollRequest } from '../src/qdrant/grpc-scroll.ts';
+import { createQdrantReader } from '../src/qdrant/index.ts';
+import { measureSpan, result, type MeasureInput, type MeasureResult } from './lib.ts';
+
+const PAGE = 500;
+
+/** PointId message: num 1 (varint), uuid 2 (string). */
+function readId(r: ProtoReader): PointId | null {
+  let id: PointId | null = null;
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === 0) id = r.varint64();
+    else if (field === 2 && wire === 2) id = r.string();
+    else r.skip(wire);
+  }
+  return id;
+}
+
+/** ScrollResponse: next_page_offset 1, result 2: only the cursor is decoded. */
+function pageOf(buf: Buffer): { points: number; next: PointId | null } {
+  const r = new ProtoReader(buf);
+  let points = 0;
+  let next: PointId | null = null;
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === 2) next = readId(r.sub());
+    else {
+      if (field === 2) points++;
+      r.skip(wire);
+    }
+  }
+  return { points, next };
+}
+
+async function readRange(client: RawGrpcClient, collection: string, from: PointId | undefined, to: PointId | undefined, limit: { left: number }): Promise<number> {
+  let n = 0;
+  let offset = from;
+  const before = (id: PointId) => to === undefined || (typeof id === typeof to ? id < to : typeof id === 'bigint');
+  for (;;) {
+    const bytes = await client.call('/qdrant.Points/Scroll', encodeScrollRequest({ collection, offset, limit: PAGE, withData: true }), { timeoutMs: 120_000 });
+    const page = pageOf(bytes);
+    n += page.points;
+    limit.left -= page.points;
+    if (page.next === null || !before(page.next) || limit.left <= 0) return n;
+    offset = page.next;
+  }
+}
+
+async function readAll(endpoints: MeasureInput['endpoints'], collection: string, total: number, readers: number, limit: number): Promise<number> {
+  const reader = createQdrantReader({ url: endpoints.restUrl, grpcPort: endpoints.grpcPort, transport: 'grpc' });
+  const cuts = await reader.idsAt(collection, cutPositions(total, readers, PAGE));
+  await reader.close();
+  const parse = (s: string | null): PointId | undefined => (s === null ? undefined : /^\d+$/.test(s) ? BigInt(s) : s);
+  const clients = Array.from({ length: readers }, () => new RawGrpcClient(`http://127.0.0.1:${endpoints.grpcPort}`, {}));
+  const left = { left: limit };
+  try {
+    const counts = await Promise.all(rangesFromBoundaries(cuts).map((r, i) => readRange(clients[i % clients.length]!, collection, parse(r.from), parse(r.to), left)));
+    return counts.reduce((a, b) => a + b, 0);
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
+
+export async function measureRawRead(input: MeasureInput): Promise<MeasureResult> {
+  const { endpoints } = input;
+  const slice = Math.min(input.count, Math.max(5000, Math.min(50_000, Math.round(input.count / 8))));
+  const tries: Array<{ readers: number; pps?: number }> = (input.quick ? [1, 4] : [1, 2, 4]).map((readers) => ({ readers }));
+  for (const t of tries) {
+    const { value, span } = await measureSpan(endpoints, () => readAll(endpoints, input.workload, input.count, t.readers, slice));
+    t.pps = value / span.seconds;
+  }
+  const best = tries.reduce((a, b) => ((b.pps ?? 0) > (a.pps ?? 0) ? b : a));
+  const { value, span } = await measureSpan(endpoints, () => readAll(endpoints, input.workload, input.count, best.readers, Infinity));
+  const notes = [`tried on ${slice} points: ${tries.map((t) => `×${t.readers} ${Math.round(t.pps ?? 0)}/s`).join(', ')}`];
+  return result(input, value, span, `raw gRPC, ${best.readers} readers, page ${PAGE}, cursor decode only`, notes, { tries });
+}
