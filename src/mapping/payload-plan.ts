@@ -102,7 +102,10 @@ function promoteKey(stats: PayloadKeyStats, scalar: ScalarCapabilities | undefin
   };
   const keepDynamic = `Keep it dynamic: remove "mode": "field" for key "${stats.key}".`;
   if (!scalar) return unsupported('the target\'s scalar field capabilities are unknown (not probed)', `${keepDynamic} Or plan against a reachable target (--target-uri).`);
-  if (!scalar.nullable) return unsupported('the target has no nullable scalar fields (Milvus 2.5+), and points without the key must stay valid', keepDynamic);
+  // The partition key field is never nullable (Milvus refuses that): it holds its default instead.
+  if (!scalar.nullable && pkField !== (f.name ?? sanitizeName(stats.key))) {
+    return unsupported('the target refused nullable scalar fields when probed (Milvus < 2.5), and points without the key must stay valid', `${keepDynamic} Only a partition key field can be promoted there (it is never null).`);
+  }
   let ft: FieldType | string = fieldTypeFor(sourceShape(stats), stats, scalar);
   if (f.type !== undefined) ft = { ...(typeof ft === 'string' ? {} : ft), type: f.type, ...(f.type === 'Array' && { elementType: f.elementType ?? (typeof ft === 'string' ? undefined : ft.elementType) }) } as FieldType;
   if (typeof ft === 'string') {
@@ -192,7 +195,7 @@ function proposeTenantKeys(payload: PayloadKeyPlan[], scalar: ScalarCapabilities
   for (const p of payload) {
     const idx = p.stats?.index;
     if (!idx?.isTenant || (idx.type !== 'keyword' && idx.type !== 'uuid')) continue;
-    if (!scalar?.partitionKey || !scalar.nullable) {
+    if (!scalar?.partitionKey) {
       at(payloadPath(p.key))('warning', 'TENANT_KEY', `Payload key "${p.key}" is Qdrant's tenant key (is_tenant); the target cannot take it as a partition key, so it stays ${p.mode === 'field' ? 'a plain field' : 'in the dynamic field'}.`);
       continue;
     }

@@ -123,6 +123,13 @@ describe('promotion on a target without the newer types (Milvus 2.5)', () => {
     assert.equal(keyPlan(plan.payload, 'price').field?.index?.type, 'INVERTED');
   });
 
+  it('without nullable scalar fields, only the partition key field (never null) can be promoted', () => {
+    const noNull = { ...CAPS_25, scalar: { ...SCALAR_25, nullable: false } };
+    const { plan, problems } = planCollection(payloadSource(10), noNull, { ...promoteAll(['tenant']), partitionKey: { field: 'tenant' } });
+    assert.deepEqual(problems.filter((p) => p.severity === 'error'), []);
+    assert.deepEqual([keyPlan(plan.payload, 'tenant').field?.nullable, plan.partitionKey?.field], [false, 'tenant']);
+  });
+
   it('refuses promotion where the target has no nullable scalar fields, or was not probed', () => {
     for (const caps of [{ ...CAPS_25, scalar: { ...SCALAR_25, nullable: false } }, MILVUS_26]) {
       const { plan, problems } = planCollection(payloadSource(10), caps, promoteAll(['count']));
