@@ -21,6 +21,10 @@ export interface ReadOptions {
   from?: PointId;
   pageSize: number;
   signal?: AbortSignal;
+  /** Dense vectors may come as Float32Array views of the bytes the source sent (gRPC; see
+   *  DenseVector), never turned into JS numbers. The pipeline asks: its sink writes them as those
+   *  bytes. Default false (number[]); REST reads give number[] either way. */
+  packedVectors?: boolean;
 }
 
 export interface DescribeOptions {

@@ -191,6 +191,8 @@ async function readRange(options: CopyOptions, progress: RangeProgress, queue: B
     from: cp.cursor === null ? undefined : parseId(cp.cursor),
     pageSize,
     signal,
+    // Vectors stay the bytes Qdrant sent, from the scroll response to the Upsert (src/transcode).
+    packedVectors: true,
   });
   for await (const page of pages) {
     const { rows, rejected, stats: rowStats } = toRows(plan, page.points);

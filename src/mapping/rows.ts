@@ -5,6 +5,7 @@
  */
 import type { CollectionPlan, JsonObject, JsonValue, Point, RejectedPoint, Row, VectorValue } from '../core/types.ts';
 import { getOwn, setOwn } from '../core/own.ts';
+import { PackedRow, packedPayloadOf } from '../core/packed-payload.ts';
 import { isMultiVector, isSparseVector } from '../core/vector-kind.ts';
 import { DYNAMIC_FIELD, clashFreeKey } from './names.ts';
 import { MAX_JSON_BYTES, dropNullKeys, oversizeBytes, setKey, type WalkState } from './payload.ts';
@@ -117,6 +118,16 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
       const bad = shapeError(v, s);
       if (bad) return reject(out, p, 'VECTOR_INVALID', `${label(s)}: ${bad}.`);
       setOwn(vectors, s.field, v);
+    }
+    // A payload the transcoder already wrote as JSON (src/transcode) keeps those bytes when these
+    // rules change nothing: it has no null-valued key (else there are no bytes), no key that
+    // clashes with a field, and nothing is promoted. Otherwise the rules below, as for any payload.
+    const packed = promoted.length === 0 ? packedPayloadOf(p) : undefined;
+    if (packed !== undefined && !packed.keys.some((k) => fieldSet.has(k))) {
+      const size = packed.json.length;
+      if (size > MAX_JSON_BYTES) return reject(out, p, 'PAYLOAD_TOO_LARGE', `payload is ${size} bytes as JSON; Milvus holds at most ${MAX_JSON_BYTES} bytes per row.`);
+      out.rows.push(new PackedRow(id, vectors, p, packed));
+      return;
     }
     let payload = p.payload;
     let scalars: Row['scalars'];

@@ -13,6 +13,7 @@ import { isInteger, isSafeNumber, parse, stringify } from 'lossless-json';
 import type { CollectionPlan, DenseVector, JsonObject, Row, SparseVector, VectorFieldPlan } from '../core/types.ts';
 import { systemError } from '../core/errors.ts';
 import { setOwn } from '../core/own.ts';
+import { packedPayloadOf } from '../core/packed-payload.ts';
 import { decodeScalarColumn } from './decode-scalars.ts';
 import { promotedFields, scalarBytes } from './encode-scalars.ts';
 
@@ -82,10 +83,17 @@ export function payloadJson(payload: JsonObject): string | undefined {
   return state.bigints ? text.replace(MARKED, '$1') : text;
 }
 
-export function encodeRow(plan: CollectionPlan, row: Row): EncodedRow {
+/** The row's `$meta` bytes: the transcoder's, where mapping kept them (src/core/packed-payload.ts), else serialised here. */
+function metaBytes(row: Row): Buffer {
+  const packed = packedPayloadOf(row);
+  if (packed) return Buffer.from(packed.json.buffer, packed.json.byteOffset, packed.json.length);
   const json = payloadJson(row.dynamic);
   if (json === undefined) throw systemError('SINK_PAYLOAD_ENCODING', `Payload of id ${String(row.id)} cannot be serialised.`);
-  const meta = Buffer.from(json, 'utf8');
+  return Buffer.from(json, 'utf8');
+}
+
+export function encodeRow(plan: CollectionPlan, row: Row): EncodedRow {
+  const meta = metaBytes(row);
   let bytes = meta.length + perValueOverhead + (typeof row.id === 'string' ? Buffer.byteLength(row.id) : 8) + perValueOverhead + scalarBytes(row.scalars);
   for (const v of plan.vectors) {
     const value = row.vectors[v.field];

@@ -9,13 +9,17 @@
  * field that servers may send beside `dense` is skipped without being decoded.
  *
  * The result is the same Point that grpc-convert.ts fromGrpcPoint builds (a test compares them on
- * every dataset of the test kit).
+ * every dataset of the test kit). With `packedVectors` (the pipeline), dense vectors stay the
+ * bytes they came as and the payload is transcoded to its `$meta` JSON in the same pass, decoded
+ * into JS values only if someone reads it (src/transcode; test/unit/transcode.test.ts).
  */
 import { ProtoReader, ProtoWriter, type WireType } from '../core/protobuf.ts';
 import { normalizeUuid, toPointId } from '../core/ids.ts';
 import { setOwn } from '../core/own.ts';
 import { UNNAMED_VECTOR, type DenseVector, type JsonObject, type JsonValue, type Point, type PointId, type VectorValue } from '../core/types.ts';
+import { PackedPoint } from '../core/packed-payload.ts';
 import { FloatArena } from '../transcode/arena.ts';
+import { JsonOut, payloadToJson } from '../transcode/payload-json.ts';
 import type { ScrollRequest, ScrollResult } from './transport.ts';
 
 function pointIdMessage(id: PointId): ProtoWriter {
@@ -45,6 +49,8 @@ export interface DecodeOptions {
 
 /** Set while one response is decoded with packedVectors (decoding is synchronous). */
 let arena: FloatArena | undefined;
+/** Likewise: where the payloads' `$meta` JSON is written straight from the protobuf. */
+let jsonOut: JsonOut | undefined;
 
 /** ScrollResponse: next_page_offset 1, result 2 (RetrievedPoint), time 3, usage 4. */
 export function decodeScrollResponse(buf: Buffer, options: DecodeOptions = {}): ScrollResult {
@@ -52,6 +58,7 @@ export function decodeScrollResponse(buf: Buffer, options: DecodeOptions = {}): 
   const points: Point[] = [];
   let next: PointId | null = null;
   arena = options.packedVectors ? new FloatArena() : undefined;
+  jsonOut = options.packedVectors ? new JsonOut() : undefined;
   try {
     while (!r.done) {
       const { field, wire } = r.tag();
@@ -61,6 +68,7 @@ export function decodeScrollResponse(buf: Buffer, options: DecodeOptions = {}): 
     }
   } finally {
     arena = undefined;
+    jsonOut = undefined;
   }
   return { points, next };
 }
@@ -103,16 +111,29 @@ function readPointId(r: ProtoReader): PointId {
 function readPoint(r: ProtoReader): Point {
   let id: PointId | undefined;
   const payload: JsonObject = {};
+  // Packed mode: the payload's map entries, as start, end offsets (decoded only if asked).
+  const entries: number[] = [];
   let vectors: Record<string, VectorValue> = {};
   while (!r.done) {
     const { field, wire } = r.tag();
     if (field === 1 && wire === 2) id = readPointId(r.sub());
-    else if (field === 2 && wire === 2) readMapEntry(r.sub(), payload);
-    else if (field === 4 && wire === 2) vectors = readVectors(r.sub());
+    else if (field === 2 && wire === 2) {
+      if (jsonOut) entries.push(...r.span());
+      else readMapEntry(r.sub(), payload);
+    } else if (field === 4 && wire === 2) vectors = readVectors(r.sub());
     else r.skip(wire);
   }
   if (id === undefined) throw new TypeError('A point without an id');
-  return { id, vectors, payload };
+  if (!jsonOut) return { id, vectors, payload };
+  const buf = r.buf;
+  return new PackedPoint(id, vectors, () => readEntries(buf, entries), payloadToJson(buf, entries, jsonOut));
+}
+
+/** A payload from its map entries' offsets (a PackedPoint's, when someone reads it). */
+function readEntries(buf: Buffer, entries: readonly number[]): JsonObject {
+  const out: JsonObject = {};
+  for (let i = 0; i < entries.length; i += 2) readMapEntry(new ProtoReader(buf, entries[i], entries[i + 1]), out);
+  return out;
 }
 
 /** map<string, Value> entry: key 1, value 2. An absent value is Value's default: null. */

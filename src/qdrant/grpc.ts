@@ -115,7 +115,7 @@ export class GrpcTransport implements QdrantTransport {
       request.signal,
       request.collection,
     );
-    return this.decode(() => decodeScrollResponse(bytes));
+    return this.decode(() => decodeScrollResponse(bytes, { packedVectors: request.packedVectors === true }));
   }
 
   /** Over our own codec, like scroll (verify fetches thousands of 768-d points per second). */

@@ -14,6 +14,8 @@ export interface ScrollRequest {
   limit: number;
   /** false: ids only (used to probe id kinds cheaply). */
   withData: boolean;
+  /** Dense vectors as Float32Array views of the received bytes where the transport can (gRPC). */
+  packedVectors?: boolean;
   signal?: AbortSignal;
 }
 

@@ -1,0 +1,95 @@
+/**
+ * A payload that is still the JSON bytes the transcoder wrote straight from Qdrant's protobuf
+ * Value (src/transcode/payload-json.ts), beside the Point or Row whose `payload` / `dynamic` it is.
+ *
+ * Mapping decides (src/mapping/rows.ts): a payload with nothing to drop, rename or promote keeps
+ * these bytes, and the Upsert encoder writes them as the row's `$meta`; otherwise mapping works on
+ * the JSON value as always, and the bytes are not used. Only written when the payload has no
+ * null-valued key at any depth (those are mapping's to drop and count).
+ */
+import type { JsonObject, Point, PointId, Row } from './types.ts';
+export interface PackedPayload {
+  /** The payload as `$meta` JSON, exactly what milvus/rows.ts payloadJson writes for it. */
+  json: Uint8Array;
+  /** Its top-level keys, in order (mapping checks them against field names and promoted keys). */
+  keys: string[];
+}
+
+/**
+ * A Point from a packed read (grpc-scroll.ts with packedVectors): its payload is decoded from the
+ * response bytes on first read only (mapping's pass-through never reads it). `payload` is an
+ * accessor of the class, so spreading or JSON-printing such a Point leaves it out: only the
+ * pipeline reads packed, and mapping only reads `id`, `vectors` and `payload`.
+ */
+export class PackedPoint implements Point {
+  #payload: JsonObject | undefined;
+  #decode: (() => JsonObject) | undefined;
+  #packed: PackedPayload | undefined;
+
+  constructor(
+    readonly id: PointId,
+    public vectors: Point['vectors'],
+    decode: () => JsonObject,
+    packed: PackedPayload | undefined,
+  ) {
+    this.#decode = decode;
+    this.#packed = packed;
+  }
+
+  get payload(): JsonObject {
+    if (this.#payload === undefined) {
+      this.#payload = this.#decode!();
+      this.#decode = undefined;
+    }
+    return this.#payload;
+  }
+
+  /** Assigning a payload drops the bytes: they no longer describe it. */
+  set payload(value: JsonObject) {
+    this.#payload = value;
+    this.#decode = undefined;
+    this.#packed = undefined;
+  }
+
+  static packedOf(p: PackedPoint): PackedPayload | undefined {
+    return p.#packed;
+  }
+}
+
+/** A Row whose dynamic field is a PackedPoint's payload unchanged, with its JSON bytes: mapping's
+ *  choice when its rules change nothing. `dynamic` is read from the point only when asked. */
+export class PackedRow implements Row {
+  #dynamic: JsonObject | undefined;
+  #point: Point;
+  #packed: PackedPayload | undefined;
+
+  constructor(
+    readonly id: Row['id'],
+    public vectors: Row['vectors'],
+    point: Point,
+    packed: PackedPayload,
+  ) {
+    this.#point = point;
+    this.#packed = packed;
+  }
+
+  get dynamic(): JsonObject {
+    return this.#dynamic ?? this.#point.payload;
+  }
+
+  set dynamic(value: JsonObject) {
+    this.#dynamic = value;
+    this.#packed = undefined;
+  }
+
+  static packedOf(r: PackedRow): PackedPayload | undefined {
+    return r.#packed;
+  }
+}
+
+/** The packed JSON of a Point or Row, when it has one that still describes its payload. */
+export function packedPayloadOf(owner: Point | Row): PackedPayload | undefined {
+  if (owner instanceof PackedPoint) return PackedPoint.packedOf(owner);
+  if (owner instanceof PackedRow) return PackedRow.packedOf(owner);
+  return undefined;
+}

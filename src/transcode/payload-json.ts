@@ -1,0 +1,279 @@
+/**
+ * Qdrant payload (protobuf map<string, Value>, json_with_int.proto) → the JSON bytes of Milvus's
+ * `$meta`, in one pass over the bytes: no JS string, object or number is made for a value. The
+ * output is exactly what milvus/rows.ts payloadJson writes for the payload grpc-scroll.ts would
+ * decode (a property test holds them equal):
+ * - strings are copied as the UTF-8 they are, with JSON.stringify's escapes (\" \\ \b \t \n \f \r,
+ *   \u00xx for the other control characters);
+ * - integers (int64) are written in decimal, exact at any size; doubles as JSON.stringify prints
+ *   them (non-finite: null);
+ * - keys in the order a JS object would hold them.
+ *
+ * A payload this cannot write exactly that way is left to the general path (returns undefined):
+ * a null-valued key at any depth (mapping drops those and counts them), a key a JS object would
+ * reorder (array-index-like: "0", "12") or a repeated key, bytes that are not valid UTF-8, a
+ * string or key starting with NUL (payloadJson's bigint marker), a Value with two kinds set.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { PackedPayload } from '../core/packed-payload.ts';
+
+const FAIL = -1;
+
+/** Escapes of the bytes below 0x20 as JSON.stringify writes them. */
+const ESCAPES: string[] = Array.from({ length: 0x20 }, (_, c) => `\\u${c.toString(16).padStart(4, '0')}`);
+ESCAPES[0x08] = '\\b';
+ESCAPES[0x09] = '\\t';
+ESCAPES[0x0a] = '\\n';
+ESCAPES[0x0c] = '\\f';
+ESCAPES[0x0d] = '\\r';
+
+/** A growing output buffer shared by the points of one page; each payload is a slice of it. */
+export class JsonOut {
+  buf = Buffer.allocUnsafe(1 << 16);
+  pos = 0;
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    // Earlier payloads keep their slices of the old buffer: it is never written again.
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, n + 1024));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  ascii(s: string): void {
+    this.ensure(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
+  }
+}
+
+/** The input of the payload being written (one at a time: decoding is synchronous) and the cursor in it. */
+let src: Buffer = Buffer.alloc(0);
+let at = 0;
+
+function varint(): number {
+  let result = 0;
+  let scale = 1;
+  for (;;) {
+    const b = src[at++]!;
+    result += (b & 0x7f) * scale;
+    if (b < 0x80) return result;
+    scale *= 128;
+  }
+}
+
+/** int64 varint as decimal text, exact at any size. */
+function int64Text(): string {
+  const start = at;
+  const n = varint();
+  if (n <= Number.MAX_SAFE_INTEGER && at - start < 9) return String(n);
+  at = start;
+  let v = 0n;
+  let shift = 0n;
+  for (;;) {
+    const b = src[at++]!;
+    v |= BigInt(b & 0x7f) << shift;
+    if (b < 0x80) break;
+    shift += 7n;
+  }
+  return BigInt.asIntN(64, v).toString();
+}
+
+function skip(wire: number): void {
+  if (wire === 0) varint();
+  else if (wire === 1) at += 8;
+  else if (wire === 2) at += varint();
+  else if (wire === 5) at += 4;
+  else throw new RangeError(`unsupported wire type ${wire}`);
+}
+
+/**
+ * The `$meta` JSON of one point's payload, from its map entries (`entries`: start, end of each
+ * entry's bytes in `buf`), or undefined when the general path must decide (see above).
+ */
+export function payloadToJson(buf: Buffer, entries: readonly number[], out: JsonOut): PackedPayload | undefined {
+  src = buf;
+  const start = out.pos;
+  const keys: string[] = [];
+  out.byte(0x7b);
+  for (let i = 0; i < entries.length; i += 2) {
+    if (i > 0) out.byte(0x2c);
+    at = entries[i]!;
+    if (entry(entries[i + 1]!, out) === FAIL) return fail(out, start);
+    const name = buf.toString('utf8', keyStart, keyEnd);
+    if (keys.includes(name)) return fail(out, start);
+    keys.push(name);
+  }
+  out.byte(0x7d);
+  return { json: out.buf.subarray(start, out.pos), keys };
+}
+
+function fail(out: JsonOut, start: number): undefined {
+  out.pos = start;
+  return undefined;
+}
+
+/** The key of the entry entry() wrote last. */
+let keyStart = 0;
+let keyEnd = 0;
+
+/** One map entry (key 1, value 2) ending at `end`, as `"key":value`; the cursor ends at `end`. */
+function entry(end: number, out: JsonOut): number {
+  let ks = at;
+  let ke = at;
+  let vs = -1;
+  let ve = -1;
+  while (at < end) {
+    const t = varint();
+    if (t === 0x0a) {
+      const len = varint();
+      ks = at;
+      ke = at += len;
+    } else if (t === 0x12 && vs < 0) {
+      const len = varint();
+      vs = at;
+      ve = at += len;
+    } else if (t >>> 3 === 1 || t >>> 3 === 2) return FAIL;
+    else skip(t & 7);
+  }
+  // An absent value is Value's default, null: a null-valued key, mapping's to drop.
+  if (vs < 0 || !plainKey(ks, ke)) return FAIL;
+  if (string(ks, ke, out) === FAIL) return FAIL;
+  out.byte(0x3a);
+  at = vs;
+  if (valueJson(ve, out, true) === FAIL) return FAIL;
+  at = end;
+  keyStart = ks;
+  keyEnd = ke;
+  return 0;
+}
+
+/** A key a JS object keeps in insertion order (array-index-like keys are moved first) and that is not the bigint marker. */
+function plainKey(start: number, end: number): boolean {
+  if (start === end) return true;
+  const first = src[start]!;
+  if (first === 0) return false;
+  if (first < 0x30 || first > 0x39) return true;
+  // Digits only: an array index (canonical, below 2^32 - 1) is reordered by JS objects.
+  for (let i = start; i < end; i++) if (src[i]! < 0x30 || src[i]! > 0x39) return true;
+  return !(end - start <= 10 && (first !== 0x30 || end - start === 1) && Number(src.toString('latin1', start, end)) < 0xffffffff);
+}
+
+/** Value ending at `end`: null 1, double 2, integer 3, string 4, bool 5, struct 6, list 7.
+ *  `inObject`: a null here is a null-valued key. */
+function valueJson(end: number, out: JsonOut, inObject: boolean): number {
+  let kinds = 0;
+  while (at < end) {
+    const t = varint();
+    const field = t >>> 3;
+    const wire = t & 7;
+    if (field < 1 || field > 7) {
+      skip(wire);
+      continue;
+    }
+    if (++kinds > 1) return FAIL;
+    if (field === 1) {
+      // null: kept as an element of a list; a null-valued key is mapping's to drop.
+      if (inObject) return FAIL;
+      skip(wire);
+      out.ascii('null');
+    } else if (field === 2 && wire === 1) {
+      const d = src.readDoubleLE(at);
+      at += 8;
+      out.ascii(Number.isFinite(d) ? String(d) : 'null');
+    } else if (field === 3 && wire === 0) out.ascii(int64Text());
+    else if (field === 5 && wire === 0) out.ascii(varint() !== 0 ? 'true' : 'false');
+    else if (wire === 2 && field >= 4) {
+      const len = varint();
+      const s = at;
+      const e = s + len;
+      if (field === 4 ? string(s, e, out) === FAIL : field === 6 ? struct(e, out) === FAIL : list(e, out) === FAIL) return FAIL;
+      at = e;
+    } else return FAIL; // a kind on an unexpected wire type: the general path reads it as null
+  }
+  if (kinds === 0) {
+    if (inObject) return FAIL;
+    out.ascii('null');
+  }
+  return 0;
+}
+
+/** Struct ending at `end`: fields 1 (map entries). A key repeated in one struct goes to the general path. */
+function struct(end: number, out: JsonOut): number {
+  let seen: Set<string> | undefined;
+  let first: string | undefined;
+  out.byte(0x7b);
+  while (at < end) {
+    const t = varint();
+    if (t !== 0x0a) {
+      skip(t & 7);
+      continue;
+    }
+    const len = varint();
+    const e = at + len;
+    if (first !== undefined) out.byte(0x2c);
+    if (entry(e, out) === FAIL) return FAIL;
+    const id = src.toString('latin1', keyStart, keyEnd);
+    if (first === undefined) first = id;
+    else {
+      seen ??= new Set([first]);
+      if (seen.has(id)) return FAIL;
+      seen.add(id);
+    }
+  }
+  out.byte(0x7d);
+  return 0;
+}
+
+/** ListValue ending at `end`: values 1. Null elements stay (mapping keeps them: removing one would shift the rest). */
+function list(end: number, out: JsonOut): number {
+  out.byte(0x5b);
+  let first = true;
+  while (at < end) {
+    const t = varint();
+    if (t !== 0x0a) {
+      skip(t & 7);
+      continue;
+    }
+    const len = varint();
+    const e = at + len;
+    if (!first) out.byte(0x2c);
+    first = false;
+    if (valueJson(e, out, false) === FAIL) return FAIL;
+    at = e;
+  }
+  out.byte(0x5d);
+  return 0;
+}
+
+/** A JSON string literal of the UTF-8 bytes `src[start, end)`, escaped as JSON.stringify does. */
+function string(start: number, end: number, out: JsonOut): number {
+  if (end > start && src[start] === 0) return FAIL;
+  out.ensure((end - start) * 6 + 2);
+  const o = out.buf;
+  let p = out.pos;
+  o[p++] = 0x22;
+  let high = false;
+  for (let i = start; i < end; i++) {
+    const c = src[i]!;
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
+      if (c >= 0x80) high = true;
+      o[p++] = c;
+    } else if (c >= 0x20) {
+      o[p++] = 0x5c;
+      o[p++] = c;
+    } else {
+      const e = ESCAPES[c]!;
+      for (let k = 0; k < e.length; k++) o[p++] = e.charCodeAt(k);
+    }
+  }
+  o[p++] = 0x22;
+  // Invalid UTF-8 decodes to U+FFFD on the general path: let it write that.
+  if (high && !isUtf8(src.subarray(start, end))) return FAIL;
+  out.pos = p;
+  return 0;
+}
