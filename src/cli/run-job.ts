@@ -55,7 +55,7 @@ export async function runJobInForeground(engine: JobEngine, id: string, options:
   const offProgress = engine.on('job:progress', ({ jobId, ...p }) => jobId === id && events.emit('collection:progress', p));
   const offStatus = engine.on('job:collection', ({ jobId, collection, status, phase }) => jobId === id && events.emit('collection:status', { collection, status, phase }));
   try {
-    const report = await engine.run(id);
+    const report = await engine.run<JobReport>(id);
     return isCompareReport(report) ? report : withSavedProgress(report, engine.store, id);
   } finally {
     offProgress();

@@ -166,10 +166,12 @@ export class JobEngine {
   }
 
   /**
-   * Runs (or resumes) a job to its end in this process and resolves with the migration report.
-   * Throws config errors when the job cannot start: not found, already running, target busy.
+   * Runs (or resumes) a job to its end in this process and resolves with its report: a migration's
+   * MigrationReport, or a verify-full / sync job's CompareReport (isCompareReport() tells them
+   * apart; callers that run any kind ask for `run<JobReport>(id)`). Throws config errors when the
+   * job cannot start: not found, already running, target busy.
    */
-  async run(id: string): Promise<JobReport> {
+  async run<R extends JobReport = MigrationReport>(id: string): Promise<R> {
     try {
       this.claim(id);
     } catch (e) {
@@ -187,7 +189,8 @@ export class JobEngine {
       const report = this.store.get(id).kind === 'migrate' ? await this.execute(id, controller) : await this.execute(id, controller, runCompare);
       if (isCompareReport(report)) this.finishCompare(id, report);
       else this.finishJob(id, report);
-      return report;
+      // R: what the caller knows the job to be (a migration unless it says JobReport / CompareReport).
+      return report as R;
     } catch (e) {
       const error = asMigrationError(e);
       this.store.appendError(id, { code: error.code, message: error.message });

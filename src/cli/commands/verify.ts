@@ -5,18 +5,21 @@
 import type { Command } from 'commander';
 import { assertVerifiable, checkCounts, expectedSkips, type Mismatch } from '../../core/verify.ts';
 import { checkSampleBatched } from '../../core/verify-sample.ts';
-import { formatFull, runFull, VerifyCancelled, type FullResult } from './verify-full.ts';
+import { formatFull, runFull, verifyJob, VerifyCancelled, type FullResult } from './verify-full.ts';
 import { secretsOf } from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
 import { intIn } from '../flags.ts';
 import { printJson } from '../output.ts';
 import { addPlanFlags, openPlanSession, type PlanFlags } from '../plan-input.ts';
+import { addDataDirFlag } from '../run-job.ts';
 
 interface VerifyFlags extends PlanFlags {
   sample?: number;
   full?: boolean;
   first?: number;
   json?: boolean;
+  dataDir?: string;
+  job?: string;
 }
 
 interface VerifyResult {
@@ -39,10 +42,12 @@ export function registerVerify(program: Command): void {
     .command('verify')
     .description('compare source and target: counts, and with --sample N the content of N points')
     .option('--sample <n>', 'compare N points by id: vectors and payloads, 0 to 100,000 (default 0: counts only)', intIn(0, 100_000))
-    .option('--full', 'compare every point by content, both sides streamed in id order (progress on stderr; Ctrl-C cancels)')
+    .option('--full', 'compare every point by content, both sides streamed in id order, as a resumable job (progress on stderr; Ctrl-C cancels)')
+    .option('--job <id>', "with --full: verify the collections of this job with its plan and connections (a job of its own, `jobs show` lists it)")
     .option('--first <n>', 'with --full: how many ids of each kind (missing, extra, different) to list (default 20)', intIn(0, 10_000))
     .option('--json', 'print one JSON object on stdout');
   addPlanFlags(cmd);
+  addDataDirFlag(cmd);
   cmd.action(async (flags: VerifyFlags) => {
     process.exitCode = await verify(flags);
   });
@@ -51,6 +56,7 @@ export function registerVerify(program: Command): void {
 async function verify(flags: VerifyFlags): Promise<number> {
   let secrets: string[] = [];
   try {
+    if (flags.job) return await verifyJob(flags.job, flags);
     // The targets exist by now: plan as if appending, so existing names are not refused.
     const session = await openPlanSession(flags, { ifExists: 'append', aliases: false });
     secrets = secretsOf(session.source, session.target);
@@ -61,7 +67,7 @@ async function verify(flags: VerifyFlags): Promise<number> {
         const skipped = await expectedSkips(plan, session.reader);
         const counts = await checkCounts(plan, session.reader, session.sink, skipped);
         const sample = await checkSampleBatched(plan, session.reader, session.sink, { sample: flags.sample ?? 0, sourceCount: counts.sourceCount });
-        const full = flags.full ? await runFull(plan, session.reader, session.sink, counts.sourceCount - skipped, flags.first) : undefined;
+        const full = flags.full ? await runFull(session, plan, counts.sourceCount - skipped, { firstN: flags.first, dataDir: flags.dataDir }) : undefined;
         results.push({
           source: plan.source,
           target: plan.target,
