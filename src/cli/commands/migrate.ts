@@ -10,13 +10,15 @@ import { JobEngine, type JobRunOptions } from '../../jobs/engine.ts';
 import { formatProblem, planErrors } from '../../core/planning.ts';
 import { concreteTransport, secretsOf } from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
-import { intIn, MAX_PAGE_SIZE, secondsIn } from '../flags.ts';
+import { intIn, MAX_PAGE_SIZE, oneOf, secondsIn } from '../flags.ts';
+import { addBulkFlags, bulkSpec, checkBulkTarget, type BulkFlags } from '../../bulk/cli.ts';
+import { saveBulkCredentials } from '../../bulk/job.ts';
 import { formatPlan, printJson } from '../output.ts';
 import { addAllowEmptyFlag, finish } from '../report.ts';
 import { addPlanFlags, openPlanSession, type PlanFlags, type PlanSession } from '../plan-input.ts';
 import { addDataDirFlag, openStore, runJobDetached, runJobInForeground } from '../run-job.ts';
 
-interface MigrateFlags extends PlanFlags {
+interface MigrateFlags extends PlanFlags, BulkFlags {
   yes?: boolean;
   json?: boolean;
   pageSize?: number;
@@ -37,6 +39,7 @@ export function registerMigrate(program: Command): void {
     .option('--verify-sample <n>', 'after the counts, compare N points by content, 0 to 100,000 (default 0)', intIn(0, 100_000))
     .option('--detach', 'run the job in a background process; print its id and return')
     .option('--retry-budget <seconds>', 'how long the job retries an unavailable source or target before it fails, resumably: 0 to 86400 (default 60)', secondsIn(0, 86_400));
+  addBulkFlags(cmd, { oneOf, intIn });
   addAllowEmptyFlag(cmd);
   addPlanFlags(cmd);
   addDataDirFlag(cmd);
@@ -47,11 +50,13 @@ export function registerMigrate(program: Command): void {
 
 async function migrate(flags: MigrateFlags): Promise<number> {
   let session: PlanSession | undefined;
-  let secrets: string[] = [];
+  const secrets: string[] = [];
   const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(`${text}\n`);
   try {
+    const bulk = bulkSpec(flags);
+    if (bulk) secrets.push(bulk.credentials.secretKey, bulk.credentials.accessKey);
     session = await openPlanSession(flags);
-    secrets = secretsOf(session.source, session.target);
+    secrets.push(...secretsOf(session.source, session.target));
     const { plan, problems } = session.result;
     say(plan.collections.map(formatPlan).join('\n\n'));
     for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
@@ -59,6 +64,7 @@ async function migrate(flags: MigrateFlags): Promise<number> {
     if (errors.length > 0) {
       throw configError('PLAN_HAS_ERRORS', `The plan has ${errors.length} error(s) (listed above); nothing was migrated.`, 'Fix each error as its line says, then run migrate again.');
     }
+    if (bulk) await checkBulkTarget(bulk.options, session.target, plan.collections);
     if (!flags.yes) await confirm(plan.collections.length);
     await session.close();
     const store = openStore(flags.dataDir);
@@ -72,12 +78,15 @@ async function migrate(flags: MigrateFlags): Promise<number> {
         sourceGrpcPort: session.source.grpcPort,
         retryBudgetSeconds: flags.retryBudget,
       };
+      // Bulk mode (issue 14): how to reach the target's object storage; its keys are sealed apart.
+      const modeOptions = bulk ? { mode: 'bulk', bulk: bulk.options } : {};
       const job = engine.create({
         source: { url: session.source.url, apiKey: session.source.apiKey },
         target: { uri: session.target.uri, token: session.target.token, database: session.target.database },
         plan,
-        options: options as Record<string, unknown>,
+        options: { ...options, ...modeOptions } as Record<string, unknown>,
       });
+      if (bulk) saveBulkCredentials(store.dataDir, job.id, bulk.credentials);
       if (flags.detach) {
         const { logFile } = runJobDetached(store, job.id);
         if (flags.json) printJson({ jobId: job.id, logFile });
