@@ -156,7 +156,25 @@ function checkLimits(stats: PayloadKeyStats, ft: FieldType, maxLength: number | 
   if (maxCapacity !== undefined && (maxCapacity < 1 || maxCapacity > MAX_CAPACITY)) report('error', 'FIELD_MAX_CAPACITY', `maxCapacity ${maxCapacity} of key "${stats.key}" is out of range: Milvus allows 1 to ${MAX_CAPACITY}.`, `Set "field.maxCapacity" between 1 and ${MAX_CAPACITY}.`);
   const varchar = ft.type === 'VarChar' || ft.elementType === 'VarChar';
   if (varchar && maxLength !== undefined && (stats.maxStringBytes ?? 0) > maxLength) report('warning', 'VALUES_TOO_LONG', `The sample holds ${stats.maxStringBytes}-byte strings under "${stats.key}", longer than maxLength ${maxLength}: those points meet the mismatch policy.`, `Raise "field.maxLength" (at most ${MAX_VARCHAR}), or keep the key dynamic.`);
+  const misfits = misfitCount(stats, ft);
+  if (misfits > 0) report('warning', 'VALUES_MISMATCH', `${misfits} of ${stats.present} sampled values under "${stats.key}" are not ${ft.type === 'Array' ? `arrays of ${ft.elementType}` : ft.type} values: those points meet the mismatch policy.`, `Choose "field.onMismatch" ("reject", "null" or "fail") or another "field.type" for key "${stats.key}", or keep it dynamic.`);
   if (ft.type === 'Array' && maxCapacity !== undefined && (stats.maxArrayLength ?? 0) > maxCapacity) report('warning', 'ARRAYS_TOO_LONG', `The sample holds ${stats.maxArrayLength}-element arrays under "${stats.key}", more than maxCapacity ${maxCapacity}: those points meet the mismatch policy.`, `Raise "field.maxCapacity" (at most ${MAX_CAPACITY}), or keep the key dynamic.`);
+}
+
+/** Sampled values whose JSON kind the field cannot hold (nulls are fine: the field is nullable). */
+function misfitCount(stats: PayloadKeyStats, ft: FieldType): number {
+  const fits: Record<string, readonly string[]> = {
+    Int64: ['integer'], Double: ['integer', 'float'], Bool: ['bool'], VarChar: ['string'], Timestamptz: ['string'], Geometry: ['object'], Array: ['array'],
+  };
+  const ok = fits[ft.type] ?? [];
+  let n = 0;
+  for (const [kind, count] of Object.entries(stats.kinds)) if (kind !== 'null' && !ok.includes(kind)) n += count ?? 0;
+  if (ft.type === 'Array' && ft.elementType) {
+    const el = fits[ft.elementType] ?? [];
+    // Elements are counted over all arrays: at least one array per bad element kind misfits.
+    if (Object.entries(stats.elementKinds ?? {}).some(([k, c]) => (c ?? 0) > 0 && !el.includes(k))) n = Math.max(n, 1);
+  }
+  return n;
 }
 
 /** Promoted names must not clash with the schema's fields or with each other. */

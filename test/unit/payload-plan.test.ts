@@ -182,6 +182,13 @@ describe('partition key and validation problems', () => {
     assert.deepEqual(problems.filter((p) => p.severity === 'error').map((p) => p.code).sort(), ['JSON_INDEX_UNSUPPORTED', 'PARTITION_KEY_UNSUPPORTED']);
   });
 
+  it('a type that some sampled values do not fit warns how many meet the policy', () => {
+    const { plan, problems } = planCollection(payloadSource(30), CAPS_26, { payload: [{ key: 'mixed', mode: 'field', field: { type: 'Int64' } }] });
+    assert.equal(keyPlan(plan.payload, 'mixed').field?.type, 'Int64');
+    const p = problems.find((x) => x.code === 'VALUES_MISMATCH');
+    assert.match(p?.message ?? '', /^6 of 30 sampled values under "mixed" are not Int64 values/);
+  });
+
   it('a short maxLength against the sample warns that long values meet the policy', () => {
     const { problems } = planCollection(payloadSource(30), CAPS_26, { payload: [{ key: 'long_note', mode: 'field', field: { maxLength: 100 } }] });
     assert.ok(problems.some((p) => p.code === 'VALUES_TOO_LONG' && p.severity === 'warning'));
