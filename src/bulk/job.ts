@@ -24,7 +24,6 @@ import type { Job } from '../jobs/types.ts';
 import { copyCollectionBulk } from './copy.ts';
 import { BulkFileLog, type BulkCredentials } from './file-log.ts';
 import { grpcImporter, type Importer } from './importer.ts';
-import { openObjectStore } from './objects.ts';
 import { restImporter } from './rest-import.ts';
 
 export type CopyMode = 'upsert' | 'bulk';
@@ -64,6 +63,8 @@ export async function openBulkCopier(job: Job, secrets: Secrets, dataDir: string
     files.close();
     throw configError('BULK_CREDENTIALS_MISSING', `Job ${job.id} has no object-storage credentials.`, 'Start a new job with --bulk-access-key and --bulk-secret-key.');
   }
+  // Loaded here only: the AWS SDK costs every other job ~0.5 s of imports (and a Node version notice).
+  const { openObjectStore } = await import('./objects.ts');
   const objects = openObjectStore({ endpoint: spec.endpoint, bucket: spec.bucket, accessKey: keys.accessKey, secretKey: keys.secretKey });
   const uri = withUserinfo(job.target.uri, secrets.targetUserinfo);
   let importer: Importer;

@@ -4,8 +4,8 @@
  * server about every task that was in flight. Plus the job's object-storage credentials, sealed
  * like the other secrets (secrets.ts envelopes, AAD `<job id>:bulkAccessKey|bulkSecretKey`).
  *
- * `IF NOT EXISTS`: src/bulk/file-log.ts creates the same tables on first use, so a bulk job runs on
- * a database this migration has not reached yet (the numbering waits on 004).
+ * `IF NOT EXISTS`: src/bulk/file-log.ts runs the same statements on first use (harmless once this
+ * migration ran), so the bulk code never depends on the order migrations landed in.
  *
  * file states: written (uploaded, not submitted) → submitting (the Import call is on its way) →
  * submitted (task_id known) → completed | failed → recovered (a failed file's rows went through
