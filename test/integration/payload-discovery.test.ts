@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { PayloadKeyStats } from '../../src/core/payload-schema.ts';
 import { createQdrantReader } from '../../src/qdrant/index.ts';
 import { dataset } from '../../testkit/datasets/index.ts';
+import { WITHOUT_QUERY } from '../../testkit/qdrant/faults.ts';
 import { createResponseAuditor } from '../../testkit/qdrant/openapi.ts';
 import { startRealQdrant, type RealQdrant } from '../../testkit/qdrant/real.ts';
 import { realQdrantRequest, seedRealQdrant } from '../../testkit/qdrant/real-seed.ts';
@@ -30,6 +31,7 @@ let grpcPort = 0;
 const auditor = createResponseAuditor();
 /** REST requests per path kind, to show how few the sample costs. */
 const requests: string[] = [];
+let faulty = false;
 
 before(async () => {
   if (userUrl) {
@@ -45,7 +47,8 @@ before(async () => {
     server = await startQdrantTestServer({
       datasets: [{ name: 'payload' }],
       onResponse: (info) => {
-        auditor.onResponse(info);
+        // An endpoint a fault made absent answers as an old Qdrant would, outside the 1.19 spec.
+        if (!faulty) auditor.onResponse(info);
         requests.push(`${info.method} ${info.path.replace(/^\/collections\/payload/, '')}`);
       },
     });
@@ -127,6 +130,24 @@ describe('payload keys from payload_schema and a sample', () => {
       assert.deepEqual([...none.keys()].sort(), ['body', 'category', 'count', 'created_at', 'in_stock', 'location', 'price', 'ranks', 'sku', 'tags', 'tenant']);
       assert.equal(none.get('tenant')?.sampled, 0);
     } finally {
+      await reader.close();
+    }
+  });
+
+  it('a source that cannot sample (Qdrant < 1.11): the first N points, by scroll', async (t) => {
+    if (!server) return t.skip('faults need the test server');
+    server.faults.configure({ rules: [...WITHOUT_QUERY] });
+    faulty = true;
+    const reader = open('rest');
+    try {
+      requests.length = 0;
+      const keys = byKey((await reader.describe(collection, { payloadSample: 100 })).payloadKeys);
+      assert.deepEqual([keys.get('half')?.sampled, keys.get('half')?.present], [100, 50]);
+      assert.equal(requests.filter((r) => r === 'POST /points/scroll').length, 4, requests.join('\n')); // 3 id-kind probes + 1 page
+      assert.equal(requests.filter((r) => r === 'POST /points').length, 0);
+    } finally {
+      server.faults.clear();
+      faulty = false;
       await reader.close();
     }
   });
