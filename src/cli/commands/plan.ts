@@ -37,7 +37,7 @@ async function plan(flags: PlanCommandFlags): Promise<number> {
     } else {
       const text = migrationPlan.collections.map(formatPlan).join('\n\n');
       process.stdout.write(`${text}\n`);
-      if (flags.output) process.stdout.write(`\nPlan written to ${flags.output}. Edit names, description or index there, then pass --plan ${flags.output}.\n`);
+      if (flags.output) process.stdout.write(`\nPlan written to ${flags.output}. Edit names, description or index there (promote payload keys with "mode": "field", set "partitionKey"), then pass --plan ${flags.output}.\n`);
     }
     for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
     return planErrors(problems).length > 0 ? EXIT.CONFIG : EXIT.OK;
