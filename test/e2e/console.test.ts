@@ -2,7 +2,10 @@
  * The console in a real browser (Debian's Chromium through playwright-core), against the Qdrant
  * test server and Milvus Lite, with `serve` started in-process on a free loopback port: a full
  * migration through the wizard, a second (slowed) job cancelled, its details, and the errors a
- * user must understand (bad API key, duplicate target name). Each step leaves a screenshot in
+ * user must understand (bad API key, duplicate target name). Then wave 2: the payload-keys table
+ * (two keys promoted, the tenant key as partition key, num_partitions edited) migrated and
+ * verified; bulk mode refused with the server's reason on Milvus Lite; "Full verify" and "Sync" of
+ * the finished job, each its own job with its passes, and "in sync at". Each step leaves a screenshot in
  * test-results/screenshots; with UPDATE_SCREENSHOTS=1 in docs/screenshots, which the README shows
  * (so a plain test run does not rewrite committed images with new ports and times).
  */
@@ -19,6 +22,7 @@ import { repoRoot } from '../../testkit/python.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 
 const API_KEY = 'e2e-source-key-4d2c81';
+const STORAGE_SECRET = 'e2e-storage-secret-5c2e';
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(repoRoot, 'docs', 'screenshots') : join(repoRoot, 'test-results', 'screenshots');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -30,6 +34,9 @@ let docs: string;
 let rich: string;
 let slow: string;
 let cancelledJob: string;
+/** Wave 2 (issues 10, 11, 14): the collection with every payload index type, and its migration. */
+let tenants: string;
+let migration: string;
 
 /** The steps build on each other: after a failure the rest would only time out, one by one. */
 let broken = false;
@@ -46,19 +53,36 @@ const step = (name: string, fn: () => Promise<void>) =>
     }
   });
 
+/** The wave-2 steps build on each other too, but not on the steps above. */
+let broken2 = false;
+const step2 = (name: string, fn: () => Promise<void>) =>
+  it(name, async (t) => {
+    if (broken2) return t.skip('an earlier step failed');
+    try {
+      await fn();
+    } catch (e) {
+      broken2 = true;
+      await page?.screenshot({ path: join(repoRoot, 'test-results', 'console-wave2-failure.png'), fullPage: true }).catch(() => undefined);
+      throw e;
+    }
+  });
+
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const button = (name: string) => page.getByRole('button', { name, exact: true });
 const collection = (name: string) => page.getByRole('region', { name: `Collection ${name}` });
+const keyRow = (key: string) => page.locator(`tr[data-key="${key}"]`);
+const jobIdFromUrl = () => decodeURIComponent(page.url().split('/').pop()!);
 
 before(async () => {
   // `npm test` builds the console first; a direct run of this file builds it if needed.
   if (!isConsoleBuilt()) execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'web'], { cwd: repoRoot, stdio: 'inherit' });
   mkdirSync(SHOTS, { recursive: true });
   h = await startHarness({ apiKey: API_KEY });
-  [docs, rich, slow] = await Promise.all([
+  [docs, rich, slow, tenants] = await Promise.all([
     h.seed('basic', 400, { collection: 'docs' }),
     h.seed('rich', 150, { collection: 'products' }),
     h.seed('basic', 3000, { collection: 'archive' }),
+    h.seed('payload', 200, { collection: 'tenants' }),
   ]);
   await h.seed('manhattan', 30, { collection: 'legacy_manhattan' });
   server = await startServer({ host: '127.0.0.1', port: 0, dataDir: mkdtempSync(join(tmpdir(), 'q2m-e2e-')) });
@@ -185,6 +209,90 @@ describe('console', () => {
     assert.match(row, /CANCELLED[\s\S]*[1-9][\d,]* \/ 3,000 points/, 'the points copied before the cancel stay counted');
     await button(`Resume job ${cancelledJob}`).waitFor();
     await shot('10-job-details');
+  });
+});
+
+describe('console: payload keys, bulk mode, full verify and sync', () => {
+  step2('shows the payload keys of the collection with what the source holds', async () => {
+    await page.goto(server.url);
+    await page.getByLabel('Cluster endpoint').fill(h.qdrantUrl);
+    await page.getByLabel('API key').fill(API_KEY);
+    await button('Test connection').click();
+    await page.getByText('Connected.').waitFor();
+    await button('Next').click();
+    await page.getByLabel('Target URI').fill(h.milvusUri);
+    await button('Check target').click();
+    await page.getByText('✓ Target reachable').waitFor();
+    await page.getByLabel(tenants, { exact: true }).check();
+    await button('Next').click();
+    const tenant = keyRow('tenant');
+    await tenant.waitFor();
+    assert.match(await tenant.innerText(), /string[\s\S]*keyword \(tenant\)/);
+    assert.match(await keyRow('mixed').innerText(), /integer \d+%[\s\S]*string \d+%/, 'a mixed-type key shows each observed type with its share');
+    // A dynamic key cannot be the partition key: its switch is locked, saying why.
+    assert.equal(await page.getByLabel('Partition key: tenant').isDisabled(), true);
+    assert.match(await tenant.innerText(), /promote it to a field first/);
+  });
+
+  step2('promotes two keys, marks the tenant key as partition key and edits num_partitions', async () => {
+    await page.getByLabel('Promote tenant to field').check();
+    await page.getByLabel('Promote count to field').check();
+    await page.getByLabel('Field name for count').fill('item_count');
+    await page.getByLabel('Values of count that do not fit').selectOption('null');
+    // Live once the server planned tenant as a VarChar field.
+    const pk = page.getByLabel('Partition key: tenant');
+    await page.waitForFunction(() => !(document.querySelector('[aria-label="Partition key: tenant"]') as HTMLInputElement | null)?.disabled);
+    await pk.check();
+    await page.getByLabel('num_partitions').fill('8');
+    await page.getByText('The plan is valid.').waitFor();
+    assert.match(await keyRow('tenant').innerText(), /VarChar/);
+    assert.match(await keyRow('count').innerText(), /Int64/);
+    assert.equal(await page.getByLabel('Partition key: count').isDisabled(), false, 'an Int64 field can be the partition key too');
+    assert.match(await page.getByRole('group', { name: 'Partition key' }).innerText(), /on[\s\S]*tenant/);
+    await shot('11-payload-keys');
+    await button('Next').click();
+  });
+
+  step2('refuses bulk mode on Milvus Lite with the reason, then migrates with upsert', async () => {
+    await page.getByLabel('Bulk import').check();
+    await page.getByLabel('Storage endpoint').fill('http://127.0.0.1:9');
+    await page.getByLabel('Bucket').fill('a-bucket');
+    await page.getByLabel('Access key').fill('minio');
+    await page.getByLabel('Secret key').fill(STORAGE_SECRET);
+    await button('Migrate').click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /BULK_UNSUPPORTED[\s\S]*no import[\s\S]*Fix:/);
+    await shot('12-bulk-refused');
+    await page.getByLabel('Upsert').check();
+    await button('Migrate').click();
+    await page.waitForURL(/#\/jobs\/[^/]+$/);
+    migration = jobIdFromUrl();
+    await page.locator('h1 .chip', { hasText: 'SUCCESSFUL' }).waitFor({ timeout: 90_000 });
+    await page.getByText('✓ Verified: every target collection').waitFor();
+    assert.equal(await page.content().then((html) => html.includes(STORAGE_SECRET)), false);
+  });
+
+  step2('runs a full verification of the finished job: its own job, one pass, no difference', async () => {
+    await button(`Full verify of job ${migration}`).click();
+    await page.waitForURL((url) => !url.hash.endsWith(migration));
+    await page.getByRole('heading', { name: /Full verification/ }).waitFor();
+    await page.locator('h1 .chip', { hasText: 'SUCCESSFUL' }).waitFor({ timeout: 60_000 });
+    const pass = page.locator('tr[data-pass="1"]');
+    assert.match(await pass.innerText(), /1\s+tenants\s+200[\s\S]*✓ no difference/);
+  });
+
+  step2('syncs: the pass changes nothing, and the job and the migration say "in sync at"', async () => {
+    await page.getByRole('link', { name: `job ${migration}` }).click();
+    await button(`Sync job ${migration}`).click();
+    await page.waitForURL((url) => !url.hash.endsWith(migration));
+    await page.getByRole('heading', { name: /Sync/ }).waitFor();
+    await page.locator('h1 .chip', { hasText: 'SUCCESSFUL' }).waitFor({ timeout: 60_000 });
+    await page.getByText(/In sync at \d{4}-\d\d-\d\d/).waitFor();
+    assert.match(await page.locator('tr[data-pass="1"]').innerText(), /200\s+0\s+0\s+200[\s\S]*nothing to change/);
+    await shot('13-sync-in-sync');
+    await page.getByRole('link', { name: `job ${migration}` }).click();
+    await page.getByText(/In sync at \d{4}-\d\d-\d\d/).waitFor();
   });
 });
 

@@ -2,7 +2,10 @@
  * The HTTP API, route by route, without opening a port (`app.request()`), against the harness's
  * source and target (the Qdrant test server and Milvus Lite by default; a real Qdrant and any Milvus
  * engine on the test matrix's legs): happy paths, 400 field messages, 401, 404, 409, every JSON
- * answer checked against /api/openapi.json, and no credential in any answer.
+ * answer checked against /api/openapi.json, and no credential in any answer. Issue 11: "Full verify"
+ * and "Sync" of a finished migration (jobs of their own, passes, "in sync at"), the source changed
+ * in between through Qdrant's REST API; issue 14: bulk mode refused, with the reason, where the
+ * target has no import jobs.
  *
  * Honest on real servers: the source key and target token are the ones the servers really use
  * (made-up ones only where the server ignores them: the test server's key is ours to choose, the
@@ -17,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataType } from '@zilliz/milvus2-sdk-node';
 import { createApp, type ApiApp } from '../../src/api/app.ts';
-import type { JobDetailView, JobEvent, PlanView, SourceCollectionsView } from '../../src/api/schemas/responses.ts';
+import type { FollowUpView, JobDetailView, JobEvent, PlanView, SourceCollectionsView } from '../../src/api/schemas/responses.ts';
 import { JobEngine } from '../../src/jobs/engine.ts';
 import { JobStore } from '../../src/jobs/store.ts';
 import { ApiClient } from '../helpers/api-client.ts';
@@ -29,6 +32,7 @@ const OWN_API_KEY = 'api-test-source-key-5b1e0c';
  *  authorization gets its real one (the harness's MILVUS_TOKEN). */
 const FAKE_TOKEN = 'root:api-test-target-token-93d1';
 const ACCESS = 'api-test-access-token-1f7a42';
+const STORAGE_SECRET = 'api-test-storage-secret-77aa';
 
 let h: Harness;
 let store: JobStore;
@@ -39,6 +43,9 @@ let basic: string;
 let manhattan: string;
 let apiKey: string | undefined;
 let token: string;
+/** Issue 11: the collection the full-verify and sync tests migrate, then change. */
+let coll: string;
+let migration: string;
 const source = () => ({ url: h.qdrantUrl, ...(apiKey !== undefined && { apiKey }) });
 const target = () => ({ uri: h.milvusUri, token, database: h.milvusDb });
 
@@ -181,6 +188,99 @@ describe('wizard routes', () => {
   });
 });
 
+async function finished(id: string, timeoutMs = 90_000): Promise<JobDetailView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { json } = await api.get<JobDetailView>(`/api/jobs/${id}`);
+    if (json.status !== 'IN_PROGRESS' && json.status !== 'PENDING') return json;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${json.status}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Writes to the source through Qdrant's REST API (the test server and a real Qdrant alike). */
+async function qdrant(method: string, path: string, body: unknown): Promise<void> {
+  const res = await fetch(`${h.qdrantUrl}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(apiKey !== undefined && { 'api-key': apiKey }) },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, await res.text());
+}
+
+describe('full verify and sync of a finished job', () => {
+  it('migrates, then a full verification finds no difference', async () => {
+    coll = await h.seed('basic', 200, { collection: h.name('api_live') });
+    const created = await api.post<{ id: string }>('/api/jobs', { source: source(), target: target(), plan: { collections: [{ source: coll }] } });
+    assert.equal(created.status, 201, created.text);
+    migration = created.json.id;
+    assert.equal((await finished(migration)).status, 'SUCCESSFUL');
+
+    const verify = await api.post<FollowUpView>(`/api/jobs/${migration}/verify-full`, {});
+    assert.equal(verify.status, 201, verify.text);
+    assert.deepEqual([verify.json.kind, verify.json.parentJobId], ['verify-full', migration]);
+    const job = await finished(verify.json.id);
+    assert.equal(job.status, 'SUCCESSFUL', JSON.stringify(job.error));
+    assert.equal(job.kind, 'verify-full');
+    assert.deepEqual(job.passes.map((p) => [p.collection, p.phase, p.compared, p.missing, p.extra, p.different]), [[coll, 'done', 200, 0, 0, 0]]);
+    assert.equal(job.target.hasToken, true);
+  });
+
+  it('syncs a changed source: one pass upserts and deletes, the next changes nothing and says "in sync"', async () => {
+    await qdrant('POST', `/collections/${coll}/points/delete?wait=true`, { points: [1, 2, 3] });
+    const vector = Array.from({ length: 128 }, (_, i) => ((i % 7) + 1) / 10);
+    // Two new points and one changed: point 10 gets another vector and one more payload key (the
+    // engine's own tests cover removed keys; here the API's view of the passes is under test).
+    const ten = (await (await fetch(`${h.qdrantUrl}/collections/${coll}/points/10`, { headers: apiKey !== undefined ? { 'api-key': apiKey } : {} })).json()) as { result: { payload: Record<string, unknown> } };
+    await qdrant('PUT', `/collections/${coll}/points?wait=true`, {
+      points: [{ id: 90_001, vector, payload: { fresh: true } }, { id: 90_002, vector, payload: {} }, { id: 10, vector, payload: { ...ten.result.payload, changed: 'yes' } }],
+    });
+
+    // Started from the verification, the sync belongs to the migration at the root.
+    const verifications = (await api.get<{ jobs: Array<{ id: string; kind: string }> }>('/api/jobs')).json.jobs.filter((j) => j.kind === 'verify-full');
+    const sync = await api.post<FollowUpView>(`/api/jobs/${verifications[0]!.id}/sync`, { maxPasses: 3 });
+    assert.equal(sync.status, 201, sync.text);
+    assert.deepEqual([sync.json.kind, sync.json.parentJobId], ['sync', migration]);
+    const job = await finished(sync.json.id);
+    assert.equal(job.status, 'SUCCESSFUL', JSON.stringify(job.error));
+    assert.deepEqual(
+      job.passes.map((p) => [p.pass, p.upserted, p.deleted, p.unchanged, p.phase]),
+      [[1, 3, 3, 196, 'done'], [2, 0, 0, 199, 'done']],
+    );
+    assert.ok(job.inSyncAt !== null && Date.parse(job.inSyncAt) >= Date.parse(job.passes[1]!.startedAt));
+    const parent = (await api.get<JobDetailView>(`/api/jobs/${migration}`)).json;
+    assert.equal(parent.inSyncAt, job.inSyncAt, 'the migration shows "in sync at" too');
+  });
+
+  it('answers 404 for an unknown job and 400 naming a bad field', async () => {
+    const missing = await api.post<{ error: { code: string } }>('/api/jobs/nope/sync', {});
+    assert.deepEqual([missing.status, missing.json.error.code], [404, 'JOB_NOT_FOUND']);
+    const bad = await api.post<{ error: { fields: Array<{ path: string }> } }>(`/api/jobs/${migration}/sync`, { maxPasses: 0 });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.json.error.fields.map((f) => f.path), ['maxPasses']);
+  });
+});
+
+describe('bulk mode', () => {
+  it('needs the object storage, and is refused with the reason where the target has no import', async (t) => {
+    if ((await h.capabilities()).kind !== 'milvus-lite') return t.skip(`the target (${h.describe()}) may run import jobs; the refusal needs Milvus Lite`);
+    const noStorage = await api.post<{ error: { fields: Array<{ path: string }> } }>('/api/jobs', {
+      source: source(), target: target(), plan: { collections: [{ source: coll, target: h.name('bulk_x') }] }, options: { mode: 'bulk' },
+    });
+    assert.equal(noStorage.status, 400);
+    assert.deepEqual(noStorage.json.error.fields.map((f) => f.path), ['options.storage']);
+    const before = (await api.get<{ jobs: unknown[] }>('/api/jobs')).json.jobs.length;
+    const refused = await api.post<{ error: { code: string; message: string; fix?: string } }>('/api/jobs', {
+      source: source(), target: target(), plan: { collections: [{ source: coll, target: h.name('bulk_x') }] },
+      options: { mode: 'bulk', storage: { endpoint: 'http://127.0.0.1:9', bucket: 'a-bucket', accessKey: 'minio', secretKey: STORAGE_SECRET } },
+    });
+    assert.ok(refused.status === 422 || refused.status === 400, refused.text);
+    assert.match(refused.json.error.code, /BULK/);
+    assert.ok(refused.json.error.fix, 'the refusal says what to do instead');
+    assert.equal((await api.get<{ jobs: unknown[] }>('/api/jobs')).json.jobs.length, before, 'no job is left behind');
+  });
+});
+
 describe('jobs', () => {
   let jobId: string;
 
@@ -273,7 +373,7 @@ describe('jobs', () => {
   it('never puts a credential in any answer', () => {
     assert.ok(api.seen.length > 20);
     for (const body of api.seen) {
-      const secrets = [token, Buffer.from(token).toString('base64'), ACCESS, ...(apiKey ? [apiKey] : [])];
+      const secrets = [token, Buffer.from(token).toString('base64'), ACCESS, STORAGE_SECRET, ...(apiKey ? [apiKey] : [])];
       // The made-up token's password part too; a real one (root:Milvus) has a word that messages may use.
       if (token === FAKE_TOKEN) secrets.push('api-test-target-token-93d1');
       for (const secret of secrets) {
