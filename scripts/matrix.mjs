@@ -42,7 +42,7 @@ const legs = [
     name: 'test/standalone23', source: 'test', target: 'standalone23',
     files: [
       ...datasets, it('milvus-sink'), it('target-capabilities'), it('target-lease'), it('aliases'), it('verify-full'),
-      it('jobs-faults'), it('jobs-resume'), it('jobs-cancel'), it('jobs-engine'),
+      it('jobs-faults'), it('jobs-resume'), it('jobs-cancel'), it('jobs-engine'), it('sink-delete'), it('sync'),
     ],
   },
   { name: 'real/lite3', source: 'real', target: 'lite3', files: [...datasets, it('payload-discovery')] },
