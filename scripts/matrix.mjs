@@ -36,12 +36,12 @@ const legs = [
   { name: 'test/lite3', source: 'test', target: 'lite3', files: datasets },
   {
     name: 'test/lite25', source: 'test', target: 'lite25',
-    files: [...datasets, it('milvus-sink'), it('target-capabilities'), it('verify-policy'), it('sparse-missing'), it('verify-full'), it('aliases')],
+    files: [...datasets, it('milvus-sink'), it('target-capabilities'), it('verify-policy'), it('sparse-missing'), it('verify-full'), it('aliases'), it('payload-fields')],
   },
   {
     name: 'test/standalone23', source: 'test', target: 'standalone23',
     files: [
-      ...datasets, it('milvus-sink'), it('target-capabilities'), it('target-lease'), it('aliases'), it('verify-full'),
+      ...datasets, it('milvus-sink'), it('target-capabilities'), it('target-lease'), it('aliases'), it('verify-full'), it('payload-fields'),
       it('jobs-faults'), it('jobs-resume'), it('jobs-cancel'), it('jobs-engine'), it('sink-delete'), it('sync'),
     ],
   },

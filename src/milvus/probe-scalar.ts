@@ -141,7 +141,9 @@ async function trial(conn: MilvusConnection, groups: Group[], nullable: boolean,
     const schema = (described?.schema?.fields ?? []) as Array<{ name: string; nullable?: boolean; is_partition_key?: boolean }>;
     const first = fields.find((f) => f.plan.nullable)?.plan.name;
     out.nullable = schema.find((f) => f.name === first)?.nullable === true;
-    out.partitionKey = schema.find((f) => f.name === 'tenant')?.is_partition_key === true;
+    // Milvus Lite 2.5.1 describes the partition key back but made no partitions (num_partitions 0),
+    // and then refuses every filtered query on the collection ("Invalid expr"): not a partition key.
+    out.partitionKey = schema.find((f) => f.name === 'tenant')?.is_partition_key === true && Number(described?.num_partitions ?? 0) > 0;
     // Asked nullable, described not: a server older than 2.5 that drops attributes it does not
     // know. It must get no row: Milvus 2.3.5 also creates Timestamptz and Geometry fields it does
     // not know, and an insert into them kills the server (probed).
@@ -175,8 +177,8 @@ async function probeIndexes(conn: MilvusConnection, plan: CollectionPlan, fields
   return accepted;
 }
 
-/** What a load and two queries tell: nulls read back as null; TEXT_MATCH finds row 1. */
-async function probeReads(conn: MilvusConnection, plan: CollectionPlan, text: boolean): Promise<{ nullsBack: boolean; textMatch: boolean }> {
+/** What a load and queries tell: nulls read back as null; TEXT_MATCH and the partition key find row 1. */
+async function probeReads(conn: MilvusConnection, plan: CollectionPlan, text: boolean): Promise<{ nullsBack: boolean; textMatch: boolean; partitionFilter: boolean }> {
   const { client, database } = conn;
   const base = { collection_name: plan.target, db_name: database };
   let indexed = false;
@@ -184,7 +186,7 @@ async function probeReads(conn: MilvusConnection, plan: CollectionPlan, text: bo
     indexed = await ok(conn, 'CreateIndex', () => client.createIndex({ ...base, field_name: 'v', index_name: 'v', index_type, metric_type: 'COSINE' }));
     if (indexed) break;
   }
-  if (!indexed || !(await loaded(conn, base))) return { nullsBack: false, textMatch: false };
+  if (!indexed || !(await loaded(conn, base))) return { nullsBack: false, textMatch: false, partitionFilter: false };
   const query = (expr: string) =>
     queryFast(conn, { ...base, expr, output_fields: ['id', ...(plan.payload ?? []).map((k) => k.key)], consistency_level: 'Strong', query_params: [{ key: 'limit', value: '10' }] })
       .then((res) => decodeRows(plan, res.fields_data as never))
@@ -192,7 +194,8 @@ async function probeReads(conn: MilvusConnection, plan: CollectionPlan, text: bo
   const two = (await query('id == 2'))[0];
   const nullsBack = two !== undefined && two.scalars?.b === null;
   const matched = text ? await query('TEXT_MATCH(tx, "fox")') : [];
-  return { nullsBack, textMatch: matched.length === 1 && matched[0]!.id === 1n };
+  const tenants = plan.partitionKey ? await query('tenant == "acme"') : [];
+  return { nullsBack, textMatch: matched.length === 1 && matched[0]!.id === 1n, partitionFilter: tenants.length === 2 };
 }
 
 /**
@@ -222,7 +225,7 @@ async function jsonIndex(conn: MilvusConnection, plan: CollectionPlan): Promise<
 /** Runs the scalar probes. Throws only what probe.ts's ok() throws (unreachable, auth). */
 export async function probeScalars(conn: MilvusConnection): Promise<ScalarCapabilities> {
   const caps: ScalarCapabilities = { types: [], arrayElementTypes: [], nullable: false, indexTypes: {}, jsonPathIndex: false, textMatch: false, partitionKey: false };
-  let reads = { nullsBack: false, textMatch: false };
+  let reads = { nullsBack: false, textMatch: false, partitionFilter: false };
   const inspect = (groups: Group[], nullable: boolean) => async (plan: CollectionPlan, fields: ProbeField[]) => {
     caps.indexTypes = await probeIndexes(conn, plan, fields);
     caps.jsonPathIndex = await jsonIndex(conn, plan);
@@ -264,5 +267,7 @@ export async function probeScalars(conn: MilvusConnection): Promise<ScalarCapabi
   // Nullable only if a null also comes back as null (Milvus Lite 3 once lost nullable vectors so).
   caps.nullable = nullable && reads.nullsBack;
   caps.textMatch = passed.includes('text') && reads.textMatch;
+  // Where the probe loaded (nullable targets), a filter on the partition key must also work.
+  if (nullable) caps.partitionKey &&= reads.partitionFilter;
   return caps;
 }
