@@ -19,8 +19,11 @@ export type FullResult = FullCheck & { seconds: number; pointsPerSecond: number;
 
 /** Thrown when the user interrupts a full verification; verify exits with 130. */
 export class VerifyCancelled extends Error {
-  constructor(signal: string, jobId: string) {
-    super(`verify --full cancelled by ${signal} (continue it with \`qdrant2milvus jobs resume ${jobId}\`)`);
+  constructor(
+    signal: string,
+    readonly jobId: string,
+  ) {
+    super(`verify --full cancelled by ${signal}`);
     this.name = 'VerifyCancelled';
   }
 }

@@ -90,7 +90,7 @@ async function verify(flags: VerifyFlags): Promise<number> {
     return ok ? EXIT.OK : EXIT.FAILED;
   } catch (e) {
     if (e instanceof VerifyCancelled) {
-      process.stderr.write(`${e.message}: nothing was changed.\n`);
+      process.stderr.write(`${e.message}: nothing was changed. Continue the comparison with \`qdrant2milvus jobs resume ${e.jobId}\`.\n`);
       return EXIT.CANCELLED;
     }
     return reportError(e, secrets);
