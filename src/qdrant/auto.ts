@@ -106,8 +106,8 @@ export class AutoTransport implements QdrantTransport {
     return (await this.pick()).scroll(request);
   }
 
-  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal): Promise<Point[]> {
-    return (await this.pick()).retrieve(collection, ids, signal);
+  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal, options?: { withVectors?: boolean }): Promise<Point[]> {
+    return (await this.pick()).retrieve(collection, ids, signal, options);
   }
 
   async sample(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]> {

@@ -34,7 +34,7 @@ export function encodeScrollRequest(req: Omit<ScrollRequest, 'signal'>): Buffer 
   if (req.offset !== undefined) m.message(3, pointIdMessage(req.offset));
   m.tag(4, 0).varint(req.limit);
   m.message(6, selector(req.withData));
-  m.message(7, selector(req.withData));
+  m.message(7, selector(req.withData && req.withVectors !== false));
   return m.toBuffer();
 }
 
@@ -74,11 +74,11 @@ export function decodeScrollResponse(buf: Buffer, options: DecodeOptions = {}): 
 }
 
 /** GetPoints (retrieve by ids, for verify): collection_name 1, ids 2, with_payload 4, with_vectors 5. */
-export function encodeGetRequest(collection: string, ids: readonly PointId[]): Buffer {
+export function encodeGetRequest(collection: string, ids: readonly PointId[], withVectors = true): Buffer {
   const m = new ProtoWriter().string(1, collection);
   for (const id of ids) m.message(2, pointIdMessage(id));
   m.message(4, selector(true));
-  m.message(5, selector(true));
+  m.message(5, selector(withVectors));
   return m.toBuffer();
 }
 

@@ -119,10 +119,10 @@ export class GrpcTransport implements QdrantTransport {
   }
 
   /** Over our own codec, like scroll (verify fetches thousands of 768-d points per second). */
-  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal): Promise<Point[]> {
+  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal, options: { withVectors?: boolean } = {}): Promise<Point[]> {
     if (ids.length === 0) return [];
     const bytes = await this.run(
-      () => this.raw.call(`${this.pathPrefix}/qdrant.Points/Get`, encodeGetRequest(collection, ids), this.callOptions(signal)),
+      () => this.raw.call(`${this.pathPrefix}/qdrant.Points/Get`, encodeGetRequest(collection, ids, options.withVectors !== false), this.callOptions(signal)),
       `retrieving points of collection "${collection}"`,
       signal,
       collection,

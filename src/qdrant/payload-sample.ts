@@ -15,7 +15,7 @@ import type { QdrantTransport } from './transport.ts';
 
 /** `--payload-sample` default: points looked at per collection. */
 export const DEFAULT_PAYLOAD_SAMPLE = 1000;
-/** Points per scroll / retrieve: vectors come along (the transports read both), so keep pages small. */
+/** Points per scroll / retrieve (payloads only: vectors are left out of these requests). */
 const PAGE = 250;
 
 export interface PayloadSampleResult {
@@ -39,7 +39,7 @@ export async function samplePayloadKeys(
     const ids = await call((s) => transport.sample(collection, n, s)).catch(() => undefined);
     if (ids && ids.length > 0) {
       for (let i = 0; i < ids.length; i += PAGE) {
-        const points = await call((s) => transport.retrieve(collection, ids.slice(i, i + PAGE), s));
+        const points = await call((s) => transport.retrieve(collection, ids.slice(i, i + PAGE), s, { withVectors: false }));
         for (const p of points) stats.add(p.payload);
       }
       return { keys: stats.result(schema), method: 'random' };
@@ -48,7 +48,7 @@ export async function samplePayloadKeys(
   let offset: PointId | undefined;
   let read = 0;
   while (read < n) {
-    const page = await call((s) => transport.scroll({ collection, offset, limit: Math.min(PAGE, n - read), withData: true, signal: s }));
+    const page = await call((s) => transport.scroll({ collection, offset, limit: Math.min(PAGE, n - read), withData: true, withVectors: false, signal: s }));
     for (const p of page.points) stats.add(p.payload);
     read += page.points.length;
     if (page.next === null || page.points.length === 0) break;

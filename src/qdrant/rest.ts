@@ -114,7 +114,7 @@ export class RestTransport implements QdrantTransport {
     const body = {
       limit: request.limit,
       with_payload: request.withData,
-      with_vector: request.withData,
+      with_vector: request.withData && request.withVectors !== false,
       ...(request.offset !== undefined ? { offset: request.offset } : {}),
     };
     const result = (await this.call('POST', `/collections/${encodeURIComponent(request.collection)}/points/scroll`, body, {
@@ -128,12 +128,12 @@ export class RestTransport implements QdrantTransport {
     }));
   }
 
-  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal): Promise<Point[]> {
+  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal, options: { withVectors?: boolean } = {}): Promise<Point[]> {
     if (ids.length === 0) return [];
     const result = (await this.call(
       'POST',
       `/collections/${encodeURIComponent(collection)}/points`,
-      { ids, with_payload: true, with_vector: true },
+      { ids, with_payload: true, with_vector: options.withVectors !== false },
       { what: `retrieving points of collection "${collection}"`, collection, signal },
     )) as unknown[];
     return this.decode(() => result.map(restPoint));

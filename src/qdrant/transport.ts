@@ -14,6 +14,8 @@ export interface ScrollRequest {
   limit: number;
   /** false: ids only (used to probe id kinds cheaply). */
   withData: boolean;
+  /** false (with withData): payloads without vectors (the payload key sample). Default true. */
+  withVectors?: boolean;
   /** Dense vectors as Float32Array views of the received bytes where the transport can (gRPC). */
   packedVectors?: boolean;
   signal?: AbortSignal;
@@ -42,7 +44,8 @@ export interface QdrantTransport {
    *  points that lack at least one of them). */
   count(collection: string, options?: { lackingVector?: string | string[]; signal?: AbortSignal }): Promise<number>;
   scroll(request: ScrollRequest): Promise<ScrollResult>;
-  retrieve(collection: string, ids: PointId[], signal?: AbortSignal): Promise<Point[]>;
+  /** Points by id; `withVectors: false` brings payloads only (the payload key sample). */
+  retrieve(collection: string, ids: PointId[], signal?: AbortSignal, options?: { withVectors?: boolean }): Promise<Point[]>;
   /** Up to `limit` random ids of the collection (`query` with `sample: random`, ids only). A server
    *  without it (Qdrant < 1.11) answers 404 / 400 / UNIMPLEMENTED: thrown as a rejected request,
    *  never as "collection not found" (see SourceReader.sampleIds). */
