@@ -139,6 +139,7 @@ function listView(job: Job) {
   const { total, done } = totals(job);
   return {
     id: job.id,
+    kind: job.kind,
     status: job.status,
     collections: job.collections.map((c) => c.source),
     progress: { done, total },
@@ -155,7 +156,7 @@ function formatList(jobs: Job[]): string {
   for (const j of jobs) {
     const v = listView(j);
     const pct = v.progress.total > 0 ? ` (${Math.floor((100 * v.progress.done) / v.progress.total)}%)` : '';
-    rows.push([j.id, j.status, v.collections.join(','), `${v.progress.done}/${v.progress.total}${pct}`, v.duration, v.verification]);
+    rows.push([j.id, j.kind === 'migrate' ? j.status : `${j.status} (${j.kind})`, v.collections.join(','), `${v.progress.done}/${v.progress.total}${pct}`, v.duration, v.verification]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return `${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`;
