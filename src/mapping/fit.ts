@@ -32,12 +32,20 @@ export function jsonTypeOf(v: JsonValue): string {
 /** Milliseconds since the epoch of an ISO 8601 string, or NaN (no zone: UTC, as Qdrant reads it). */
 export function parseDatetime(s: string): number {
   if (!ISO_DATETIME.test(s)) return Number.NaN;
+  // Date keeps milliseconds; finer fractions are cut so Date.parse accepts them.
+  return Date.parse(rfc3339(s).replace(/(\.\d{3})\d+/, '$1'));
+}
+
+/**
+ * The same instant in strict RFC 3339 (what the target's Timestamptz parser is sure to take): `T`
+ * for a space, midnight for a bare date, `Z` for no zone, `+hh:mm` for `+hhmm`; fractions kept.
+ */
+export function rfc3339(s: string): string {
   let t = s.replace(' ', 'T');
   if (/^\d{4}-\d{2}-\d{2}$/.test(t)) t += 'T00:00:00';
-  if (!/(?:Z|[+-]\d{2}:?\d{2})$/i.test(t)) t += 'Z';
-  // Date keeps milliseconds; finer fractions are cut so Date.parse accepts them.
-  t = t.replace(/(\.\d{3})\d+/, '$1');
-  return Date.parse(t);
+  if (/T\d{2}:\d{2}(?:[Z+-]|$)/i.test(t)) t = t.replace(/(T\d{2}:\d{2})/i, '$1:00');
+  if (/[+-]\d{4}$/.test(t)) t = `${t.slice(0, -2)}:${t.slice(-2)}`;
+  return /(?:Z|[+-]\d{2}:\d{2})$/i.test(t) ? t.replace(/z$/, 'Z') : `${t}Z`;
 }
 
 function fitScalar(type: PromotedFieldPlan['type'] | 'Element', elementType: string | undefined, maxLength: number | undefined, v: JsonValue): Fit {
@@ -58,7 +66,7 @@ function fitScalar(type: PromotedFieldPlan['type'] | 'Element', elementType: str
       return maxLength === undefined || bytes <= maxLength ? { ok: true, value: v } : no(`a ${bytes}-byte string (max_length ${maxLength})`);
     }
     case 'Timestamptz':
-      return typeof v === 'string' && !Number.isNaN(parseDatetime(v)) ? { ok: true, value: v } : no(typeof v === 'string' ? 'a string that is not an ISO 8601 datetime' : jsonTypeOf(v));
+      return typeof v === 'string' && !Number.isNaN(parseDatetime(v)) ? { ok: true, value: rfc3339(v) } : no(typeof v === 'string' ? 'a string that is not an ISO 8601 datetime' : jsonTypeOf(v));
     case 'Geometry': {
       const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
       const lon = o?.lon, lat = o?.lat;
