@@ -10,6 +10,7 @@ import { encodeJsonRow, JsonRowsFile, checkJsonLayout } from '../../src/bulk/jso
 import { grpcTaskState } from '../../src/bulk/importer.ts';
 import { restImporter, restTaskState } from '../../src/bulk/rest-import.ts';
 import { bulkSpec } from '../../src/bulk/cli.ts';
+import { BULK_RECOMMENDED_FROM, estimateModes, formatModeEstimate } from '../../src/bulk/estimate.ts';
 import type { CollectionPlan, Row } from '../../src/core/types.ts';
 
 const plan = {
@@ -113,5 +114,17 @@ describe('REST import jobs (Milvus 2.4+ / Zilliz Cloud): request shapes of the d
     const r = recorder({ create: { code: 1100, message: 'collection not found: docs (token sk-123)' } });
     const imp = restImporter({ uri: 'http://milvus:19530', token: 'sk-123', fetch: r.fetch });
     await assert.rejects(imp.submit('docs', ['k']), (e: Error & { code?: string }) => e.code === 'BULK_IMPORT_REFUSED' && /collection not found/.test(e.message) && !e.message.includes('sk-123'));
+  });
+});
+
+describe('mode estimate', () => {
+  it('counts files from the row size and recommends bulk only from the measured threshold on', () => {
+    const small = estimateModes({ ...plan, sourceCount: 1000 } as CollectionPlan, 64 * 1024 * 1024);
+    assert.equal(small.recommended, 'upsert');
+    assert.equal(small.files, 1);
+    const huge = estimateModes({ ...plan, sourceCount: BULK_RECOMMENDED_FROM } as CollectionPlan, 64 * 1024 * 1024);
+    assert.equal(huge.recommended, 'bulk');
+    assert.equal(huge.files, Math.ceil(huge.fileBytes / (64 * 1024 * 1024)));
+    assert.match(formatModeEstimate({ ...plan, sourceCount: 1000 } as CollectionPlan, 'bulk'), /docs: 1,000 points; .*recommended: --mode upsert/);
   });
 });

@@ -13,6 +13,7 @@ import { EXIT, reportError } from '../exit.ts';
 import { intIn, MAX_PAGE_SIZE, oneOf, secondsIn } from '../flags.ts';
 import { addBulkFlags, bulkSpec, checkBulkTarget, type BulkFlags } from '../../bulk/cli.ts';
 import { saveBulkCredentials } from '../../bulk/job.ts';
+import { formatModeEstimate } from '../../bulk/estimate.ts';
 import { formatPlan, printJson } from '../output.ts';
 import { addAllowEmptyFlag, finish } from '../report.ts';
 import { addPlanFlags, openPlanSession, type PlanFlags, type PlanSession } from '../plan-input.ts';
@@ -65,6 +66,8 @@ async function migrate(flags: MigrateFlags): Promise<number> {
       throw configError('PLAN_HAS_ERRORS', `The plan has ${errors.length} error(s) (listed above); nothing was migrated.`, 'Fix each error as its line says, then run migrate again.');
     }
     if (bulk) await checkBulkTarget(bulk.options, session.target, plan.collections);
+    // Both modes' cost per collection, and which one we recommend (src/bulk/estimate.ts).
+    for (const c of plan.collections) process.stderr.write(`${formatModeEstimate(c, bulk ? 'bulk' : 'upsert', bulk?.options.fileBytes)}\n`);
     if (!flags.yes) await confirm(plan.collections.length);
     await session.close();
     const store = openStore(flags.dataDir);
