@@ -39,6 +39,12 @@ if (process.argv.includes('--verify')) {
   process.exit(0);
 }
 
+// `npm run bench -- --transcode ...`: our CPU between the two wires (decode, toRows, encode), no servers, see transcode.ts.
+if (process.argv.includes('--transcode')) {
+  await (await import('./transcode.ts')).main(process.argv.slice(2));
+  process.exit(0);
+}
+
 const opts = new Command('bench')
   .option('--quick', 'a small smoke run (a few thousand points per workload)')
   .option('--workloads <list>', `comma-separated: ${Object.keys(WORKLOADS).join(', ')}`)

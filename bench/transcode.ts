@@ -1,10 +1,12 @@
 /**
- * `npm run bench -- --transcode [--workload ref768] [--points 5000] [--rounds 5] [--target lite3|milvus26] [--path current|transcode|both]`
+ * `npm run bench -- --transcode [--workload ref768] [--points 5000] [--rounds 5] [--target lite3|milvus26] [--path current|transcode|both] [--source test|real]`
  *
- * The tool's own CPU per point between the two wires, without servers in the measurement: real
- * ScrollResponse bytes (recorded from the test server's gRPC encoder, the message Qdrant 1.19
- * sends) → decode → toRows → byte-sized Upsert request bytes. What the pipeline does per page,
- * minus the network. Reports CPU seconds per 1,000 points per stage, best of `--rounds`.
+ * The tool's own CPU per point between the two wires, without servers in the measurement:
+ * ScrollResponse bytes recorded first (`--source test`: the test server's gRPC encoder, the
+ * message Qdrant 1.19 sends; `--source real`: scrolled from a real Qdrant 1.19 loaded with the
+ * dataset, ../shared/qdrant) → decode → toRows → byte-sized Upsert request bytes. What the
+ * pipeline does per page, minus the network. Reports CPU seconds per 1,000 points per stage,
+ * best of `--rounds`.
  *
  * Paths: `current` decodes vectors into JS numbers (grpc-scroll.ts decodeScrollResponse) and
  * encodes them back; `transcode` keeps dense vectors as the packed bytes they arrived as
@@ -19,7 +21,11 @@ import { toRows } from '../src/mapping/rows.ts';
 import { prepareUpserts, DEFAULT_BATCH_BYTES } from '../src/milvus/writer.ts';
 import { createQdrantReader } from '../src/qdrant/index.ts';
 import { decodeScrollResponse } from '../src/qdrant/grpc-scroll.ts';
+import { RawGrpcClient } from '../src/qdrant/grpc-raw.ts';
+import { encodeScrollRequest } from '../src/qdrant/grpc-scroll.ts';
+import { dataset } from '../testkit/datasets/index.ts';
 import { encodeScrollResponse } from '../testkit/qdrant/grpc-fast.ts';
+import { seedRealQdrant, startRealQdrant } from '../testkit/qdrant/real.ts';
 import { startQdrantTestServer } from '../testkit/qdrant/server.ts';
 
 const LITE3: TargetCapabilities = {
@@ -29,28 +35,58 @@ const LITE3: TargetCapabilities = {
 const MILVUS26: TargetCapabilities = { ...LITE3, kind: 'milvus', version: 'v2.6.4', float16Vector: true, nullableVector: true, emptySparseVector: true, autoIndex: true };
 
 type PathName = 'current' | 'transcode';
-interface Options { workload: string; points: string; rounds: string; target: string; path: string }
+interface Options { workload: string; points: string; rounds: string; target: string; path: string; source: string }
 
-/** Pages of ScrollResponse bytes for the whole collection, in scroll order. */
-async function recordPages(workload: string, points: number, caps: TargetCapabilities): Promise<{ plan: CollectionPlan; pages: Buffer[] }> {
-  const server = await startQdrantTestServer({ grpcPort: null, datasets: [{ name: workload, count: points }] });
-  const reader = createQdrantReader({ url: server.restUrl, transport: 'rest' });
+/** Plans the collection from the source's own description. */
+async function planFor(restUrl: string, workload: string, caps: TargetCapabilities): Promise<CollectionPlan> {
+  const reader = createQdrantReader({ url: restUrl, transport: 'rest' });
   try {
     const source = await reader.describe(workload);
     const { plan, problems } = planCollection(source, caps, { target: `bench_${source.name.replace(/\W/g, '_')}`, policies: { missingVector: 'skip' } });
     const errors = problems.filter((p) => p.severity === 'error');
     if (errors.length > 0) throw new Error(errors.map((e) => e.message).join('; '));
+    return plan;
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Pages of a real Qdrant's own ScrollResponse bytes (over our raw gRPC call, as the reader gets them). */
+async function recordRealPages(workload: string, points: number, caps: TargetCapabilities): Promise<{ plan: CollectionPlan; pages: Buffer[] }> {
+  const q = await startRealQdrant();
+  try {
+    await seedRealQdrant(q.restUrl, undefined, dataset(workload, points));
+    const plan = await planFor(q.restUrl, workload, caps);
+    const raw = new RawGrpcClient(q.grpcUrl, {});
+    const pages: Buffer[] = [];
+    let offset: Point['id'] | undefined;
+    do {
+      const bytes = await raw.call('/qdrant.Points/Scroll', encodeScrollRequest({ collection: workload, offset, limit: pageSizeFor(plan), withData: true }), { timeoutMs: 60_000 });
+      pages.push(Buffer.from(bytes));
+      offset = decodeScrollResponse(bytes).next ?? undefined;
+    } while (offset !== undefined);
+    raw.close();
+    return { plan, pages };
+  } finally {
+    await q.stop();
+  }
+}
+
+/** Pages of ScrollResponse bytes for the whole collection, in scroll order. */
+async function recordPages(workload: string, points: number, caps: TargetCapabilities): Promise<{ plan: CollectionPlan; pages: Buffer[] }> {
+  const server = await startQdrantTestServer({ grpcPort: null, datasets: [{ name: workload, count: points }] });
+  try {
+    const plan = await planFor(server.restUrl, workload, caps);
     const limit = pageSizeFor(plan);
     const pages: Buffer[] = [];
     let offset: ReturnType<typeof server.store.scroll>['next_page_offset'] = null;
     do {
-      const res = server.store.scroll(source.name, { limit, offset, with_vector: true, with_payload: true });
+      const res = server.store.scroll(plan.source, { limit, offset, with_vector: true, with_payload: true });
       pages.push(encodeScrollResponse(res).withTime(0.001));
       offset = res.next_page_offset;
     } while (offset !== null);
     return { plan, pages };
   } finally {
-    await reader.close();
     await server.stop();
   }
 }
@@ -86,12 +122,14 @@ export async function main(argv: string[]): Promise<void> {
     .option('--rounds <n>', 'passes per path; the best is reported', '5')
     .option('--target <caps>', 'lite3 (no Float16Vector) or milvus26', 'lite3')
     .option('--path <name>', 'current, transcode or both', 'both')
+    .option('--source <name>', 'test (the test server\'s encoder) or real (a real Qdrant 1.19)', 'test')
     .parse(['node', 'bench', ...argv])
     .opts<Options>();
   const caps = opts.target === 'milvus26' ? MILVUS26 : LITE3;
-  const { plan, pages } = await recordPages(opts.workload, Number(opts.points), caps);
+  const record = opts.source === 'real' ? recordRealPages : recordPages;
+  const { plan, pages } = await record(opts.workload, Number(opts.points), caps);
   const bytes = pages.reduce((n, p) => n + p.length, 0);
-  console.log(`${opts.workload}: ${pages.length} ScrollResponse pages, ${(bytes / 1e6).toFixed(1)} MB; target ${caps.version}; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`${opts.workload} from the ${opts.source === 'real' ? 'real Qdrant' : 'test server'}: ${pages.length} ScrollResponse pages, ${(bytes / 1e6).toFixed(1)} MB; target ${caps.version}; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const paths: PathName[] = opts.path === 'both' ? ['current', 'transcode'] : [opts.path as PathName];
   const per1k = (sec: number, n: number) => ((sec / n) * 1000).toFixed(4);
   const results: Record<string, unknown> = {};
@@ -107,7 +145,7 @@ export async function main(argv: string[]): Promise<void> {
     results[path] = { cpuPer1k: +per1k(total, b.points), decodePer1k: +per1k(b.decode, b.points), mapPer1k: +per1k(b.map, b.points), encodePer1k: +per1k(b.encode, b.points), requestMB: +(b.requestBytes / 1e6).toFixed(1) };
     console.log(`${path.padEnd(9)} CPU s/1k ${per1k(total, b.points)}  (decode ${per1k(b.decode, b.points)}, toRows ${per1k(b.map, b.points)}, encode ${per1k(b.encode, b.points)}); ${b.points} points, ${(b.requestBytes / 1e6).toFixed(1)} MB of Upsert`);
   }
-  console.log(`TRANSCODE_RESULT ${JSON.stringify({ workload: opts.workload, points: Number(opts.points), target: caps.version, load: loadavg(), results })}`);
+  console.log(`TRANSCODE_RESULT ${JSON.stringify({ workload: opts.workload, source: opts.source, points: Number(opts.points), target: caps.version, load: loadavg(), results })}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));

@@ -54,6 +54,11 @@ let jsonOut: JsonOut | undefined;
 
 /** ScrollResponse: next_page_offset 1, result 2 (RetrievedPoint), time 3, usage 4. */
 export function decodeScrollResponse(buf: Buffer, options: DecodeOptions = {}): ScrollResult {
+  return decodePoints(buf, 2, options);
+}
+
+/** The points of a response that holds them in field `resultField` (and, for Scroll, the next offset in field 1). */
+function decodePoints(buf: Buffer, resultField: number, options: DecodeOptions): ScrollResult {
   const r = new ProtoReader(buf);
   const points: Point[] = [];
   let next: PointId | null = null;
@@ -62,8 +67,8 @@ export function decodeScrollResponse(buf: Buffer, options: DecodeOptions = {}): 
   try {
     while (!r.done) {
       const { field, wire } = r.tag();
-      if (field === 1 && wire === 2) next = readPointId(r.sub());
-      else if (field === 2 && wire === 2) points.push(readPoint(r.sub()));
+      if (field === resultField && wire === 2) points.push(readPoint(r.sub()));
+      else if (resultField === 2 && field === 1 && wire === 2) next = readPointId(r.sub());
       else r.skip(wire);
     }
   } finally {
@@ -82,16 +87,9 @@ export function encodeGetRequest(collection: string, ids: readonly PointId[], wi
   return m.toBuffer();
 }
 
-/** GetResponse: result 1 (RetrievedPoint), time 2, usage 3; points decoded as Scroll's are. */
-export function decodeGetResponse(buf: Buffer): Point[] {
-  const r = new ProtoReader(buf);
-  const points: Point[] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) points.push(readPoint(r.sub()));
-    else r.skip(wire);
-  }
-  return points;
+/** GetResponse: result 1 (RetrievedPoint), time 2, usage 3; points decoded as Scroll's are (options too). */
+export function decodeGetResponse(buf: Buffer, options: DecodeOptions = {}): Point[] {
+  return decodePoints(buf, 1, options).points;
 }
 
 /** PointId: num 1 (uint64), uuid 2 (string). */

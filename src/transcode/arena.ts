@@ -36,7 +36,8 @@ export class FloatArena {
     }
     const at = this.used;
     this.used += n;
-    if (littleEndian) this.bytes.set(buf.subarray(start, start + n * 4), at * 4);
+    // A plain Uint8Array view: cheaper to make than a Buffer subarray, and set() is one memcpy.
+    if (littleEndian) this.bytes.set(new Uint8Array(buf.buffer, buf.byteOffset + start, n * 4), at * 4);
     else {
       const view = new DataView(buf.buffer, buf.byteOffset + start, n * 4);
       for (let i = 0; i < n; i++) this.block[at + i] = view.getFloat32(i * 4, true);

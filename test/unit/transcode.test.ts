@@ -21,9 +21,9 @@ import { buildColumns, encodeRow, payloadJson } from '../../src/milvus/rows.ts';
 import { packedPayloadOf } from '../../src/core/packed-payload.ts';
 import { prepareUpserts } from '../../src/milvus/writer.ts';
 import { fromGrpcPoint } from '../../src/qdrant/grpc-convert.ts';
-import { decodeScrollResponse } from '../../src/qdrant/grpc-scroll.ts';
+import { decodeGetResponse, decodeScrollResponse } from '../../src/qdrant/grpc-scroll.ts';
 import { float16Column, halfBits } from '../../src/transcode/index.ts';
-import { encodeScrollResponse } from '../../testkit/qdrant/grpc-fast.ts';
+import { encodeGetResponse, encodeScrollResponse } from '../../testkit/qdrant/grpc-fast.ts';
 import type { RecordOut, VectorJson } from '../../testkit/qdrant/store.ts';
 import { sdkUpsertCodec } from './sdk-upsert-codec.ts';
 
@@ -231,4 +231,15 @@ test('mapping keeps the transcoded JSON only when its rules change nothing, and 
   assert.deepEqual(rows.map((row) => row.dynamic), [{ a: 1, b: 'x' }, { b: 'x' }, { payload_pk: 7 }]);
   assert.equal(stats.nullsDropped, 1);
   assert.equal(stats.renamedCount, 1);
+});
+
+test('GetResponse (verify\'s batched fetch) decodes packed like Scroll', () => {
+  const records: RecordOut[] = [{ id: 5n, payload: { k: [1, 'v'] }, vector: { a: [0.25, 2], s: { indices: [3], values: [1.5] } } }];
+  const packed = decodeGetResponse(encodeGetResponse(records).withTime(0), { packedVectors: true });
+  const plain = decodeGetResponse(encodeGetResponse(records).withTime(0));
+  assert.ok(packed[0]!.vectors.a instanceof Float32Array);
+  assert.deepEqual([...(packed[0]!.vectors.a as Float32Array)], plain[0]!.vectors.a);
+  assert.deepEqual(packed[0]!.vectors.s, plain[0]!.vectors.s);
+  assert.deepEqual(packed[0]!.payload, plain[0]!.payload);
+  assert.equal(Buffer.from(packedPayloadOf(packed[0]!)!.json).toString(), '{"k":[1,"v"]}');
 });
