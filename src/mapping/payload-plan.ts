@@ -46,7 +46,7 @@ export function planPayload(
   taken: Map<string, string>,
   at: (path: string) => Report,
 ): PayloadPlanResult {
-  const stats = keyStats(source);
+  const stats = [...keyStats(source)]; // a copy: plan() never changes its input
   const overrides = new Map<string, PayloadOverride>();
   for (const o of ov.payload ?? []) {
     if (overrides.has(o.key)) at(payloadPath(o.key))('error', 'DUPLICATE_PAYLOAD_KEY', `The plan lists payload key "${o.key}" more than once.`, 'Keep one entry per key under "payload".');
@@ -147,7 +147,9 @@ function promoteKey(stats: PayloadKeyStats, scalar: ScalarCapabilities | undefin
     ...(textMatch && { analyzer: DEFAULT_ANALYZER, enableMatch: true }),
     onMismatch: f.onMismatch ?? 'reject',
   };
+  // A type the user named for a key the sample never saw: Milvus needs the lengths all the same.
   if ((ft.type === 'VarChar' || ft.elementType === 'VarChar') && field.maxLength === undefined) field.maxLength = 256;
+  if (ft.type === 'Array' && field.maxCapacity === undefined) field.maxCapacity = 64;
   return { field, ...(ft.note && { note: ft.note }) };
 }
 

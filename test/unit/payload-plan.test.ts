@@ -182,6 +182,16 @@ describe('partition key and validation problems', () => {
     assert.deepEqual(problems.filter((p) => p.severity === 'error').map((p) => p.code).sort(), ['JSON_INDEX_UNSUPPORTED', 'PARTITION_KEY_UNSUPPORTED']);
   });
 
+  it('a key the sample never saw can be promoted with its type; the source description is not changed', () => {
+    const source = payloadSource(10);
+    const before = JSON.stringify(source.payloadKeys);
+    const { plan, problems } = planCollection(source, CAPS_26, { payload: [{ key: 'rare', mode: 'field', field: { type: 'Array', elementType: 'VarChar' } }] });
+    assert.deepEqual(problems.filter((p) => p.severity === 'error'), []);
+    const f = keyPlan(plan.payload, 'rare').field!;
+    assert.deepEqual([f.type, f.elementType, f.maxLength, f.maxCapacity], ['Array', 'VarChar', 256, 64]);
+    assert.equal(JSON.stringify(source.payloadKeys), before);
+  });
+
   it('a type that some sampled values do not fit warns how many meet the policy', () => {
     const { plan, problems } = planCollection(payloadSource(30), CAPS_26, { payload: [{ key: 'mixed', mode: 'field', field: { type: 'Int64' } }] });
     assert.equal(keyPlan(plan.payload, 'mixed').field?.type, 'Int64');
