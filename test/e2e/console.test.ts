@@ -234,7 +234,12 @@ describe('console: payload keys, bulk mode, full verify and sync', () => {
     assert.match(await tenant.innerText(), /promote it to a field first/);
   });
 
-  step2('promotes two keys, marks the tenant key as partition key and edits num_partitions', async () => {
+  step2('promotes two keys, marks the tenant key as partition key, edits num_partitions and plans a cutover alias', async () => {
+    // Applications read `tenants_live`, today an alias of the collection the first job made.
+    const alias = await h.milvus.createAlias({ collection_name: 'docs_v1', alias: 'tenants_live' });
+    assert.equal(alias.error_code, 'Success', alias.reason);
+    await page.getByLabel('Cutover: switch an existing alias').fill('tenants_live');
+    await button('Switch at the end').click();
     await page.getByLabel('Promote tenant to field').check();
     await page.getByLabel('Promote count to field').check();
     await page.getByLabel('Field name for count').fill('item_count');
@@ -270,6 +275,7 @@ describe('console: payload keys, bulk mode, full verify and sync', () => {
     migration = jobIdFromUrl();
     await page.locator('h1 .chip', { hasText: 'SUCCESSFUL' }).waitFor({ timeout: 90_000 });
     await page.getByText('✓ Verified: every target collection').waitFor();
+    assert.match(await page.getByLabel('Alias outcomes').innerText(), /tenants_live moved from docs_v1/);
     assert.equal(await page.content().then((html) => html.includes(STORAGE_SECRET)), false);
   });
 

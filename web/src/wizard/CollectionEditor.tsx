@@ -8,6 +8,7 @@ import { PartitionKey } from './PartitionKey.tsx';
 import type { PayloadAwareEdit } from './payload-edits.ts';
 import { PayloadTable } from './PayloadTable.tsx';
 import { SchemaTable } from './SchemaTable.tsx';
+import { SwitchAlias } from './SwitchAlias.tsx';
 import { Select } from './Select.tsx';
 import type { TargetForm } from './state.ts';
 
@@ -50,6 +51,7 @@ export function CollectionEditor({ plan, problems, edit, setEdit, target, capabi
         )}
       </div>
       <Aliases plan={plan} edit={edit} setEdit={setEdit} problems={problems} />
+      <SwitchAlias plan={plan} edit={edit} setEdit={setEdit} />
       <div className="locks">
         <LockedSwitch label="Auto ID" on={false} why="Qdrant's point ids are kept as primary keys." />
         <LockedSwitch label="Dynamic Field" on why="Payload keys not promoted to fields go to the dynamic field ($meta)." />
@@ -66,19 +68,20 @@ const CONFLICT_CODES = new Set(['ALIAS_EXISTS', 'ALIAS_MOVE', 'ALIAS_SKIP']);
 /** The Milvus aliases this collection gets once verified (from its Qdrant aliases); a conflict choice when one is taken. */
 function Aliases({ plan, edit, setEdit, problems }: Omit<Props, 'target' | 'capabilities'>) {
   const aliases = edit.aliases ?? plan.aliases ?? [];
-  if (aliases.length === 0) return null;
+  // Switched aliases (cutover) are listed by SwitchAlias, with a way to take them back.
+  const carried = aliases.filter((a) => !a.switch);
+  if (carried.length === 0) return null;
   const conflict = problems.some((p) => CONFLICT_CODES.has(p.code));
-  const onConflict = aliases.find((a) => !a.switch)?.onConflict ?? 'fail';
+  const onConflict = carried[0]?.onConflict ?? 'fail';
   return (
     <div className="aliases" aria-label="Aliases">
       <p>
         <strong>Aliases</strong> <span className="muted">(pointed at {edit.target ?? plan.target} once its data is verified)</span>:{' '}
-        {aliases.map((a, i) => (
+        {carried.map((a, i) => (
           <span key={a.name}>
             {i > 0 && ', '}
             <code>{a.name}</code>
             {a.source !== undefined && a.source !== a.name && <span className="muted"> (Qdrant: {a.source})</span>}
-            {a.switch && <span className="muted"> (switched at the end)</span>}
           </span>
         ))}
       </p>

@@ -31,7 +31,7 @@ export function PartitionKey({ plan, edit, setEdit, capabilities }: Props) {
     <div className="partition-key" role="group" aria-label="Partition key">
       <span>
         Partition Key: <strong>{field === null ? 'off' : 'on'}</strong>
-        {field !== null && <> on field <code>{field}</code></>}
+        {field !== null && <> · field <code>{field}</code></>}
       </span>
       {field !== null ? (
         <label className="inline">

@@ -21,7 +21,7 @@ export const keyProblems = (problems: ProblemView[], key: string) =>
 /** Why a key's partition-key switch is locked, or null when it is live. */
 export function partitionLock(plan: CollectionPlanView, edit: PayloadAwareEdit, k: KeyPlan, capabilities: Props['capabilities']): string | null {
   if (capabilities?.scalar && !capabilities.scalar.partitionKey) return 'The target does not accept a partition key.';
-  if (!isPromoted(edit, k)) return 'A dynamic key ($meta) cannot be a partition key: promote it to a field first.';
+  if (!isPromoted(edit, k)) return 'Dynamic key: promote it to a field first.';
   const type = plan.payload?.find((p) => p.key === k.key)?.field?.type;
   if (type === undefined) return 'Its field type is being planned…';
   if (!PARTITION_KEY_TYPES.has(type)) return `A partition key must be VarChar or Int64; this field is ${type}.`;
