@@ -70,6 +70,12 @@ export function JobDetailPage({ id }: { id: string }) {
           </>
         )}
       </p>
+      {job.options.mode === 'bulk' && job.options.storage && (
+        <p className="muted">
+          Write mode: bulk import, files in <code>{job.options.storage.endpoint}</code> bucket <code>{job.options.storage.bucket}</code>
+          {job.options.storage.prefix !== undefined && <> under <code>{job.options.storage.prefix}/</code></>} (keys sealed in the job store).
+        </p>
+      )}
       {job.inSyncAt && (
         <p className="notice notice-success" role="status">
           ✓ In sync at {formatTime(job.inSyncAt)}: a sync pass found nothing to change. The target equals the source: ready for cutover.
