@@ -1,6 +1,6 @@
 /**
  * `migrate --mode bulk` (issue 14) on the real Milvus 2.3.5 standalone, its storage on an S3 server
- * (moto, testkit/s3/launcher.ts): import files go to the bucket Milvus reads, its Import tasks load
+ * (moto, or MinIO where MINIO_BIN names a binary: testkit/s3/launcher.ts): import files go to the bucket Milvus reads, its Import tasks load
  * them, and the job ends with exactly the source's ids, each once (2.3.5 keeps duplicates of a
  * re-imported file, so a file imported twice would show here), content checked on every point.
  *
@@ -17,7 +17,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMilvus, type MilvusServer } from '../../testkit/milvus/launcher.ts';
-import { startS3, type S3Server } from '../../testkit/s3/launcher.ts';
+import { minioAvailable, startS3, type S3Server } from '../../testkit/s3/launcher.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import { cli, cliJson, freshDataDir, jobIdOf, removeDataDir, sourceIds, targetIds, type LogsJson, type ReportJson } from '../helpers/jobs.ts';
 
@@ -27,14 +27,15 @@ let h: Harness;
 let dataDir: string;
 
 before(async () => {
-  s3 = await startS3();
+  // MinIO where a binary is present (MINIO_BIN), else moto (pinned in testkit/s3/requirements.txt).
+  s3 = await startS3({ engine: minioAvailable() ? 'minio' : 'moto' });
   milvus = await startMilvus({ engine: 'standalone23', auth: true, storage: { host: s3.host, port: s3.port, accessKey: s3.accessKey, secretKey: s3.secretKey } });
   // The harness takes this server as "the user's" target (it does not start its own).
   process.env.MILVUS_URI = milvus.uri;
   process.env.MILVUS_TOKEN = milvus.token;
   h = await startHarness({ source: 'test-server' });
   dataDir = freshDataDir();
-  console.log(`# ${h.describe()}; S3: moto at ${s3.endpoint}`);
+  console.log(`# ${h.describe()}; S3: ${s3.engine} at ${s3.endpoint}`);
 });
 after(async () => {
   await h?.stop();
