@@ -13,8 +13,10 @@
  *     collection holds the groups that passed.
  *  2. On that collection, every candidate index type per scalar type (one field per candidate, so
  *     no DropIndex), and a JSON path index on `$meta["k"]`.
- *  3. Load, then read the null row back (a null must come back as null, not as a zero value) and
- *     run TEXT_MATCH (Milvus Lite 2.5 creates enable_match fields but matches nothing).
+ *  3. Load, then read the null row back (a null must come back as null, not as a zero value), run
+ *     TEXT_MATCH (Milvus Lite 2.5 creates enable_match fields but matches nothing) and a filter on
+ *     the partition key (Milvus 2.3.5 upserts ignore it; Milvus Lite 2.5 refuses every filter on a
+ *     collection that has one).
  */
 import type { ArrayElementType, PayloadKeyPlan, PromotedFieldPlan, ScalarCapabilities, ScalarFieldType } from '../core/payload-schema.ts';
 import type { CollectionPlan, Row } from '../core/types.ts';
@@ -109,7 +111,7 @@ function probePlan(name: string, fields: ProbeField[], groups: Group[], vectorIn
     vectors: [{ source: 'v', field: 'v', type: 'FloatVector', dim: 2, metric: 'COSINE', index: { type: vectorIndex, params: {} }, nullable: false }],
     dynamicField: true,
     payload,
-    partitionKey: groups.includes('partitionKey') ? { field: 'tenant', numPartitions: 2 } : null,
+    partitionKey: groups.includes('partitionKey') ? { field: 'tenant', numPartitions: 16 } : null,
     policies: { nullPayloadValues: 'drop', missingVector: 'fail' },
     ifExists: 'fail',
     sourceCount: 2,
@@ -128,7 +130,7 @@ interface Trial {
  * Creates a probe collection with these groups, describes it and inserts two rows (row 2: nulls,
  * or row 1's values again when not nullable); `use` runs on it when that all worked. Always dropped.
  */
-async function trial(conn: MilvusConnection, groups: Group[], nullable: boolean, use?: (plan: CollectionPlan, fields: ProbeField[]) => Promise<void>): Promise<Trial> {
+async function trial(conn: MilvusConnection, groups: Group[], nullable: boolean, use?: (plan: CollectionPlan, fields: ProbeField[], seen: Trial) => Promise<void>): Promise<Trial> {
   const name = `_q2m_probe_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const fields = withCandidates(groups.flatMap((g) => groupFields(g, nullable)));
   const plan = probePlan(name, fields, groups, 'FLAT');
@@ -149,15 +151,21 @@ async function trial(conn: MilvusConnection, groups: Group[], nullable: boolean,
     // not know, and an insert into them kills the server (probed).
     if (nullable && !out.nullable) return out;
     const nulls = nullable;
-    const row = (id: bigint, withValues: boolean): Row => ({
-      id,
-      vectors: { v: [0.5, 0.25] },
+    // Eight rows, row 2 all null; the partition key alternates acme / globex.
+    const row = (id: number): Row => ({
+      id: BigInt(id),
+      vectors: { v: [0.5, id / 8] },
       dynamic: { k: 'x' },
-      scalars: Object.fromEntries(fields.map((f) => [f.plan.name, withValues || !f.plan.nullable ? f.value : null])),
+      scalars: Object.fromEntries(fields.map((f) => {
+        if (f.plan.name === 'tenant') return [f.plan.name, id % 2 ? 'acme' : 'globex'];
+        return [f.plan.name, id === 2 && nulls ? null : f.value];
+      })),
     });
-    const rows = [row(1n, true), row(2n, !nulls)].map((r) => encodeRow(plan, r));
-    out.wrote = await ok(conn, 'Insert', () => rawUnary(conn, 'Insert', encodeWriteRequest(database, plan, rows)));
-    if (out.wrote && use) await use(plan, fields);
+    const rows = Array.from({ length: 8 }, (_, i) => encodeRow(plan, row(i + 1)));
+    // Upsert, as the sink writes: Milvus 2.3.5 upserts ignore the partition key (rows land in any
+    // partition, and a filter on the key misses them), while its inserts route them right.
+    out.wrote = await ok(conn, 'Upsert', () => rawUnary(conn, 'Upsert', encodeWriteRequest(database, plan, rows)));
+    if (out.wrote && use) await use(plan, fields, out);
     return out;
   } finally {
     await client.dropCollection({ collection_name: name, db_name: database }).catch(() => undefined);
@@ -178,7 +186,7 @@ async function probeIndexes(conn: MilvusConnection, plan: CollectionPlan, fields
 }
 
 /** What a load and queries tell: nulls read back as null; TEXT_MATCH and the partition key find row 1. */
-async function probeReads(conn: MilvusConnection, plan: CollectionPlan, text: boolean): Promise<{ nullsBack: boolean; textMatch: boolean; partitionFilter: boolean }> {
+async function probeReads(conn: MilvusConnection, plan: CollectionPlan, text: boolean, nulls: boolean): Promise<{ nullsBack: boolean; textMatch: boolean; partitionFilter: boolean }> {
   const { client, database } = conn;
   const base = { collection_name: plan.target, db_name: database };
   let indexed = false;
@@ -188,14 +196,14 @@ async function probeReads(conn: MilvusConnection, plan: CollectionPlan, text: bo
   }
   if (!indexed || !(await loaded(conn, base))) return { nullsBack: false, textMatch: false, partitionFilter: false };
   const query = (expr: string) =>
-    queryFast(conn, { ...base, expr, output_fields: ['id', ...(plan.payload ?? []).map((k) => k.key)], consistency_level: 'Strong', query_params: [{ key: 'limit', value: '10' }] })
+    queryFast(conn, { ...base, expr, output_fields: ['id', ...(plan.payload ?? []).map((k) => k.key)], consistency_level: 'Strong', query_params: [{ key: 'limit', value: '16' }] })
       .then((res) => decodeRows(plan, res.fields_data as never))
       .catch(() => [] as Row[]);
-  const two = (await query('id == 2'))[0];
+  const two = nulls ? (await query('id == 2'))[0] : undefined;
   const nullsBack = two !== undefined && two.scalars?.b === null;
   const matched = text ? await query('TEXT_MATCH(tx, "fox")') : [];
-  const tenants = plan.partitionKey ? await query('tenant == "acme"') : [];
-  return { nullsBack, textMatch: matched.length === 1 && matched[0]!.id === 1n, partitionFilter: tenants.length === 2 };
+  const acme = plan.partitionKey ? await query('tenant == "acme"') : [];
+  return { nullsBack, textMatch: matched.length === (nulls ? 7 : 8), partitionFilter: acme.length === 4 };
 }
 
 /**
@@ -226,11 +234,11 @@ async function jsonIndex(conn: MilvusConnection, plan: CollectionPlan): Promise<
 export async function probeScalars(conn: MilvusConnection): Promise<ScalarCapabilities> {
   const caps: ScalarCapabilities = { types: [], arrayElementTypes: [], nullable: false, indexTypes: {}, jsonPathIndex: false, textMatch: false, partitionKey: false };
   let reads = { nullsBack: false, textMatch: false, partitionFilter: false };
-  const inspect = (groups: Group[], nullable: boolean) => async (plan: CollectionPlan, fields: ProbeField[]) => {
+  const inspect = (groups: Group[], nullable: boolean) => async (plan: CollectionPlan, fields: ProbeField[], seen: Trial) => {
     caps.indexTypes = await probeIndexes(conn, plan, fields);
     caps.jsonPathIndex = await jsonIndex(conn, plan);
-    // Loading costs seconds on Milvus 2.3.5; only nulls and text match need it.
-    if (nullable) reads = await probeReads(conn, plan, groups.includes('text'));
+    // Only nulls, text match and the partition key filter need a load (slower on Milvus 2.3.5).
+    if (nullable || seen.partitionKey) reads = await probeReads(conn, plan, groups.includes('text'), nullable);
   };
   let passed: Group[] = GROUPS;
   let nullable = true;
@@ -267,7 +275,7 @@ export async function probeScalars(conn: MilvusConnection): Promise<ScalarCapabi
   // Nullable only if a null also comes back as null (Milvus Lite 3 once lost nullable vectors so).
   caps.nullable = nullable && reads.nullsBack;
   caps.textMatch = passed.includes('text') && reads.textMatch;
-  // Where the probe loaded (nullable targets), a filter on the partition key must also work.
-  if (nullable) caps.partitionKey &&= reads.partitionFilter;
+  // A filter on the partition key must find every row written with it (see trial()).
+  caps.partitionKey &&= reads.partitionFilter;
   return caps;
 }

@@ -57,7 +57,9 @@ const EXPECTED: Record<string, ScalarCapabilities> = {
     indexTypes: { Bool: [], Int64: ['STL_SORT'], Double: ['STL_SORT'], VarChar: ['Trie'], Array: [] },
     jsonPathIndex: false,
     textMatch: false,
-    partitionKey: true,
+    // It has one, but its upserts (how the sink writes) ignore it: a filter on the key then misses
+    // rows (probed: 1 of 8); its inserts route rows right.
+    partitionKey: false,
   },
 };
 
@@ -140,8 +142,7 @@ async function tenantOnly(): Promise<void> {
   const tenant = described.schema.fields.find((f) => f.name === 'tenant');
   assert.equal(tenant?.data_type, 'VarChar');
   assert.equal(tenant?.is_partition_key, true);
-  console.log(`# ${engine}: num_partitions described as ${described.num_partitions}`);
-  if (engine === 'standalone23') assert.equal(Number(described.num_partitions), 4);
+  assert.equal(Number(described.num_partitions), 4);
   const res = await h.milvus.query({ collection_name: target, filter: 'tenant == "acme"', output_fields: ['count(*)'] });
   assert.equal(Number((res.data[0] as Record<string, unknown>)['count(*)']), idsWhere('tenant', (v) => v === 'acme').length);
 }
