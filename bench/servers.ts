@@ -52,14 +52,24 @@ export async function startMilvus(engine: MilvusEngine = 'lite3'): Promise<Milvu
   return startMilvusEngine({ engine, startTimeoutMs: engine === 'standalone23' ? 300_000 : 120_000 });
 }
 
-/** Drops the collections a measure left behind, so the next one starts on an empty server. */
+/**
+ * Drops the collections a measure left behind, so the next one starts on an empty server. Retried
+ * with a fresh client: right after a big write a busy Milvus Lite may drop the connection (the
+ * SDK's keepalive pings, "too many pings", come back as RESOURCE_EXHAUSTED); a leftover is then
+ * reported, not fatal (the next measure drops and re-creates its own collection anyway).
+ */
 export async function dropBenchCollections(uri: string): Promise<void> {
-  // A long deadline: after a big write, Milvus Lite may be busy for a while on a loaded machine.
-  const client = new MilvusClient({ address: uri, timeout: 300_000, logLevel: 'error', telemetry: { enabled: false } } as ConstructorParameters<typeof MilvusClient>[0]);
-  try {
-    const { data } = await client.listCollections();
-    for (const c of data) if (c.name.startsWith('bench_')) await client.dropCollection({ collection_name: c.name });
-  } finally {
-    await client.closeConnection();
+  for (let attempt = 1; ; attempt++) {
+    const client = new MilvusClient({ address: uri, timeout: 300_000, logLevel: 'error', telemetry: { enabled: false } } as ConstructorParameters<typeof MilvusClient>[0]);
+    try {
+      const { data } = await client.listCollections();
+      for (const c of data) if (c.name.startsWith('bench_')) await client.dropCollection({ collection_name: c.name });
+      return;
+    } catch (error) {
+      if (attempt >= 3) return void process.stderr.write(`[bench] could not drop the bench collections: ${(error as Error).message}\n`);
+      await new Promise((r) => setTimeout(r, 5000));
+    } finally {
+      await client.closeConnection();
+    }
   }
 }
