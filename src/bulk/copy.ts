@@ -58,7 +58,11 @@ export interface BulkRun {
 export async function copyCollectionBulk(options: CopyOptions, bulk: BulkContext): Promise<CopyStats> {
   const { plan, events, total } = options;
   checkJsonLayout(plan);
-  const ranges = await prepareRanges(options);
+  // Each import task costs seconds of its own and 2.3.5 runs them one after another: no more ranges
+  // (each ends in a file of its own) than the collection has files' worth of rows. A resumed
+  // collection keeps its saved ranges.
+  const readers = Math.max(1, Math.min(options.readers ?? DEFAULT_READERS, expectedFiles(plan, total, bulk.fileBytes ?? DEFAULT_FILE_BYTES)));
+  const ranges = await prepareRanges({ ...options, readers });
   const stats: CopyStats = {
     written: 0, rejected: [], rejectedCount: 0, nullsDropped: 0, renamedKeys: {},
   };
@@ -78,7 +82,7 @@ export async function copyCollectionBulk(options: CopyOptions, bulk: BulkContext
   const todo = ranges.filter((r) => !r.done);
   const failure = new AbortController();
   run.signal = AbortSignal.any([options.signal, failure.signal]);
-  const workers = Array.from({ length: Math.min(Math.max(1, options.readers ?? DEFAULT_READERS), todo.length) }, async () => {
+  const workers = Array.from({ length: Math.min(readers, todo.length) }, async () => {
     for (let r = todo.shift(); r !== undefined; r = todo.shift()) await copyRange(run, r);
   });
   await Promise.all(workers.map((w) => w.catch((e: unknown) => {
@@ -87,6 +91,12 @@ export async function copyCollectionBulk(options: CopyOptions, bulk: BulkContext
   throwIfAborted(options.signal);
   if (failure.signal.aborted) throw failure.signal.reason;
   return stats;
+}
+
+/** Files a collection of `total` points makes, from its row size in JSON (~20 bytes per float). */
+function expectedFiles(plan: CollectionPlan, total: number, fileBytes: number): number {
+  const dims = plan.vectors.reduce((n, v) => n + (v.dim ?? 0), 0);
+  return Math.ceil((total * (dims * 20 + 232)) / fileBytes);
 }
 
 /** Object key of one file: never reused by another file of the job. */
