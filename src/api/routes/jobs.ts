@@ -111,7 +111,7 @@ async function createJob(body: CreateJobBody, { engine, store, connectors }: Job
   const bulk = bulkOf(body);
   // Refused before any job exists where bulk cannot work: a target without import jobs (Milvus
   // Lite), a collection the import files cannot carry (the CLI's own check).
-  if (bulk) await checkBulkTarget(bulk.options, target_(body), plan.collections);
+  if (bulk) await checkBulkTarget(bulk.options, { ...target, token: body.target.token }, plan.collections);
   const options: JobRunOptions & { mode?: 'bulk'; bulk?: BulkJobOptions } = {
     pageSize: body.options?.pageSize, verifySample: body.options?.verifySample, sourceTransport: 'rest',
     ...(bulk && { mode: 'bulk' as const, bulk: bulk.options }),
@@ -144,8 +144,6 @@ function bulkOf(body: CreateJobBody): { options: BulkJobOptions; credentials: Bu
     credentials: { accessKey: s.accessKey ?? '', secretKey: s.secretKey ?? '' },
   };
 }
-
-const target_ = (body: CreateJobBody) => ({ uri: body.target.uri, token: body.target.token, database: body.target.database ?? 'default' });
 
 /**
  * Starts (or resumes) a job in this process and returns once it is claimed. engine.run() claims

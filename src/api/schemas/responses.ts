@@ -5,6 +5,7 @@
  * The console imports the inferred types from here (types only).
  */
 import { z } from 'zod';
+import { payloadKeyPlan, payloadKeyStats, scalarCapabilities } from './payload.ts';
 
 export const responses = z.registry<{ id: string; description?: string }>();
 
@@ -42,21 +43,6 @@ export const SourceCheckResponse = z
   .object({ ok: z.literal(true), url: z.string(), version: z.string(), collections: count })
   .register(responses, { id: 'SourceCheck' });
 
-const scalarType = z.enum(['Bool', 'Int64', 'Double', 'VarChar', 'Timestamptz', 'Geometry', 'Array']);
-const arrayElementType = z.enum(['Bool', 'Int64', 'Double', 'VarChar']);
-const jsonKind = z.enum(['string', 'integer', 'float', 'bool', 'object', 'array', 'null']);
-const payloadKeyStats = z.object({
-  key: z.string(),
-  index: z.object({ type: z.enum(['keyword', 'integer', 'float', 'bool', 'datetime', 'uuid', 'text', 'geo']), isTenant: z.boolean().optional(), isPrincipal: z.boolean().optional(), points: z.number().optional() }).optional(),
-  present: z.number(),
-  sampled: z.number(),
-  kinds: z.partialRecord(jsonKind, z.number()),
-  elementKinds: z.partialRecord(jsonKind, z.number()).optional(),
-  maxStringBytes: z.number().optional(),
-  maxArrayLength: z.number().optional(),
-  distinct: z.number().optional(),
-});
-
 const capabilities = z
   .object({
     kind: z.enum(['milvus', 'milvus-lite', 'zilliz']),
@@ -73,43 +59,10 @@ const capabilities = z
     source: z.enum(['probed', 'assumed']).optional(),
     truthful: z.object({ getVersion: z.boolean(), listDatabases: z.boolean(), sdkHasCollection: z.boolean() }).optional(),
     probeMs: z.number().optional(),
-    scalar: z
-      .object({
-        types: z.array(scalarType),
-        arrayElementTypes: z.array(arrayElementType),
-        nullable: z.boolean(),
-        indexTypes: z.partialRecord(scalarType, z.array(z.string())),
-        jsonPathIndex: z.boolean(),
-        textMatch: z.boolean(),
-        partitionKey: z.boolean(),
-      })
-      .optional()
-      .describe('Scalar fields, their index types, JSON path index, text match and partition key, as probed (issue 10). Absent: not probed; every payload key stays dynamic.'),
+    scalar: scalarCapabilities.optional().describe('Scalar fields, their index types, JSON path index, text match and partition key, as probed (issue 10). Absent: not probed; every payload key stays dynamic.'),
   })
   .register(responses, { id: 'TargetCapabilities' });
 
-const payloadKeyPlan = z.object({
-  key: z.string(),
-  mode: z.enum(['dynamic', 'field']),
-  jsonIndex: z.object({ castType: z.enum(['VARCHAR', 'DOUBLE', 'BOOL', 'ARRAY_VARCHAR', 'ARRAY_DOUBLE', 'ARRAY_BOOL']), indexType: z.string() }).nullable().optional(),
-  field: z
-    .object({
-      name: z.string(),
-      type: scalarType,
-      elementType: arrayElementType.optional(),
-      maxLength: z.number().int().optional(),
-      maxCapacity: z.number().int().optional(),
-      nullable: z.boolean(),
-      defaultValue: z.union([z.string(), z.number()]).optional(),
-      index: z.object({ type: z.string(), params: z.record(z.string(), z.union([z.number(), z.string()])).optional() }).nullable(),
-      analyzer: z.object({ params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])) }).optional(),
-      enableMatch: z.boolean().optional(),
-      onMismatch: z.enum(['reject', 'null', 'fail']),
-    })
-    .optional(),
-  stats: payloadKeyStats.optional(),
-  note: z.string().optional(),
-});
 
 export const SourceCollectionSchema = z
   .object({
