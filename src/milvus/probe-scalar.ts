@@ -12,7 +12,7 @@
  *     If that fails, each group gets its own collection (nullable first, then not), and a last
  *     collection holds the groups that passed.
  *  2. On that collection, every candidate index type per scalar type (one field per candidate, so
- *     no DropIndex), and a JSON path index on `$meta["k"]`.
+ *     no DropIndex), and a JSON path index on the dynamic key `k` (as jsonIndexTarget() writes it).
  *  3. Load, then read the null row back (a null must come back as null, not as a zero value), run
  *     TEXT_MATCH (Milvus Lite 2.5 creates enable_match fields but matches nothing) and a filter on
  *     the partition key (Milvus 2.3.5 upserts ignore it; Milvus Lite 2.5 refuses every filter on a
@@ -27,7 +27,7 @@ import { queryFast } from './query-codec.ts';
 import { rawUnary } from './raw-call.ts';
 import { decodeRows, encodeRow } from './rows.ts';
 import { createCollectionRequest } from './schema.ts';
-import { jsonPath } from './schema-scalars.ts';
+import { jsonIndexTarget } from './schema-scalars.ts';
 
 /** Index types tried per scalar type, in probe order (plan() picks among the accepted ones). */
 export const PROBED_SCALAR_INDEXES: Record<ScalarFieldType, string[]> = {
@@ -224,8 +224,8 @@ async function loaded(conn: MilvusConnection, base: { collection_name: string; d
 
 async function jsonIndex(conn: MilvusConnection, plan: CollectionPlan): Promise<boolean> {
   const req = {
-    collection_name: plan.target, db_name: conn.database, field_name: '$meta', index_name: 'q2m_json_k', index_type: 'INVERTED',
-    params: { json_path: jsonPath('k'), json_cast_type: 'VARCHAR' },
+    collection_name: plan.target, db_name: conn.database, field_name: jsonIndexTarget('k').field_name, index_name: 'q2m_json_k', index_type: 'INVERTED',
+    params: { json_path: jsonIndexTarget('k').json_path, json_cast_type: 'VARCHAR' },
   };
   return ok(conn, 'CreateIndex', () => conn.client.createIndex(req));
 }

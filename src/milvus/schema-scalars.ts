@@ -43,9 +43,17 @@ export function jsonIndexName(key: string): string {
   return `q2m_json_${safe}`;
 }
 
-/** `$meta["key"]`, the key quoted as a JSON string (any character a Qdrant key may hold). */
-export function jsonPath(key: string): string {
-  return `${DYNAMIC_FIELD}[${JSON.stringify(key)}]`;
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Where a JSON path index on a dynamic key points. Milvus (2.5.11+) documents it as the key's name
+ * both as `field_name` and as `json_path` ("Index keys in the dynamic field"); a key that is not a
+ * plain name cannot be written that way, so it gets `$meta["key"]` on the `$meta` field (a target
+ * that refuses it says so at CreateIndex, naming the key).
+ */
+export function jsonIndexTarget(key: string): { field_name: string; json_path: string } {
+  if (PLAIN_KEY.test(key)) return { field_name: key, json_path: key };
+  return { field_name: DYNAMIC_FIELD, json_path: `${DYNAMIC_FIELD}[${JSON.stringify(key)}]` };
 }
 
 /** CreateIndex of each promoted field that has an index in the plan. */
@@ -70,10 +78,10 @@ export function jsonIndexRequests(plan: CollectionPlan, dbName: string): Array<C
       key: k.key,
       collection_name: plan.target,
       db_name: dbName,
-      field_name: DYNAMIC_FIELD,
+      field_name: jsonIndexTarget(k.key).field_name,
       index_name: jsonIndexName(k.key),
       index_type: k.jsonIndex.indexType,
-      params: { json_path: jsonPath(k.key), json_cast_type: k.jsonIndex.castType },
+      params: { json_path: jsonIndexTarget(k.key).json_path, json_cast_type: k.jsonIndex.castType },
     }));
 }
 
