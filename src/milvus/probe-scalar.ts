@@ -130,7 +130,7 @@ interface Trial {
  * Creates a probe collection with these groups, describes it and inserts two rows (row 2: nulls,
  * or row 1's values again when not nullable); `use` runs on it when that all worked. Always dropped.
  */
-async function trial(conn: MilvusConnection, groups: Group[], nullable: boolean, use?: (plan: CollectionPlan, fields: ProbeField[], seen: Trial) => Promise<void>): Promise<Trial> {
+async function trial(conn: MilvusConnection, groups: Group[], nullable: boolean, use?: (plan: CollectionPlan, fields: ProbeField[]) => Promise<void>): Promise<Trial> {
   const name = `_q2m_probe_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const fields = withCandidates(groups.flatMap((g) => groupFields(g, nullable)));
   const plan = probePlan(name, fields, groups, 'FLAT');
@@ -165,7 +165,7 @@ async function trial(conn: MilvusConnection, groups: Group[], nullable: boolean,
     // Upsert, as the sink writes: Milvus 2.3.5 upserts ignore the partition key (rows land in any
     // partition, and a filter on the key misses them), while its inserts route them right.
     out.wrote = await ok(conn, 'Upsert', () => rawUnary(conn, 'Upsert', encodeWriteRequest(database, plan, rows)));
-    if (out.wrote && use) await use(plan, fields, out);
+    if (out.wrote && use) await use(plan, fields);
     return out;
   } finally {
     await client.dropCollection({ collection_name: name, db_name: database }).catch(() => undefined);
@@ -234,11 +234,11 @@ async function jsonIndex(conn: MilvusConnection, plan: CollectionPlan): Promise<
 export async function probeScalars(conn: MilvusConnection): Promise<ScalarCapabilities> {
   const caps: ScalarCapabilities = { types: [], arrayElementTypes: [], nullable: false, indexTypes: {}, jsonPathIndex: false, textMatch: false, partitionKey: false };
   let reads = { nullsBack: false, textMatch: false, partitionFilter: false };
-  const inspect = (groups: Group[], nullable: boolean) => async (plan: CollectionPlan, fields: ProbeField[], seen: Trial) => {
+  const inspect = (groups: Group[], nullable: boolean) => async (plan: CollectionPlan, fields: ProbeField[]) => {
     caps.indexTypes = await probeIndexes(conn, plan, fields);
     caps.jsonPathIndex = await jsonIndex(conn, plan);
-    // Only nulls, text match and the partition key filter need a load (slower on Milvus 2.3.5).
-    if (nullable || seen.partitionKey) reads = await probeReads(conn, plan, groups.includes('text'), nullable);
+    // Only nulls, text match and the partition key filter need a load.
+    if (nullable) reads = await probeReads(conn, plan, groups.includes('text'), nullable);
   };
   let passed: Group[] = GROUPS;
   let nullable = true;
@@ -261,11 +261,16 @@ export async function probeScalars(conn: MilvusConnection): Promise<ScalarCapabi
         if (t.created && t.wrote) passed.push(g);
       }
     }
-    let last = await trial(conn, [...passed, 'partitionKey'], nullable, inspect([...passed, 'partitionKey'], nullable));
+    // No partition key without nullable scalars: both such targets probed were wrong about it
+    // (Milvus Lite 2.5.1 then refuses every filter; Milvus 2.3.5 upserts ignore it), telling right
+    // from wrong takes a load (~3 s on Milvus 2.3.5, in every process that plans), and there only
+    // the tenant key could be promoted at all. Conservative: a user loses an index, never rows.
+    const groups: Group[] = nullable ? [...passed, 'partitionKey'] : passed;
+    let last = await trial(conn, groups, nullable, inspect(groups, nullable));
     if (last.created && last.wrote) {
       caps.partitionKey = last.partitionKey;
-      passed.push('partitionKey');
-    } else last = await trial(conn, passed, nullable, inspect(passed, nullable));
+      passed = groups;
+    } else if (nullable) last = await trial(conn, passed, nullable, inspect(passed, nullable));
     if (!last.created || !last.wrote) return { ...caps, indexTypes: {} };
   }
   caps.types = ['Bool', 'Int64', 'Double', 'VarChar', 'Array'];
