@@ -51,6 +51,11 @@ export interface DecodeOptions {
 let arena: FloatArena | undefined;
 /** Likewise: where the payloads' `$meta` JSON is written straight from the protobuf. */
 let jsonOut: JsonOut | undefined;
+/** Payloads in a row that may fail to transcode before the rest of the page stops trying. */
+const JSON_TRIES = 16;
+let jsonTries = JSON_TRIES;
+/** Below this many components a Float32Array view costs more than the JS numbers it saves (rich's 16-64-d vectors measured slower). */
+const PACKED_MIN_FLOATS = 128;
 
 /** ScrollResponse: next_page_offset 1, result 2 (RetrievedPoint), time 3, usage 4. */
 export function decodeScrollResponse(buf: Buffer, options: DecodeOptions = {}): ScrollResult {
@@ -64,6 +69,7 @@ function decodePoints(buf: Buffer, resultField: number, options: DecodeOptions):
   let next: PointId | null = null;
   arena = options.packedVectors ? new FloatArena() : undefined;
   jsonOut = options.packedVectors ? new JsonOut() : undefined;
+  jsonTries = JSON_TRIES;
   try {
     while (!r.done) {
       const { field, wire } = r.tag();
@@ -124,7 +130,13 @@ function readPoint(r: ProtoReader): Point {
   if (id === undefined) throw new TypeError('A point without an id');
   if (!jsonOut) return { id, vectors, payload };
   const buf = r.buf;
-  return new PackedPoint(id, vectors, () => readEntries(buf, entries), payloadToJson(buf, entries, jsonOut));
+  const packed = jsonTries > 0 ? payloadToJson(buf, entries, jsonOut) : undefined;
+  // A page whose payloads keep failing to transcode (nulls to drop, say) stops trying: none will pass through.
+  jsonTries = packed === undefined ? jsonTries - 1 : JSON_TRIES;
+  // No JSON written (a null to drop, say): mapping needs the value anyway, and decoding it now,
+  // while the bytes are in cache, measured half the cost of decoding it later.
+  if (packed === undefined) return { id, vectors, payload: readEntries(buf, entries) };
+  return new PackedPoint(id, vectors, () => readEntries(buf, entries), packed);
 }
 
 /** A payload from its map entries' offsets (a PackedPoint's, when someone reads it). */
@@ -280,8 +292,8 @@ function repeatedFloats(r: ProtoReader, n: number): number[] {
 
 /**
  * DenseVector (data 1) as a Float32Array of its packed bytes: one memcpy, no per-float work. A
- * sender that splits the field or writes it unpacked (legal protobuf, not what Qdrant does) gets
- * the general reader.
+ * short vector, or a sender that splits the field or writes it unpacked (legal protobuf, not what
+ * Qdrant does), gets the general reader (number[]).
  */
 function packedDense(r: ProtoReader, into: FloatArena): DenseVector {
   const start = r.pos;
@@ -295,7 +307,7 @@ function packedDense(r: ProtoReader, into: FloatArena): DenseVector {
       break;
     }
   }
-  if (span === undefined || (span[1] - span[0]) % 4 !== 0) {
+  if (span === undefined || (span[1] - span[0]) % 4 !== 0 || span[1] - span[0] < PACKED_MIN_FLOATS * 4) {
     r.pos = start;
     return repeatedFloats(r, 1);
   }

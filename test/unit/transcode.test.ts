@@ -96,7 +96,8 @@ function randomCase(seed: number): Case {
     const source = named ? `v${i}` : '';
     const sparse = type === 'SparseFloatVector';
     return field({
-      source, field: source === '' ? 'vector' : `f_${i}`, type, dim: sparse ? undefined : int(r, 2, 40),
+      // Vectors of 128+ components are decoded packed; shorter ones as numbers: both mixed in.
+      source, field: source === '' ? 'vector' : `f_${i}`, type, dim: sparse ? undefined : r() < 0.5 ? int(r, 2, 40) : int(r, 128, 160),
       nullable: r() < 0.25, ...(sparse && r() < 0.5 ? { missingAsEmpty: true } : {}),
     });
   });
@@ -152,15 +153,16 @@ test('packed vectors give the same Upsert bytes as number[] vectors, and the mes
 
 test('a page without rejections hands its float32 column over as one slice of the decoded bytes', () => {
   const plan = randomCase(7).plan;
-  const dense: CollectionPlan = { ...plan, primaryKey: { field: 'pk', type: 'Int64', autoId: false }, vectors: [field({ dim: 3 })] };
-  const records: RecordOut[] = [1n, 2n, 3n].map((id) => ({ id, payload: {}, vector: [0.5, -1, Number(id)] }));
+  const dense: CollectionPlan = { ...plan, primaryKey: { field: 'pk', type: 'Int64', autoId: false }, vectors: [field({ dim: 130 })] };
+  const vector = (id: bigint) => [0.5, -1, Number(id), ...new Array<number>(127).fill(0.25)];
+  const records: RecordOut[] = [1n, 2n, 3n].map((id) => ({ id, payload: {}, vector: vector(id) }));
   const wire = encodeScrollResponse({ points: records, next_page_offset: null }).withTime(0);
   const points = decodeScrollResponse(wire, { packedVectors: true }).points;
   const vectors = points.map((p) => p.vectors[''] as Float32Array);
   assert.ok(vectors.every((v) => v instanceof Float32Array && v.buffer === vectors[0]!.buffer));
-  assert.deepEqual(vectors.map((v) => [...v]), [[0.5, -1, 1], [0.5, -1, 2], [0.5, -1, 3]]);
+  assert.deepEqual(vectors.map((v) => [...v]), [vector(1n), vector(2n), vector(3n)]);
   const [request] = upsertBytes(dense, points).requests;
-  assert.ok(request!.includes(Buffer.from(vectors[0]!.buffer, vectors[0]!.byteOffset, 36)), 'the column holds the received bytes');
+  assert.ok(request!.includes(Buffer.from(vectors[0]!.buffer, vectors[0]!.byteOffset, 3 * 130 * 4)), 'the column holds the received bytes');
 });
 
 test('float16 conversion is bit for bit the SDK\'s (round to nearest, ties to even; subnormals, overflow, -0)', () => {
@@ -234,7 +236,7 @@ test('mapping keeps the transcoded JSON only when its rules change nothing, and 
 });
 
 test('GetResponse (verify\'s batched fetch) decodes packed like Scroll', () => {
-  const records: RecordOut[] = [{ id: 5n, payload: { k: [1, 'v'] }, vector: { a: [0.25, 2], s: { indices: [3], values: [1.5] } } }];
+  const records: RecordOut[] = [{ id: 5n, payload: { k: [1, 'v'] }, vector: { a: new Array<number>(128).fill(0.25), s: { indices: [3], values: [1.5] } } }];
   const packed = decodeGetResponse(encodeGetResponse(records).withTime(0), { packedVectors: true });
   const plain = decodeGetResponse(encodeGetResponse(records).withTime(0));
   assert.ok(packed[0]!.vectors.a instanceof Float32Array);
