@@ -25,6 +25,7 @@ function collectionView(job: Job, c: CollectionState, hub: LiveHub): CollectionP
     pointsPerSecond: live?.pointsPerSecond ?? null,
     etaSeconds: live?.etaSeconds ?? null,
     nullsDropped: c.nullsDropped,
+    mismatchNulled: c.mismatchNulled,
     renamedKeys: { ...c.renamedKeys },
     sourceCount: c.sourceCount,
     targetCount: c.targetCount,

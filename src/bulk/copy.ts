@@ -64,7 +64,7 @@ export async function copyCollectionBulk(options: CopyOptions, bulk: BulkContext
   const readers = Math.max(1, Math.min(options.readers ?? DEFAULT_READERS, expectedFiles(plan, total, bulk.fileBytes ?? DEFAULT_FILE_BYTES)));
   const ranges = await prepareRanges({ ...options, readers });
   const stats: CopyStats = {
-    written: 0, rejected: [], rejectedCount: 0, nullsDropped: 0, renamedKeys: {},
+    written: 0, rejected: [], rejectedCount: 0, nullsDropped: 0, mismatchNulled: 0, renamedKeys: {},
   };
   const meter = new RateMeter();
   const report = () => {
@@ -147,6 +147,7 @@ async function copyRange(run: BulkRun, cp: RangeCheckpoint): Promise<void> {
     for await (const page of pages) {
       const { rows, rejected, stats: rowStats } = toRows(plan, page.points);
       stats.nullsDropped += rowStats.nullsDropped;
+      stats.mismatchNulled += rowStats.mismatchNulled;
       for (const [from, to] of Object.entries(rowStats.renamedKeys)) setOwn(stats.renamedKeys, from, to);
       if (rejected.length > 0) {
         stats.rejectedCount += rejected.length;

@@ -67,7 +67,7 @@ function formatReport(report: MigrationReport & { jobId: string }, empty: string
 function counts(c: CollectionReport): string {
   const counted = c.status === 'SUCCESSFUL' || c.error?.code === 'VERIFY_FAILED';
   const target = counted ? `target ${c.targetCount}` : 'target not counted';
-  return `source ${c.sourceCount}, ${target}, written ${c.written}, rejected ${c.rejectedCount}, nulls dropped ${c.nullsDropped}`;
+  return `source ${c.sourceCount}, ${target}, written ${c.written}, rejected ${c.rejectedCount}, nulls dropped ${c.nullsDropped}${c.mismatchNulled > 0 ? `, values nulled (kept as <key>__raw) ${c.mismatchNulled}` : ''}`;
 }
 
 function aliasLine(a: { name: string; action: string; from?: string }, target?: string): string {

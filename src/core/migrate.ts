@@ -53,6 +53,8 @@ export interface CollectionReport {
   rejected: RejectedPoint[];
   rejectedCount: number;
   nullsDropped: number;
+  /** Promoted payload values that did not fit under the `null` policy (field null, `<key>__raw` kept). */
+  mismatchNulled: number;
   renamedKeys: Record<string, string>;
   durationMs: number;
   /** Target count = source count − rejected points (and the sample matched, when asked). */
@@ -182,6 +184,7 @@ function applyStats(report: CollectionReport, stats: CopyStats): void {
   report.rejected = stats.rejected;
   report.rejectedCount = stats.rejectedCount;
   report.nullsDropped = stats.nullsDropped;
+  report.mismatchNulled = stats.mismatchNulled;
   report.renamedKeys = stats.renamedKeys;
 }
 
@@ -196,6 +199,7 @@ function emptyReport(plan: CollectionPlan, status: CollectionStatus): Collection
     rejected: [],
     rejectedCount: 0,
     nullsDropped: 0,
+    mismatchNulled: 0,
     renamedKeys: {},
     durationMs: 0,
     verified: false,

@@ -48,6 +48,9 @@ export interface CopyStats {
   /** Exact number of rejected points even when `rejected` is capped. */
   rejectedCount: number;
   nullsDropped: number;
+  /** Values of promoted payload keys that did not fit their field under the `null` policy: the
+   *  field was written null and the value kept in `$meta` under `<key>__raw`. */
+  mismatchNulled: number;
   renamedKeys: Record<string, string>;
 }
 
@@ -94,6 +97,7 @@ export async function copyCollection(options: CopyOptions): Promise<CopyStats> {
     // Earlier runs' rejections count too: verify expects target = source − every rejected point.
     rejectedCount: ranges.reduce((n, r) => n + (r.rejected ?? 0), 0),
     nullsDropped: 0,
+    mismatchNulled: 0,
     renamedKeys: {},
   };
   const meter = new RateMeter();
@@ -197,6 +201,7 @@ async function readRange(options: CopyOptions, progress: RangeProgress, queue: B
   for await (const page of pages) {
     const { rows, rejected, stats: rowStats } = toRows(plan, page.points);
     stats.nullsDropped += rowStats.nullsDropped;
+    stats.mismatchNulled += rowStats.mismatchNulled;
     // Not Object.assign: it would turn a renamed `__proto__` key into the object's prototype.
     for (const [from, to] of Object.entries(rowStats.renamedKeys)) setOwn(stats.renamedKeys, from, to);
     if (rejected.length > 0) {

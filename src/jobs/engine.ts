@@ -334,6 +334,7 @@ export class JobEngine {
         written: c.written,
         rejected: c.rejectedCount,
         nullsDropped: c.nullsDropped,
+        mismatchNulled: c.mismatchNulled,
         renamedKeys: c.renamedKeys,
         sourceCount: c.sourceCount,
         targetCount: c.targetCount,

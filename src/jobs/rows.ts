@@ -42,6 +42,7 @@ export interface CollectionRow {
   written: number;
   rejected: number;
   nulls_dropped: number;
+  mismatch_nulled: number;
   renamed_keys_json: string;
   started_at: string | null;
   ended_at: string | null;
@@ -112,6 +113,7 @@ export function toCollection(r: CollectionRow): CollectionState {
     written: Math.max(r.written, r.checkpoint_written ?? 0),
     rejected: Math.max(r.rejected, r.checkpoint_rejected ?? 0),
     nullsDropped: r.nulls_dropped,
+    mismatchNulled: r.mismatch_nulled,
     renamedKeys: JSON.parse(r.renamed_keys_json) as Record<string, string>,
     startedAt: r.started_at,
     endedAt: r.ended_at,
@@ -128,6 +130,7 @@ const PATCH_COLUMNS: Record<keyof CollectionPatch, string> = {
   written: 'written',
   rejected: 'rejected',
   nullsDropped: 'nulls_dropped',
+  mismatchNulled: 'mismatch_nulled',
   renamedKeys: 'renamed_keys_json',
   startedAt: 'started_at',
   endedAt: 'ended_at',

@@ -103,6 +103,8 @@ export interface CollectionState {
   written: number;
   rejected: number;
   nullsDropped: number;
+  /** Promoted payload values written null under the `null` mismatch policy (original kept in `$meta` as `<key>__raw`). */
+  mismatchNulled: number;
   /** Payload keys renamed because they clashed with schema fields: original -> new name. */
   renamedKeys: Record<string, string>;
   startedAt: string | null;

@@ -254,6 +254,7 @@ describe('values that do not fit the promoted type (policies)', () => {
     const planned = await plan(target, { payload: [promoted('mixed', { type: 'Int64', onMismatch: 'null' })] });
     const c = (await migrate(planned)).collections[0]!;
     assert.equal(c.rejectedCount, 0);
+    assert.equal(c.mismatchNulled, misfits().length, 'every value nulled is counted in the report');
     assert.equal(c.targetCount, POINTS);
     assert.equal(c.verified, true, JSON.stringify(c.mismatches?.slice(0, 3)));
     const [id] = misfits();

@@ -126,7 +126,7 @@ describe('progress after a crash', () => {
 describe('a run that wrote nothing', () => {
   const collection = (extra: Partial<CollectionReport>): CollectionReport => ({
     source: 'a', target: 'a', status: 'SUCCESSFUL', sourceCount: 12, targetCount: 0, written: 0, rejected: [], rejectedCount: 12,
-    nullsDropped: 0, renamedKeys: {}, durationMs: 1, verified: true, ...extra,
+    nullsDropped: 0, mismatchNulled: 0, renamedKeys: {}, durationMs: 1, verified: true, ...extra,
   });
   const report = (c: CollectionReport): MigrationReport & { jobId: string } => ({ jobId: 'j_x', ok: true, cancelled: false, collections: [c] });
 

@@ -178,7 +178,7 @@ describe('jobs and transitions', () => {
     const store = openStore();
     const { id } = store.create(spec);
     store.updateCollection(id, 'books', { status: 'IN_PROGRESS', phase: 'copy' });
-    store.updateCollection(id, 'books', { written: 500, rejected: 2, nullsDropped: 7, renamedKeys: { id: 'id_1' } });
+    store.updateCollection(id, 'books', { written: 500, rejected: 2, nullsDropped: 7, mismatchNulled: 3, renamedKeys: { id: 'id_1' } });
     store.updateCollection(id, 'books', { status: 'SUCCESSFUL', phase: 'done', sourceCount: 1000, targetCount: 1000, verified: true });
     const books = store.get(id).collections[0];
     assert.ok(books?.startedAt && books.endedAt);
@@ -186,7 +186,7 @@ describe('jobs and transitions', () => {
       { ...books, startedAt: null, endedAt: null },
       {
         source: 'books', target: 'books_m', status: 'SUCCESSFUL', phase: 'done', total: 1000, written: 500, rejected: 2,
-        nullsDropped: 7, renamedKeys: { id: 'id_1' }, startedAt: null, endedAt: null, sourceCount: 1000, targetCount: 1000, verified: true,
+        nullsDropped: 7, mismatchNulled: 3, renamedKeys: { id: 'id_1' }, startedAt: null, endedAt: null, sourceCount: 1000, targetCount: 1000, verified: true,
       },
     );
     throwsCode(() => store.updateCollection(id, 'nope', { written: 1 }), 'JOB_COLLECTION_NOT_FOUND');

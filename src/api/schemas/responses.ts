@@ -182,6 +182,7 @@ export const CollectionProgressSchema = z
     pointsPerSecond: z.number().min(0).nullable().describe('Live rate; null when this server has not seen it move.'),
     etaSeconds: z.number().min(0).nullable(),
     nullsDropped: count,
+    mismatchNulled: count.describe('Promoted payload values that did not fit their field under the `null` policy: written null, kept in $meta as <key>__raw.'),
     renamedKeys: z.record(z.string(), z.string()),
     sourceCount: count.nullable(),
     targetCount: count.nullable(),

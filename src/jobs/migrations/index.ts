@@ -13,6 +13,7 @@ import { sql as m002 } from './002_checkpoint_rejected.ts';
 import { sql as m003 } from './003_url_credentials.ts';
 import { sql as m004 } from './004_compare_jobs.ts';
 import { sql as m005 } from './005_bulk_files.ts';
+import { sql as m006 } from './006_mismatch_nulled.ts';
 
 export interface Migration {
   version: number;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: '003_url_credentials', sql: m003 },
   { version: 4, name: '004_compare_jobs', sql: m004 },
   { version: 5, name: '005_bulk_files', sql: m005 },
+  { version: 6, name: '006_mismatch_nulled', sql: m006 },
 ];
