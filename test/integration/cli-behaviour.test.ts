@@ -71,6 +71,8 @@ describe('migrate', () => {
     const file = join(dir, 'plan.json');
     const planned = await h.cli(['plan', '--collections', name, '-o', file]);
     assert.equal(planned.code, 0, planned.stderr);
+    // Both write modes are estimated before anything moves (issue 14): 50 points, upsert recommended.
+    assert.match(planned.stdout, new RegExp(`${name}: 50 points; upsert ~\\d+ s; bulk ~[\\d.]+ MB in 1 import file`));
     const plan = JSON.parse(await readFile(file, 'utf8')) as {
       collections: Array<{ target: string; description: string; primaryKey: { field: string }; vectors: Array<{ field: string }> }>;
     };

@@ -1,6 +1,7 @@
 /** `qdrant2milvus plan`: build (or re-validate) the MigrationPlan and show it. Moves no data. */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { estimateModes, formatModeEstimate } from '../../bulk/estimate.ts';
 import { formatProblem, planErrors } from '../../core/planning.ts';
 import { secretsOf } from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
@@ -33,10 +34,13 @@ async function plan(flags: PlanCommandFlags): Promise<number> {
     const { plan: migrationPlan, problems } = session.result;
     if (flags.output) await writeFile(flags.output, `${toJson(migrationPlan)}\n`);
     if (flags.json) {
-      printJson({ plan: migrationPlan, problems });
+      // Both write modes' cost per collection (issue 14 §4): `migrate --mode upsert|bulk`.
+      const modes = migrationPlan.collections.map((c) => ({ collection: c.source, ...estimateModes(c) }));
+      printJson({ plan: migrationPlan, problems, modes });
     } else {
       const text = migrationPlan.collections.map(formatPlan).join('\n\n');
       process.stdout.write(`${text}\n`);
+      process.stdout.write(`\nWrite modes (migrate --mode upsert|bulk):\n${migrationPlan.collections.map((c) => `  ${formatModeEstimate(c, 'upsert')}`).join('\n')}\n`);
       if (flags.output) process.stdout.write(`\nPlan written to ${flags.output}. Edit names, description or index there (promote payload keys with "mode": "field", set "partitionKey"), then pass --plan ${flags.output}.\n`);
     }
     for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
