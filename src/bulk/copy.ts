@@ -14,13 +14,11 @@
  * is submitted at most once (file-log.ts), so a crash anywhere ends, after resume, with exactly the
  * source's ids: never a duplicate from a file imported twice.
  */
-import { throwIfAborted, prepareRanges, type CopyOptions, type CopyStats, type RangeCheckpoint } from '../core/pipeline.ts';
+import { mapPage, throwIfAborted, prepareRanges, type CopyOptions, type CopyStats, type RangeCheckpoint } from '../core/pipeline.ts';
 import { formatId, parseId } from '../core/ids.ts';
 import { RateMeter } from '../core/events.ts';
 import { DEFAULT_READERS } from '../core/defaults.ts';
-import { setOwn } from '../core/own.ts';
 import type { CollectionPlan, IdRange } from '../core/types.ts';
-import { toRows } from '../mapping/rows.ts';
 import { checkJsonLayout, encodeJsonRow, JsonRowsFile } from './json-rows.ts';
 import type { BulkFile, BulkFileLog } from './file-log.ts';
 import type { Importer } from './importer.ts';
@@ -145,15 +143,7 @@ async function copyRange(run: BulkRun, cp: RangeCheckpoint): Promise<void> {
   const pages = options.reader.read({ collection: plan.source, range: rangeOf(cp), from: cp.cursor === null ? undefined : parseId(cp.cursor), pageSize: options.pageSize, signal });
   try {
     for await (const page of pages) {
-      const { rows, rejected, stats: rowStats } = toRows(plan, page.points);
-      stats.nullsDropped += rowStats.nullsDropped;
-      stats.mismatchNulled += rowStats.mismatchNulled;
-      for (const [from, to] of Object.entries(rowStats.renamedKeys)) setOwn(stats.renamedKeys, from, to);
-      if (rejected.length > 0) {
-        stats.rejectedCount += rejected.length;
-        for (const r of rejected) if (stats.rejected.length < maxKept) stats.rejected.push(r);
-        options.events.emit('points:rejected', { collection: plan.source, points: rejected });
-      }
+      const { rows, rejected } = mapPage(plan, page.points, stats, options.events, maxKept);
       fileRejected += rejected.length;
       const corruptAt = bulkFault.badRow(plan.source, seq, file.rows, rows.length);
       rows.forEach((row, i) => file.add(encodeJsonRow(plan, row, i === corruptAt)));

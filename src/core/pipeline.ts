@@ -22,7 +22,7 @@ import { BoundedQueue } from './queue.ts';
 import { RangeProgress } from './range-progress.ts';
 import { completeRanges, rangesFromBoundaries, SAMPLE_SPLIT_MIN_POINTS } from './ranges.ts';
 import { splitIdSpace } from './split.ts';
-import type { CollectionPlan, PointId, RejectedPoint, Row } from './types.ts';
+import type { CollectionPlan, Point, PointId, RejectedPoint, Row } from './types.ts';
 import { toRows } from '../mapping/rows.ts';
 
 export { DEFAULT_READERS, DEFAULT_WRITERS };
@@ -199,16 +199,7 @@ async function readRange(options: CopyOptions, progress: RangeProgress, queue: B
     packedVectors: true,
   });
   for await (const page of pages) {
-    const { rows, rejected, stats: rowStats } = toRows(plan, page.points);
-    stats.nullsDropped += rowStats.nullsDropped;
-    stats.mismatchNulled += rowStats.mismatchNulled;
-    // Not Object.assign: it would turn a renamed `__proto__` key into the object's prototype.
-    for (const [from, to] of Object.entries(rowStats.renamedKeys)) setOwn(stats.renamedKeys, from, to);
-    if (rejected.length > 0) {
-      stats.rejectedCount += rejected.length;
-      for (const r of rejected) if (stats.rejected.length < maxKept) stats.rejected.push(r);
-      options.events.emit('points:rejected', { collection: plan.source, points: rejected });
-    }
+    const { rows, rejected } = mapPage(plan, page.points, stats, options.events, maxKept);
     const work = { progress, seq: progress.nextSeq(), rows, rejected: rejected.length, next: page.next };
     if (!(await queue.put(work)) || page.next === null) return;
   }
@@ -223,6 +214,24 @@ async function writePages(options: CopyOptions, queue: BoundedQueue<Work>, stats
     await work.progress.complete(outcome, (p) => (stats.written += p.written));
     report();
   }
+}
+
+/**
+ * toRows() over one page, with its counts added to `stats` and its rejected points reported
+ * (`points:rejected`; the first `maxKept` kept in `stats.rejected`). Shared by every copy mode.
+ */
+export function mapPage(plan: CollectionPlan, points: Point[], stats: CopyStats, events: MigrationEvents, maxKept: number): { rows: Row[]; rejected: RejectedPoint[] } {
+  const { rows, rejected, stats: rowStats } = toRows(plan, points);
+  stats.nullsDropped += rowStats.nullsDropped;
+  stats.mismatchNulled += rowStats.mismatchNulled;
+  // Not Object.assign: it would turn a renamed `__proto__` key into the object's prototype.
+  for (const [from, to] of Object.entries(rowStats.renamedKeys)) setOwn(stats.renamedKeys, from, to);
+  if (rejected.length > 0) {
+    stats.rejectedCount += rejected.length;
+    for (const r of rejected) if (stats.rejected.length < maxKept) stats.rejected.push(r);
+    events.emit('points:rejected', { collection: plan.source, points: rejected });
+  }
+  return { rows, rejected };
 }
 
 export function throwIfAborted(signal: AbortSignal): void {

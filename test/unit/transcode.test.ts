@@ -26,21 +26,13 @@ import { float16Column, halfBits } from '../../src/transcode/index.ts';
 import { encodeGetResponse, encodeScrollResponse } from '../../testkit/qdrant/grpc-fast.ts';
 import type { RecordOut, VectorJson } from '../../testkit/qdrant/store.ts';
 import { sdkUpsertCodec } from './sdk-upsert-codec.ts';
+import { mulberry32 } from '../../testkit/datasets/prng.ts';
 
 const codec = sdkUpsertCodec();
 after(() => codec.close());
 
-/** mulberry32: a seeded generator, so a failing case can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failing case can be replayed from its seed. */
+const rng = mulberry32;
 type R = () => number;
 const int = (r: R, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T>(r: R, xs: readonly T[]): T => xs[int(r, 0, xs.length - 1)]!;
