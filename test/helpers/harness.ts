@@ -22,6 +22,8 @@
  * collections (`h.name()`, `h.seed()`), and stop() drops every collection with the prefix.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import type { TargetCapabilities } from '../../src/core/types.ts';
@@ -90,6 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const userMilvus = options.targetEngine ? undefined : process.env.MILVUS_URI;
   const wantRealQdrant = !userQdrant && (options.source ?? (process.env.Q2M_SOURCE === 'real' ? 'real-qdrant' : 'test-server')) === 'real-qdrant';
   const targetEngine = options.targetEngine ?? engineFromEnv();
+  const cliHome = mkdtempSync(join(tmpdir(), 'q2m-cli-home-'));
   const prefix = userQdrant || userMilvus ? `q2mtest_${Date.now().toString(36)}_` : '';
   // Every REST response the test server sends in a test file is checked against Qdrant's OpenAPI
   // spec; stop() fails the file if any was outside it.
@@ -145,6 +148,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     cli: (args, env = {}) =>
       runCli(args, {
+        // The CLI's job store: one per harness, never the user's ~/.qdrant2milvus (shared by every
+        // test file running at once, and by other checkouts whose schema may be newer).
+        QDRANT2MILVUS_HOME: cliHome,
         QDRANT_URL: qdrantUrl,
         QDRANT_API_KEY: qdrantApiKey,
         // A real Qdrant started here is read over gRPC, the product's default transport (its gRPC
@@ -167,6 +173,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       }
       await milvus.closeConnection().catch(() => undefined);
       await Promise.allSettled([testServer?.stop(), realQdrant?.stop(), milvusServer?.stop()]);
+      rmSync(cliHome, { recursive: true, force: true });
       auditor.assertClean();
     },
   };
