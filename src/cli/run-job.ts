@@ -13,6 +13,7 @@ import type { MigrationReport } from '../core/migrate.ts';
 import { isCompareReport } from '../jobs/compare-job.ts';
 import { JobEngine, type JobReport } from '../jobs/engine.ts';
 import { JobStore } from '../jobs/store.ts';
+import { printJson } from './output.ts';
 import { showProgress } from './progress.ts';
 
 export function addDataDirFlag(cmd: Command): Command {
@@ -37,6 +38,27 @@ function maxErrorsFromEnv(): number | undefined {
     throw configError('MAX_ERRORS_INVALID', `QDRANT2MILVUS_MAX_ERRORS_PER_JOB must be a whole number >= 0, not "${raw}".`, 'Set it to e.g. 10000, or unset it for the default.');
   }
   return n;
+}
+
+/**
+ * Runs a job a command just created, as the user asked: `--detach` starts it in a background process,
+ * prints its id and log file and returns null; otherwise it says how to resume it and runs it here.
+ * `label` names the job in those lines ("Job j_…", "Sync job j_… of a → b").
+ */
+export async function runCreatedJob(
+  engine: JobEngine,
+  store: JobStore,
+  id: string,
+  how: { detach?: boolean; json?: boolean; label: string; say: (text: string) => void },
+): Promise<JobReport | null> {
+  if (how.detach) {
+    const { logFile } = runJobDetached(store, id);
+    if (how.json) printJson({ jobId: id, logFile });
+    else how.say(`${how.label} started in the background (log: ${logFile}).\nFollow it with \`qdrant2milvus jobs show ${id}\`; cancel with \`qdrant2milvus jobs cancel ${id}\`.`);
+    return null;
+  }
+  process.stderr.write(`${how.label}: if it stops, continue with \`qdrant2milvus jobs resume ${id}\`.\n`);
+  return runJobInForeground(engine, id, { tty: Boolean(process.stderr.isTTY) });
 }
 
 /** Runs a job here until it ends; Ctrl-C or SIGTERM cancel it (a second Ctrl-C quits at once). */

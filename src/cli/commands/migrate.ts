@@ -14,10 +14,10 @@ import { intIn, MAX_PAGE_SIZE, oneOf, secondsIn } from '../flags.ts';
 import { addBulkFlags, bulkSpec, checkBulkTarget, type BulkFlags } from '../../bulk/cli.ts';
 import { saveBulkCredentials } from '../../bulk/job.ts';
 import { formatModeEstimate } from '../../bulk/estimate.ts';
-import { formatPlan, printJson } from '../output.ts';
+import { formatPlan } from '../output.ts';
 import { addAllowEmptyFlag, finish } from '../report.ts';
 import { addPlanFlags, openPlanSession, type PlanFlags, type PlanSession } from '../plan-input.ts';
-import { addDataDirFlag, openStore, runJobDetached, runJobInForeground } from '../run-job.ts';
+import { addDataDirFlag, openStore, runCreatedJob } from '../run-job.ts';
 
 interface MigrateFlags extends PlanFlags, BulkFlags {
   yes?: boolean;
@@ -90,14 +90,8 @@ async function migrate(flags: MigrateFlags): Promise<number> {
         options: { ...options, ...modeOptions } as Record<string, unknown>,
       });
       if (bulk) saveBulkCredentials(store.dataDir, job.id, bulk.credentials);
-      if (flags.detach) {
-        const { logFile } = runJobDetached(store, job.id);
-        if (flags.json) printJson({ jobId: job.id, logFile });
-        else say(`Job ${job.id} started in the background (log: ${logFile}).\nFollow it with \`qdrant2milvus jobs show ${job.id}\`; cancel with \`qdrant2milvus jobs cancel ${job.id}\`.`);
-        return EXIT.OK;
-      }
-      process.stderr.write(`Job ${job.id}: if it stops, continue with \`qdrant2milvus jobs resume ${job.id}\`.\n`);
-      const report = await runJobInForeground(engine, job.id, { tty: Boolean(process.stderr.isTTY) });
+      const report = await runCreatedJob(engine, store, job.id, { detach: flags.detach, json: flags.json, label: `Job ${job.id}`, say });
+      if (report === null) return EXIT.OK;
       return finish({ jobId: job.id, ...report }, flags, say);
     } finally {
       store.close();

@@ -15,10 +15,9 @@ import type { Job } from '../../jobs/types.ts';
 import { concreteTransport, secretsOf } from '../connections.ts';
 import { EXIT, reportError } from '../exit.ts';
 import { intIn, MAX_PAGE_SIZE, secondsIn } from '../flags.ts';
-import { printJson } from '../output.ts';
 import { addPlanFlags, openPlanSession, type PlanFlags } from '../plan-input.ts';
 import { finish } from '../report.ts';
-import { addDataDirFlag, openStore, runJobDetached, runJobInForeground } from '../run-job.ts';
+import { addDataDirFlag, openStore, runCreatedJob } from '../run-job.ts';
 
 interface SyncFlags extends PlanFlags {
   job?: string;
@@ -63,14 +62,11 @@ async function sync(flags: SyncFlags): Promise<number> {
     try {
       const engine = new JobEngine(store);
       const job: Job = engine.createSync(input);
-      if (flags.detach) {
-        const { logFile } = runJobDetached(store, job.id);
-        if (flags.json) printJson({ jobId: job.id, logFile });
-        else say(`Sync job ${job.id} started in the background (log: ${logFile}).\nFollow it with \`qdrant2milvus jobs show ${job.id}\`; cancel with \`qdrant2milvus jobs cancel ${job.id}\`.`);
-        return EXIT.OK;
-      }
-      process.stderr.write(`Sync job ${job.id} of ${job.plan.collections.map((c) => `${c.source} → ${c.target}`).join(', ')}: if it stops, continue with \`qdrant2milvus jobs resume ${job.id}\`.\n`);
-      const report = await runJobInForeground(engine, job.id, { tty: Boolean(process.stderr.isTTY) });
+      const pairs = job.plan.collections.map((c) => `${c.source} → ${c.target}`).join(', ');
+      // The detached line has always named only the job; the foreground one also names what it syncs.
+      const label = flags.detach ? `Sync job ${job.id}` : `Sync job ${job.id} of ${pairs}`;
+      const report = await runCreatedJob(engine, store, job.id, { detach: flags.detach, json: flags.json, label, say });
+      if (report === null) return EXIT.OK;
       return finish({ jobId: job.id, ...report }, flags, say);
     } finally {
       store.close();
