@@ -75,7 +75,9 @@ if (!opts.measures && !existsSync(vdfPython)) measures.splice(measures.indexOf('
 
 function runChild(input: MeasureInput, settings?: Record<string, unknown>): Promise<MeasureResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'measure.ts')], {
+    // BENCH_NODE_ARGS: extra node flags for the measuring child only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(repoRoot, 'bench', 'measure.ts')], {
       cwd: repoRoot,
       env: { ...process.env, BENCH_INPUT: JSON.stringify(input), BENCH_SETTINGS: JSON.stringify(settings ?? {}) },
       stdio: ['ignore', 'pipe', 'inherit'],
