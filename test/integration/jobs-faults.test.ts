@@ -101,11 +101,13 @@ describe('a job whose outage outlasts the retry budget', () => {
   });
 });
 
-describe('the target stopped for 20 s, then restarted', () => {
+// The leg's engine where this file may start a second one. Milvus 2.3.5 allows one per machine (the
+// matrix's test/standalone23 leg has it up): there this would be Milvus Lite 3.2.2 again, which npm
+// test already covers, so that leg skips it; test/matrix/real-standalone-restart.test.ts kills and
+// restarts 2.3.5 itself.
+const outageSkip = process.env.Q2M_TARGET_ENGINE === 'standalone23' ? 'the outage of Milvus 2.3.5 is test/matrix/real-standalone-restart.test.ts' : false;
+describe('the target stopped for 20 s, then restarted', { skip: outageSkip }, () => {
   let lite: MilvusServer | undefined;
-  // The leg's engine where this file may start a second one: Milvus 2.3.5 allows one per machine
-  // (the matrix's test/standalone23 leg has it up), so there the outage is on Milvus Lite 3.2.2,
-  // and test/matrix/real-standalone-restart.test.ts kills and restarts 2.3.5 itself.
   const engine: MilvusEngine = process.env.Q2M_TARGET_ENGINE === 'lite25' ? 'lite25' : 'lite3';
   let liteDir: string;
 
