@@ -9,7 +9,7 @@ import type { CollectionPlan } from '../core/types.ts';
 import { withUserinfo } from '../core/url-credentials.ts';
 import { connectMilvus } from '../milvus/client.ts';
 import { grpcImporter } from './importer.ts';
-import { checkJsonLayout } from './json-rows.ts';
+import { BULK_FORMATS, checkLayout, DEFAULT_BULK_FORMAT, type BulkFormat } from './formats.ts';
 import { DEFAULT_BULK_PREFIX, type BulkJobOptions, type CopyMode } from './job.ts';
 import type { BulkCredentials } from './file-log.ts';
 import { restImporter } from './rest-import.ts';
@@ -23,6 +23,7 @@ export interface BulkFlags {
   bulkSecretKey?: string;
   bulkApi?: 'grpc' | 'rest';
   bulkFileKb?: number;
+  bulkFormat?: BulkFormat;
 }
 
 export function addBulkFlags(cmd: Command, parse: { oneOf: <T extends string>(a: readonly T[]) => (v: string) => T; intIn: (a: number, b: number) => (v: string) => number }): Command {
@@ -34,13 +35,14 @@ export function addBulkFlags(cmd: Command, parse: { oneOf: <T extends string>(a:
     .option('--bulk-access-key <key>', 'bulk: object-storage access key (env QDRANT2MILVUS_BULK_ACCESS_KEY)')
     .option('--bulk-secret-key <key>', 'bulk: object-storage secret key (env QDRANT2MILVUS_BULK_SECRET_KEY; prefer the env var: flags show in `ps`)')
     .option('--bulk-api <grpc|rest>', 'bulk: grpc = the Import RPC, one file per task (Milvus 2.2-2.3, tested on 2.3.5; default); rest = /v2/vectordb/jobs/import, several files per job (Milvus 2.4+, Zilliz Cloud: UNTESTED against a live server here)', parse.oneOf(['grpc', 'rest'] as const))
+    .option('--bulk-format <parquet|json>', `bulk: import file format (default ${DEFAULT_BULK_FORMAT}: on Milvus 2.3.5 it imported faster than JSON, in files ~4x smaller; Milvus 2.3.4+ reads Parquet)`, parse.oneOf(BULK_FORMATS))
     .option('--bulk-file-kb <n>', 'bulk: import file size in KiB, 16 to 1048576 (default 65536: 64 MiB; each import task costs ~2 s, so small files are slow)', parse.intIn(16, 1024 * 1024));
 }
 
 /** The job options and keys of a bulk run; undefined for upsert. Throws config errors naming the flag. */
 export function bulkSpec(flags: BulkFlags, env: NodeJS.ProcessEnv = process.env): { options: BulkJobOptions; credentials: BulkCredentials } | undefined {
   if ((flags.mode ?? 'upsert') !== 'bulk') {
-    const stray = (['bulkEndpoint', 'bulkBucket', 'bulkAccessKey', 'bulkSecretKey', 'bulkApi', 'bulkFileKb'] as const).find((k) => flags[k] !== undefined);
+    const stray = (['bulkEndpoint', 'bulkBucket', 'bulkAccessKey', 'bulkSecretKey', 'bulkApi', 'bulkFileKb', 'bulkFormat'] as const).find((k) => flags[k] !== undefined);
     if (stray) throw configError('BULK_FLAG_WITHOUT_MODE', `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to bulk mode only.`, 'Add --mode bulk, or drop the --bulk-* flags.');
     return undefined;
   }
@@ -58,6 +60,7 @@ export function bulkSpec(flags: BulkFlags, env: NodeJS.ProcessEnv = process.env)
       endpoint: endpoint!, bucket: bucket!, prefix: flags.bulkPrefix ?? DEFAULT_BULK_PREFIX,
       ...(flags.bulkApi && { api: flags.bulkApi }),
       ...(flags.bulkFileKb && { fileBytes: flags.bulkFileKb * 1024 }),
+      ...(flags.bulkFormat && { format: flags.bulkFormat }),
     },
     credentials: { accessKey: accessKey!, secretKey: secretKey! },
   };
@@ -68,7 +71,7 @@ export function bulkSpec(flags: BulkFlags, env: NodeJS.ProcessEnv = process.env)
  * cannot carry, or a target that answers no import RPC (Milvus Lite: UNIMPLEMENTED).
  */
 export async function checkBulkTarget(spec: BulkJobOptions, target: { uri: string; token?: string; database: string }, collections: CollectionPlan[]): Promise<void> {
-  for (const c of collections) checkJsonLayout(c);
+  for (const c of collections) await checkLayout(c, spec.format ?? DEFAULT_BULK_FORMAT);
   let available: boolean;
   if (spec.api === 'rest') {
     available = await restImporter({ uri: target.uri, token: target.token, database: target.database }).available();

@@ -5,7 +5,7 @@
  *   split the id space into ranges (the pipeline's prepareRanges: same ranges, same checkpoints)
  *   finish what an earlier run left in flight (resume.ts)
  *   R range readers: scroll → toRows (rejected rows never reach a file; logged as today)
- *                    → encode into one in-memory JSON file until it passes `fileBytes`
+ *                    → encode into one in-memory file (JSON or Parquet) until it passes `fileBytes`
  *                    → upload → record → submit one import task → next file while it runs
  *   per range, in file order: wait for the task; Completed → checkpoint past the file;
  *                    Failed (one bad row fails a whole file) → the file's ids go through upsert
@@ -19,7 +19,7 @@ import { formatId, parseId } from '../core/ids.ts';
 import { RateMeter } from '../core/events.ts';
 import { DEFAULT_READERS } from '../core/defaults.ts';
 import type { CollectionPlan, IdRange } from '../core/types.ts';
-import { checkJsonLayout, encodeJsonRow, JsonRowsFile } from './json-rows.ts';
+import { DEFAULT_BULK_FORMAT, fileMaker, rowBytes, type BulkFormat, type ImportFile } from './formats.ts';
 import type { BulkFile, BulkFileLog } from './file-log.ts';
 import type { Importer } from './importer.ts';
 import type { ObjectStore } from './objects.ts';
@@ -39,6 +39,8 @@ export interface BulkContext {
   prefix: string;
   /** A file is sealed once it passes this many bytes. Default DEFAULT_FILE_BYTES. */
   fileBytes?: number;
+  /** Default DEFAULT_BULK_FORMAT. */
+  format?: BulkFormat;
   /** Between two GetImportState calls. Default 500 ms. */
   pollMs?: number;
 }
@@ -50,16 +52,18 @@ export interface BulkRun {
   stats: CopyStats;
   report: () => void;
   signal: AbortSignal;
+  newFile: () => ImportFile;
 }
 
 /** Copies every range of one collection through import files; resolves with exact stats. */
 export async function copyCollectionBulk(options: CopyOptions, bulk: BulkContext): Promise<CopyStats> {
   const { plan, events, total } = options;
-  checkJsonLayout(plan);
+  const format = bulk.format ?? DEFAULT_BULK_FORMAT;
+  const newFile = await fileMaker(plan, format);
   // Each import task costs seconds of its own and 2.3.5 runs them one after another: no more ranges
   // (each ends in a file of its own) than the collection has files' worth of rows. A resumed
   // collection keeps its saved ranges.
-  const readers = Math.max(1, Math.min(options.readers ?? DEFAULT_READERS, expectedFiles(plan, total, bulk.fileBytes ?? DEFAULT_FILE_BYTES)));
+  const readers = Math.max(1, Math.min(options.readers ?? DEFAULT_READERS, Math.ceil((total * rowBytes(plan, format)) / (bulk.fileBytes ?? DEFAULT_FILE_BYTES))));
   const ranges = await prepareRanges({ ...options, readers });
   const stats: CopyStats = {
     written: 0, rejected: [], rejectedCount: 0, nullsDropped: 0, mismatchNulled: 0, renamedKeys: {},
@@ -72,7 +76,7 @@ export async function copyCollectionBulk(options: CopyOptions, bulk: BulkContext
       pointsPerSecond: Math.round(meter.rate()), etaSeconds: meter.eta(total - stats.written - stats.rejectedCount),
     });
   };
-  const run: BulkRun = { options, bulk, stats, report, signal: options.signal };
+  const run: BulkRun = { options, bulk, stats, report, signal: options.signal, newFile };
   await resumeFiles(run, ranges);
   stats.written = ranges.reduce((n, r) => n + r.written, 0);
   stats.rejectedCount = ranges.reduce((n, r) => n + (r.rejected ?? 0), 0);
@@ -91,16 +95,11 @@ export async function copyCollectionBulk(options: CopyOptions, bulk: BulkContext
   return stats;
 }
 
-/** Files a collection of `total` points makes, from its row size in JSON (~20 bytes per float). */
-function expectedFiles(plan: CollectionPlan, total: number, fileBytes: number): number {
-  const dims = plan.vectors.reduce((n, v) => n + (v.dim ?? 0), 0);
-  return Math.ceil((total * (dims * 20 + 232)) / fileBytes);
-}
-
-/** Object key of one file: never reused by another file of the job. */
+/** Object key of one file: never reused by another file of the job; Milvus reads the format from
+ *  its extension. */
 export function fileKey(bulk: BulkContext, plan: CollectionPlan, rangeIndex: number, seq: number): string {
   const safe = plan.target.replace(/[^A-Za-z0-9_-]/g, '_');
-  return `${bulk.prefix}/${safe}/r${rangeIndex}-f${seq}.json`;
+  return `${bulk.prefix}/${safe}/r${rangeIndex}-f${seq}.${bulk.format ?? DEFAULT_BULK_FORMAT}`;
 }
 
 export function rangeOf(cp: RangeCheckpoint): IdRange {
@@ -119,17 +118,17 @@ async function copyRange(run: BulkRun, cp: RangeCheckpoint): Promise<void> {
   // always a prefix of its files), and finished in file order (a checkpoint covers a prefix).
   let tail: Promise<void> = Promise.resolve();
   const pending: Array<Promise<void>> = [];
-  let file = new JsonRowsFile();
+  let file = run.newFile();
   let fileFrom = cp.cursor;
   let fileRejected = 0;
   const ship = async (next: string | null) => {
+    const body = file.rows > 0 ? file.seal() : undefined;
     const f: BulkFile = {
       rangeIndex: cp.index, seq, from: fileFrom, next, key: fileKey(bulk, plan, cp.index, seq),
-      rows: file.rows, rejected: fileRejected, bytes: file.bytes, state: 'written', taskId: null, reason: null,
+      rows: file.rows, rejected: fileRejected, bytes: body?.length ?? 0, state: 'written', taskId: null, reason: null,
     };
-    const body = file.rows > 0 ? file.seal() : undefined;
     seq += 1;
-    file = new JsonRowsFile();
+    file = run.newFile();
     fileFrom = next;
     fileRejected = 0;
     await submitFile(run, f, body);
@@ -146,7 +145,7 @@ async function copyRange(run: BulkRun, cp: RangeCheckpoint): Promise<void> {
       const { rows, rejected } = mapPage(plan, page.points, stats, options.events, maxKept);
       fileRejected += rejected.length;
       const corruptAt = bulkFault.badRow(plan.source, seq, file.rows, rows.length);
-      rows.forEach((row, i) => file.add(encodeJsonRow(plan, row, i === corruptAt)));
+      rows.forEach((row, i) => file.add(row, i === corruptAt));
       bulkCrash.at('writing', plan.source, seq);
       const next = page.next === null ? null : formatId(page.next);
       if (file.bytes >= fileBytes || next === null) await ship(next);
@@ -161,7 +160,7 @@ async function copyRange(run: BulkRun, cp: RangeCheckpoint): Promise<void> {
 }
 
 /** Uploads, records and submits one file (its task then runs while the next file is built). */
-async function submitFile(run: BulkRun, f: BulkFile, body: Buffer | undefined): Promise<void> {
+async function submitFile(run: BulkRun, f: BulkFile, body: Uint8Array | undefined): Promise<void> {
   const { bulk, options } = run;
   const collection = options.plan.source;
   if (body) {

@@ -11,6 +11,7 @@
  *     api?:     'grpc' | 'rest'   grpc: Import RPC, one file per task (Milvus 2.2-2.3, probed on 2.3.5);
  *                        rest: /v2/vectordb/jobs/import (Milvus 2.4+, Zilliz Cloud; untested against a live server)
  *     fileBytes?: number import file size (default 64 MiB)
+ *     format?:  'parquet' | 'json'   import file format (default DEFAULT_BULK_FORMAT, formats.ts)
  *   }
  * The access and secret keys are sealed in the job store (BulkFileLog.saveCredentials) right after
  * the job is created: `saveBulkCredentials(store.dataDir, job.id, { accessKey, secretKey })`.
@@ -22,6 +23,7 @@ import { connectMilvus } from '../milvus/client.ts';
 import type { Secrets } from '../jobs/job-secrets.ts';
 import type { Job } from '../jobs/types.ts';
 import { copyCollectionBulk } from './copy.ts';
+import type { BulkFormat } from './formats.ts';
 import { BulkFileLog, type BulkCredentials } from './file-log.ts';
 import { grpcImporter, type Importer } from './importer.ts';
 import { restImporter } from './rest-import.ts';
@@ -34,6 +36,8 @@ export interface BulkJobOptions {
   prefix?: string;
   api?: 'grpc' | 'rest';
   fileBytes?: number;
+  /** Default DEFAULT_BULK_FORMAT (formats.ts). A resumed job keeps the format it started with. */
+  format?: BulkFormat;
   /** Between two task-state polls, ms. Default 500. */
   pollMs?: number;
 }
@@ -78,7 +82,7 @@ export async function openBulkCopier(job: Job, secrets: Secrets, dataDir: string
   }
   const prefix = `${(spec.prefix ?? DEFAULT_BULK_PREFIX).replace(/\/+$/, '')}/${job.id}`;
   return {
-    copy: (o) => copyCollectionBulk(o, { importer, objects, files, prefix, fileBytes: spec.fileBytes, pollMs: spec.pollMs }),
+    copy: (o) => copyCollectionBulk(o, { importer, objects, files, prefix, fileBytes: spec.fileBytes, format: spec.format, pollMs: spec.pollMs }),
     close: async () => {
       objects.close();
       files.close();

@@ -42,7 +42,7 @@ export function openObjectStore(o: ObjectStoreOptions): ObjectStore {
   };
   return {
     async put(key, body) {
-      await client.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: body, ContentType: 'application/json' })).catch((e: unknown) => fail('upload', key, e));
+      await client.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: body, ContentType: key.endsWith('.parquet') ? 'application/vnd.apache.parquet' : 'application/json' })).catch((e: unknown) => fail('upload', key, e));
     },
     async exists(key) {
       try {

@@ -59,12 +59,14 @@ describe('--mode bulk flags', () => {
     assert.throws(() => bulkSpec({ mode: 'bulk', bulkEndpoint: 'http://s3:9000' }, {}), /--bulk-bucket, --bulk-access-key, --bulk-secret-key/);
     const spec = bulkSpec({ mode: 'bulk', bulkEndpoint: 'http://s3:9000', bulkBucket: 'a-bucket', bulkFileKb: 512 }, { QDRANT2MILVUS_BULK_ACCESS_KEY: 'AK', QDRANT2MILVUS_BULK_SECRET_KEY: 'SK' })!;
     assert.deepEqual(spec.options, { endpoint: 'http://s3:9000', bucket: 'a-bucket', prefix: 'q2m', fileBytes: 512 * 1024 });
+    assert.equal(bulkSpec({ mode: 'bulk', bulkEndpoint: 'http://s3:9000', bulkBucket: 'b', bulkFormat: 'json' }, { QDRANT2MILVUS_BULK_ACCESS_KEY: 'AK', QDRANT2MILVUS_BULK_SECRET_KEY: 'SK' })!.options.format, 'json');
     assert.doesNotMatch(JSON.stringify(spec.options), /SK|AK/);
     assert.deepEqual(spec.credentials, { accessKey: 'AK', secretKey: 'SK' });
   });
 
   it('refuses --bulk-* flags without --mode bulk', () => {
     assert.throws(() => bulkSpec({ bulkBucket: 'b' }, {}), /--bulk-bucket applies to bulk mode only/);
+    assert.throws(() => bulkSpec({ bulkFormat: 'json' }, {}), /--bulk-format applies to bulk mode only/);
     assert.equal(bulkSpec({}, {}), undefined);
   });
 });

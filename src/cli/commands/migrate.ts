@@ -67,7 +67,7 @@ async function migrate(flags: MigrateFlags): Promise<number> {
     }
     if (bulk) await checkBulkTarget(bulk.options, session.target, plan.collections);
     // Both modes' cost per collection, and which one we recommend (src/bulk/estimate.ts).
-    for (const c of plan.collections) process.stderr.write(`${formatModeEstimate(c, bulk ? 'bulk' : 'upsert', bulk?.options.fileBytes)}\n`);
+    for (const c of plan.collections) process.stderr.write(`${formatModeEstimate(c, bulk ? 'bulk' : 'upsert', bulk?.options.fileBytes, bulk?.options.format)}\n`);
     if (!flags.yes) await confirm(plan.collections.length);
     await session.close();
     const store = openStore(flags.dataDir);
