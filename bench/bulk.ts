@@ -65,7 +65,7 @@ try {
         const modeFlags = mode === 'upsert' ? [] : ['--mode', 'bulk', '--bulk-format', mode, '--bulk-endpoint', s3.endpoint, '--bulk-bucket', 'a-bucket', '--bulk-file-kb', values['file-kb']];
         const load1Before = load1();
         const run = await runCli(['migrate', '--collections', source, '--yes', '--json', '--if-exists', 'drop', '--source-grpc-port', String(qdrant.grpcPort), ...modeFlags], env);
-        if (run.code !== 0) throw new Error(`${mode} at ${n}: exit ${run.code}\n${run.stderr.slice(-3000)}`);
+        if (run.code !== 0) throw new Error(`${mode} at ${n}: exit ${run.code}\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-3000)}`);
         const report = JSON.parse(run.stdout) as { ok: boolean; collections: Array<{ durationMs: number }> };
         const row = { points: n, mode: mode === 'upsert' ? 'upsert' : `bulk-${mode}`, collectionMs: report.collections[0]!.durationMs, wallMs: run.ms, ok: report.ok, load1Before, load1After: load1() };
         rows.push(row);

@@ -8,7 +8,7 @@
  *   POST {uri}/v2/vectordb/jobs/import/get_progress  {dbName, jobId}  → data.state Pending|Importing|Completed|Failed, data.reason, data.details[].fileName
  *   POST {uri}/v2/vectordb/jobs/import/list          {dbName, collectionName}  → data.records[].jobId
  *
- * Each inner list of `files` is one row-based file: one job takes several files (filesPerTask).
+ * Each inner list of `files` is one file (row-based JSON or Parquet): one job takes several files (filesPerTask).
  * Auth: `Authorization: Bearer <token>` (`user:password` or a Zilliz API key). Success is
  * `code` 0 (Milvus) or 200 (Zilliz Cloud); anything else is an error with the server's message.
  */
