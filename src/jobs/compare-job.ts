@@ -9,16 +9,22 @@
  *
  * Sync runs up to `maxPasses` passes and stops at the first that changes nothing: that pass is the
  * cutover signal, recorded as "in sync at <time>" on the job and on the job it started from.
+ *
+ * The engine (engine.ts) records these jobs with createCompareJob() and runs them like any other
+ * through the `verifyFullJob` / `syncJob` runners.
  */
 import type { Sink, SourceReader } from '../core/contracts.ts';
 import { firstPhase, type WalkPosition } from '../core/compare-walk.ts';
+import { configError, MigrationError } from '../core/errors.ts';
+import { withUserinfo } from '../core/url-credentials.ts';
 import { RateMeter, type MigrationEvents } from '../core/events.ts';
 import { changedNothing, emptyPassCounts, syncCollection, type PassCounts } from '../core/sync.ts';
 import type { CollectionPlan } from '../core/types.ts';
 import { checkFull, emptyFullCheck, type FullCheck } from '../core/verify-full.ts';
 import { crashHook } from './crash-hook.ts';
+import type { JobContext, JobKindRunner, JobOutcome, JobRunOptions } from './job-body.ts';
 import type { JobStore } from './store.ts';
-import type { PassState } from './types.ts';
+import type { Job, JobSpec, PassState } from './types.ts';
 
 /** Options of verify-full / sync jobs, kept in JobSpec.options beside JobRunOptions. */
 export interface CompareJobOptions {
@@ -60,6 +66,69 @@ export interface CompareReport {
 
 export function isCompareReport(r: object): r is CompareReport {
   return 'kind' in r && (r.kind === 'sync' || r.kind === 'verify-full');
+}
+
+/**
+ * What a verify-full / sync job compares: the plan and connections of a job that ended (`fromJob`,
+ * e.g. the console's "Sync" action on a finished migration), or a plan with its connections (the
+ * CLI's `sync --plan`). Every collection is appended into, never created or dropped.
+ */
+export type CompareJobInput = ({ fromJob: string } | Pick<JobSpec, 'source' | 'target' | 'plan'>) & {
+  /** maxPasses (sync), firstN (verify-full), pageSize, retryBudgetSeconds...; a parent job's
+   *  transport and retry options are kept unless given here. */
+  options?: JobRunOptions & CompareJobOptions;
+};
+
+/** Records a PENDING verify-full / sync job (JobEngine.createSync / createVerifyFull say what each does). */
+export function createCompareJob(store: JobStore, kind: CompareReport['kind'], input: CompareJobInput): Job {
+  if (!('fromJob' in input)) {
+    const plan = { ...input.plan, collections: input.plan.collections.map((c) => ({ ...c, ifExists: 'append' as const })) };
+    return store.create({ source: input.source, target: input.target, plan, options: { ...input.options }, kind });
+  }
+  const parent = store.get(input.fromJob);
+  if (parent.status === 'IN_PROGRESS' || parent.status === 'PENDING') {
+    throw configError('JOB_RUNNING', `Job ${parent.id} has not ended (${parent.status}); a ${kind} of it would race its writes.`, `Wait for it to end, or cancel it with \`qdrant2milvus jobs cancel ${parent.id}\`.`);
+  }
+  if (parent.plan.collections.length === 0) throw configError('JOB_HAS_NO_PLAN', `Job ${parent.id} has no collections to ${kind}.`, 'Pick a job that migrated at least one collection.');
+  const secrets = store.secretsFor(parent.id);
+  const plan = { ...parent.plan, collections: parent.plan.collections.map((c) => ({ ...c, ifExists: 'append' as const })) };
+  return store.create({
+    source: { url: withUserinfo(parent.source.url, secrets.sourceUserinfo), apiKey: secrets.apiKey },
+    target: { uri: withUserinfo(parent.target.uri, secrets.targetUserinfo), token: secrets.token, database: parent.target.database },
+    plan,
+    options: { ...parent.options, ...input.options },
+    kind,
+    parentJobId: parent.id,
+  });
+}
+
+/** A verify-full job only reads, so it takes no target lease (a read-only token may run it). */
+export const verifyFullJob: JobKindRunner<CompareReport> = { readOnly: true, body: runCompare, end: endCompare };
+export const syncJob: JobKindRunner<CompareReport> = { readOnly: false, body: runCompare, end: endCompare };
+
+function runCompare(ctx: JobContext): Promise<CompareReport> {
+  const options = ctx.job.options as JobRunOptions & CompareJobOptions;
+  return runCompareJob({
+    store: ctx.store,
+    id: ctx.id,
+    kind: ctx.job.kind as CompareReport['kind'],
+    plan: ctx.plan.collections,
+    reader: ctx.reader,
+    sink: ctx.sink,
+    events: ctx.events,
+    signal: ctx.signal,
+    pageSize: options.pageSize,
+    options,
+  });
+}
+
+/** A compare job's end: verify-full FAILED when something differs; sync SUCCESSFUL (its passes say what changed). */
+function endCompare(_store: JobStore, _id: string, report: CompareReport): JobOutcome {
+  if (report.kind === 'sync' || report.ok) return { status: 'SUCCESSFUL' };
+  const last = report.passes.at(-1);
+  const sum = (k: 'missing' | 'extra' | 'different') => last?.collections.reduce((n, c) => n + ((c.counts as unknown as Record<string, number>)[k] ?? 0), 0) ?? 0;
+  const message = `verify --full found ${sum('missing')} missing, ${sum('extra')} extra and ${sum('different')} different points (see the job's passes and log).`;
+  return { status: 'FAILED', error: new MigrationError({ code: 'VERIFY_FAILED', kind: 'system', message }) };
 }
 
 /** The passes of a job as summaries (for `jobs show`, the API and the report). */

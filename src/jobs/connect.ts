@@ -9,7 +9,7 @@ import type { MigrationError } from '../core/errors.ts';
 import { withUserinfo } from '../core/url-credentials.ts';
 import type { Secrets } from './job-secrets.ts';
 import type { Job } from './types.ts';
-import type { JobRunOptions } from './engine.ts';
+import type { JobRunOptions } from './job-body.ts';
 
 /** Default of JobRunOptions.retryBudgetSeconds. */
 export const DEFAULT_RETRY_BUDGET_SECONDS = 60;
