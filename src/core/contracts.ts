@@ -112,9 +112,11 @@ export interface Sink {
    * batch` and sorted before it is yielded, so a target that returns a window's rows unsorted is
    * still read in order. Outcomes: windows until the end; an abort of `signal` rejects with its
    * reason; target errors as in fetch(). `idsOnly` leaves vectors null and payloads empty; `after`
-   * starts past that key (a resumed verify or sync continues from its checkpoint).
+   * starts past that key (a resumed verify or sync continues from its checkpoint); `upTo` ends the
+   * scan at that key, inclusive (the compare walk reads the target range of each group of source
+   * pages, so a query matches about one window of rows wherever the walk is).
    */
-  scan(plan: CollectionPlan, options: { batch: number; idsOnly?: boolean; after?: bigint | string; signal?: AbortSignal }): AsyncIterable<Row[]>;
+  scan(plan: CollectionPlan, options: { batch: number; idsOnly?: boolean; after?: bigint | string; upTo?: bigint | string; signal?: AbortSignal }): AsyncIterable<Row[]>;
   /**
    * Deletes the rows with these primary keys (every copy of a key real Milvus kept twice), for
    * `sync` (core/sync.ts): the target rows the source no longer has, and the points the plan now

@@ -55,29 +55,30 @@ describe('verify --full', () => {
     assert.equal(clean.code, 0, JSON.stringify(clean.full));
     assert.deepEqual([clean.full.compared, clean.full.missing, clean.full.extra, clean.full.different], [1200, 0, 0, 0]);
 
-    // Behind the tool's back: delete 7, alter 11's vector, alter 13's payload, add 5000.
+    // Behind the tool's back: delete 7, alter 11's vector, alter 13's payload, add -3 (below the
+    // first source id: the first target range has no lower bound) and 5000 (past the last).
     const [r11, r13] = await rowsOf(name, 'id in [11, 13]');
     assert.ok(r11 && r13);
     const v11 = [...(r11.vector as number[])];
     v11[3] = v11[3]! + 0.25;
     await h.milvus.upsert({ collection_name: name, data: [{ ...r11, vector: v11 }, { ...r13, category: 'changed-by-test' }] });
-    await h.milvus.insert({ collection_name: name, data: [{ ...r13, id: 5000 }] });
+    await h.milvus.insert({ collection_name: name, data: [{ ...r13, id: -3 }, { ...r13, id: 5000 }] });
     await h.milvus.delete({ collection_name: name, filter: 'id in [7]' });
 
     const changed = await verifyFull(name);
     assert.equal(changed.code, 1);
     assert.equal(changed.ok, false);
     const f = changed.full;
-    assert.deepEqual([f.compared, f.missing, f.extra, f.different], [1200, 1, 1, 2]);
+    assert.deepEqual([f.compared, f.missing, f.extra, f.different], [1200, 1, 2, 2]);
     assert.deepEqual(f.first.missing.map((m) => m.id), ['7']);
-    assert.deepEqual(f.first.extra.map((m) => [m.id, m.detail]), [['5000', 'not in the source']]);
+    assert.deepEqual(f.first.extra.map((m) => [m.id, m.detail]), [['-3', 'not in the source'], ['5000', 'not in the source']]);
     assert.deepEqual(f.first.different.map((m) => [m.id, m.what]), [['11', 'vector:vector'], ['13', 'payload']]);
     assert.match(f.first.different[0]!.detail, /value \[3\]/);
     assert.match(f.first.different[1]!.detail, /\$\.category: expected .* found "changed-by-test"/);
 
     const human = await h.cli(['verify', '--collections', name, '--full']);
     assert.equal(human.code, 1);
-    assert.match(human.stdout, /1200 points compared .*: 1 missing, 1 extra, 2 different/);
+    assert.match(human.stdout, /1200 points compared .*: 1 missing, 2 extra, 2 different/);
     assert.match(human.stdout, /7 missing: not found/);
   });
 

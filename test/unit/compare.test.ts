@@ -5,6 +5,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mergeOrdered, OrderError, prefetch, sortedWindows, type MergeEvent } from '../../src/core/compare.ts';
+import { walkCollection } from '../../src/core/compare-walk.ts';
+import type { Sink, SourceReader } from '../../src/core/contracts.ts';
+import { compareIds } from '../../src/core/ids.ts';
+import type { CollectionPlan, Point, Row } from '../../src/core/types.ts';
+import { planCollection } from '../../src/mapping/plan.ts';
+import { collection, MILVUS_26 } from './mapping-fixtures.ts';
 
 interface Item {
   k: number;
@@ -137,5 +143,79 @@ describe('prefetch', () => {
     closed = false;
     for await (const x of prefetch(endless())) if (x === 3) break;
     assert.equal(closed, true);
+  });
+});
+
+describe('walkCollection, Int64 keys: each range of source pages bounds its target windows', () => {
+  const plan = planCollection(collection(), MILVUS_26).plan;
+  const V = [0.5, 0.5, 0.5, 0.5];
+  const point = (id: bigint | string): Point => ({ id, vectors: { '': V }, payload: { n: String(id) } });
+  const row = (id: bigint, n = String(id)): Row => ({ id, vectors: { [plan.vectors[0]!.field]: V }, dynamic: { n } });
+  const UUID = '5c56c793-69f3-4fbf-87e6-c4bf54c28c26';
+  const source = [...[10, 20, 30, 40, 50, 60, 70, 80, 90, 100].map((n) => point(BigInt(n))), point(UUID)];
+  // -5 below the first id, 15 and 41-44 between ids, 150 and 160 past the last; 40 different, 80 missing.
+  const target = [-5, 10, 15, 20, 30, 40, 41, 42, 43, 44, 50, 60, 70, 90, 100, 150, 160].map((n) => row(BigInt(n), n === 40 ? 'changed' : String(n)));
+
+  /** A source read in pages, and a target whose scan answers as Milvus does: `after < pk <= upTo`, `batch` rows a query, in key order. */
+  function sides(options: { ignoreUpTo?: boolean } = {}) {
+    const queries: string[] = [];
+    const reader = {
+      async *read(o: { pageSize: number; from?: bigint | string }) {
+        const points = source.filter((p) => o.from === undefined || compareIds(p.id, o.from) >= 0);
+        for (let i = 0; i < points.length; i += o.pageSize) yield { points: points.slice(i, i + o.pageSize), next: null };
+      },
+    } as unknown as SourceReader;
+    const sink = {
+      count: async () => target.length,
+      async *scan(_plan: CollectionPlan, o: { batch: number; after?: bigint; upTo?: bigint }) {
+        for (let after = o.after; ; ) {
+          queries.push(`${after ?? ''}..${o.upTo ?? ''}`);
+          const w = target.filter((r) => (after === undefined || (r.id as bigint) > after) && (options.ignoreUpTo || o.upTo === undefined || (r.id as bigint) <= o.upTo)).slice(0, o.batch);
+          if (w.length === 0) return;
+          yield w;
+          if (o.upTo !== undefined && w.length < o.batch) return;
+          after = w.at(-1)!.id as bigint;
+        }
+      },
+    } as unknown as Sink;
+    return { reader, sink, queries };
+  }
+
+  async function walk(s: ReturnType<typeof sides>, from?: string) {
+    const found = { missing: [] as string[], extra: [] as string[], different: [] as string[], equal: 0, rejected: [] as string[], cursors: [] as Array<string | null> };
+    // Pages of 2 points, windows of 4 rows: ranges (..40], (40..80], (80..100], then the tail (100..).
+    for await (const step of walkCollection(plan, s.reader, s.sink, { batch: 2, window: 4, ...(from && { from: { phase: 'merge', cursor: from } }) })) {
+      found.missing.push(...step.missing.map((r) => String(r.id)));
+      found.extra.push(...step.extra.map((x) => String(x.id)));
+      found.different.push(...step.different.map((d) => String(d.want.id)));
+      found.rejected.push(...step.rejected.map((r) => r.id));
+      found.equal += step.equal;
+      found.cursors.push(step.cursor);
+    }
+    return found;
+  }
+
+  it('finds extras below, between and past the source ids, with a window per range (more when a range holds more rows)', async () => {
+    const s = sides();
+    const found = await walk(s);
+    // (in any order: the next range's first window is read ahead while this one is compared)
+    assert.deepEqual(s.queries.sort(), ['..40', '20..40', '40..80', '44..80', '80..100', '100..', '160..'].sort());
+    assert.deepEqual([found.missing, found.different, found.equal, found.rejected], [['80'], ['40'], 8, [UUID]]);
+    assert.deepEqual(found.extra, ['-5', '15', '41', '42', '43', '44', '150', '160']);
+    // Each range's last step resumes past its bound; the walk ends at the target's last key.
+    for (const bound of ['40', '80', '100']) assert.ok(found.cursors.includes(bound), `a step ends at ${bound}: ${found.cursors.join(' ')}`);
+    assert.equal(found.cursors.at(-1), '160');
+  });
+
+  it('resumed past a range bound, it reads only the rest, each finding once', async () => {
+    const s = sides();
+    const found = await walk(s, '40');
+    // The read starts at the cursor (inclusive, then left out): pages [50], [60 70], [80 90] make the first range.
+    assert.deepEqual(s.queries.sort(), ['40..90', '44..90', '90..90', '90..100', '100..', '160..'].sort());
+    assert.deepEqual([found.missing, found.different, found.equal, found.extra, found.rejected], [['80'], [], 5, ['41', '42', '43', '44', '150', '160'], [UUID]]);
+  });
+
+  it('a target that ignores the upper bound is caught by the order check, never trusted', async () => {
+    await assert.rejects(walk(sides({ ignoreUpTo: true })), OrderError);
   });
 });

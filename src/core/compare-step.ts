@@ -1,0 +1,106 @@
+/**
+ * What the compare engine's walk (compare-walk.ts) is made of: its steps and positions, the
+ * source pages it expects the target to hold (mapped by the migration's toRows), and the
+ * comparison of one source row with one target row (compareRow, the sample check's rules).
+ */
+import type { SourceReader } from './contracts.ts';
+import { compareIds, INT64_LIMIT } from './ids.ts';
+import type { CollectionPlan, Point, PointId, RejectedPoint, Row } from './types.ts';
+import { compareRow, type Mismatch } from './verify.ts';
+import { toRows } from '../mapping/rows.ts';
+
+export type WalkPhase = 'merge' | 'source' | 'extra';
+
+/** Where a walk starts: a phase, and the cursor past which it continues (null: its beginning). */
+export interface WalkPosition {
+  phase: WalkPhase;
+  cursor: string | null;
+}
+
+export interface ExtraRow {
+  id: bigint | string;
+  detail: string;
+  /** A second copy of a key the source has: removing the key removes both, so the source row
+   *  must be written again (sync does). */
+  rewrite?: Row;
+}
+
+/** What one step of the walk found. Steps follow the walk's order; none is empty of meaning. */
+export interface CompareStep {
+  phase: WalkPhase;
+  /** Source rows the target lacks. */
+  missing: Row[];
+  /** Source rows the target holds with other content, and what differs. `staleKeys`: the target
+   *  row has top-level payload keys the source row lacks (see sync.ts: an upsert may keep them). */
+  different: Array<{ want: Row; diffs: Mismatch[]; staleKeys: boolean }>;
+  /** Source points found equal on the target. */
+  equal: number;
+  /** Target keys the source lacks, or holds but the plan leaves out. */
+  extra: ExtraRow[];
+  /** Source points the plan leaves out (toRows' rejections), with their reasons. */
+  rejected: RejectedPoint[];
+  /** Where a walk resumed after this step continues. */
+  cursor: string | null;
+}
+
+export interface WalkOptions {
+  /** Source points per read. Default 512. */
+  batch?: number;
+  /** Resume here (a checkpoint); from the start when absent. */
+  from?: WalkPosition;
+  /** Target rows per window of the Int64 merge. Default targetWindow(plan); tests use a few. */
+  window?: number;
+  signal?: AbortSignal;
+}
+
+
+/** Milvus refuses `offset + limit` above 16,384. */
+export const MAX_WINDOW = 16_384;
+/** Bytes of one target window: few, large windows, because a query costs the target a pass over
+ *  the collection's keys whatever its limit (Milvus Lite 3 filters and sorts every live row). */
+const WINDOW_BYTES = 8 * 2 ** 20;
+
+/** Rows per target window: ~WINDOW_BYTES of vectors and payload, within Milvus's limit. */
+export function targetWindow(plan: CollectionPlan): number {
+  const rowBytes = 1024 + plan.vectors.reduce((n, v) => n + 4 * (v.dim ?? 256), 0);
+  return Math.max(256, Math.min(MAX_WINDOW, Math.floor(WINDOW_BYTES / rowBytes)));
+}
+
+
+export function emptyStep(phase: WalkPhase, cursor: string | null): CompareStep {
+  return { phase, missing: [], different: [], equal: 0, extra: [], rejected: [], cursor };
+}
+
+
+export interface ExpectedPage {
+  rows: Row[];
+  rejected: RejectedPoint[];
+  /** The page's last point id (Qdrant order). */
+  last: PointId | undefined;
+  /** Its largest integer id that fits INT64 (Int64 keys: the upper bound of its target range). */
+  lastInt: bigint | undefined;
+}
+
+/** Source pages past `after` (Qdrant order): the rows the target must hold and the rejections. */
+export async function* expectedPages(plan: CollectionPlan, reader: SourceReader, options: WalkOptions, after: PointId | undefined): AsyncGenerator<ExpectedPage> {
+  const read = reader.read({ collection: plan.source, pageSize: options.batch ?? 512, signal: options.signal, ...(after !== undefined && { from: after }) });
+  for await (const page of read) {
+    // `from` is inclusive: the cursor's own point was compared before the checkpoint.
+    const points: Point[] = after === undefined ? page.points : page.points.filter((p) => compareIds(p.id, after) > 0);
+    const { rows, rejected } = toRows(plan, points);
+    // Integers come first and ascend: the last one that fits INT64 bounds the page's target range.
+    const ints = points.filter((p): p is Point & { id: bigint } => typeof p.id === 'bigint' && p.id < INT64_LIMIT);
+    yield { rows, rejected, last: points.at(-1)?.id, lastInt: ints.at(-1)?.id };
+  }
+  // A read stopped by the signal must never look like the end of the source: sync would take
+  // every target row after it for an extra one and delete it.
+  options.signal?.throwIfAborted();
+}
+
+export function compareInto(plan: CollectionPlan, step: CompareStep, want: Row, got: Row): void {
+  const diffs = compareRow(plan, want, got);
+  if (diffs.length === 0) step.equal++;
+  else step.different.push({ want, diffs, staleKeys: Object.keys(got.dynamic).some((k) => !Object.hasOwn(want.dynamic, k)) });
+}
+
+export const LEFT_OUT = "left out by the plan's policy, yet present in the target";
