@@ -21,25 +21,39 @@ export interface PackedPayload {
  * accessor of the class, so spreading or JSON-printing such a Point leaves it out: only the
  * pipeline reads packed, and mapping only reads `id`, `vectors` and `payload`.
  */
+/** Decodes the payload held in `buf[from, to)` (the reader's own format: grpc-scroll.ts). */
+export type PayloadDecoder = (buf: Buffer, from: number, to: number) => JsonObject;
+
 export class PackedPoint implements Point {
   #payload: JsonObject | undefined;
-  #decode: (() => JsonObject) | undefined;
+  // Where the payload's bytes are, and who reads them: fields, not a closure (one object less per point).
+  #decode: PayloadDecoder | undefined;
+  #buf: Buffer | undefined;
+  #from: number;
+  #to: number;
   #packed: PackedPayload | undefined;
 
   constructor(
     readonly id: PointId,
     public vectors: Point['vectors'],
-    decode: () => JsonObject,
+    decode: PayloadDecoder,
+    buf: Buffer,
+    from: number,
+    to: number,
     packed: PackedPayload | undefined,
   ) {
     this.#decode = decode;
+    this.#buf = buf;
+    this.#from = from;
+    this.#to = to;
     this.#packed = packed;
   }
 
   get payload(): JsonObject {
     if (this.#payload === undefined) {
-      this.#payload = this.#decode!();
+      this.#payload = this.#decode!(this.#buf!, this.#from, this.#to);
       this.#decode = undefined;
+      this.#buf = undefined;
     }
     return this.#payload;
   }
@@ -48,6 +62,7 @@ export class PackedPoint implements Point {
   set payload(value: JsonObject) {
     this.#payload = value;
     this.#decode = undefined;
+    this.#buf = undefined;
     this.#packed = undefined;
   }
 

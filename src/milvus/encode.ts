@@ -20,22 +20,23 @@ import { float16Column, float32Column, sparseRow } from '../transcode/index.ts';
 import { scalarColumns } from './encode-scalars.ts';
 import { DYNAMIC_FIELD, sortedSparse, type EncodedRow } from './rows.ts';
 
-/** Packed int64 of non-negative decimal strings (the Int64 primary keys, < 2^63). */
-function packedInt64(values: string[]): Uint8Array {
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Packed int64 of the Int64 primary keys (bigints, 0 to 2^63 - 1), without a string per key. */
+function packedInt64(values: readonly bigint[]): Uint8Array {
   const out = Buffer.allocUnsafe(values.length * 10);
   let o = 0;
-  for (const s of values) {
-    // Up to 15 digits a double is exact; beyond, bigint arithmetic.
-    if (s.length <= 15) {
-      let v = Number(s);
+  for (const id of values) {
+    // Below 2^53 a double is exact and its arithmetic is cheap; beyond, bigint arithmetic.
+    if (id >= 0n && id <= MAX_SAFE) {
+      let v = Number(id);
       while (v >= 0x80) {
         out[o++] = (v % 0x80) | 0x80;
         v = Math.floor(v / 0x80);
       }
       out[o++] = v;
     } else {
-      let v = BigInt(s);
-      if (v < 0n) v = BigInt.asUintN(64, v);
+      let v = BigInt.asUintN(64, id);
       while (v >= 0x80n) {
         out[o++] = Number(v & 0x7fn) | 0x80;
         v >>= 7n;
@@ -44,6 +45,39 @@ function packedInt64(values: string[]): Uint8Array {
     }
   }
   return out.subarray(0, o);
+}
+
+/**
+ * A repeated bytes/string field (`field` 1 of StringArray, JSONArray, SparseFloatArray) as one
+ * chunk: tag, length and bytes of every item written into one buffer, instead of three parts per
+ * row for the message writer to lay out (a page's `$meta` column is hundreds of rows).
+ */
+function repeatedBytes(items: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const b of items) size += 1 + varintSize(b.length) + b.length;
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  for (const b of items) {
+    out[o++] = 0x0a; // field 1, length-delimited
+    let n = b.length;
+    while (n >= 0x80) {
+      out[o++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    out[o++] = n;
+    out.set(b, o);
+    o += b.length;
+  }
+  return out;
+}
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n >>>= 7;
+    size++;
+  }
+  return size;
 }
 
 function packedBools(values: boolean[]): Uint8Array {
@@ -64,14 +98,13 @@ function primaryKeyField(plan: CollectionPlan, rows: EncodedRow[]): Message {
   if (pk.type === 'Int64') {
     const ids = rows.map((r) => {
       if (typeof r.row.id !== 'bigint') throw systemError('SINK_ID_TYPE', `Int64 collection ${plan.target} got a non-integer id ${r.row.id}.`);
-      return r.row.id.toString();
+      return r.row.id;
     });
     scalars.message(3, new Message().bytes(1, packedInt64(ids)));
     return fieldData(DataType.Int64, pk.field, { field: 3, message: scalars }, false, []);
   }
-  const strings = new Message();
-  for (const r of rows) strings.string(1, typeof r.row.id === 'string' ? r.row.id : r.row.id.toString());
-  scalars.message(6, strings);
+  const strings = rows.map((r) => Buffer.from(typeof r.row.id === 'string' ? r.row.id : r.row.id.toString(), 'utf8'));
+  scalars.message(6, new Message().raw(repeatedBytes(strings)));
   return fieldData(DataType.VarChar, pk.field, { field: 3, message: scalars }, false, []);
 }
 
@@ -97,8 +130,7 @@ function vectorField(v: VectorFieldPlan, rows: EncodedRow[]): Message {
       const sparse = present as SparseVector[];
       let dim = 0;
       for (const s of sparse) for (const i of s.indices) if (i + 1 > dim) dim = i + 1;
-      const contents = new Message();
-      for (const s of sparse) contents.bytes(1, sparseRow(sortedSparse(s)));
+      const contents = new Message().raw(repeatedBytes(sparse.map((s) => sparseRow(sortedSparse(s)))));
       contents.uint(2, dim);
       vf.uint(1, dim).message(6, contents);
       return fieldData(DataType.SparseFloatVector, v.field, { field: 4, message: vf }, false, valid);
@@ -110,8 +142,7 @@ function vectorField(v: VectorFieldPlan, rows: EncodedRow[]): Message {
 
 
 function dynamicField(rows: EncodedRow[]): Message {
-  const json = new Message();
-  for (const r of rows) json.bytes(1, r.meta);
+  const json = new Message().raw(repeatedBytes(rows.map((r) => r.meta)));
   return fieldData(DataType.JSON, DYNAMIC_FIELD, { field: 3, message: new Message().message(9, json) }, true, []);
 }
 

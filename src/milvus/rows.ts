@@ -86,7 +86,7 @@ export function payloadJson(payload: JsonObject): string | undefined {
 /** The row's `$meta` bytes: the transcoder's, where mapping kept them (src/core/packed-payload.ts), else serialised here. */
 function metaBytes(row: Row): Buffer {
   const packed = packedPayloadOf(row);
-  if (packed) return Buffer.from(packed.json.buffer, packed.json.byteOffset, packed.json.length);
+  if (packed) return Buffer.isBuffer(packed.json) ? packed.json : Buffer.from(packed.json.buffer, packed.json.byteOffset, packed.json.length);
   const json = payloadJson(row.dynamic);
   if (json === undefined) throw systemError('SINK_PAYLOAD_ENCODING', `Payload of id ${String(row.id)} cannot be serialised.`);
   return Buffer.from(json, 'utf8');

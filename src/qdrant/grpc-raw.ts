@@ -36,6 +36,22 @@ function codeForHttp(status: number): number {
   return UNKNOWN;
 }
 
+/**
+ * Flow control and framing for answers of a few MB (a page of 768-d points is 1-2 MB). With
+ * HTTP/2's defaults (64 KiB windows, 16 KiB frames) the server stops every 64 KiB until our
+ * WINDOW_UPDATE arrives, and each frame is a callback into JS. With a window of several pages per
+ * stream and frames as large as the server will make, reading real Qdrant 1.19 (768-d, 4 streams)
+ * cost 4.7-5.0 µs of our CPU per point instead of 6.2-6.7, and the stream rate rose by about a
+ * third. Memory stays bounded by the pages we asked for (callers bound those).
+ */
+const STREAM_WINDOW = 16 * 2 ** 20;
+const SESSION_WINDOW = 64 * 2 ** 20;
+const SESSION_OPTIONS: http2.ClientSessionOptions = {
+  settings: { initialWindowSize: STREAM_WINDOW, maxFrameSize: 2 ** 24 - 1 },
+  // nghttp2's buffered-data limit (MB): above the window, so a burst is never refused as abuse.
+  maxSessionMemory: 128,
+};
+
 export class RawGrpcClient {
   private session: http2.ClientHttp2Session | undefined;
   private active = 0;
@@ -106,7 +122,9 @@ export class RawGrpcClient {
 
   private connect(): http2.ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
-    const session = http2.connect(this.origin);
+    const session = http2.connect(this.origin, SESSION_OPTIONS);
+    // The connection's own window (the settings only set each stream's): all pages in flight at once.
+    session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
     this.sessionError = '';
     // Connection errors surface on the streams too; the session's own error names the cause.
     session.on('error', (error: Error) => (this.sessionError = error.message));

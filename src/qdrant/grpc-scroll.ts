@@ -20,6 +20,7 @@ import { UNNAMED_VECTOR, type DenseVector, type JsonObject, type JsonValue, type
 import { PackedPoint } from '../core/packed-payload.ts';
 import { FloatArena } from '../transcode/arena.ts';
 import { JsonOut, payloadToJson } from '../transcode/payload-json.ts';
+import { packedSparse } from '../transcode/sparse.ts';
 import type { ScrollRequest, ScrollResult } from './transport.ts';
 
 function pointIdMessage(id: PointId): ProtoWriter {
@@ -49,6 +50,8 @@ export interface DecodeOptions {
 
 /** Set while one response is decoded with packedVectors (decoding is synchronous). */
 let arena: FloatArena | undefined;
+/** Likewise, for sparse rows: apart, so a page's dense vectors stay one contiguous column. */
+let sparseArena: FloatArena | undefined;
 /** Likewise: where the payloads' `$meta` JSON is written straight from the protobuf. */
 let jsonOut: JsonOut | undefined;
 /** Payloads in a row that may fail to transcode before the rest of the page stops trying. */
@@ -68,6 +71,7 @@ function decodePoints(buf: Buffer, resultField: number, options: DecodeOptions):
   const points: Point[] = [];
   let next: PointId | null = null;
   arena = options.packedVectors ? new FloatArena() : undefined;
+  sparseArena = options.packedVectors ? new FloatArena() : undefined;
   jsonOut = options.packedVectors ? new JsonOut() : undefined;
   jsonTries = JSON_TRIES;
   try {
@@ -79,6 +83,7 @@ function decodePoints(buf: Buffer, resultField: number, options: DecodeOptions):
     }
   } finally {
     arena = undefined;
+    sparseArena = undefined;
     jsonOut = undefined;
   }
   return { points, next };
@@ -103,7 +108,7 @@ function readPointId(r: ProtoReader): PointId {
   let id: unknown;
   while (!r.done) {
     const { field, wire } = r.tag();
-    if (field === 1 && wire === 0) id = r.varint64();
+    if (field === 1 && wire === 0) id = uint64(r);
     else if (field === 2 && wire === 2) id = r.string();
     else r.skip(wire);
   }
@@ -111,38 +116,61 @@ function readPointId(r: ProtoReader): PointId {
   return toPointId(id);
 }
 
+/** A uint64 varint as a bigint: through a double while it is exact (7 bytes, 49 bits), a bigint per byte only beyond. */
+function uint64(r: ProtoReader): bigint {
+  const start = r.pos;
+  const n = r.varint();
+  if (r.pos - start <= 7) return BigInt(n);
+  r.pos = start;
+  return r.varint64();
+}
+
 /** RetrievedPoint: id 1, payload 2 (map entries), vectors 4 (VectorsOutput); shard key, order value skipped. */
 function readPoint(r: ProtoReader): Point {
+  const pointStart = r.pos;
   let id: PointId | undefined;
   const payload: JsonObject = {};
-  // Packed mode: the payload's map entries, as start, end offsets (decoded only if asked).
-  const entries: number[] = [];
+  // Packed mode: where the payload's map entries are (decoded only if asked). Qdrant writes them one
+  // after another; if other fields come between, the whole point is the range (they are skipped).
+  let from = 0;
+  let to = 0;
   let vectors: Record<string, VectorValue> = {};
   while (!r.done) {
+    const at = r.pos;
     const { field, wire } = r.tag();
     if (field === 1 && wire === 2) id = readPointId(r.sub());
     else if (field === 2 && wire === 2) {
-      if (jsonOut) entries.push(...r.span());
-      else readMapEntry(r.sub(), payload);
+      if (!jsonOut) readMapEntry(r.sub(), payload);
+      else {
+        if (from === to) from = at;
+        else if (to !== at) from = pointStart;
+        r.skip(wire);
+        to = r.pos;
+      }
     } else if (field === 4 && wire === 2) vectors = readVectors(r.sub());
     else r.skip(wire);
   }
   if (id === undefined) throw new TypeError('A point without an id');
   if (!jsonOut) return { id, vectors, payload };
   const buf = r.buf;
-  const packed = jsonTries > 0 ? payloadToJson(buf, entries, jsonOut) : undefined;
+  const packed = jsonTries > 0 ? payloadToJson(buf, from, to, jsonOut) : undefined;
   // A page whose payloads keep failing to transcode (nulls to drop, say) stops trying: none will pass through.
   jsonTries = packed === undefined ? jsonTries - 1 : JSON_TRIES;
   // No JSON written (a null to drop, say): mapping needs the value anyway, and decoding it now,
   // while the bytes are in cache, measured half the cost of decoding it later.
-  if (packed === undefined) return { id, vectors, payload: readEntries(buf, entries) };
-  return new PackedPoint(id, vectors, () => readEntries(buf, entries), packed);
+  if (packed === undefined) return { id, vectors, payload: readPayload(buf, from, to) };
+  return new PackedPoint(id, vectors, readPayload, buf, from, to, packed);
 }
 
-/** A payload from its map entries' offsets (a PackedPoint's, when someone reads it). */
-function readEntries(buf: Buffer, entries: readonly number[]): JsonObject {
+/** A payload from the map entries (field 2) among the fields in `buf[from, to)` (a PackedPoint's, when someone reads it). */
+function readPayload(buf: Buffer, from: number, to: number): JsonObject {
   const out: JsonObject = {};
-  for (let i = 0; i < entries.length; i += 2) readMapEntry(new ProtoReader(buf, entries[i], entries[i + 1]), out);
+  const r = new ProtoReader(buf, from, to);
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 2 && wire === 2) readMapEntry(r.sub(), out);
+    else r.skip(wire);
+  }
   return out;
 }
 
@@ -257,7 +285,7 @@ function readVector(r: ProtoReader): VectorValue {
     const { field, wire } = r.tag();
     const at = r.pos;
     if (field === 101 && wire === 2) return arena ? packedDense(r.sub(), arena) : repeatedFloats(r.sub(), 1);
-    if (field === 102 && wire === 2) return readSparse(r.sub());
+    if (field === 102 && wire === 2) return sparseArena ? packedOrPlainSparse(r.sub(), sparseArena) : readSparse(r.sub());
     if (field === 103 && wire === 2) return readMulti(r.sub());
     if (field === 1) legacy.push([at, wire, 0]);
     else if (field === 2 && wire === 2) indices = repeatedUints(r.sub(), 1);
@@ -322,6 +350,15 @@ function repeatedUints(r: ProtoReader, n: number): number[] {
     else r.skip(wire);
   }
   return out;
+}
+
+/** Sparse as Milvus's row bytes where it can be (src/transcode/sparse.ts), else as numbers. */
+function packedOrPlainSparse(r: ProtoReader, into: FloatArena): VectorValue {
+  const start = r.pos;
+  const packed = packedSparse(r, into);
+  if (packed) return packed;
+  r.pos = start;
+  return readSparse(r);
 }
 
 /** SparseVector: values 1 (float), indices 2 (uint32). */

@@ -1,13 +1,14 @@
 /**
  * Vector columns of an Upsert request (schema.proto VectorField) as bytes, from vectors that are
  * either JS numbers (REST reads, replays, tests) or Float32Array views of the bytes Qdrant sent
- * (arena.ts). For the latter nothing is converted: the column is the same bytes, handed over as
+ * (arena.ts); sparse rows likewise either numbers or the pairs the decoder wrote (sparse.ts). For the latter nothing is converted: the column is the same bytes, handed over as
  * one slice of the arena when the rows' vectors lie one after another there (a page with no
  * rejected point), else copied vector by vector with memcpy.
  */
 import { endianness } from 'node:os';
 import { systemError } from '../core/errors.ts';
 import type { DenseVector, SparseVector } from '../core/types.ts';
+import { PackedSparse } from './sparse.ts';
 
 const littleEndian = endianness() === 'LE';
 
@@ -40,6 +41,9 @@ function contiguous(vectors: readonly DenseVector[], dim: number): Uint8Array | 
  * indices ascending (Milvus's layout; the SDK's sparseToBytes writes the same for sorted input).
  */
 export function sparseRow(s: SparseVector): Uint8Array {
+  // Decoded straight into these bytes (sparse.ts): checked there for order and range.
+  const packed = PackedSparse.rowOf(s);
+  if (packed) return packed;
   const out = Buffer.allocUnsafe(s.indices.length * 8);
   for (let i = 0; i < s.indices.length; i++) {
     const index = s.indices[i]!;

@@ -92,19 +92,59 @@ function skip(wire: number): void {
 }
 
 /**
- * The `$meta` JSON of one point's payload, from its map entries (`entries`: start, end of each
- * entry's bytes in `buf`), or undefined when the general path must decide (see above).
+ * Key strings by their bytes: a small direct-mapped cache, so that the keys a collection repeats
+ * on every point (in any order: Qdrant sends each point's keys in its own order) are made into
+ * strings once, not once per key per point, which measured as much CPU and garbage as the rest
+ * of the payload. A slot holds a copy of the key's bytes and its string; a collision replaces it.
  */
-export function payloadToJson(buf: Buffer, entries: readonly number[], out: JsonOut): PackedPayload | undefined {
+const INTERN_SLOTS = 512;
+const INTERN_MAX_BYTES = 64;
+const internBytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(INTERN_SLOTS).fill(undefined);
+const internNames: string[] = new Array<string>(INTERN_SLOTS).fill('');
+
+/** The string of the UTF-8 key `src[start, end)`. */
+function keyName(start: number, end: number): string {
+  if (end - start > INTERN_MAX_BYTES) return src.toString('utf8', start, end);
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = start; i < end; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
+  const slot = (h >>> 0) & (INTERN_SLOTS - 1);
+  const bytes = internBytes[slot];
+  if (bytes !== undefined && sameBytes(bytes, start, end)) return internNames[slot]!;
+  const name = src.toString('utf8', start, end);
+  internBytes[slot] = Uint8Array.prototype.slice.call(src, start, end);
+  internNames[slot] = name;
+  return name;
+}
+
+/** `src[start, end)` equals `bytes`. */
+function sameBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  if (bytes.length !== end - start) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== src[start + i]) return false;
+  return true;
+}
+
+/**
+ * The `$meta` JSON of one point's payload, from the map entries (field 2 of RetrievedPoint) among
+ * the fields in `buf[from, to)` (other fields there are skipped), or undefined when the general path
+ * must decide (see above).
+ */
+export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOut): PackedPayload | undefined {
   src = buf;
   const start = out.pos;
   const keys: string[] = [];
   out.byte(0x7b);
-  for (let i = 0; i < entries.length; i += 2) {
-    if (i > 0) out.byte(0x2c);
-    at = entries[i]!;
-    if (entry(entries[i + 1]!, out) === FAIL) return fail(out, start);
-    const name = buf.toString('utf8', keyStart, keyEnd);
+  at = from;
+  while (at < to) {
+    const t = varint();
+    if (t !== 0x12) {
+      skip(t & 7);
+      continue;
+    }
+    const len = varint();
+    const end = at + len;
+    if (keys.length > 0) out.byte(0x2c);
+    if (entry(end, out) === FAIL) return fail(out, start);
+    const name = keyName(keyStart, keyEnd);
     if (keys.includes(name)) return fail(out, start);
     keys.push(name);
   }
