@@ -8,6 +8,7 @@ import { loadavg } from 'node:os';
 import type { Sink, SourceReader } from '../src/core/contracts.ts';
 import type { CollectionPlan } from '../src/core/types.ts';
 import { planCollection } from '../src/mapping/plan.ts';
+import { descendantPids } from '../testkit/milvus/process.ts';
 
 export const WORKLOADS = {
   ref768: { count: 100_000, quick: 5_000 },
@@ -67,8 +68,16 @@ export interface MeasureResult {
   target?: string;
 }
 
-/** CPU seconds (user + system, all threads) of a process, from /proc (Linux). 0 when unknown. */
+/**
+ * CPU seconds (user + system, all threads) of a server process and every process under it, from
+ * /proc (Linux): Milvus 2.3.5's Go binary runs two levels below the pid the launcher returns (its
+ * network-namespace bridge and serve23.py), Milvus Lite 2.5's engine one level. 0 when unknown.
+ */
 export function processCpuSeconds(pid: number): number {
+  return [pid, ...descendantPids(pid)].reduce((sum, p) => sum + ownCpuSeconds(p), 0);
+}
+
+function ownCpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;

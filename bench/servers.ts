@@ -60,7 +60,10 @@ export async function startMilvus(engine: MilvusEngine = 'lite3'): Promise<Milvu
  */
 export async function dropBenchCollections(uri: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const client = new MilvusClient({ address: uri, timeout: 300_000, logLevel: 'error', telemetry: { enabled: false } } as ConstructorParameters<typeof MilvusClient>[0]);
+    // The test kit's keepalive: Milvus Lite (gRPC core) answers the SDK's default idle pings with
+    // GOAWAY "too_many_pings", which grpc-js prints as an "excess pings" error line.
+    const channelOptions = { 'grpc.keepalive_time_ms': 300_000, 'grpc.keepalive_permit_without_calls': 0 };
+    const client = new MilvusClient({ address: uri, timeout: 300_000, logLevel: 'error', telemetry: { enabled: false }, channelOptions } as ConstructorParameters<typeof MilvusClient>[0]);
     try {
       const { data } = await client.listCollections();
       for (const c of data) if (c.name.startsWith('bench_')) await client.dropCollection({ collection_name: c.name });

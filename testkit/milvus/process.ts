@@ -206,6 +206,13 @@ export function childPids(pid: number): number[] {
   return children;
 }
 
+/** Children, grandchildren and so on of `pid`, nearest first. */
+export function descendantPids(pid: number): number[] {
+  const all: number[] = [];
+  for (let level = childPids(pid); level.length > 0; level = level.flatMap(childPids)) all.push(...level);
+  return all;
+}
+
 /** Waits until none of `pids` runs any more (zombies count as gone), or throws after `timeoutMs`. */
 export async function waitGone(pids: number[], timeoutMs: number, what: string): Promise<void> {
   const running = (pid: number) => {

@@ -14,6 +14,8 @@ with the test kit's guarantees. Started by testkit/milvus/standalone23.ts with t
 3. SIGTERM stops like SIGINT (the package only handles SIGINT), and the Go binary gets 15 s to
    shut down gracefully instead of the package's 1 s.
 4. A restart right after a kill keeps the default internal ports (see _try_bind_port).
+5. Started through netns23.py (the default where `unshare -n` is allowed), it runs in a network
+   namespace with loopback only, so its all-interfaces listeners are reachable from nowhere else.
 """
 import ctypes
 import fcntl
@@ -62,6 +64,11 @@ os.ftruncate(lock_fd, 0)
 os.write(lock_fd, f"{os.getpid()}\n".encode())
 os.set_inheritable(lock_fd, True)
 print("q2m: lock held", flush=True)
+
+# In a network namespace of its own (started through netns23.py): loopback up, bridges listening.
+import netns23  # noqa: E402
+
+netns23.inside()
 
 _Popen = subprocess.Popen
 

@@ -19,12 +19,16 @@
  *
  * Its gRPC ports listen on all interfaces whatever `<component>.ip` says (checked with `ss -ltnp`:
  * the setting only fixes the address each component advertises); its embedded etcd binds 127.0.0.1.
+ * So it runs in a network namespace of its own with loopback only (netns23.py: `unshare -n`, or
+ * `unshare -rn` when not root), its proxy port and the S3 server bridged across; where no namespace
+ * can be made (or Q2M_STANDALONE23_NETNS=0) it runs as before, and says so once.
  * `milvus-server` moves a taken internal port to the next free one, but etcd's peer port 2380 is
  * not configurable, which is what makes it one per machine.
  *
  * `storage` (issue 14): Milvus keeps its segments in an S3 server (testkit/s3/launcher.ts) instead of
  * `<data>/data`, and bulk-import paths are object keys in its bucket (`a-bucket` by default).
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,10 +36,11 @@ import { fileURLToPath } from 'node:url';
 import { ensureVenv } from '../python.ts';
 import type { MilvusOptions, MilvusServer, S3Storage } from './launcher.ts';
 import {
-  childPids, detach, freePort, host, portIsFree, spawnServer, waitForShowCollections, waitGone, type ServerProcess,
+  descendantPids, detach, freePort, host, portIsFree, spawnServer, waitForShowCollections, waitGone, type ServerProcess,
 } from './process.ts';
 
 const serveScript = join(dirname(fileURLToPath(import.meta.url)), 'serve23.py');
+const netnsScript = join(dirname(fileURLToPath(import.meta.url)), 'netns23.py');
 /** Every component that listens: each binds `ip` (else the first non-loopback address). */
 const components = ['proxy', 'rootCoord', 'queryCoord', 'queryNode', 'indexCoord', 'indexNode', 'dataCoord', 'dataNode'];
 const stopGraceMs = 30_000;
@@ -55,7 +60,11 @@ export async function startStandalone23(opts: MilvusOptions): Promise<MilvusServ
   for (const c of components) args.push('--extra-config', `${c}.ip=${host}`);
   if (opts.auth) args.push('--authorization-enabled', 'true');
   if (opts.storage) args.push(...storageArgs(opts.storage));
-  const proc = spawnServer(venv.python, args, { dataDir, ownsDir });
+  const netns = await netnsFlag();
+  const command = netns
+    ? [netnsScript, '--unshare', netns, '--in-port', String(port), ...(opts.storage ? ['--out-port', String(opts.storage.port)] : []), '--', venv.python, ...args]
+    : args;
+  const proc = spawnServer(venv.python, command, { dataDir, ownsDir });
   const token = opts.auth ? authToken : undefined;
 
   const failure = await Promise.race([
@@ -93,7 +102,7 @@ export async function startStandalone23(opts: MilvusOptions): Promise<MilvusServ
  * port would find it taken) and the machine lock.
  */
 async function withGoBinary(proc: ServerProcess, end: () => Promise<void>): Promise<void> {
-  const go = proc.child.pid ? childPids(proc.child.pid) : [];
+  const go = proc.child.pid ? descendantPids(proc.child.pid) : [];
   await end();
   await waitGone(go, 30_000, 'the Milvus 2.3.5 Go binary');
 }
@@ -128,4 +137,26 @@ async function waitReady(port: number, token: string | undefined, proc: ServerPr
   if (!locked) return 'exited before taking the machine lock';
   const gone = () => proc.child.exitCode !== null || proc.child.signalCode !== null;
   return waitForShowCollections(port, token, Date.now() + timeoutMs, gone);
+}
+
+let netnsProbe: Promise<string | undefined> | undefined;
+/**
+ * The `unshare` flag that gives Milvus 2.3.5 a network namespace here: `-n` as root, `-rn` (a user
+ * namespace too) otherwise; undefined where neither works (containers often forbid both).
+ */
+function netnsFlag(): Promise<string | undefined> {
+  if (process.env.Q2M_STANDALONE23_NETNS === '0') return Promise.resolve(undefined);
+  netnsProbe ??= (async () => {
+    for (const flag of process.getuid?.() === 0 ? ['-n', '-rn'] : ['-rn', '-n']) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const child = spawn('unshare', [flag, '--', 'true'], { stdio: 'ignore' });
+        child.on('error', () => resolve(false));
+        child.on('exit', (code) => resolve(code === 0));
+      });
+      if (ok) return flag;
+    }
+    process.stderr.write('[testkit] Milvus 2.3.5 runs without a network namespace (`unshare -n` and `-rn` are not allowed here): its gRPC ports listen on all interfaces\n');
+    return undefined;
+  })();
+  return netnsProbe;
 }
