@@ -69,8 +69,11 @@ export interface SourceReader {
    * whatever the boundaries, so the sample decides only how evenly the work is shared.
    */
   sampleIds?(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]>;
-  /** Points by id with vectors and payload, for verify --sample. Missing ids are absent. */
-  retrieve(collection: string, ids: PointId[]): Promise<Point[]>;
+  /**
+   * Points by id with vectors and payload, for verify --sample. Missing ids are absent.
+   * `packedVectors`: as for read() (dense vectors may come as Float32Array); default false.
+   */
+  retrieve(collection: string, ids: PointId[], options?: { packedVectors?: boolean }): Promise<Point[]>;
   /**
    * Optional. Every alias of the source (Qdrant `GET /aliases`, gRPC ListAliases), sorted by alias.
    * buildPlan() calls it once per plan, unless the user passed `--no-aliases`, so that each

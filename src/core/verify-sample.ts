@@ -68,7 +68,7 @@ export async function checkSampleBatched(plan: CollectionPlan, reader: SourceRea
       options.signal?.throwIfAborted();
       const batch = batches[next++]!;
       const keys = batch.map((id) => targetKey(plan, id));
-      const [points, got] = await Promise.all([reader.retrieve(plan.source, batch), sink.fetch(plan, keys.filter((k) => k !== undefined))]);
+      const [points, got] = await Promise.all([reader.retrieve(plan.source, batch, { packedVectors: true }), sink.fetch(plan, keys.filter((k) => k !== undefined))]);
       const { rows: expected, rejected } = toRows(plan, points);
       const byId = new Map(got.map((r) => [String(r.id), r]));
       for (const want of expected) {

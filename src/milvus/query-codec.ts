@@ -10,9 +10,12 @@
  * into the same shape the SDK's loader gives (longs as strings, bytes as Buffers), which
  * rows.ts decodeRows() reads. Fields the compare engine never asks for are skipped.
  */
+import { endianness } from 'node:os';
 import { ProtoReader } from '../core/protobuf.ts';
 import type { MilvusConnection } from './client.ts';
 import type { MilvusStatus } from './errors.ts';
+
+const littleEndian = endianness() === 'LE';
 
 export interface QueryField {
   field_name: string;
@@ -126,20 +129,43 @@ function decodeVectors(r: ProtoReader): Record<string, unknown> {
   while (!r.done) {
     const { field, wire } = r.tag();
     if (field === 1 && wire === 0) out.dim = String(r.varint());
-    else if (field === 2 && wire === 2) {
-      const inner = r.sub();
-      let data: number[] = [];
-      while (!inner.done) {
-        const t = inner.tag();
-        if (t.field === 1) data = inner.floats(t.wire, data);
-        else inner.skip(t.wire);
-      }
-      out.float_vector = { data };
-    } else if (field === 4 && wire === 2) out.float16_vector = bytes(r);
+    else if (field === 2 && wire === 2) out.float_vector = { data: floatArray(r.sub()) }; else if (field === 4 && wire === 2) out.float16_vector = bytes(r);
     else if (field === 6 && wire === 2) out.sparse_float_vector = { contents: repeated(r.sub(), (x) => bytes(x)) };
     else r.skip(wire);
   }
   return out;
+}
+
+/**
+ * FloatArray.data (field 1): one packed field (what Milvus sends) becomes a Float32Array copy of its
+ * bytes, never a JS number per float (verify compares it with the source's packed bytes); any other
+ * layout is read float by float.
+ */
+function floatArray(r: ProtoReader): Float32Array | number[] {
+  const start = r.pos;
+  let span: [number, number] | undefined;
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field !== 1) r.skip(wire);
+    else if (wire === 2 && span === undefined) span = r.span();
+    else {
+      span = undefined;
+      break;
+    }
+  }
+  if (span && littleEndian && (span[1] - span[0]) % 4 === 0) {
+    const out = new Float32Array((span[1] - span[0]) >> 2);
+    new Uint8Array(out.buffer).set(r.buf.subarray(span[0], span[1]));
+    return out;
+  }
+  r.pos = start;
+  let data: number[] = [];
+  while (!r.done) {
+    const t = r.tag();
+    if (t.field === 1) data = r.floats(t.wire, data);
+    else r.skip(t.wire);
+  }
+  return data;
 }
 
 /** Field 1 of a message, repeated length-delimited (StringArray, JSONArray, SparseFloatArray). */

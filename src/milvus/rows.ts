@@ -171,10 +171,16 @@ export function sortedSparse(s: SparseVector): SparseVector {
   return { indices: order.map((i) => s.indices[i]!), values: order.map((i) => s.values[i]!) };
 }
 
+/** A run of 16 digits: the only way a JSON text can hold an integer beyond 2^53 (in a string too: then the exact parser decides). */
+const LONG_DIGITS = /\d{16}/;
+
 /** Parses a `$meta` value: integers outside Number's safe range become bigint, the rest numbers. */
 export function parsePayload(bytes: Buffer | Uint8Array | string): JsonObject {
-  const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
+  const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   if (text.length === 0) return {};
+  // Without such a run every number is one JSON.parse reads exactly (integers below 2^53, decimals
+  // rounded the same way), at a third of lossless-json's cost per row (verify reads every row).
+  if (!LONG_DIGITS.test(text)) return JSON.parse(text) as JsonObject;
   const value = parse(text, null, (s: string) => (isSafeNumber(s) || !isInteger(s) ? Number(s) : BigInt(s)));
   return value as JsonObject;
 }
@@ -224,10 +230,13 @@ function decodeVectors(v: VectorFieldPlan, f: RawField | undefined, n: number): 
     physical = [];
     for (let i = 0; i < buf.length; i += dim * 2) physical.push(Array.from(f16BytesToF32Array(buf.subarray(i, i + dim * 2))));
   } else {
-    const flat = (f.vectors.float_vector as { data?: number[] } | undefined)?.data ?? [];
+    // Float32Array views of one copy (query-codec.ts; the SDK's loader gives numbers): compared with
+    // the source's packed float32 byte for byte (core/verify.ts).
+    const data = (f.vectors.float_vector as { data?: number[] | Float32Array } | undefined)?.data ?? [];
+    const flat = data instanceof Float32Array ? data : Float32Array.from(data);
     const dim = Number(f.vectors.dim);
     physical = [];
-    for (let i = 0; i < flat.length; i += dim) physical.push(flat.slice(i, i + dim));
+    for (let i = 0; i < flat.length; i += dim) physical.push(flat.subarray(i, i + dim));
   }
   const valid = f.valid_data ?? [];
   if (valid.length === 0 || valid.every(Boolean)) return physical;

@@ -106,7 +106,7 @@ export class AutoTransport implements QdrantTransport {
     return (await this.pick()).scroll(request);
   }
 
-  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal, options?: { withVectors?: boolean }): Promise<Point[]> {
+  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal, options?: { withVectors?: boolean; packedVectors?: boolean }): Promise<Point[]> {
     return (await this.pick()).retrieve(collection, ids, signal, options);
   }
 

@@ -119,7 +119,7 @@ export class GrpcTransport implements QdrantTransport {
   }
 
   /** Over our own codec, like scroll (verify fetches thousands of 768-d points per second). */
-  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal, options: { withVectors?: boolean } = {}): Promise<Point[]> {
+  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal, options: { withVectors?: boolean; packedVectors?: boolean } = {}): Promise<Point[]> {
     if (ids.length === 0) return [];
     const bytes = await this.run(
       () => this.raw.call(`${this.pathPrefix}/qdrant.Points/Get`, encodeGetRequest(collection, ids, options.withVectors !== false), this.callOptions(signal)),
@@ -127,7 +127,7 @@ export class GrpcTransport implements QdrantTransport {
       signal,
       collection,
     );
-    return this.decode(() => decodeGetResponse(bytes));
+    return this.decode(() => decodeGetResponse(bytes, { packedVectors: options.packedVectors === true }));
   }
 
   async sample(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]> {

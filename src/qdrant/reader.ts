@@ -151,8 +151,8 @@ export class QdrantReader implements SourceReader {
     return aliases.sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
   }
 
-  async retrieve(collection: string, ids: PointId[]): Promise<Point[]> {
-    return this.about(collection, () => this.withRetry((signal) => this.transport.retrieve(collection, ids, signal)));
+  async retrieve(collection: string, ids: PointId[], options: { packedVectors?: boolean } = {}): Promise<Point[]> {
+    return this.about(collection, () => this.withRetry((signal) => this.transport.retrieve(collection, ids, signal, options)));
   }
 
   close(): Promise<void> {

@@ -128,7 +128,7 @@ export class RestTransport implements QdrantTransport {
     }));
   }
 
-  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal, options: { withVectors?: boolean } = {}): Promise<Point[]> {
+  async retrieve(collection: string, ids: PointId[], signal?: AbortSignal, options: { withVectors?: boolean; packedVectors?: boolean } = {}): Promise<Point[]> {
     if (ids.length === 0) return [];
     const result = (await this.call(
       'POST',

@@ -44,8 +44,9 @@ export interface QdrantTransport {
    *  points that lack at least one of them). */
   count(collection: string, options?: { lackingVector?: string | string[]; signal?: AbortSignal }): Promise<number>;
   scroll(request: ScrollRequest): Promise<ScrollResult>;
-  /** Points by id; `withVectors: false` brings payloads only (the payload key sample). */
-  retrieve(collection: string, ids: PointId[], signal?: AbortSignal, options?: { withVectors?: boolean }): Promise<Point[]>;
+  /** Points by id; `withVectors: false` brings payloads only (the payload key sample); `packedVectors`
+   *  as for scroll (gRPC only; REST gives numbers). */
+  retrieve(collection: string, ids: PointId[], signal?: AbortSignal, options?: { withVectors?: boolean; packedVectors?: boolean }): Promise<Point[]>;
   /** Up to `limit` random ids of the collection (`query` with `sample: random`, ids only). A server
    *  without it (Qdrant < 1.11) answers 404 / 400 / UNIMPLEMENTED: thrown as a rejected request,
    *  never as "collection not found" (see SourceReader.sampleIds). */

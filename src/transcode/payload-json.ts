@@ -292,16 +292,18 @@ function list(end: number, out: JsonOut): number {
 
 /** A JSON string literal of the UTF-8 bytes `src[start, end)`, escaped as JSON.stringify does. */
 function string(start: number, end: number, out: JsonOut): number {
-  if (end > start && src[start] === 0) return FAIL;
+  // Locals, not the module's bindings: the byte loop below is the payload's hottest.
+  const s = src;
+  if (end > start && s[start] === 0) return FAIL;
   out.ensure((end - start) * 6 + 2);
   const o = out.buf;
   let p = out.pos;
   o[p++] = 0x22;
-  let high = false;
+  let high = 0;
   for (let i = start; i < end; i++) {
-    const c = src[i]!;
+    const c = s[i]!;
     if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
-      if (c >= 0x80) high = true;
+      high |= c;
       o[p++] = c;
     } else if (c >= 0x20) {
       o[p++] = 0x5c;
@@ -313,7 +315,7 @@ function string(start: number, end: number, out: JsonOut): number {
   }
   o[p++] = 0x22;
   // Invalid UTF-8 decodes to U+FFFD on the general path: let it write that.
-  if (high && !isUtf8(src.subarray(start, end))) return FAIL;
+  if (high >= 0x80 && !isUtf8(s.subarray(start, end))) return FAIL;
   out.pos = p;
   return 0;
 }

@@ -17,7 +17,8 @@ import { f32ArrayToF16Bytes } from '@zilliz/milvus2-sdk-node';
 import type { CollectionPlan, JsonObject, JsonValue, Point, SparseVector, VectorFieldPlan } from '../../src/core/types.ts';
 import { toRows } from '../../src/mapping/rows.ts';
 import { encodeWriteRequest } from '../../src/milvus/encode.ts';
-import { buildColumns, encodeRow, payloadJson } from '../../src/milvus/rows.ts';
+import { buildColumns, encodeRow, parsePayload, payloadJson } from '../../src/milvus/rows.ts';
+import { diffJson } from '../../src/core/verify.ts';
 import { packedPayloadOf } from '../../src/core/packed-payload.ts';
 import { prepareUpserts } from '../../src/milvus/writer.ts';
 import { fromGrpcPoint } from '../../src/qdrant/grpc-convert.ts';
@@ -194,6 +195,8 @@ test('payload JSON written straight from protobuf is exactly payloadJson of the 
     written++;
     assert.equal(Buffer.from(packed.json).toString('utf8'), payloadJson(eager), `case ${i}`);
     assert.deepEqual(packed.keys, Object.keys(eager));
+    // What verify reads back from the target's `$meta` is the payload (-0 reads as 0, as ever).
+    assert.equal(diffJson(eager, parsePayload(packed.json), '$'), null, `case ${i}`);
   }
   // Only keys a JS object would reorder ("0"-like: none in KEYS) or repeat send a payload without nulls elsewhere.
   assert.equal(written, cases);
