@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --verify [--count 20000] [--sample 1000] [--workload ref768] [--transport grpc] [--engine lite3]
- *    [--source test|real] [--checks old,sample,sample-all,full]`
+ *    [--source test|real] [--checks old,sample,sample-all,full,sync] [--change 1]`
  *
  * Times verification after a migration, on the Qdrant test server (own process) and a Milvus
  * (Milvus Lite 3.2.2 by default; --engine lite25 | standalone23): the old sample check (checkSample: a scroll of the whole source with vectors, picking every
@@ -8,9 +8,16 @@
  * at --sample and at every point, and `verify --full` (checkFull). Points/s is points compared per
  * wall second; our CPU is this process's. The migrate time is printed alongside as the yardstick
  * (issue 11: a full verify no slower than the migration). Each check's peak RSS is sampled while it
- * runs (issue 11: verify --full flat in memory), with the load average when it ended (2 shared
- * cores). --source real uses real Qdrant 1.19 (real-source.ts). JSON goes to bench/results/verify-*.json.
+ * runs, with the load average when it ended (2 shared cores). `verify --full` and the sync passes
+ * run in a child process of their own (verify-child.ts), so their peak RSS and CPU are theirs alone
+ * (issue 11: verify --full flat in memory) and not the migrate's.
+ *
+ * `sync` (after the others): the source changes by --change % of its points of each kind (new
+ * points, deleted points, changed vectors, a changed or removed payload key; verify-changes.ts),
+ * then sync pass 1 (repairs, with its counts) and pass 2 (nothing left to change) are timed.
+ * --source real uses real Qdrant 1.19 (real-source.ts). JSON goes to bench/results/verify-*.json.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +26,6 @@ import { MigrationEvents } from '../src/core/events.ts';
 import { runMigration } from '../src/core/migrate.ts';
 import { checkSample } from '../src/core/verify.ts';
 import { checkSampleBatched } from '../src/core/verify-sample.ts';
-import { checkFull } from '../src/core/verify-full.ts';
 import { createMilvusSink } from '../src/milvus/index.ts';
 import { createQdrantReader } from '../src/qdrant/index.ts';
 import { repoRoot } from '../testkit/python.ts';
@@ -27,6 +33,8 @@ import { benchPlan, processCpuSeconds } from './lib.ts';
 import { startMilvus, type MilvusEngine } from '../testkit/milvus/launcher.ts';
 import { startQdrantProcess } from './servers.ts';
 import { startRealQdrantSource } from './real-source.ts';
+import { changeSource } from './verify-changes.ts';
+import type { VerifyChildInput, VerifyChildResult } from './verify-child.ts';
 
 interface Row {
   check: string;
@@ -37,9 +45,36 @@ interface Row {
   sourceCpuSeconds: number;
   targetCpuSeconds: number;
   problems: number;
-  /** Highest RSS of this process sampled during the check, MB. */
+  /** Highest RSS sampled during the check (the child's own peak for verify --full and sync), MB. */
   peakRssMb: number;
   load1: number;
+  /** Sync passes: what the pass did. */
+  counts?: Record<string, unknown>;
+}
+
+/** Runs a verify --full or sync pass in its own process (verify-child.ts) and answers what it printed. */
+function inChild(input: VerifyChildInput): Promise<VerifyChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'verify-child.ts')], {
+      cwd: repoRoot,
+      env: { ...process.env, BENCH_VERIFY: JSON.stringify(input) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice('BENCH_RESULT '.length)) as VerifyChildResult);
+      else reject(new Error(`verify child (${input.check}) failed (exit ${code})`));
+    });
+  });
+}
+
+/** A check run by inChild(): wall time here; CPU and peak RSS the child's own. */
+async function timedChild(check: string, pids: { source: number; target: number }, input: VerifyChildInput): Promise<Row> {
+  let result: VerifyChildResult | undefined;
+  const row = await timed(check, pids, async () => (result = await inChild(input)));
+  return { ...row, ourCpuSeconds: result!.cpuSeconds, peakRssMb: result!.peakRssMb, ...(input.check === 'sync' && { counts: result!.counts }) };
 }
 
 async function timed(check: string, pids: { source: number; target: number }, fn: () => Promise<{ points: number; problems: number }>): Promise<Row> {
@@ -76,9 +111,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--skip-old', 'do not run the old sample check (slow at large counts)')
     .option('--engine <engine>', 'target: lite3 | lite25 | standalone23 (testkit launcher)', 'lite3')
     .option('--source <kind>', 'test (the Qdrant test server) | real (Qdrant 1.19)', 'test')
-    .option('--checks <list>', 'old, sample (--sample N), sample-all (every point, batched), full', 'old,sample,sample-all,full')
+    .option('--checks <list>', 'old, sample (--sample N), sample-all (every point, batched), full, sync', 'old,sample,sample-all,full')
+    .option('--change <percent>', 'sync: % of the source points per kind of change', '1')
     .parse(['node', 'bench', ...argv])
-    .opts<{ count: string; sample: string; workload: string; transport: 'grpc' | 'rest'; skipOld?: boolean; engine: MilvusEngine; source: string; checks: string }>();
+    .opts<{ count: string; sample: string; workload: string; transport: 'grpc' | 'rest'; skipOld?: boolean; engine: MilvusEngine; source: string; checks: string; change: string }>();
   const checks = new Set(opts.checks.split(','));
   if (opts.skipOld) checks.delete('old');
   const count = Number(opts.count);
@@ -113,11 +149,13 @@ export async function main(argv: string[]): Promise<void> {
         return { points: r.checked, problems: r.mismatches.length };
       }));
     }
-    if (checks.has('full')) {
-      rows.push(await timed('verify --full', pids, async () => {
-        const r = await checkFull(plan, reader, sink);
-        return { points: r.compared, problems: r.missing + r.extra + r.different };
-      }));
+    const child = { plan, restUrl: qdrant.restUrl, grpcPort: qdrant.grpcPort, transport: opts.transport, milvusUri: milvus.uri, ...(milvus.token && { token: milvus.token }) };
+    if (checks.has('full')) rows.push(await timedChild('verify --full', pids, { ...child, check: 'full' }));
+    if (checks.has('sync')) {
+      const changed = await changeSource(qdrant.restUrl, plan, sourceCount, Number(opts.change));
+      log(`source changed: ${JSON.stringify(changed)}`);
+      rows.push(await timedChild('sync pass 1', pids, { ...child, check: 'sync' }));
+      rows.push(await timedChild('sync pass 2', pids, { ...child, check: 'sync' }));
     }
   } finally {
     await Promise.allSettled([reader.close(), sink.close()]);
@@ -125,10 +163,27 @@ export async function main(argv: string[]): Promise<void> {
   }
   const machine = { cpus: cpus().length, loadavg: loadavg().map((l) => +l.toFixed(2)) };
   console.log(`verify bench: ${opts.workload} ${count} points, source ${opts.source}, ${opts.transport}, target ${opts.engine}, load ${machine.loadavg.join(' ')}`);
-  console.table(rows);
+  console.table(rows.map(({ counts, ...r }) => ({ ...r, ...(counts && { counts: JSON.stringify(counts) }) })));
+  const ratios = yardsticks(rows);
+  if (ratios) console.log(ratios);
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `verify-${opts.workload}-${count}-${opts.engine}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ command: `npm run bench -- ${argv.join(' ')}`, workload: opts.workload, count, source: opts.source, transport: opts.transport, engine: opts.engine, machine, rows }, null, 2));
+  writeFileSync(file, JSON.stringify({ command: `npm run bench -- ${argv.join(' ')}`, workload: opts.workload, count, source: opts.source, transport: opts.transport, engine: opts.engine, machine, rows, ratios }, null, 2));
   console.log(`written ${file}`);
+}
+
+/** Issue 11's targets: verify --full ≥ 3× the sample check per point, and no slower than the migrate. */
+function yardsticks(rows: Row[]): string | undefined {
+  const full = rows.find((r) => r.check === 'verify --full');
+  if (!full) return undefined;
+  const migrate = rows.find((r) => r.check.startsWith('migrate'))!;
+  const sample = rows.find((r) => r.check.startsWith('batched --sample'));
+  const old = rows.find((r) => r.check.startsWith('old checkSample'));
+  const per = (r: Row) => `${((1000 * r.seconds) / Math.max(1, r.points)).toFixed(3)} ms/point`;
+  return [
+    `verify --full ${per(full)}, ${full.pointsPerSecond} points/s = ${(full.pointsPerSecond / migrate.pointsPerSecond).toFixed(2)}× the migrate (${migrate.pointsPerSecond} points/s; target ≥ 1)`,
+    ...[sample, old].filter((r): r is Row => r !== undefined).map((r) => `  vs ${r.check}: ${per(r)}, so verify --full is ${(full.pointsPerSecond / r.pointsPerSecond).toFixed(1)}× per point (target ≥ 3)`),
+    `  vs the issue's "today" (verify --sample 1000 of 20k 768-d in 38 s = 26 points/s): ${(full.pointsPerSecond / 26).toFixed(0)}× per point`,
+  ].join('\n');
 }
