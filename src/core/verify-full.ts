@@ -1,7 +1,8 @@
 /**
  * `verify --full`: every point of the source against the target, by content, in bounded memory.
  * It counts what the compare engine's walk (compare-walk.ts) finds; `sync` (sync.ts) repairs the
- * same findings. Memory is one source page and one target window, whatever the collection size.
+ * same findings. Memory is about one target window of source points and of target rows (and the
+ * next range read ahead), whatever the collection size.
  */
 import type { Sink, SourceReader } from './contracts.ts';
 import { walkCollection, type CompareStep, type WalkPosition } from './compare-walk.ts';
