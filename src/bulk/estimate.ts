@@ -9,22 +9,39 @@ import { DEFAULT_FILE_BYTES } from './copy.ts';
 import { DEFAULT_BULK_FORMAT, rowBytes, type BulkFormat } from './formats.ts';
 
 /**
- * Measured by `node --import tsx bench/bulk.ts --points 100000,300000,1000000` (basic 128-d, Milvus
- * 2.3.5 standalone + moto, 64 MiB files, 2 cores shared by everything): TODO numbers.
+ * Measured with `node --import tsx bench/bulk.ts --points 100000,300000` then `--points 1000000`
+ * and `--points 10000,30000,60000 --modes upsert,parquet` (dataset basic: 128-d, ~100 B payload;
+ * Milvus 2.3.5 standalone + moto S3, 64 MiB files; one 2-core machine shared with three other
+ * engineers' tests, load average 7.6-20.6; per-collection seconds: create, copy, index/load, count):
+ *
+ *   points     upsert   bulk Parquet   bulk JSON
+ *   10,000       4.4        8.3
+ *   30,000       8.2       11.3
+ *   60,000      17.4       16.6
+ *   100,000     22.2       19.6          40.9
+ *   300,000     57.1       47.3          97.7
+ *   1,000,000  198.7      127.4         357.5
+ *
+ * Least-squares lines through those points: upsert 2.5 s + 5,100 points/s; Parquet 8.5 s + 8,350
+ * points/s (its tasks' ~2 s each included, at 64 MiB files); JSON ~2,850 points/s (never faster
+ * than upsert here: it writes and parses ~4x the bytes).
  */
 export const MEASURED = {
-  upsertPointsPerSecond: 1750,
+  upsert: { pointsPerSecond: 5100, fixedSeconds: 2.5 },
   bulk: {
-    json: { pointsPerSecond: 1600, fixedSeconds: 25 },
-    parquet: { pointsPerSecond: 1600, fixedSeconds: 25 },
+    parquet: { pointsPerSecond: 8350, fixedSeconds: 8.5 },
+    json: { pointsPerSecond: 2850, fixedSeconds: 5 },
   },
-  /** Each import task's own cost (2.3.5 runs them one after another). */
+  /** Each import task's own cost (2.3.5 runs them one after another): charged for the files beyond
+   *  what 64 MiB files would make (a smaller --bulk-file-kb). */
   taskSeconds: 2,
 } as const;
 /**
- * Bulk is recommended from this many points on: TODO measured crossover.
+ * Bulk (Parquet) is recommended from this many points on: the smallest count at which it beat upsert
+ * clearly in the table above (100k: 19.6 s vs 22.2 s); at 60k the two tied (16.6 vs 17.4 s, inside
+ * the noise of a machine at load 9), at 30k upsert won. JSON files never beat upsert here.
  */
-export const BULK_RECOMMENDED_FROM = 10_000_000;
+export const BULK_RECOMMENDED_FROM = 100_000;
 
 export interface ModeEstimate {
   rows: number;
@@ -43,13 +60,15 @@ export function estimateModes(plan: CollectionPlan, fileBytes = DEFAULT_FILE_BYT
   const bytes = rows * rowBytes(plan, format, payloadBytes);
   const files = Math.max(rows > 0 ? 1 : 0, Math.ceil(bytes / fileBytes));
   const rate = MEASURED.bulk[format];
+  const extraTasks = Math.max(0, files - Math.ceil(bytes / DEFAULT_FILE_BYTES));
   return {
     rows,
     format,
     fileBytes: bytes,
     files,
-    upsertSeconds: Math.round(rows / MEASURED.upsertPointsPerSecond),
-    bulkSeconds: Math.round(rate.fixedSeconds + rows / rate.pointsPerSecond + files * MEASURED.taskSeconds),
+    upsertSeconds: Math.round(MEASURED.upsert.fixedSeconds + rows / MEASURED.upsert.pointsPerSecond),
+    bulkSeconds: Math.round(rate.fixedSeconds + rows / rate.pointsPerSecond + extraTasks * MEASURED.taskSeconds),
+    // The mode, with Parquet files (formatModeEstimate says so where JSON was chosen).
     recommended: rows >= BULK_RECOMMENDED_FROM ? 'bulk' : 'upsert',
   };
 }
@@ -57,6 +76,7 @@ export function estimateModes(plan: CollectionPlan, fileBytes = DEFAULT_FILE_BYT
 export function formatModeEstimate(plan: CollectionPlan, chosen: 'upsert' | 'bulk', fileBytes?: number, format?: BulkFormat): string {
   const e = estimateModes(plan, fileBytes, undefined, format);
   const mb = (e.fileBytes / 1024 / 1024).toFixed(e.fileBytes < 10 * 1024 * 1024 ? 1 : 0);
-  const advice = e.recommended === chosen ? '' : `; recommended: --mode ${e.recommended} (bulk from ${BULK_RECOMMENDED_FROM.toLocaleString('en-US')} points)`;
+  let advice = e.recommended === chosen ? '' : `; recommended: --mode ${e.recommended} (bulk from ${BULK_RECOMMENDED_FROM.toLocaleString('en-US')} points)`;
+  if (chosen === 'bulk' && e.format === 'json') advice += '; Parquet files import ~2.5x faster (--bulk-format parquet)';
   return `${plan.source}: ${e.rows.toLocaleString('en-US')} points; upsert ~${e.upsertSeconds} s; bulk ~${mb} MB in ${e.files} ${e.format} import file(s), ~${e.bulkSeconds} s (Milvus 2.3.5 rates, bench/bulk.ts)${advice}`;
 }

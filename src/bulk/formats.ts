@@ -15,9 +15,9 @@ export type BulkFormat = 'json' | 'parquet';
 export const BULK_FORMATS = ['parquet', 'json'] as const;
 
 /**
- * Parquet: on Milvus 2.3.5 + moto here its files import faster than the same rows in JSON (one
- * task per file either way; the data node parses columns instead of JSON text) and they are ~4x
- * smaller; see src/bulk/estimate.ts for the numbers and the command.
+ * Parquet: on Milvus 2.3.5 + moto here the same rows imported 2-2.8x faster than in JSON (100k to
+ * 1M points: 19.6 s vs 40.9 s ... 127.4 s vs 357.5 s): the data node reads columns instead of
+ * parsing JSON text, and 128-d rows take ~2.5x fewer bytes. Numbers and command: estimate.ts.
  */
 export const DEFAULT_BULK_FORMAT: BulkFormat = 'parquet';
 

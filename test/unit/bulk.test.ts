@@ -128,5 +128,11 @@ describe('mode estimate', () => {
     assert.equal(huge.recommended, 'bulk');
     assert.equal(huge.files, Math.ceil(huge.fileBytes / (64 * 1024 * 1024)));
     assert.match(formatModeEstimate({ ...plan, sourceCount: 1000 } as CollectionPlan, 'bulk'), /docs: 1,000 points; .*recommended: --mode upsert/);
+    // 128-d rows in JSON take ~3x the bytes of Parquet, and JSON is advised against.
+    const big = { ...plan, vectors: [{ ...plan.vectors[0]!, dim: 128 }], sourceCount: 1_000_000 } as CollectionPlan;
+    const json = estimateModes(big, 64 * 1024 * 1024, 200, 'json');
+    const parquet = estimateModes(big, 64 * 1024 * 1024, 200, 'parquet');
+    assert.ok(json.fileBytes > 2 * parquet.fileBytes && json.bulkSeconds > parquet.bulkSeconds);
+    assert.match(formatModeEstimate({ ...plan, sourceCount: 1_000_000 } as CollectionPlan, 'bulk', undefined, 'json'), /json import file\(s\).*--bulk-format parquet/);
   });
 });
