@@ -74,7 +74,8 @@ async function readInRanges(reader: ReturnType<typeof createQdrantReader>, colle
   const stop = new AbortController();
   await Promise.all(
     ranges.map(async (r) => {
-      for await (const page of reader.read({ collection, pageSize, range: { from: parse(r.from), to: parse(r.to) }, signal: stop.signal })) {
+      // Decoded as the pipeline decodes (dense vectors packed, payload JSON written), or this is no ceiling of it.
+      for await (const page of reader.read({ collection, pageSize, range: { from: parse(r.from), to: parse(r.to) }, signal: stop.signal, packedVectors: true })) {
         n += page.points.length;
         if (n >= limit) return void stop.abort();
       }
