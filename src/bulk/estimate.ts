@@ -38,8 +38,9 @@ export const MEASURED = {
 } as const;
 /**
  * Bulk (Parquet) is recommended from this many points on: the smallest count at which it beat upsert
- * clearly in the table above (100k: 19.6 s vs 22.2 s); at 60k the two tied (16.6 vs 17.4 s, inside
- * the noise of a machine at load 9), at 30k upsert won. JSON files never beat upsert here.
+ * in every run (100k: 19.6 s vs 22.2 s above; again with `--points 60000,100000 --modes
+ * parquet,upsert` at load 9.4-12.0: 19.7 s vs 29.9 s). At 60k it tied once (16.6 vs 17.4 s) and lost
+ * once (17.7 vs 11.4 s); at 30k and below upsert won. JSON files never beat upsert here.
  */
 export const BULK_RECOMMENDED_FROM = 100_000;
 
