@@ -79,5 +79,5 @@ export function formatModeEstimate(plan: CollectionPlan, chosen: 'upsert' | 'bul
   const mb = (e.fileBytes / 1024 / 1024).toFixed(e.fileBytes < 10 * 1024 * 1024 ? 1 : 0);
   let advice = e.recommended === chosen ? '' : `; recommended: --mode ${e.recommended} (bulk from ${BULK_RECOMMENDED_FROM.toLocaleString('en-US')} points)`;
   if (chosen === 'bulk' && e.format === 'json') advice += '; Parquet files import ~2.5x faster (--bulk-format parquet)';
-  return `${plan.source}: ${e.rows.toLocaleString('en-US')} points; upsert ~${e.upsertSeconds} s; bulk ~${mb} MB in ${e.files} ${e.format} import file(s), ~${e.bulkSeconds} s (Milvus 2.3.5 rates, bench/bulk.ts)${advice}`;
+  return `${plan.source}: ${e.rows.toLocaleString('en-US')} points; upsert ~${e.upsertSeconds} s; bulk ~${mb} MB in ${e.files} import file(s) (${e.format}), ~${e.bulkSeconds} s (Milvus 2.3.5 rates, bench/bulk.ts)${advice}`;
 }

@@ -133,6 +133,6 @@ describe('mode estimate', () => {
     const json = estimateModes(big, 64 * 1024 * 1024, 200, 'json');
     const parquet = estimateModes(big, 64 * 1024 * 1024, 200, 'parquet');
     assert.ok(json.fileBytes > 2 * parquet.fileBytes && json.bulkSeconds > parquet.bulkSeconds);
-    assert.match(formatModeEstimate({ ...plan, sourceCount: 1_000_000 } as CollectionPlan, 'bulk', undefined, 'json'), /json import file\(s\).*--bulk-format parquet/);
+    assert.match(formatModeEstimate({ ...plan, sourceCount: 1_000_000 } as CollectionPlan, 'bulk', undefined, 'json'), /import file\(s\) \(json\).*--bulk-format parquet/);
   });
 });
