@@ -230,13 +230,12 @@ function decodeVectors(v: VectorFieldPlan, f: RawField | undefined, n: number): 
     physical = [];
     for (let i = 0; i < buf.length; i += dim * 2) physical.push(Array.from(f16BytesToF32Array(buf.subarray(i, i + dim * 2))));
   } else {
-    // Float32Array views of one copy (query-codec.ts; the SDK's loader gives numbers): compared with
-    // the source's packed float32 byte for byte (core/verify.ts).
-    const data = (f.vectors.float_vector as { data?: number[] | Float32Array } | undefined)?.data ?? [];
-    const flat = data instanceof Float32Array ? data : Float32Array.from(data);
+    // One Float32Array from query-codec.ts (numbers from the SDK's loader); rows get number[] as
+    // callers and tests expect of target rows.
+    const flat = (f.vectors.float_vector as { data?: number[] | Float32Array } | undefined)?.data ?? [];
     const dim = Number(f.vectors.dim);
     physical = [];
-    for (let i = 0; i < flat.length; i += dim) physical.push(flat.subarray(i, i + dim));
+    for (let i = 0; i < flat.length; i += dim) physical.push(flat instanceof Float32Array ? Array.from(flat.subarray(i, i + dim)) : flat.slice(i, i + dim));
   }
   const valid = f.valid_data ?? [];
   if (valid.length === 0 || valid.every(Boolean)) return physical;
