@@ -235,7 +235,11 @@ function decodeVectors(v: VectorFieldPlan, f: RawField | undefined, n: number): 
     const flat = (f.vectors.float_vector as { data?: number[] | Float32Array } | undefined)?.data ?? [];
     const dim = Number(f.vectors.dim);
     physical = [];
-    for (let i = 0; i < flat.length; i += dim) physical.push(flat instanceof Float32Array ? Array.from(flat.subarray(i, i + dim)) : flat.slice(i, i + dim));
+    for (let i = 0; i < flat.length; i += dim) {
+      const row = new Array<number>(dim);
+      for (let k = 0; k < dim; k++) row[k] = flat[i + k]!;
+      physical.push(row);
+    }
   }
   const valid = f.valid_data ?? [];
   if (valid.length === 0 || valid.every(Boolean)) return physical;
