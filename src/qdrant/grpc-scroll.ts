@@ -13,15 +13,15 @@
  * bytes they came as and the payload is transcoded to its `$meta` JSON in the same pass, decoded
  * into JS values only if someone reads it (src/transcode; test/unit/transcode.test.ts).
  */
-import { ProtoReader, ProtoWriter, type WireType } from '../core/protobuf.ts';
+import { ProtoReader, ProtoWriter } from '../core/protobuf.ts';
 import { normalizeUuid, toPointId } from '../core/ids.ts';
 import { setOwn } from '../core/own.ts';
-import { UNNAMED_VECTOR, type DenseVector, type JsonObject, type JsonValue, type Point, type PointId, type VectorValue } from '../core/types.ts';
+import type { JsonObject, JsonValue, Point, PointId, VectorValue } from '../core/types.ts';
 import { PackedPoint } from '../core/packed-payload.ts';
 import { FloatArena } from '../transcode/arena.ts';
 import { JsonOut, payloadToJson } from '../transcode/payload-json.ts';
-import { packedSparse } from '../transcode/sparse.ts';
 import type { ScrollRequest, ScrollResult } from './transport.ts';
+import { readVectors, type Arenas } from './grpc-vectors.ts';
 
 function pointIdMessage(id: PointId): ProtoWriter {
   return typeof id === 'bigint' ? new ProtoWriter().tag(1, 0).varint(id) : new ProtoWriter().string(2, id);
@@ -49,16 +49,12 @@ export interface DecodeOptions {
 }
 
 /** Set while one response is decoded with packedVectors (decoding is synchronous). */
-let arena: FloatArena | undefined;
-/** Likewise, for sparse rows: apart, so a page's dense vectors stay one contiguous column. */
-let sparseArena: FloatArena | undefined;
+let arenas: Arenas | undefined;
 /** Likewise: where the payloads' `$meta` JSON is written straight from the protobuf. */
 let jsonOut: JsonOut | undefined;
 /** Payloads in a row that may fail to transcode before the rest of the page stops trying. */
 const JSON_TRIES = 16;
 let jsonTries = JSON_TRIES;
-/** Below this many components a Float32Array view costs more than the JS numbers it saves (rich's 16-64-d vectors measured slower). */
-const PACKED_MIN_FLOATS = 128;
 
 /** ScrollResponse: next_page_offset 1, result 2 (RetrievedPoint), time 3, usage 4. */
 export function decodeScrollResponse(buf: Buffer, options: DecodeOptions = {}): ScrollResult {
@@ -70,8 +66,7 @@ function decodePoints(buf: Buffer, resultField: number, options: DecodeOptions):
   const r = new ProtoReader(buf);
   const points: Point[] = [];
   let next: PointId | null = null;
-  arena = options.packedVectors ? new FloatArena() : undefined;
-  sparseArena = options.packedVectors ? new FloatArena() : undefined;
+  arenas = options.packedVectors ? { dense: new FloatArena(), sparse: new FloatArena() } : undefined;
   jsonOut = options.packedVectors ? new JsonOut() : undefined;
   jsonTries = JSON_TRIES;
   try {
@@ -82,8 +77,7 @@ function decodePoints(buf: Buffer, resultField: number, options: DecodeOptions):
       else r.skip(wire);
     }
   } finally {
-    arena = undefined;
-    sparseArena = undefined;
+    arenas = undefined;
     jsonOut = undefined;
   }
   return { points, next };
@@ -147,7 +141,7 @@ function readPoint(r: ProtoReader): Point {
         r.skip(wire);
         to = r.pos;
       }
-    } else if (field === 4 && wire === 2) vectors = readVectors(r.sub());
+    } else if (field === 4 && wire === 2) vectors = readVectors(r.sub(), arenas);
     else r.skip(wire);
   }
   if (id === undefined) throw new TypeError('A point without an id');
@@ -238,148 +232,6 @@ function readList(r: ProtoReader): JsonValue[] {
   while (!r.done) {
     const { field, wire } = r.tag();
     if (field === 1 && wire === 2) out.push(readValue(r.sub()));
-    else r.skip(wire);
-  }
-  return out;
-}
-
-/** VectorsOutput: vector 1 (unnamed), vectors 2 (NamedVectorsOutput: map<string, VectorOutput> 1). */
-function readVectors(r: ProtoReader): Record<string, VectorValue> {
-  const out: Record<string, VectorValue> = {};
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) out[UNNAMED_VECTOR] = readVector(r.sub());
-    else if (field === 2 && wire === 2) {
-      const named = r.sub();
-      while (!named.done) {
-        const t = named.tag();
-        if (t.field === 1 && t.wire === 2) readNamedVector(named.sub(), out);
-        else named.skip(t.wire);
-      }
-    } else r.skip(wire);
-  }
-  return out;
-}
-
-function readNamedVector(r: ProtoReader, into: Record<string, VectorValue>): void {
-  let name = '';
-  let value: VectorValue = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) name = r.string();
-    else if (field === 2 && wire === 2) value = readVector(r.sub());
-    else r.skip(wire);
-  }
-  setOwn(into, name, value);
-}
-
-/**
- * VectorOutput: the `vector` oneof (dense 101, sparse 102, multi_dense 103) wins; otherwise the
- * deprecated data 1 / indices 2 / vectors_count 3, read the way the official client's helpers do.
- */
-function readVector(r: ProtoReader): VectorValue {
-  const legacy: Array<[number, WireType, number]> = [];
-  let indices: number[] | undefined;
-  let count = 0;
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    const at = r.pos;
-    if (field === 101 && wire === 2) return arena ? packedDense(r.sub(), arena) : repeatedFloats(r.sub(), 1);
-    if (field === 102 && wire === 2) return sparseArena ? packedOrPlainSparse(r.sub(), sparseArena) : readSparse(r.sub());
-    if (field === 103 && wire === 2) return readMulti(r.sub());
-    if (field === 1) legacy.push([at, wire, 0]);
-    else if (field === 2 && wire === 2) indices = repeatedUints(r.sub(), 1);
-    else if (field === 3 && wire === 0) count = r.varint();
-    r.pos = at;
-    r.skip(wire);
-  }
-  let data: number[] = [];
-  for (const [at, wire] of legacy) {
-    r.pos = at;
-    data = r.floats(wire, data);
-  }
-  if (data.length === 0) return [];
-  if (indices) return { indices, values: data };
-  if (count > 0) {
-    const size = data.length / count;
-    return Array.from({ length: count }, (_, i) => data.slice(i * size, (i + 1) * size));
-  }
-  return data;
-}
-
-/** Every occurrence of repeated float field `n` (packed or not) of one message. */
-function repeatedFloats(r: ProtoReader, n: number): number[] {
-  let out: number[] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === n) out = r.floats(wire, out);
-    else r.skip(wire);
-  }
-  return out;
-}
-
-/**
- * DenseVector (data 1) as a Float32Array of its packed bytes: one memcpy, no per-float work. A
- * short vector, or a sender that splits the field or writes it unpacked (legal protobuf, not what
- * Qdrant does), gets the general reader (number[]).
- */
-function packedDense(r: ProtoReader, into: FloatArena): DenseVector {
-  const start = r.pos;
-  let span: [number, number] | undefined;
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field !== 1) r.skip(wire);
-    else if (wire === 2 && span === undefined) span = r.span();
-    else {
-      span = undefined;
-      break;
-    }
-  }
-  if (span === undefined || (span[1] - span[0]) % 4 !== 0 || span[1] - span[0] < PACKED_MIN_FLOATS * 4) {
-    r.pos = start;
-    return repeatedFloats(r, 1);
-  }
-  return into.take(r.buf, span[0], span[1], r.buf.length - span[0]);
-}
-
-function repeatedUints(r: ProtoReader, n: number): number[] {
-  const out: number[] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === n) r.uints(wire, out);
-    else r.skip(wire);
-  }
-  return out;
-}
-
-/** Sparse as Milvus's row bytes where it can be (src/transcode/sparse.ts), else as numbers. */
-function packedOrPlainSparse(r: ProtoReader, into: FloatArena): VectorValue {
-  const start = r.pos;
-  const packed = packedSparse(r, into);
-  if (packed) return packed;
-  r.pos = start;
-  return readSparse(r);
-}
-
-/** SparseVector: values 1 (float), indices 2 (uint32). */
-function readSparse(r: ProtoReader): VectorValue {
-  let values: number[] = [];
-  const indices: number[] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1) values = r.floats(wire, values);
-    else if (field === 2) r.uints(wire, indices);
-    else r.skip(wire);
-  }
-  return { indices, values };
-}
-
-/** MultiDenseVector: vectors 1 (DenseVector: data 1). */
-function readMulti(r: ProtoReader): VectorValue {
-  const out: number[][] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) out.push(repeatedFloats(r.sub(), 1));
     else r.skip(wire);
   }
   return out;

@@ -1,0 +1,162 @@
+/**
+ * The vectors of a RetrievedPoint (points.proto VectorsOutput / VectorOutput), for grpc-scroll.ts.
+ * With `arenas` (packed reads, src/transcode) a dense vector of 128+ components is a Float32Array
+ * of the bytes Qdrant sent and a sparse vector is Milvus's row bytes; without, JS numbers, as the
+ * official client's helpers read them.
+ */
+import type { ProtoReader, WireType } from '../core/protobuf.ts';
+import { setOwn } from '../core/own.ts';
+import { UNNAMED_VECTOR, type DenseVector, type VectorValue } from '../core/types.ts';
+import type { FloatArena } from '../transcode/arena.ts';
+import { packedSparse } from '../transcode/sparse.ts';
+
+/** Where one response's packed vectors go: apart, so a page's dense vectors stay one contiguous column. */
+export interface Arenas {
+  dense: FloatArena;
+  sparse: FloatArena;
+}
+
+/** Below this many components a Float32Array view costs more than the JS numbers it saves (rich's 16-64-d vectors measured slower). */
+const PACKED_MIN_FLOATS = 128;
+
+/** VectorsOutput: vector 1 (unnamed), vectors 2 (NamedVectorsOutput: map<string, VectorOutput> 1). */
+export function readVectors(r: ProtoReader, arenas: Arenas | undefined): Record<string, VectorValue> {
+  const out: Record<string, VectorValue> = {};
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === 2) out[UNNAMED_VECTOR] = readVector(r.sub(), arenas);
+    else if (field === 2 && wire === 2) {
+      const named = r.sub();
+      while (!named.done) {
+        const t = named.tag();
+        if (t.field === 1 && t.wire === 2) readNamedVector(named.sub(), out, arenas);
+        else named.skip(t.wire);
+      }
+    } else r.skip(wire);
+  }
+  return out;
+}
+
+function readNamedVector(r: ProtoReader, into: Record<string, VectorValue>, arenas: Arenas | undefined): void {
+  let name = '';
+  let value: VectorValue = [];
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === 2) name = r.string();
+    else if (field === 2 && wire === 2) value = readVector(r.sub(), arenas);
+    else r.skip(wire);
+  }
+  setOwn(into, name, value);
+}
+
+/**
+ * VectorOutput: the `vector` oneof (dense 101, sparse 102, multi_dense 103) wins; otherwise the
+ * deprecated data 1 / indices 2 / vectors_count 3, read the way the official client's helpers do.
+ */
+function readVector(r: ProtoReader, arenas: Arenas | undefined): VectorValue {
+  const legacy: Array<[number, WireType, number]> = [];
+  let indices: number[] | undefined;
+  let count = 0;
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    const at = r.pos;
+    if (field === 101 && wire === 2) return arenas ? packedDense(r.sub(), arenas.dense) : repeatedFloats(r.sub(), 1);
+    if (field === 102 && wire === 2) return arenas ? packedOrPlainSparse(r.sub(), arenas.sparse) : readSparse(r.sub());
+    if (field === 103 && wire === 2) return readMulti(r.sub());
+    if (field === 1) legacy.push([at, wire, 0]);
+    else if (field === 2 && wire === 2) indices = repeatedUints(r.sub(), 1);
+    else if (field === 3 && wire === 0) count = r.varint();
+    r.pos = at;
+    r.skip(wire);
+  }
+  let data: number[] = [];
+  for (const [at, wire] of legacy) {
+    r.pos = at;
+    data = r.floats(wire, data);
+  }
+  if (data.length === 0) return [];
+  if (indices) return { indices, values: data };
+  if (count > 0) {
+    const size = data.length / count;
+    return Array.from({ length: count }, (_, i) => data.slice(i * size, (i + 1) * size));
+  }
+  return data;
+}
+
+/** Every occurrence of repeated float field `n` (packed or not) of one message. */
+function repeatedFloats(r: ProtoReader, n: number): number[] {
+  let out: number[] = [];
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === n) out = r.floats(wire, out);
+    else r.skip(wire);
+  }
+  return out;
+}
+
+/**
+ * DenseVector (data 1) as a Float32Array of its packed bytes: one memcpy, no per-float work. A
+ * short vector, or a sender that splits the field or writes it unpacked (legal protobuf, not what
+ * Qdrant does), gets the general reader (number[]).
+ */
+function packedDense(r: ProtoReader, into: FloatArena): DenseVector {
+  const start = r.pos;
+  let span: [number, number] | undefined;
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field !== 1) r.skip(wire);
+    else if (wire === 2 && span === undefined) span = r.span();
+    else {
+      span = undefined;
+      break;
+    }
+  }
+  if (span === undefined || (span[1] - span[0]) % 4 !== 0 || span[1] - span[0] < PACKED_MIN_FLOATS * 4) {
+    r.pos = start;
+    return repeatedFloats(r, 1);
+  }
+  return into.take(r.buf, span[0], span[1], r.buf.length - span[0]);
+}
+
+function repeatedUints(r: ProtoReader, n: number): number[] {
+  const out: number[] = [];
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === n) r.uints(wire, out);
+    else r.skip(wire);
+  }
+  return out;
+}
+
+/** Sparse as Milvus's row bytes where it can be (src/transcode/sparse.ts), else as numbers. */
+function packedOrPlainSparse(r: ProtoReader, into: FloatArena): VectorValue {
+  const start = r.pos;
+  const packed = packedSparse(r, into);
+  if (packed) return packed;
+  r.pos = start;
+  return readSparse(r);
+}
+
+/** SparseVector: values 1 (float), indices 2 (uint32). */
+function readSparse(r: ProtoReader): VectorValue {
+  let values: number[] = [];
+  const indices: number[] = [];
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1) values = r.floats(wire, values);
+    else if (field === 2) r.uints(wire, indices);
+    else r.skip(wire);
+  }
+  return { indices, values };
+}
+
+/** MultiDenseVector: vectors 1 (DenseVector: data 1). */
+function readMulti(r: ProtoReader): VectorValue {
+  const out: number[][] = [];
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === 2) out.push(repeatedFloats(r.sub(), 1));
+    else r.skip(wire);
+  }
+  return out;
+}
