@@ -7,10 +7,9 @@
  * - every dataset 2.3.5 can hold, in one job writing Parquet files (the default format), then
  *   `verify --sample <all>`; in the same job a file whose task fails half-way (one bad row fails the
  *   whole file) has its rows written through upsert;
- * - a job writing JSON files, killed -9 right after a file was uploaded (never submitted) and while
- *   an import task runs; then `jobs resume`: exact id set, no duplicates. (A kill while a file is
- *   still being built is not run: that file was never recorded, so its resume is the upsert path's,
- *   and the "uploaded" kill covers a file the log knows but the server never saw.)
+ * - a job writing JSON files, killed -9 while a file is being written, right after one was uploaded
+ *   (never submitted), and while an import task runs (one job, killed three times, as issue 14
+ *   asks); then `jobs resume`: exact id set, no duplicates.
  * - Milvus Lite has no import: refused at plan time, nothing created.
  *
  * This file starts its own servers (S3 + Milvus 2.3.5 with storage on it; the launcher's machine
@@ -84,14 +83,14 @@ describe('bulk mode on Milvus 2.3.5 + S3', () => {
     await verifyAll(seeded, 200);
   });
 
-  it('JSON: kill -9 after a file is uploaded (never submitted), then while one imports; resumes end exact, no id twice', async () => {
+  it('JSON: kill -9 while a file is written, after one is uploaded (never submitted), while one imports; resumes end exact, no id twice', async () => {
     const c = await h.seed('basic', 200, { collection: 'bulk_kill' });
     const flags = ['--page-size', '20', ...bulkFlags(40, 'json')];
-    const first = await cli(h, dataDir, ['migrate', '--collections', c, '--yes', '--json', ...flags], { ...keys(), QDRANT2MILVUS_BULK_CRASH: `uploaded:${c}:1` });
+    const first = await cli(h, dataDir, ['migrate', '--collections', c, '--yes', '--json', ...flags], { ...keys(), QDRANT2MILVUS_BULK_CRASH: `writing:${c}:1` });
     assert.equal(first.signal, 'SIGKILL', `the crash hook did not fire:\n${first.stderr}`);
     const id = jobIdOf(first.stderr);
-    // The resume dies while a later file imports; the last one runs to the end.
-    for (const crash of [`importing:${c}:3`]) {
+    // Each resume dies at the next stage of a later file; the last one runs to the end.
+    for (const crash of [`uploaded:${c}:2`, `importing:${c}:3`]) {
       const killed = await cli(h, dataDir, ['jobs', 'resume', id, '--json'], { ...keys(), QDRANT2MILVUS_BULK_CRASH: crash });
       assert.equal(killed.signal, 'SIGKILL', `${crash}: the crash hook did not fire:\n${killed.stderr}`);
     }
