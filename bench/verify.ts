@@ -55,7 +55,9 @@ interface Row {
 /** Runs a verify --full or sync pass in its own process (verify-child.ts) and answers what it printed. */
 function inChild(input: VerifyChildInput): Promise<VerifyChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'verify-child.ts')], {
+    // BENCH_CHILD_CPU_PROF=<dir>: a V8 CPU profile of the check's own process (its CPU is ours).
+    const prof = process.env.BENCH_CHILD_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CHILD_CPU_PROF}`] : [];
+    const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(repoRoot, 'bench', 'verify-child.ts')], {
       cwd: repoRoot,
       env: { ...process.env, BENCH_VERIFY: JSON.stringify(input) },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -83,7 +83,9 @@ export interface ExpectedPage {
 
 /** Source pages past `after` (Qdrant order): the rows the target must hold and the rejections. */
 export async function* expectedPages(plan: CollectionPlan, reader: SourceReader, options: WalkOptions, after: PointId | undefined): AsyncGenerator<ExpectedPage> {
-  const read = reader.read({ collection: plan.source, pageSize: options.batch ?? 512, signal: options.signal, ...(after !== undefined && { from: after }) });
+  // Packed, as the migration reads: dense vectors stay Qdrant's float32 bytes (compared with the
+  // target's byte for byte) and payloads stay JSON bytes until something reads them.
+  const read = reader.read({ collection: plan.source, pageSize: options.batch ?? 512, packedVectors: true, signal: options.signal, ...(after !== undefined && { from: after }) });
   for await (const page of read) {
     // `from` is inclusive: the cursor's own point was compared before the checkpoint.
     const points: Point[] = after === undefined ? page.points : page.points.filter((p) => compareIds(p.id, after) > 0);

@@ -206,8 +206,9 @@ const f16Tolerance: Tolerance = (a, b) => Math.abs(a - b) <= Math.max(Math.abs(a
 
 function compareNumbers(want: ArrayLike<number>, got: ArrayLike<number>, same: Tolerance, what: string): string | null {
   if (want.length !== got.length) return `expected length ${want.length}, found ${got.length}`;
-  // Float32 on both sides (packed reads): equal bytes are equal values under every tolerance here;
-  // only vectors that differ are looked at value by value. (Target rows are number[] for now.)
+  // Float32 on both sides (the source's packed read, the target's FloatVector views, rows.ts):
+  // equal bytes are equal values under every tolerance here; only vectors that differ are looked
+  // at value by value.
   if (want instanceof Float32Array && got instanceof Float32Array && bytesOf(want).equals(bytesOf(got))) return null;
   for (let i = 0; i < want.length; i++) {
     if (!same(want[i]!, got[i]!)) return `${what} [${i}]: expected ${want[i]}, found ${got[i]}`;

@@ -230,16 +230,14 @@ function decodeVectors(v: VectorFieldPlan, f: RawField | undefined, n: number): 
     physical = [];
     for (let i = 0; i < buf.length; i += dim * 2) physical.push(Array.from(f16BytesToF32Array(buf.subarray(i, i + dim * 2))));
   } else {
-    // One Float32Array from query-codec.ts (numbers from the SDK's loader); rows get number[] as
-    // callers and tests expect of target rows.
-    const flat = (f.vectors.float_vector as { data?: number[] | Float32Array } | undefined)?.data ?? [];
+    // One Float32Array copy from query-codec.ts (numbers from the SDK's loader): each row is a view
+    // of it, never a JS number per float, so verify compares it with the source's packed float32
+    // byte for byte (core/verify.ts compareNumbers). Callers read it as ArrayLike<number>.
+    const data = (f.vectors.float_vector as { data?: number[] | Float32Array } | undefined)?.data ?? [];
+    const flat = data instanceof Float32Array ? data : Float32Array.from(data);
     const dim = Number(f.vectors.dim);
     physical = [];
-    for (let i = 0; i < flat.length; i += dim) {
-      const row = new Array<number>(dim);
-      for (let k = 0; k < dim; k++) row[k] = flat[i + k]!;
-      physical.push(row);
-    }
+    for (let i = 0; i < flat.length; i += dim) physical.push(flat.subarray(i, i + dim));
   }
   const valid = f.valid_data ?? [];
   if (valid.length === 0 || valid.every(Boolean)) return physical;

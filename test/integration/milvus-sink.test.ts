@@ -252,7 +252,7 @@ test('a request the transport refuses as too large is halved until it fits, noth
     assert.equal(requests.reduce((a, b) => a + b, 0), rows.length);
     assert.equal(await capped.count(plan.target), rows.length);
     const sample = await capped.fetch(plan, [1n, 150n, 300n]);
-    assert.deepStrictEqual(sample.map((r) => r.vectors.vector).sort(), [1, 150, 300].map((n) => new Array(256).fill(n / 4)));
+    assert.deepStrictEqual(sortRows(sample).map((r) => r.vectors.vector), [1, 150, 300].map((n) => new Array(256).fill(n / 4)));
   } finally {
     await capped.close();
   }
@@ -290,4 +290,6 @@ test('nullable vectors keep null where the target supports them', async (t) => {
 });
 
 const cmp = (a: bigint | string, b: bigint | string) => (a < b ? -1 : a > b ? 1 : 0);
-const sortRows = (rows: Row[]) => [...rows].sort((a, b) => cmp(a.id, b.id));
+/** Target rows hold dense vectors as Float32Array views (rows.ts): compared by value, as number[]. */
+const plainVectors = (r: Row): Row => ({ ...r, vectors: Object.fromEntries(Object.entries(r.vectors).map(([k, v]) => [k, v instanceof Float32Array ? Array.from(v) : v])) });
+const sortRows = (rows: Row[]) => [...rows].sort((a, b) => cmp(a.id, b.id)).map(plainVectors);
