@@ -97,13 +97,15 @@ describe('several jobs', () => {
     if (!h.testServer) return t.skip(`needs the Qdrant test server to slow the copies down; the source is ${h.sourceKind}`);
     const a = await h.seed('basic', 200, { collection: h.name('conc_a') });
     const b = await h.seed('basic', 240, { collection: h.name('conc_b') });
-    // B reads at a second a page; A, once its plan is made, at 8 s a page until the checks below
+    // B reads at a second a page; A, once its plan is made, at 20 s a page until the checks below
     // are done: the jobs overlap, and A still runs during the refused attempts however slowly
-    // commands start on a busy machine.
+    // commands start on a busy machine (A reads its 20 pages with 4 readers: at 8 s a page it
+    // ended after ~40 s, before the last refusal, in a CI run at load 10+; 20 s stays under the
+    // reader's 60 s request timeout).
     const slowB = { route: `POST /collections/${b}/points/scroll`, latencyMs: 1000 };
     h.testServer!.faults.configure({ rules: [slowB] });
     const ja = (await json<{ jobId: string }>(['migrate', '--collections', a, '--yes', '--detach', '--page-size', '10'])).jobId;
-    h.testServer!.faults.configure({ rules: [{ route: `POST /collections/${a}/points/scroll`, latencyMs: 8000 }, slowB] });
+    h.testServer!.faults.configure({ rules: [{ route: `POST /collections/${a}/points/scroll`, latencyMs: 20_000 }, slowB] });
     const jb = (await json<{ jobId: string }>(['migrate', '--collections', b, '--yes', '--detach', '--page-size', '12'])).jobId;
     // Both at once: B acks pages while A is in progress.
     await waitFor('B copying while A runs', () => {
