@@ -233,6 +233,22 @@ export class ProtoReader {
     return into;
   }
 
+  /**
+   * The bytes of `field` when the rest of this message holds it exactly once, length-delimited
+   * (a packed repeated scalar as senders write it), else undefined (absent, split, or unpacked:
+   * legal protobuf, read it the general way). Reads to the end: reset `pos` to read again.
+   */
+  soleSpan(field: number): [number, number] | undefined {
+    let span: [number, number] | undefined;
+    while (!this.done) {
+      const t = this.tag();
+      if (t.field !== field) this.skip(t.wire);
+      else if (t.wire === 2 && span === undefined) span = this.span();
+      else return undefined;
+    }
+    return span;
+  }
+
   skip(wire: WireType): void {
     if (wire === 0) this.varint();
     else if (wire === 1) this.pos += 8;

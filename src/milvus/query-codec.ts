@@ -143,16 +143,7 @@ function decodeVectors(r: ProtoReader): Record<string, unknown> {
  */
 function floatArray(r: ProtoReader): Float32Array | number[] {
   const start = r.pos;
-  let span: [number, number] | undefined;
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field !== 1) r.skip(wire);
-    else if (wire === 2 && span === undefined) span = r.span();
-    else {
-      span = undefined;
-      break;
-    }
-  }
+  const span = r.soleSpan(1);
   if (span && littleEndian && (span[1] - span[0]) % 4 === 0) {
     const out = new Float32Array((span[1] - span[0]) >> 2);
     new Uint8Array(out.buffer).set(r.buf.subarray(span[0], span[1]));

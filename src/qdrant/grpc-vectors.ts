@@ -101,16 +101,7 @@ function repeatedFloats(r: ProtoReader, n: number): number[] {
  */
 function packedDense(r: ProtoReader, into: FloatArena): DenseVector {
   const start = r.pos;
-  let span: [number, number] | undefined;
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field !== 1) r.skip(wire);
-    else if (wire === 2 && span === undefined) span = r.span();
-    else {
-      span = undefined;
-      break;
-    }
-  }
+  const span = r.soleSpan(1);
   if (span === undefined || (span[1] - span[0]) % 4 !== 0 || span[1] - span[0] < PACKED_MIN_FLOATS * 4) {
     r.pos = start;
     return repeatedFloats(r, 1);
