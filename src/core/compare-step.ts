@@ -4,11 +4,13 @@
  * comparison of one source row with one target row (compareRow, the sample check's rules).
  */
 import type { SourceReader } from './contracts.ts';
-import { compareIds, INT64_LIMIT } from './ids.ts';
+import { compareIds } from './ids.ts';
 import type { CollectionPlan, Point, PointId, RejectedPoint, Row } from './types.ts';
 import { compareRow, type Mismatch } from './verify.ts';
 import { toRows } from '../mapping/rows.ts';
 
+/** `merge`: the Int64 range merge of the version before the lookup walk; a checkpoint of it still
+ *  resumes (compare-walk.ts), no walk starts one any more. */
 export type WalkPhase = 'merge' | 'source' | 'extra';
 
 /** Where a walk starts: a phase, and the cursor past which it continues (null: its beginning). */
@@ -48,7 +50,7 @@ export interface WalkOptions {
   batch?: number;
   /** Resume here (a checkpoint); from the start when absent. */
   from?: WalkPosition;
-  /** Target rows per window of the Int64 merge. Default targetWindow(plan); tests use a few. */
+  /** Target keys per window of the extra phase's ids-only scan. Default MAX_WINDOW; tests use a few. */
   window?: number;
   signal?: AbortSignal;
 }
@@ -56,16 +58,6 @@ export interface WalkOptions {
 
 /** Milvus refuses `offset + limit` above 16,384. */
 export const MAX_WINDOW = 16_384;
-/** Bytes of one target window: few, large windows, because a query costs the target a pass over
- *  the collection's keys whatever its limit (Milvus Lite 3 filters and sorts every live row). */
-const WINDOW_BYTES = 8 * 2 ** 20;
-
-/** Rows per target window: ~WINDOW_BYTES of vectors and payload, within Milvus's limit. */
-export function targetWindow(plan: CollectionPlan): number {
-  const rowBytes = 1024 + plan.vectors.reduce((n, v) => n + 4 * (v.dim ?? 256), 0);
-  return Math.max(256, Math.min(MAX_WINDOW, Math.floor(WINDOW_BYTES / rowBytes)));
-}
-
 
 export function emptyStep(phase: WalkPhase, cursor: string | null): CompareStep {
   return { phase, missing: [], different: [], equal: 0, extra: [], rejected: [], cursor };
@@ -77,8 +69,6 @@ export interface ExpectedPage {
   rejected: RejectedPoint[];
   /** The page's last point id (Qdrant order). */
   last: PointId | undefined;
-  /** Its largest integer id that fits INT64 (Int64 keys: the upper bound of its target range). */
-  lastInt: bigint | undefined;
 }
 
 /** Source pages past `after` (Qdrant order): the rows the target must hold and the rejections. */
@@ -90,9 +80,7 @@ export async function* expectedPages(plan: CollectionPlan, reader: SourceReader,
     // `from` is inclusive: the cursor's own point was compared before the checkpoint.
     const points: Point[] = after === undefined ? page.points : page.points.filter((p) => compareIds(p.id, after) > 0);
     const { rows, rejected } = toRows(plan, points);
-    // Integers come first and ascend: the last one that fits INT64 bounds the page's target range.
-    const ints = points.filter((p): p is Point & { id: bigint } => typeof p.id === 'bigint' && p.id < INT64_LIMIT);
-    yield { rows, rejected, last: points.at(-1)?.id, lastInt: ints.at(-1)?.id };
+    yield { rows, rejected, last: points.at(-1)?.id };
   }
   // A read stopped by the signal must never look like the end of the source: sync would take
   // every target row after it for an extra one and delete it.
@@ -106,3 +94,5 @@ export function compareInto(plan: CollectionPlan, step: CompareStep, want: Row, 
 }
 
 export const LEFT_OUT = "left out by the plan's policy, yet present in the target";
+export const SECOND_ROW = 'a second row with this primary key';
+export const NOT_IN_SOURCE = 'not in the source';

@@ -25,6 +25,9 @@ export interface ReadOptions {
    *  DenseVector), never turned into JS numbers. The pipeline asks: its sink writes them as those
    *  bytes. Default false (number[]); REST reads give number[] either way. */
   packedVectors?: boolean;
+  /** Ids only: points come without vectors and payload (the compare walk's extra phase reads
+   *  every source id once). A reader may ignore it (points then carry their data too). */
+  idsOnly?: boolean;
 }
 
 export interface DescribeOptions {
@@ -106,20 +109,19 @@ export interface Sink {
   finish(plan: CollectionPlan): Promise<void>;
   /** Exact entity count of a target collection. */
   count(target: string): Promise<number>;
-  /** Rows by primary key, for verify --sample. Missing keys are absent. */
+  /** Rows by primary key, for verify --sample and the compare walk (`verify --full`, `sync`).
+   *  Missing keys are absent; a key the target holds twice (a Milvus insert) comes twice. */
   fetch(plan: CollectionPlan, ids: Array<bigint | string>): Promise<Row[]>;
   /**
    * The whole target collection in ascending primary-key order (Int64 numerically, VarChar by
-   * code unit), in windows of `batch` rows, for `verify --full` (core/verify-full.ts). Holds one
-   * window in memory; loads the collection first. Each window is requested as `pk > last LIMIT
-   * batch` and sorted before it is yielded, so a target that returns a window's rows unsorted is
-   * still read in order. Outcomes: windows until the end; an abort of `signal` rejects with its
+   * code unit), in windows of `batch` rows, for the compare walk's extra phase (core/compare-extra.ts).
+   * Holds one window in memory; loads the collection first. Each window is requested as `pk > last
+   * LIMIT batch` and sorted before it is yielded, so a target that returns a window's rows unsorted
+   * is still read in order. Outcomes: windows until the end; an abort of `signal` rejects with its
    * reason; target errors as in fetch(). `idsOnly` leaves vectors null and payloads empty; `after`
-   * starts past that key (a resumed verify or sync continues from its checkpoint); `upTo` ends the
-   * scan at that key, inclusive (the compare walk reads the target range of each group of source
-   * pages, so a query matches about one window of rows wherever the walk is).
+   * starts past that key (a resumed verify or sync continues from its checkpoint).
    */
-  scan(plan: CollectionPlan, options: { batch: number; idsOnly?: boolean; after?: bigint | string; upTo?: bigint | string; signal?: AbortSignal }): AsyncIterable<Row[]>;
+  scan(plan: CollectionPlan, options: { batch: number; idsOnly?: boolean; after?: bigint | string; signal?: AbortSignal }): AsyncIterable<Row[]>;
   /**
    * Deletes the rows with these primary keys (every copy of a key real Milvus kept twice), for
    * `sync` (core/sync.ts): the target rows the source no longer has, and the points the plan now

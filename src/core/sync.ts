@@ -3,8 +3,8 @@
  * (compare-walk.ts), the one `verify --full` counts with. Per step: points missing from the target
  * or different there are upserted (mapped by the same toRows() as migrate, so renames, policies and
  * promoted fields apply, written through the same Sink.write), target rows the source no longer has
- * (or that the plan now leaves out) are deleted, equal points are left alone. Memory is about one
- * target window of source points and of target rows (verify-full.ts).
+ * (or that the plan now leaves out) are deleted, equal points are left alone. Memory is a
+ * few source pages and their target rows (verify-full.ts).
  *
  * A pass is one walk of one collection. It reports what it changed; a pass that changes nothing is
  * the cutover signal ("in sync"). The checkpoint (`onStep`) is given only after the target acked

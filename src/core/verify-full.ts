@@ -1,14 +1,12 @@
 /**
  * `verify --full`: every point of the source against the target, by content, in bounded memory.
  * It counts what the compare engine's walk (compare-walk.ts) finds; `sync` (sync.ts) repairs the
- * same findings. Memory is about one target window of source points and of target rows (and the
- * next range read ahead), whatever the collection size.
+ * same findings. Memory is a few source pages and their target rows (the next ones read ahead),
+ * or a window of ids in the extra phase, whatever the collection size.
  */
 import type { Sink, SourceReader } from './contracts.ts';
 import { walkCollection, type CompareStep, type WalkPosition } from './compare-walk.ts';
 import type { Mismatch } from './verify.ts';
-
-export { targetWindow } from './compare-walk.ts';
 
 export interface FullCheckOptions {
   /** Source points (and target rows) per request. Default 512. */

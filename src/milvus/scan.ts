@@ -10,9 +10,7 @@
  *   before the limit: each window holds the n smallest keys above `last`.
  * - Milvus 2.3.5 with `reduce_stop_for_best` (pymilvus sends it) returns SHORT windows (probed:
  *   1,997 of 2,000 rows when a short window was taken for the end): not sent, and only an empty
- *   window ends an open scan. A bounded one (`upTo`, the compare walk's ranges) ends at its first
- *   short window: one query per range, as a query costs Milvus Lite 3.2.2 a pass over every row
- *   of the collection whatever it matches.
+ *   window ends a scan.
  * A window is sorted here whatever the server did (the "sort within bounded windows" fallback);
  * a server that returned an arbitrary n rows above `last` instead of the smallest would skip
  * rows, which verify-full catches by comparing the rows scanned with count(*).
@@ -31,8 +29,6 @@ export interface ScanOptions {
   idsOnly?: boolean;
   /** Start past this key (a resumed compare); from the first row when absent. */
   after?: bigint | string;
-  /** Stop at this key (inclusive): the range `after < pk <= upTo`, read in windows like the rest. */
-  upTo?: bigint | string;
   signal?: AbortSignal;
 }
 
@@ -77,19 +73,14 @@ export async function* scanOrdered(
     { key: 'iterator', value: 'True' },
   ];
   let last: bigint | string | undefined = options.after;
-  const upper = options.upTo === undefined ? [] : [`${pk} <= ${pkLiteral(plan, options.upTo)}`];
   while (true) {
     options.signal?.throwIfAborted();
     // No lower bound on the first window: Milvus 2.3.5 refuses the literal -2^63.
-    const expr = [...(last === undefined ? [] : [`${pk} > ${pkLiteral(plan, last)}`]), ...upper].join(' && ');
+    const expr = last === undefined ? '' : `${pk} > ${pkLiteral(plan, last)}`;
     const res = await run(() => query({ expr, output_fields, query_params }));
     const rows = decodeRows(plan, res.fields_data as never).sort((a, b) => comparePk(a.id, b.id));
     if (rows.length === 0) return;
     yield rows;
-    // A bounded range ends at its first short window: one query per range instead of two, which
-    // matters because a query costs Milvus Lite 3 a pass over every row. A target that cut a
-    // window short anyway is caught by the rows-scanned check against count(*).
-    if (options.upTo !== undefined && rows.length < options.batch) return;
     last = rows[rows.length - 1]!.id;
   }
 }

@@ -48,8 +48,19 @@ export type SinkRetryOptions = Pick<RetryOptions, 'retries' | 'baseMs' | 'maxMs'
  */
 export const TARGET_RETRY_DEFAULTS: SinkRetryOptions = { retries: Number.MAX_SAFE_INTEGER, baseMs: 500, maxMs: 5000, budgetMs: 60_000 };
 
-/** Ids per fetch query: keeps the `pk in [...]` expression and the response moderate. */
-const FETCH_CHUNK = 500;
+/**
+ * Ids per fetch query: about FETCH_BYTES of rows, at most FETCH_IDS ids (the `pk in [...]`
+ * expression stays a few tens of KB). Few, large queries: Milvus 2.3.5 answers a Strong query in
+ * ~0.2 s whatever its size (probed on 20k rows: `pk in` 512 or 2,048 ids alike), Milvus Lite 3.2.2
+ * in a time proportional to the rows (probed on 100k rows: 35 ms for 512, 180-250 ms for 2,048).
+ */
+const FETCH_IDS = 2048;
+const FETCH_BYTES = 8 * 2 ** 20;
+
+function fetchChunk(plan: CollectionPlan): number {
+  const rowBytes = 1024 + plan.vectors.reduce((n, v) => n + 4 * (v.dim ?? 256), 0);
+  return Math.max(64, Math.min(FETCH_IDS, Math.floor(FETCH_BYTES / rowBytes)));
+}
 
 /**
  * Probed capabilities per target (URI, database, token), for the life of the process: probing
@@ -172,8 +183,9 @@ export class MilvusSink implements Sink {
     await this.retrying(() => this.load(plan.target));
     const output_fields = rowOutputFields(plan);
     const rows: Row[] = [];
-    for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
-      const chunk = ids.slice(i, i + FETCH_CHUNK);
+    const size = fetchChunk(plan);
+    for (let i = 0; i < ids.length; i += size) {
+      const chunk = ids.slice(i, i + size);
       const expr = `${plan.primaryKey.field} in [${chunk.map((id) => idLiteral(plan, id)).join(', ')}]`;
       // The compare engine's Query (scan.ts): the SDK's decoding and debug JSON cost more than the compare.
       const res = await this.retrying(() => rawQuery(this.conn, plan.target)({ expr, output_fields, query_params: [] }));

@@ -5,12 +5,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mergeOrdered, OrderError, prefetch, sortedWindows, type MergeEvent } from '../../src/core/compare.ts';
-import { walkCollection } from '../../src/core/compare-walk.ts';
+import { walkCollection, type WalkPosition } from '../../src/core/compare-walk.ts';
 import type { Sink, SourceReader } from '../../src/core/contracts.ts';
 import { compareIds } from '../../src/core/ids.ts';
 import type { CollectionPlan, Point, Row } from '../../src/core/types.ts';
 import { planCollection } from '../../src/mapping/plan.ts';
-import { collection, MILVUS_26 } from './mapping-fixtures.ts';
+import { collection, LITE } from './mapping-fixtures.ts';
 
 interface Item {
   k: number;
@@ -146,76 +146,101 @@ describe('prefetch', () => {
   });
 });
 
-describe('walkCollection, Int64 keys: each range of source pages bounds its target windows', () => {
-  const plan = planCollection(collection(), MILVUS_26).plan;
+describe('walkCollection (the lookup walk): source pages fetched by key, then target keys outside the source only when the counts say so', () => {
+  const plan = planCollection(collection(), LITE).plan;
   const V = [0.5, 0.5, 0.5, 0.5];
-  const point = (id: bigint | string): Point => ({ id, vectors: { '': V }, payload: { n: String(id) } });
+  const point = (id: bigint | string, vectors: Point['vectors'] = { '': V }): Point => ({ id, vectors, payload: { n: String(id) } });
   const row = (id: bigint, n = String(id)): Row => ({ id, vectors: { [plan.vectors[0]!.field]: V }, dynamic: { n } });
   const UUID = '5c56c793-69f3-4fbf-87e6-c4bf54c28c26';
-  const source = [...[10, 20, 30, 40, 50, 60, 70, 80, 90, 100].map((n) => point(BigInt(n))), point(UUID)];
-  // -5 below the first id, 15 and 41-44 between ids, 150 and 160 past the last; 40 different, 80 missing.
-  const target = [-5, 10, 15, 20, 30, 40, 41, 42, 43, 44, 50, 60, 70, 90, 100, 150, 160].map((n) => row(BigInt(n), n === 40 ? 'changed' : String(n)));
+  // 60 lacks its vector: the plan leaves it out (MISSING_VECTOR); the UUID cannot be an Int64 key.
+  const source = [...[10, 20, 30, 40, 50, 70, 80, 90, 100].map((n) => point(BigInt(n))), point(60n, {}), point(UUID)].sort((a, b) => compareIds(a.id, b.id));
+  const copy = source.filter((p) => typeof p.id === 'bigint' && p.id !== 60n).map((p) => row(p.id as bigint));
 
-  /** A source read in pages, and a target whose scan answers as Milvus does: `after < pk <= upTo`, `batch` rows a query, in key order. */
-  function sides(options: { ignoreUpTo?: boolean } = {}) {
-    const queries: string[] = [];
+  /** A source read in pages, and a target answering as Milvus does: `pk in [...]` with every copy of a key, `pk > after LIMIT batch` windows in key order. */
+  function sides(target: Row[], options: { overlap?: boolean; skip?: boolean } = {}) {
+    const calls = { scans: [] as string[], idsOnlyReads: 0 };
     const reader = {
-      async *read(o: { pageSize: number; from?: bigint | string }) {
+      async *read(o: { pageSize: number; from?: bigint | string; idsOnly?: boolean }) {
+        if (o.idsOnly) calls.idsOnlyReads++;
         const points = source.filter((p) => o.from === undefined || compareIds(p.id, o.from) >= 0);
         for (let i = 0; i < points.length; i += o.pageSize) yield { points: points.slice(i, i + o.pageSize), next: null };
       },
     } as unknown as SourceReader;
+    const sorted = [...target].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const sink = {
       count: async () => target.length,
-      async *scan(_plan: CollectionPlan, o: { batch: number; after?: bigint; upTo?: bigint }) {
+      fetch: async (_plan: CollectionPlan, ids: Array<bigint | string>) => target.filter((r) => ids.some((id) => id === r.id)),
+      async *scan(_plan: CollectionPlan, o: { batch: number; after?: bigint; idsOnly?: boolean }) {
+        assert.equal(o.idsOnly, true, 'the extra phase reads ids only');
         for (let after = o.after; ; ) {
-          queries.push(`${after ?? ''}..${o.upTo ?? ''}`);
-          const w = target.filter((r) => (after === undefined || (r.id as bigint) > after) && (options.ignoreUpTo || o.upTo === undefined || (r.id as bigint) <= o.upTo)).slice(0, o.batch);
-          if (w.length === 0) return;
-          yield w;
-          if (o.upTo !== undefined && w.length < o.batch) return;
+          calls.scans.push(String(after ?? ''));
+          // `overlap`: a target that ignores `pk > after` past its first window; `skip`: one that answers some n rows, not the n smallest.
+          const w = sorted.filter((r) => after === undefined || options.overlap || (r.id as bigint) > after).slice(options.skip ? 1 : 0).slice(0, o.batch);
+          if (w.length === 0 || (options.overlap && calls.scans.length > 3)) return;
+          yield w.map((r) => ({ ...r, vectors: {}, dynamic: {} }));
           after = w.at(-1)!.id as bigint;
         }
       },
     } as unknown as Sink;
-    return { reader, sink, queries };
+    return { reader, sink, calls };
   }
 
-  async function walk(s: ReturnType<typeof sides>, from?: string) {
-    const found = { missing: [] as string[], extra: [] as string[], different: [] as string[], equal: 0, rejected: [] as string[], cursors: [] as Array<string | null> };
-    // Pages of 2 points, windows of 4 rows: ranges (..40], (40..80], (80..100], then the tail (100..).
-    for await (const step of walkCollection(plan, s.reader, s.sink, { batch: 2, window: 4, ...(from && { from: { phase: 'merge', cursor: from } }) })) {
+  async function walk(s: ReturnType<typeof sides>, from?: WalkPosition) {
+    const found = { missing: [] as string[], extra: [] as string[], different: [] as string[], equal: 0, rejected: [] as string[], rewrite: [] as string[], phases: new Set<string>(), last: null as WalkPosition | null };
+    // Pages of 3 points, target windows of 4 keys.
+    for await (const step of walkCollection(plan, s.reader, s.sink, { batch: 3, window: 4, ...(from && { from }) })) {
       found.missing.push(...step.missing.map((r) => String(r.id)));
-      found.extra.push(...step.extra.map((x) => String(x.id)));
+      found.extra.push(...step.extra.map((x) => `${x.id}${x.detail.startsWith('a second') ? '(2nd)' : x.detail.startsWith('left out') ? '(left out)' : ''}`));
+      found.rewrite.push(...step.extra.flatMap((x) => (x.rewrite ? [String(x.rewrite.id)] : [])));
       found.different.push(...step.different.map((d) => String(d.want.id)));
       found.rejected.push(...step.rejected.map((r) => r.id));
       found.equal += step.equal;
-      found.cursors.push(step.cursor);
+      found.phases.add(step.phase);
+      found.last = { phase: step.phase, cursor: step.cursor };
     }
     return found;
   }
 
-  it('finds extras below, between and past the source ids, with a window per range (more when a range holds more rows)', async () => {
-    const s = sides();
+  it('a target holding exactly the source: the source phase only (F == count(*)), no scan of the target', async () => {
+    const s = sides(copy);
     const found = await walk(s);
-    // (in any order: the next range's first window is read ahead while this one is compared)
-    assert.deepEqual(s.queries.sort(), ['..40', '20..40', '40..80', '44..80', '80..100', '100..', '160..'].sort());
-    assert.deepEqual([found.missing, found.different, found.equal, found.rejected], [['80'], ['40'], 8, [UUID]]);
-    assert.deepEqual(found.extra, ['-5', '15', '41', '42', '43', '44', '150', '160']);
-    // Each range's last step resumes past its bound; the walk ends at the target's last key.
-    for (const bound of ['40', '80', '100']) assert.ok(found.cursors.includes(bound), `a step ends at ${bound}: ${found.cursors.join(' ')}`);
-    assert.equal(found.cursors.at(-1), '160');
+    assert.deepEqual([found.missing, found.different, found.extra, found.equal, found.rejected], [[], [], [], 9, ['60', UUID]]);
+    assert.deepEqual([[...found.phases], s.calls.scans, s.calls.idsOnlyReads], [['source'], [], 0]);
   });
 
-  it('resumed past a range bound, it reads only the rest, each finding once', async () => {
-    const s = sides();
-    const found = await walk(s, '40');
-    // The read starts at the cursor (inclusive, then left out): pages [50], [60 70], [80 90] make the first range.
-    assert.deepEqual(s.queries.sort(), ['40..90', '44..90', '90..90', '90..100', '100..', '160..'].sort());
-    assert.deepEqual([found.missing, found.different, found.equal, found.extra, found.rejected], [['80'], [], 5, ['41', '42', '43', '44', '150', '160'], [UUID]]);
+  it('extras below, between and past the source ids, a second row of a key, a left-out row: each reported once, the duplicate with its source row to write again', async () => {
+    const target = [...copy.filter((r) => r.id !== 80n).map((r) => (r.id === 40n ? row(40n, 'changed') : r)), row(30n), row(60n), ...[-5n, 15n, 41n, 42n, 150n, 160n].map((n) => row(n))];
+    const s = sides(target);
+    const found = await walk(s);
+    assert.deepEqual([found.missing, found.different, found.equal], [['80'], ['40'], 7]);
+    assert.deepEqual(found.extra, ['30(2nd)', '60(left out)', '-5', '15', '41', '42', '150', '160']);
+    assert.deepEqual(found.rewrite, ['30']);
+    assert.deepEqual([[...found.phases], s.calls.idsOnlyReads, s.calls.scans.length > 0], [['source', 'extra'], 1, true]);
+    // The extra phase ends at the target's last key.
+    assert.deepEqual(found.last, { phase: 'extra', cursor: '160' });
   });
 
-  it('a target that ignores the upper bound is caught by the order check, never trusted', async () => {
-    await assert.rejects(walk(sides({ ignoreUpTo: true })), OrderError);
+  it('resumed, it cannot trust the counts: the extra phase runs even on an exact copy', async () => {
+    const s = sides(copy);
+    const found = await walk(s, { phase: 'source', cursor: '40' });
+    assert.deepEqual([found.equal, found.extra, [...found.phases]], [5, [], ['source', 'extra']]);
+  });
+
+  it('resumed in the extra phase, or from the Int64 range merge of the version before: only what lies past the cursor', async () => {
+    const target = [...copy, ...[-5n, 15n, 41n, 150n].map((n) => row(n))];
+    const extra = await walk(sides(target), { phase: 'extra', cursor: '41' });
+    assert.deepEqual([extra.equal, extra.extra], [0, ['150']]);
+    // `merge` past 40: source points after 40 compared, target keys after 40 looked for.
+    const merge = await walk(sides(target), { phase: 'merge', cursor: '40' });
+    assert.deepEqual([merge.equal, merge.extra, merge.rejected], [5, ['41', '150'], ['60', UUID]]);
+    // A merge cursor below every Qdrant id (a target key): the whole source, target keys after it.
+    const low = await walk(sides(target), { phase: 'merge', cursor: '-5' });
+    assert.deepEqual([low.equal, low.extra], [9, ['15', '41', '150']]);
+  });
+
+  it('a target scan out of order is caught, never trusted: windows going backwards (OrderError), rows skipped (count(*))', async () => {
+    const target = [...copy, row(-5n)];
+    await assert.rejects(walk(sides(target, { overlap: true })), OrderError);
+    await assert.rejects(walk(sides(target, { skip: true })), (e: unknown) => (e as { code?: string }).code === 'TARGET_SCAN_ORDER');
   });
 });
