@@ -77,6 +77,7 @@ async function readInRanges(reader: ReturnType<typeof createQdrantReader>, colle
       // Decoded as the pipeline decodes (dense vectors packed, payload JSON written), or this is no ceiling of it.
       for await (const page of reader.read({ collection, pageSize, range: { from: parse(r.from), to: parse(r.to) }, signal: stop.signal, packedVectors: true })) {
         n += page.points.length;
+        page.release?.(); // dropped: its buffers serve the next page, as in the pipeline
         if (n >= limit) return void stop.abort();
       }
     }),

@@ -22,6 +22,7 @@ import { prepareUpserts, DEFAULT_BATCH_BYTES } from '../src/milvus/writer.ts';
 import { createQdrantReader } from '../src/qdrant/index.ts';
 import { decodeScrollResponse } from '../src/qdrant/grpc-scroll.ts';
 import { RawGrpcClient } from '../src/qdrant/grpc-raw.ts';
+import { BlockPool } from '../src/transcode/arena.ts';
 import { encodeScrollRequest } from '../src/qdrant/grpc-scroll.ts';
 import { dataset } from '../testkit/datasets/index.ts';
 import { encodeScrollResponse } from '../testkit/qdrant/grpc-fast.ts';
@@ -93,6 +94,8 @@ async function recordPages(workload: string, points: number, caps: TargetCapabil
 
 interface Stages { decode: number; map: number; encode: number; points: number; requestBytes: number }
 
+const pool = new BlockPool();
+
 /** One pass over every page, CPU per stage (process.cpuUsage: this thread's work is all there is). */
 function pass(path: PathName, plan: CollectionPlan, pages: Buffer[]): Stages {
   const packedVectors = path === 'transcode';
@@ -100,11 +103,14 @@ function pass(path: PathName, plan: CollectionPlan, pages: Buffer[]): Stages {
   const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
   for (const page of pages) {
     const t0 = cpu();
-    const points: Point[] = decodeScrollResponse(page, { packedVectors }).points;
+    // Blocks reused from page to page, as the gRPC reader does once the pipeline releases a page.
+    const decoded = decodeScrollResponse(page, { packedVectors, pool });
+    const points: Point[] = decoded.points;
     const t1 = cpu();
     const { rows } = toRows(plan, points);
     const t2 = cpu();
     for (const b of prepareUpserts('default', plan, rows, DEFAULT_BATCH_BYTES)) s.requestBytes += b.request.length;
+    decoded.release?.();
     const t3 = cpu();
     s.decode += t1 - t0;
     s.map += t2 - t1;

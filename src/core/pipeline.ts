@@ -159,6 +159,8 @@ interface Work {
   rows: Row[];
   rejected: number;
   next: PointId | null;
+  /** The page's buffers back to the reader (Page.release), once its write is acknowledged. */
+  release: (() => void) | undefined;
 }
 
 /** Runs the readers and writers to the end; the first failure stops both sides and is thrown. */
@@ -200,7 +202,7 @@ async function readRange(options: CopyOptions, progress: RangeProgress, queue: B
   });
   for await (const page of pages) {
     const { rows, rejected } = mapPage(plan, page.points, stats, options.events, maxKept);
-    const work = { progress, seq: progress.nextSeq(), rows, rejected: rejected.length, next: page.next };
+    const work = { progress, seq: progress.nextSeq(), rows, rejected: rejected.length, next: page.next, release: page.release };
     if (!(await queue.put(work)) || page.next === null) return;
   }
   // The reader ends without a null `next` only when aborted.
@@ -210,6 +212,8 @@ async function readRange(options: CopyOptions, progress: RangeProgress, queue: B
 async function writePages(options: CopyOptions, queue: BoundedQueue<Work>, stats: CopyStats, report: () => void, signal: AbortSignal): Promise<void> {
   for (let work = await queue.take(); work !== undefined; work = await queue.take()) {
     if (work.rows.length > 0) await options.sink.write(options.plan, work.rows, signal);
+    // Acknowledged: nothing reads the page's rows again (a failed write has thrown: left to the GC).
+    work.release?.();
     const outcome = { seq: work.seq, written: work.rows.length, rejected: work.rejected, next: work.next };
     await work.progress.complete(outcome, (p) => (stats.written += p.written));
     report();

@@ -301,4 +301,10 @@ export interface Page {
   points: Point[];
   /** Id to continue from (inclusive), or null when the range is exhausted. */
   next: PointId | null;
+  /**
+   * Lets the reader reuse the page's buffers (the bytes its packed vectors and payloads are views
+   * of): call it once nothing refers to the points or the rows made from them (the pipeline: after
+   * the page's write is acknowledged). Optional to call; after it, the points must not be read.
+   */
+  release?: () => void;
 }

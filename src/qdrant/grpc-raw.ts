@@ -7,6 +7,7 @@
  * metadata}, gRPC status codes), so grpc.ts maps both through the same code, never by message text.
  */
 import http2 from 'node:http2';
+import { BlockPool } from '../transcode/arena.ts';
 
 export interface GrpcFailureShape {
   /** gRPC status code (the numbering Connect's Code uses too). */
@@ -54,6 +55,14 @@ const SESSION_OPTIONS: http2.ClientSessionOptions = {
 
 export class RawGrpcClient {
   private session: http2.ClientHttp2Session | undefined;
+  /**
+   * Response buffers reused from call to call. An answer arrives as DATA chunks of up to 64 KiB
+   * (one per socket read) and the decoder wants it whole: concatenated into a fresh 1-2 MB buffer
+   * per page, at 40k points/s, that was a page of garbage per call for the GC (README,
+   * "Performance"). A caller done with an answer hands it back (release()); one that is not
+   * leaves it to the GC.
+   */
+  private readonly buffers = new BlockPool();
   private active = 0;
   /** Why the last session failed, for the message of the calls it took down. */
   private sessionError = '';
@@ -63,7 +72,10 @@ export class RawGrpcClient {
     private readonly headers: Record<string, string>,
   ) {}
 
-  /** One unary call; resolves with the response message's bytes. */
+  /**
+   * One unary call; resolves with the response message's bytes. Hand them back with release()
+   * once nothing refers to them any more (decoded: grpc-scroll.ts copies what it keeps).
+   */
   call(path: string, message: Buffer, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       let stream: http2.ClientHttp2Stream;
@@ -90,11 +102,15 @@ export class RawGrpcClient {
       const onAbort = () => stream.close(http2.constants.NGHTTP2_CANCEL);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const chunks: Buffer[] = [];
+      let received = 0;
       let headers: http2.IncomingHttpHeaders = {};
       let trailers: http2.IncomingHttpHeaders = {};
       stream.on('response', (h) => (headers = h));
       stream.on('trailers', (t) => (trailers = t));
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('data', (c: Buffer) => {
+        chunks.push(c);
+        received += c.length;
+      });
       stream.on('error', () => undefined); // reported through 'close' below
       stream.on('close', () => {
         clearTimeout(timer);
@@ -103,7 +119,7 @@ export class RawGrpcClient {
         options.signal?.removeEventListener('abort', onAbort);
         if (options.signal?.aborted) return reject(options.signal.reason);
         try {
-          resolve(this.outcome(headers, trailers, Buffer.concat(chunks), stream.rstCode, timedOut));
+          resolve(this.outcome(headers, trailers, this.assemble(chunks, received), stream.rstCode, timedOut));
         } catch (error) {
           reject(error);
         }
@@ -113,6 +129,23 @@ export class RawGrpcClient {
       frame.writeUInt32BE(message.length, 1);
       stream.end(Buffer.concat([frame, message]));
     });
+  }
+
+  /** The bytes of an answer from call() may be reused for a later one: the caller no longer reads them. */
+  release(message: Uint8Array): void {
+    this.buffers.give(message.buffer as ArrayBuffer);
+  }
+
+  /** The DATA chunks as one buffer: a single chunk as it is, several copied into a reused buffer. */
+  private assemble(chunks: Buffer[], size: number): Buffer {
+    if (chunks.length <= 1) return chunks[0] ?? Buffer.alloc(0);
+    const out = Buffer.from(this.buffers.take(size), 0, size);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
   }
 
   close(): void {

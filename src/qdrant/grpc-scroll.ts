@@ -18,7 +18,7 @@ import { normalizeUuid, toPointId } from '../core/ids.ts';
 import { setOwn } from '../core/own.ts';
 import type { JsonObject, JsonValue, Point, PointId, VectorValue } from '../core/types.ts';
 import { PackedPoint } from '../core/packed-payload.ts';
-import { FloatArena } from '../transcode/arena.ts';
+import { FloatArena, PageMemory, type BlockPool } from '../transcode/arena.ts';
 import { JsonOut, payloadToJson } from '../transcode/payload-json.ts';
 import type { ScrollRequest, ScrollResult } from './transport.ts';
 import { readVectors, type Arenas } from './grpc-vectors.ts';
@@ -46,6 +46,12 @@ export interface DecodeOptions {
    * bytes. Default false (number[]).
    */
   packedVectors?: boolean;
+  /**
+   * With packedVectors: where the page's arenas and payload JSON take their blocks. The result's
+   * release() hands them back once the caller is done with the page (arena.ts). Default: fresh
+   * blocks, left to the GC.
+   */
+  pool?: BlockPool;
 }
 
 /** Set while one response is decoded with packedVectors (decoding is synchronous). */
@@ -66,8 +72,11 @@ function decodePoints(buf: Buffer, resultField: number, options: DecodeOptions):
   const r = new ProtoReader(buf);
   const points: Point[] = [];
   let next: PointId | null = null;
-  arenas = options.packedVectors ? { dense: new FloatArena(), sparse: new FloatArena() } : undefined;
-  jsonOut = options.packedVectors ? new JsonOut() : undefined;
+  const memory = options.packedVectors ? new PageMemory(options.pool) : undefined;
+  arenas = memory ? { dense: new FloatArena(memory), sparse: new FloatArena(memory) } : undefined;
+  // Sized for a page's payloads as JSON and as protobuf (kept for a lazy decode), a quarter of the
+  // response for 768-d points; it grows if that is too little.
+  jsonOut = memory ? new JsonOut(Math.min(2 ** 20, Math.max(2 ** 12, buf.length >> 2)), memory) : undefined;
   jsonTries = JSON_TRIES;
   try {
     while (!r.done) {
@@ -80,7 +89,7 @@ function decodePoints(buf: Buffer, resultField: number, options: DecodeOptions):
     arenas = undefined;
     jsonOut = undefined;
   }
-  return { points, next };
+  return memory && options.pool ? { points, next, release: () => memory.release() } : { points, next };
 }
 
 /** GetPoints (retrieve by ids, for verify): collection_name 1, ids 2, with_payload 4, with_vectors 5. */
@@ -153,7 +162,10 @@ function readPoint(r: ProtoReader): Point {
   // No JSON written (a null to drop, say): mapping needs the value anyway, and decoding it now,
   // while the bytes are in cache, measured half the cost of decoding it later.
   if (packed === undefined) return { id, vectors, payload: readPayload(buf, from, to) };
-  return new PackedPoint(id, vectors, readPayload, buf, from, to, packed);
+  // The payload's protobuf bytes are copied beside its JSON: nothing decoded refers to the response,
+  // whose buffer the transport reuses for the next answer (grpc-raw.ts).
+  const kept = jsonOut.copy(buf, from, to);
+  return new PackedPoint(id, vectors, readPayload, jsonOut.buf, kept, kept + (to - from), packed);
 }
 
 /** A payload from the map entries (field 2) among the fields in `buf[from, to)` (a PackedPoint's, when someone reads it). */

@@ -13,6 +13,7 @@ import { diagnoseGrpcFailure } from './check.ts';
 import { displayUrl, sourceErrors } from './errors.ts';
 import { fromGrpcId, grpcCollectionConfig } from './grpc-convert.ts';
 import { RawGrpcClient } from './grpc-raw.ts';
+import { BlockPool } from '../transcode/arena.ts';
 import { decodeGetResponse, decodeScrollResponse, encodeGetRequest, encodeScrollRequest } from './grpc-scroll.ts';
 import type { CollectionConfig, QdrantTransport, ScrollRequest, ScrollResult } from './transport.ts';
 
@@ -30,6 +31,8 @@ export class GrpcTransport implements QdrantTransport {
   private readonly grpcUrl: string;
   private readonly client: QdrantClient;
   private readonly raw: RawGrpcClient;
+  /** Blocks of packed pages, reused once a page is released (transcode/arena.ts). */
+  private readonly pages = new BlockPool();
   private readonly pathPrefix: string;
 
   constructor(private readonly options: GrpcTransportOptions) {
@@ -115,7 +118,7 @@ export class GrpcTransport implements QdrantTransport {
       request.signal,
       request.collection,
     );
-    return this.decode(() => decodeScrollResponse(bytes, { packedVectors: request.packedVectors === true }));
+    return this.decodeAndRelease(bytes, () => decodeScrollResponse(bytes, { packedVectors: request.packedVectors === true, pool: this.pages }));
   }
 
   /** Over our own codec, like scroll (verify fetches thousands of 768-d points per second). */
@@ -127,7 +130,7 @@ export class GrpcTransport implements QdrantTransport {
       signal,
       collection,
     );
-    return this.decode(() => decodeGetResponse(bytes, { packedVectors: options.packedVectors === true }));
+    return this.decodeAndRelease(bytes, () => decodeGetResponse(bytes, { packedVectors: options.packedVectors === true }));
   }
 
   async sample(collection: string, limit: number, signal?: AbortSignal): Promise<PointId[]> {
@@ -153,6 +156,15 @@ export class GrpcTransport implements QdrantTransport {
 
   private callOptions(signal?: AbortSignal): { timeoutMs: number; signal?: AbortSignal } {
     return { timeoutMs: this.options.timeoutMs, ...(signal ? { signal } : {}) };
+  }
+
+  /** Decodes an answer of our own HTTP/2 call, whose buffer is reused once decoded (nothing decoded refers to it). */
+  private decodeAndRelease<T>(bytes: Buffer, fn: () => T): T {
+    try {
+      return this.decode(fn);
+    } finally {
+      this.raw.release(bytes);
+    }
   }
 
   private decode<T>(fn: () => T): T {

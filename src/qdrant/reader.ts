@@ -101,10 +101,10 @@ export class QdrantReader implements SourceReader {
       signal?.throwIfAborted();
       const offset = cursor;
       const page = await this.about(collection, () =>
-        this.withRetry((s) => this.transport.scroll({ collection, offset, limit: options.pageSize, withData: true, packedVectors: options.packedVectors, signal: s }), signal),
+        this.withRetry((s) => this.transport.scroll({ collection, offset, limit: options.pageSize, withData: !options.idsOnly, packedVectors: options.packedVectors, signal: s }), signal),
       );
       const clipped = clipToRange(page.points, page.next, range?.to);
-      yield clipped;
+      yield page.release ? { ...clipped, release: page.release } : clipped;
       if (clipped.next === null) return;
       cursor = clipped.next;
     }

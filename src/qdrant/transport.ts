@@ -25,6 +25,8 @@ export interface ScrollResult {
   points: Point[];
   /** Qdrant's next_page_offset: the first id after this page, null at the end. */
   next: PointId | null;
+  /** Hands the page's buffers back for reuse, once nothing refers to its points (Page.release). */
+  release?: () => void;
 }
 
 /** A collection's vectors (without missing counts, which need extra queries) and payload schema. */

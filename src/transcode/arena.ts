@@ -17,10 +17,73 @@ const littleEndian = endianness() === 'LE';
 /** Floats per block at most (4 MiB): large enough for a page of 768-d points in a few blocks. */
 const MAX_BLOCK_FLOATS = 1 << 20;
 
+/**
+ * Blocks reused from page to page. A page of 768-d points fills about 1 MB of arena and 0.2 MB of
+ * payload JSON; made fresh for every page, at 40k points/s, that was ~170 MB/s of buffers for the
+ * GC to find and free (README, "Performance"). A page's blocks come back here only when whoever
+ * holds its points says they are done (PageMemory.release: the pipeline, once the page's write is
+ * acknowledged); a page never released leaves its blocks to the GC, as before.
+ */
+export class BlockPool {
+  private readonly free: ArrayBuffer[] = [];
+  /** Only blocks made here come back: never a buffer someone else may still write or share. */
+  private readonly made = new WeakSet<ArrayBuffer>();
+
+  /** The smallest free block of at least `n` bytes, else a new one (contents: whatever was there). */
+  take(n: number): ArrayBuffer {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const size = this.free[i]!.byteLength;
+      if (size >= n && (best < 0 || size < this.free[best]!.byteLength)) best = i;
+    }
+    if (best >= 0) return this.free.splice(best, 1)[0]!;
+    // Rounded up, so pages of slightly different sizes reuse each other's blocks. Not zero-filled:
+    // every user writes a byte before reading it.
+    const block = Buffer.allocUnsafeSlow(Math.ceil(n / POOL_STEP) * POOL_STEP).buffer as ArrayBuffer;
+    if (block.byteLength <= POOL_MAX_BYTES) this.made.add(block);
+    return block;
+  }
+
+  /** `block` may be handed out again (ignored unless made here, or if already free). */
+  give(block: ArrayBuffer): void {
+    if (!this.made.has(block) || this.free.includes(block)) return;
+    // Bounded: beyond the pages in flight (readers + queue + writers), a block is just garbage.
+    if (this.free.length >= POOL_BLOCKS) this.free.shift();
+    this.free.push(block);
+  }
+}
+
+const POOL_STEP = 2 ** 16;
+const POOL_BLOCKS = 32;
+/** Larger blocks are not kept: a rare huge page must not stay resident. */
+const POOL_MAX_BYTES = 32 * 2 ** 20;
+
+/** The blocks one decoded page uses (arenas, payload JSON), handed back to the pool together. */
+export class PageMemory {
+  private readonly held: ArrayBuffer[] = [];
+
+  constructor(private readonly pool: BlockPool | undefined) {}
+
+  /** A block of at least `n` bytes for this page. */
+  take(n: number): ArrayBuffer {
+    if (!this.pool) return Buffer.allocUnsafeSlow(n).buffer as ArrayBuffer;
+    const block = this.pool.take(n);
+    this.held.push(block);
+    return block;
+  }
+
+  /** Nothing refers to the page's points, rows or encoded requests any more: its blocks may be reused. Idempotent. */
+  release(): void {
+    for (const block of this.held.splice(0)) this.pool!.give(block);
+  }
+}
+
 export class FloatArena {
   private block = new Float32Array(0);
   private bytes = new Uint8Array(0);
   private used = 0;
+
+  constructor(private readonly memory?: PageMemory) {}
 
   /**
    * The float32s in `buf[start, end)` (little-endian) as a Float32Array of (end - start) / 4
@@ -48,7 +111,8 @@ export class FloatArena {
     if (this.used + n > this.block.length) {
       const floats = Math.max(n, Math.min(MAX_BLOCK_FLOATS, remaining >> 2));
       // Not zero-filled (every float is written before it is read): a page's worth of memset saved.
-      this.block = new Float32Array(Buffer.allocUnsafeSlow(floats * 4).buffer, 0, floats);
+      const block = this.memory ? this.memory.take(floats * 4) : (Buffer.allocUnsafeSlow(floats * 4).buffer as ArrayBuffer);
+      this.block = new Float32Array(block, 0, block.byteLength >> 2);
       this.bytes = new Uint8Array(this.block.buffer);
       this.used = 0;
     }

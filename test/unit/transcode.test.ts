@@ -24,6 +24,7 @@ import { prepareUpserts } from '../../src/milvus/writer.ts';
 import { fromGrpcPoint } from '../../src/qdrant/grpc-convert.ts';
 import { decodeGetResponse, decodeScrollResponse } from '../../src/qdrant/grpc-scroll.ts';
 import { float16Column, halfBits, PackedSparse } from '../../src/transcode/index.ts';
+import { BlockPool } from '../../src/transcode/arena.ts';
 import { encodeGetResponse, encodeScrollResponse } from '../../testkit/qdrant/grpc-fast.ts';
 import type { RecordOut, VectorJson } from '../../testkit/qdrant/store.ts';
 import { sdkUpsertCodec } from './sdk-upsert-codec.ts';
@@ -241,4 +242,45 @@ test('GetResponse (verify\'s batched fetch) decodes packed like Scroll', () => {
   assert.deepEqual({ indices: sparse.indices, values: sparse.values }, plain[0]!.vectors.s);
   assert.deepEqual(packed[0]!.payload, plain[0]!.payload);
   assert.equal(Buffer.from(packedPayloadOf(packed[0]!)!.json).toString(), '{"k":[1,"v"]}');
+});
+
+test('nothing decoded refers to the response bytes, whose buffer the transport reuses for the next answer', () => {
+  for (let seed = 1; seed <= 100; seed++) {
+    const { records } = randomCase(seed);
+    const wire = encodeScrollResponse({ points: records, next_page_offset: null }).withTime(0.001);
+    const expected = decodeScrollResponse(Buffer.from(wire)).points;
+    for (const packedVectors of [true, false]) {
+      const reused = Buffer.from(wire);
+      const points = decodeScrollResponse(reused, { packedVectors }).points;
+      reused.fill(0xaa); // the next answer arriving in the same buffer
+      // Payloads are read only now (a PackedPoint decodes its payload on first read).
+      const plain = points.map((p) => ({ id: p.id, payload: p.payload, vectors: Object.fromEntries(Object.entries(p.vectors).map(([k, v]) => [k, v instanceof Float32Array ? [...v] : 'indices' in (v as object) ? { indices: [...(v as SparseVector).indices], values: [...(v as SparseVector).values] } : v])) }));
+      assert.deepEqual(plain, expected.map((p) => ({ id: p.id, payload: p.payload, vectors: p.vectors })), `seed ${seed}, packed ${packedVectors}`);
+      if (packedVectors) for (const p of points) if (packedPayloadOf(p)) assert.equal(Buffer.from(packedPayloadOf(p)!.json).toString(), payloadJson(p.payload), `seed ${seed}`);
+    }
+  }
+});
+
+test('a released page\'s blocks serve a later page; a page still held is never written over', () => {
+  const pool = new BlockPool();
+  const page = (first: number) => {
+    const records: RecordOut[] = [0, 1, 2].map((i) => ({ id: BigInt(first + i), payload: { n: first + i, s: `p${first + i}` }, vector: new Array<number>(130).fill(first + i) }));
+    return encodeScrollResponse({ points: records, next_page_offset: null }).withTime(0);
+  };
+  const read = (points: Point[]) => points.map((p) => ({ id: p.id, payload: p.payload, vector: [...(p.vectors[''] as Float32Array)] }));
+  const expected = (first: number) => [0, 1, 2].map((i) => ({ id: BigInt(first + i), payload: { n: first + i, s: `p${first + i}` }, vector: new Array<number>(130).fill(first + i) }));
+  const one = decodeScrollResponse(page(10), { packedVectors: true, pool });
+  const two = decodeScrollResponse(page(20), { packedVectors: true, pool });
+  const block = (points: Point[]) => (points[0]!.vectors[''] as Float32Array).buffer;
+  assert.notEqual(block(two.points), block(one.points), 'a held page keeps its blocks');
+  one.release!();
+  one.release!(); // twice is once: the block must not go to two pages
+  const three = decodeScrollResponse(page(30), { packedVectors: true, pool });
+  const four = decodeScrollResponse(page(40), { packedVectors: true, pool });
+  assert.equal(block(three.points), block(one.points), 'the released block is reused');
+  assert.notEqual(block(four.points), block(three.points));
+  assert.deepEqual(read(two.points), expected(20));
+  assert.deepEqual(read(three.points), expected(30));
+  assert.deepEqual(read(four.points), expected(40));
+  assert.equal(decodeScrollResponse(page(50), { packedVectors: true }).release, undefined, 'no pool: nothing to release, blocks left to the GC');
 });
