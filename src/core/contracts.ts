@@ -110,7 +110,8 @@ export interface Sink {
   /** Exact entity count of a target collection. */
   count(target: string): Promise<number>;
   /** Rows by primary key, for verify --sample and the compare walk (`verify --full`, `sync`).
-   *  Missing keys are absent; a key the target holds twice (a Milvus insert) comes twice. */
+   *  Missing keys are absent; a key the target holds twice comes as often as the target returns
+   *  it (Milvus 2.3.5 returns one copy, though count(*) counts both; Milvus Lite 3.2.2 keeps one). */
   fetch(plan: CollectionPlan, ids: Array<bigint | string>): Promise<Row[]>;
   /**
    * The whole target collection in ascending primary-key order (Int64 numerically, VarChar by

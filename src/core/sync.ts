@@ -42,7 +42,7 @@ export function changedNothing(c: PassCounts): boolean {
 }
 
 export interface SyncOptions {
-  /** Source points per read. Default 512. */
+  /** Source points per read and per step. Default: about 8 MB of vectors, at most 2,048 (compare-step.ts pageRows). */
   batch?: number;
   signal?: AbortSignal;
   /** Resume a pass here with the counts it had (a sync job's checkpoint). */

@@ -9,7 +9,7 @@ import { walkCollection, type CompareStep, type WalkPosition } from './compare-w
 import type { Mismatch } from './verify.ts';
 
 export interface FullCheckOptions {
-  /** Source points (and target rows) per request. Default 512. */
+  /** Source points per read and per step. Default: about 8 MB of vectors, at most 2,048 (compare-step.ts pageRows). */
   batch?: number;
   /** How many ids of each kind (missing, extra, different) the result lists. Default 20. */
   firstN?: number;

@@ -35,7 +35,7 @@ export function registerSync(program: Command): void {
     .description('bring existing target collections up to date with the source: upsert missing and changed points, delete removed ones (a job)')
     .option('--job <id>', "sync the collections of this job (its plan, source and target): e.g. a finished migration")
     .option('--max-passes <n>', 'passes at most, 1 to 1,000; stops earlier at a pass that changes nothing (default 1)', intIn(1, 1000))
-    .option('--page-size <n>', `source points per read and per compare step, 1 to ${MAX_PAGE_SIZE} (default 512)`, intIn(1, MAX_PAGE_SIZE))
+    .option('--page-size <n>', `source points per read and per compare step, 1 to ${MAX_PAGE_SIZE} (default: about 8 MB of vectors, at most 2048)`, intIn(1, MAX_PAGE_SIZE))
     .option('--detach', 'run the job in a background process; print its id and return')
     .option('--retry-budget <seconds>', 'how long the job retries an unavailable source or target before it fails, resumably: 0 to 86400 (default 60)', secondsIn(0, 86_400))
     .option('--json', 'print one JSON report on stdout (progress goes to stderr)');
