@@ -106,31 +106,52 @@ export async function measureReadCeiling(input: MeasureInput): Promise<MeasureRe
   return result(input, value, span, config, [`tried on ${slice} points: ${tries.map((t) => `${t.transport}×${t.readers} ${Math.round(t.pps ?? 0)}/s`).join(', ')}`], { tries });
 }
 
-/** Points the write ceiling sends (upserts held in memory: 200k of 768-d is ~620 MB). */
+/** Points held encoded at a time (200k of 768-d is ~620 MB): the ceiling sends a larger workload in chunks of this many. */
 const PREBUILD_MAX = 200_000;
 
-/** The workload's points (up to `limit`) as encoded Upsert requests of about `batchBytes`, built untimed. */
-async function prebuild(input: MeasureInput, plan: CollectionPlan, database: string, batchBytes: number, limit: number): Promise<{ requests: Buffer[]; rows: number }> {
+/**
+ * The workload's points (up to `limit`) as encoded Upsert requests of about `batchBytes`, built
+ * untimed, in chunks of at most `chunk` points: the caller times only the sending of each chunk.
+ */
+async function* prebuild(input: MeasureInput, plan: CollectionPlan, database: string, batchBytes: number, limit: number, chunk = PREBUILD_MAX): AsyncGenerator<{ requests: Buffer[]; rows: number }> {
   const reader = createQdrantReader({ url: input.endpoints.restUrl, grpcPort: input.endpoints.grpcPort, transport: 'grpc' });
   const pending: Row[] = [];
-  const requests: Buffer[] = [];
+  let requests: Buffer[] = [];
   let n = 0;
+  let inChunk = 0;
   let rows = 0;
   const flush = () => {
     for (const b of prepareUpserts(database, plan, pending.splice(0), batchBytes)) requests.push(b.request);
   };
-  for await (const page of reader.read({ collection: input.workload, pageSize: 1000 })) {
-    const mapped = toRows(plan, page.points).rows;
-    pending.push(...mapped);
-    rows += mapped.length;
-    n += page.points.length;
-    // Enough rows for several full batches at a time, so requests come out at the asked size.
-    if (pending.length >= 20_000) flush();
-    if (n >= limit) break;
+  const take = () => {
+    flush();
+    const out = { requests, rows };
+    [requests, rows, inChunk] = [[], 0, 0];
+    return out;
+  };
+  try {
+    for await (const page of reader.read({ collection: input.workload, pageSize: 1000 })) {
+      const mapped = toRows(plan, page.points).rows;
+      pending.push(...mapped);
+      rows += mapped.length;
+      n += page.points.length;
+      inChunk += page.points.length;
+      // Enough rows for several full batches at a time, so requests come out at the asked size.
+      if (pending.length >= 20_000) flush();
+      if (n >= limit) break;
+      if (inChunk >= chunk) yield take();
+    }
+    if (rows > 0) yield take();
+  } finally {
+    await reader.close();
   }
-  flush();
-  await reader.close();
-  return { requests, rows };
+}
+
+/** Every prebuilt chunk, for the tries on a slice (one chunk). */
+async function prebuildAll(input: MeasureInput, plan: CollectionPlan, database: string, batchBytes: number, limit: number): Promise<{ requests: Buffer[]; rows: number }> {
+  const all = { requests: [] as Buffer[], rows: 0 };
+  for await (const c of prebuild(input, plan, database, batchBytes, limit, Infinity)) [all.requests, all.rows] = [c.requests, c.rows];
+  return all;
 }
 
 /** Sends the requests in order with `writers` in flight (no per-collection turn: this is the ceiling). */
@@ -158,17 +179,23 @@ export async function measureWriteCeiling(input: MeasureInput): Promise<MeasureR
   tries.push({ op: 'Insert', batchMiB: 4, writers: 1 });
   try {
     for (const t of tries) {
-      const { requests, rows } = await prebuild(input, plan, conn.database, t.batchMiB * 2 ** 20, slice);
+      const { requests, rows } = await prebuildAll(input, plan, conn.database, t.batchMiB * 2 ** 20, slice);
       await sink.prepare(plan);
       const { span } = await measureSpan(endpoints, () => sendAll(conn, requests, t.writers, t.op));
       t.rps = rows / span.seconds;
     }
     const upserts = tries.filter((t) => t.op === 'Upsert');
     const best = upserts.reduce((a, b) => ((b.rps ?? 0) > (a.rps ?? 0) ? b : a));
-    // Requests are held in memory: at most PREBUILD_MAX points' worth (1M of 768-d would be 3 GB).
-    const { requests, rows } = await prebuild(input, plan, conn.database, best.batchMiB * 2 ** 20, PREBUILD_MAX);
+    // The whole workload, like the migrate (a ceiling over 200k of 1M said nothing of the index
+    // build at 1M): encoded PREBUILD_MAX points at a time, untimed; only the sends are timed.
     await sink.prepare(plan);
-    const { span } = await measureSpan(endpoints, () => sendAll(conn, requests, best.writers, 'Upsert'));
+    let rows = 0;
+    const span = { seconds: 0, cpu: 0, sourceCpu: 0, targetCpu: 0 };
+    for await (const chunk of prebuild(input, plan, conn.database, best.batchMiB * 2 ** 20, input.count)) {
+      const sent = await measureSpan(endpoints, () => sendAll(conn, chunk.requests, best.writers, 'Upsert'));
+      for (const k of Object.keys(span) as Array<keyof typeof span>) span[k] += sent.span[k];
+      rows += chunk.rows;
+    }
     // What migrate does after its last write (flush, index, load), timed apart: the target's own work.
     const finishStarted = performance.now();
     await sink.finish(plan);
