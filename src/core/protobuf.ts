@@ -94,7 +94,9 @@ export class ProtoWriter {
     return out;
   }
 
-  private writeInto(out: Buffer, at: number): number {
+  /** Lays the message out into `out` from `at` (size bytes); returns the end. For callers that
+   *  reuse their buffers (milvus/encode.ts: an Upsert request per page, ~1 MB each). */
+  writeInto(out: Uint8Array, at: number): number {
     let o = at;
     for (const p of this.parts) {
       if (p instanceof ProtoWriter) o = p.writeInto(out, o);

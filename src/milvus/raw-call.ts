@@ -4,7 +4,9 @@
  * as every other call, and the answer decoded by the SDK's deserializer, so errors and responses
  * look exactly like those of `promisify(channelPool, method, …)`.
  */
+import { ProtoReader } from '../core/protobuf.ts';
 import type { MilvusConnection } from './client.ts';
+import type { MilvusStatus } from './errors.ts';
 
 type Callback = (error: Error | null, response?: unknown) => void;
 
@@ -42,6 +44,52 @@ interface Pool {
   release(client: PooledClient): Promise<void> | void;
 }
 
+/** What callers read of a MutationResult: the status and the counts (int64s as decimal strings). */
+export interface MutationAnswer {
+  status: MilvusStatus;
+  insert_cnt: string;
+  delete_cnt: string;
+  upsert_cnt: string;
+  toJSON(): string;
+}
+
+/**
+ * milvus.proto MutationResult: status = 1, insert_cnt = 6, delete_cnt = 7, upsert_cnt = 8; the rest
+ * (IDs = 2: every key written, timestamps) is skipped. The SDK's deserializer turned each answer's
+ * keys into Long objects and decimal strings, and its retry interceptor JSON.stringify()d them for
+ * a debug line, per request. A status that is not the empty (success) one goes to `sdk`, the SDK's
+ * own deserializer, so every failure is mapped from exactly the object it always was (errors.ts);
+ * the success status is the SDK's own decoding of an empty Status, taken once.
+ */
+export function decodeMutationResult(bytes: Buffer, sdk: (bytes: Buffer) => unknown): MutationAnswer | unknown {
+  const r = new ProtoReader(bytes);
+  const counts = { insert_cnt: '0', delete_cnt: '0', upsert_cnt: '0' };
+  let status = false;
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === 2) {
+      const [start, end] = r.span();
+      if (end > start) return sdk(bytes);
+      status = true;
+    } else if (field >= 6 && field <= 8 && wire === 0) {
+      const value = BigInt.asIntN(64, r.varint64()).toString();
+      if (field === 6) counts.insert_cnt = value;
+      else if (field === 7) counts.delete_cnt = value;
+      else counts.upsert_cnt = value;
+    } else r.skip(wire);
+  }
+  // No status at all: whatever the SDK makes of that (null), as before.
+  if (!status) return sdk(bytes);
+  successStatus ??= (sdk(EMPTY_STATUS) as { status: MilvusStatus }).status;
+  const answer = { status: { ...successStatus }, ...counts };
+  // The SDK's retry interceptor stringifies every answer for its debug line: a short note instead.
+  return { ...answer, toJSON: () => `<MutationResult, ${bytes.length} bytes, ${JSON.stringify(answer)}>` };
+}
+
+let successStatus: MilvusStatus | undefined;
+/** A MutationResult holding an empty status (field 1, length 0). */
+const EMPTY_STATUS = Buffer.from([0x0a, 0x00]);
+
 export async function rawUnary<T>(conn: MilvusConnection, method: 'Upsert' | 'Insert', request: Buffer): Promise<T> {
   const pool = conn.client.channelPool as unknown as Pool;
   const client = await pool.acquire();
@@ -51,7 +99,7 @@ export async function rawUnary<T>(conn: MilvusConnection, method: 'Upsert' | 'In
       client.makeUnaryRequest(
         attrs.path,
         (message) => message.bytes,
-        attrs.responseDeserialize,
+        (bytes) => decodeMutationResult(bytes, attrs.responseDeserialize),
         { bytes: request, toJSON: () => `<${method} request, ${request.length} bytes>` },
         // A Date, not a number: the SDK's retry interceptor reads `deadline.getTime()`.
         { deadline: new Date(Date.now() + conn.client.timeout) },

@@ -17,7 +17,7 @@ import { deleteRows } from './delete.ts';
 import { decodeRows } from './rows.ts';
 import { rawQuery, rowOutputFields, scanOrdered, type ScanOptions } from './scan.ts';
 import { ensureIndexes, prepareCollection } from './schema.ts';
-import { DEFAULT_BATCH_BYTES, prepareUpserts, sendPrepared } from './writer.ts';
+import { DEFAULT_BATCH_BYTES, prepareUpserts, releaseBatches, RequestBuffers, sendPrepared } from './writer.ts';
 
 export interface MilvusSinkOptions {
   /** `http://host:19530`, `https://…zillizcloud.com`, … */
@@ -93,6 +93,8 @@ export class MilvusSink implements Sink {
    * rows/s (README "Performance"); requests are encoded before their turn, so encoding overlaps.
    */
   private readonly writeChains = new Map<string, Promise<unknown>>();
+  /** Upsert request buffers, reused from write to write (writer.ts). */
+  private readonly requestBuffers = new RequestBuffers();
 
   private constructor(
     private readonly conn: MilvusConnection,
@@ -144,14 +146,16 @@ export class MilvusSink implements Sink {
   async write(plan: CollectionPlan, rows: Row[], signal?: AbortSignal): Promise<void> {
     if (rows.length === 0) return;
     // Encoding is CPU work: done now, before this write's turn, so it overlaps a write in flight.
-    const batches = prepareUpserts(this.conn.database, plan, rows, this.opts.batchBytes ?? DEFAULT_BATCH_BYTES);
+    const batches = prepareUpserts(this.conn.database, plan, rows, this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, this.requestBuffers);
     // Retrying the whole call may re-send batches the target already acked: upsert makes that harmless.
     const run = () => this.retrying(() => sendPrepared(this.conn, plan, batches, { signal, onRequest: this.opts.onRequest }), signal);
-    if (!this.conn.lite) return run();
+    // Settled (acked, or failed after every retry): nothing sends these requests again.
+    const release = () => releaseBatches(batches, this.requestBuffers);
+    if (!this.conn.lite) return run().finally(release);
     const previous = this.writeChains.get(plan.target) ?? Promise.resolve();
     const mine = previous.catch(() => undefined).then(run);
     this.writeChains.set(plan.target, mine);
-    return mine;
+    return mine.finally(release);
   }
 
   /** Flush (seal what was written), create any missing index, load (queries and verify need it). */

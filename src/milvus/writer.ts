@@ -37,15 +37,67 @@ export async function upsertRows(conn: MilvusConnection, plan: CollectionPlan, r
 export interface PreparedBatch {
   rows: EncodedRow[];
   request: Buffer;
+  /** The reused buffer `request` lives in (RequestBuffers), until releaseBatches gives it back. */
+  block?: Buffer;
 }
+
+/**
+ * Buffers for Upsert requests, reused from write to write. A request is ~1 MB per page of 768-d
+ * rows; made fresh for each, that memory lives outside V8's heap, and every 64 MB of it makes V8
+ * run a full mark-compact of the whole heap (the SDK's protobuf tables included): in a migrate
+ * at Milvus Lite's pace, one every second or two, most of our CPU beyond the pipeline's (the
+ * V8 worker threads' marking, --trace-gc). A buffer comes back only once the write that used it is
+ * settled (acknowledged or failed for good, retries included: MilvusSink.write).
+ */
+export class RequestBuffers {
+  private readonly free: Buffer[] = [];
+
+  /** The smallest free buffer of at least `n` bytes, else a new one (contents: whatever was there). */
+  take(n: number): Buffer {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const size = this.free[i]!.length;
+      if (size >= n && (best < 0 || size < this.free[best]!.length)) best = i;
+    }
+    if (best >= 0) return this.free.splice(best, 1)[0]!;
+    // Rounded up, so requests of slightly different sizes reuse each other's buffers.
+    return Buffer.allocUnsafeSlow(Math.ceil(n / BUFFER_STEP) * BUFFER_STEP);
+  }
+
+  give(buffer: Buffer): void {
+    // Bounded: beyond the writes in flight a buffer is garbage; a huge one is not kept resident.
+    if (buffer.length > BUFFER_MAX_BYTES || this.free.includes(buffer)) return;
+    if (this.free.length >= BUFFERS_KEPT) this.free.shift();
+    this.free.push(buffer);
+  }
+}
+
+const BUFFER_STEP = 2 ** 16;
+const BUFFERS_KEPT = 8;
+const BUFFER_MAX_BYTES = 32 * 2 ** 20;
 
 /**
  * The CPU half of a write: rows → payload JSON → byte-sized requests → protobuf. Separate from
  * sending so the sink can do it while another write is in flight (and off the collection's turn).
+ * With `buffers`, requests are laid out in reused buffers: hand them back with releaseBatches once
+ * nothing will send them again.
  */
-export function prepareUpserts(database: string, plan: CollectionPlan, rows: Row[], batchBytes: number): PreparedBatch[] {
+export function prepareUpserts(database: string, plan: CollectionPlan, rows: Row[], batchBytes: number, buffers?: RequestBuffers): PreparedBatch[] {
   const encoded = rows.map((r) => encodeRow(plan, r));
-  return splitByBytes(encoded, batchBytes).map((batch) => ({ rows: batch, request: encodeWriteRequest(database, plan, batch) }));
+  return splitByBytes(encoded, batchBytes).map((batch) => {
+    if (!buffers) return { rows: batch, request: encodeWriteRequest(database, plan, batch) };
+    let block: Buffer | undefined;
+    const request = encodeWriteRequest(database, plan, batch, (size) => (block = buffers.take(size)));
+    return { rows: batch, request, block };
+  });
+}
+
+/** The batches' buffers back to `buffers`; the batches must never be sent again. Idempotent. */
+export function releaseBatches(batches: PreparedBatch[], buffers: RequestBuffers): void {
+  for (const batch of batches) {
+    if (batch.block) buffers.give(batch.block);
+    batch.block = undefined;
+  }
 }
 
 /** The network half: sends each request in order; resolves once the target acked every row. */
