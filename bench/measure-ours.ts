@@ -10,7 +10,7 @@ import { copyCollection, DEFAULT_READERS, DEFAULT_WRITERS, type RangeCheckpoint 
 import { pageSizeFor } from '../src/core/defaults.ts';
 import type { CollectionPlan, Row } from '../src/core/types.ts';
 import { createMilvusSink, DEFAULT_BATCH_BYTES } from '../src/milvus/index.ts';
-import { prepareUpserts } from '../src/milvus/writer.ts';
+import { prepareUpserts, releaseBatches, RequestBuffers } from '../src/milvus/writer.ts';
 import { createQdrantReader } from '../src/qdrant/index.ts';
 import { benchPlan, measureSpan, result, type MeasureInput, type MeasureResult } from './lib.ts';
 
@@ -77,11 +77,15 @@ export async function measureMigrate(input: MeasureInput, settings: OurSettings 
  * bytes) and drops the result: what the pipeline costs without a target. Only for this benchmark.
  */
 function encodingNullSink(inner: Sink, batchBytes: number, counters: { requests: number; bytes: number }): Sink {
+  // Reused request buffers, as MilvusSink.write lays them out (released here at once: nothing is sent).
+  const buffers = new RequestBuffers();
   const write = async (plan: CollectionPlan, rows: Row[]) => {
-    for (const b of prepareUpserts('default', plan, rows, batchBytes)) {
+    const batches = prepareUpserts('default', plan, rows, batchBytes, buffers);
+    for (const b of batches) {
       counters.requests++;
       counters.bytes += b.request.length;
     }
+    releaseBatches(batches, buffers);
   };
   // Everything but write comes from the real sink (only capabilities is used).
   return Object.assign(Object.create(inner) as Sink, { write });
