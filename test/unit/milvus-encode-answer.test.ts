@@ -4,30 +4,13 @@
  * as fresh ones, never written over while a write still holds them.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
-import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { test } from 'node:test';
 import type { CollectionPlan, Row } from '../../src/core/types.ts';
 import { encodeWriteRequest } from '../../src/milvus/encode.ts';
 import { decodeMutationResult } from '../../src/milvus/raw-call.ts';
 import { encodeRow } from '../../src/milvus/rows.ts';
 import { prepareUpserts, releaseBatches, RequestBuffers } from '../../src/milvus/writer.ts';
-
-// A client is only needed for the SDK's (de)serializers: nothing is ever sent (port 1).
-const client = new MilvusClient({ address: '127.0.0.1:1', telemetry: { enabled: false } } as ConstructorParameters<typeof MilvusClient>[0]);
-client.connectPromise.catch(() => undefined);
-after(() => client.closeConnection().catch(() => undefined));
-
-interface Codec {
-  responseSerialize(value: unknown): Buffer;
-  responseDeserialize(bytes: Buffer): unknown;
-}
-
-async function upsertCodec(): Promise<Codec> {
-  const pool = (client as unknown as { channelPool: { acquire(): Promise<Record<string, Codec>>; release(c: unknown): void } }).channelPool;
-  const stub = await pool.acquire();
-  pool.release(stub);
-  return stub.Upsert!;
-}
+import { sdkCodec } from '../helpers/sdk-codec.ts';
 
 /** A small deterministic generator, so a failure names the case that broke. */
 function random(seed: number): () => number {
@@ -36,7 +19,7 @@ function random(seed: number): () => number {
 }
 
 test('MutationResult answers decode as the SDK decodes them: counts, success and failure statuses', async () => {
-  const codec = await upsertCodec();
+  const codec = await sdkCodec('Upsert');
   const rnd = random(12);
   const big = (x: number) => String(BigInt(Math.floor(x * 2 ** 40)) * 4096n + 7n);
   const cases: Array<Record<string, unknown>> = [

@@ -4,29 +4,12 @@
  * path against lossless-json.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
-import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { test } from 'node:test';
 import { stringify } from 'lossless-json';
 import type { CollectionPlan, JsonObject, Row, VectorFieldPlan } from '../../src/core/types.ts';
 import { encodeWriteRequest } from '../../src/milvus/encode.ts';
 import { buildColumns, encodeRow, payloadJson } from '../../src/milvus/rows.ts';
-
-// A client is only needed for the SDK's (de)serializers: nothing is ever sent (port 1).
-const client = new MilvusClient({ address: '127.0.0.1:1', telemetry: { enabled: false } } as ConstructorParameters<typeof MilvusClient>[0]);
-client.connectPromise.catch(() => undefined);
-after(() => client.closeConnection().catch(() => undefined));
-
-interface Codec {
-  requestSerialize(value: unknown): Buffer;
-  requestDeserialize(bytes: Buffer): unknown;
-}
-
-async function upsertCodec(): Promise<Codec> {
-  const pool = (client as unknown as { channelPool: { acquire(): Promise<Record<string, Codec>>; release(c: unknown): void } }).channelPool;
-  const stub = await pool.acquire();
-  pool.release(stub);
-  return stub.Upsert!;
-}
+import { sdkCodec } from '../helpers/sdk-codec.ts';
 
 const vec = (over: Partial<VectorFieldPlan>): VectorFieldPlan => ({
   source: '', field: 'vector', type: 'FloatVector', dim: 3, metric: 'COSINE', index: { type: 'FLAT', params: {} }, nullable: false, ...over,
@@ -40,7 +23,7 @@ function planOf(pk: 'Int64' | 'VarChar', vectors: VectorFieldPlan[]): Collection
 }
 
 async function assertSameAsSdk(plan: CollectionPlan, rows: Row[]) {
-  const codec = await upsertCodec();
+  const codec = await sdkCodec('Upsert');
   const encoded = rows.map((r) => encodeRow(plan, r));
   const ours = codec.requestDeserialize(encodeWriteRequest('db1', plan, encoded));
   const sdk = codec.requestDeserialize(

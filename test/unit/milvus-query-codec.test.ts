@@ -4,28 +4,12 @@
  * verify reads, and the same status.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
-import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { test } from 'node:test';
+import { DataType } from '@zilliz/milvus2-sdk-node';
 import type { CollectionPlan, VectorFieldPlan } from '../../src/core/types.ts';
 import { decodeQueryResults } from '../../src/milvus/query-codec.ts';
 import { decodeRows } from '../../src/milvus/rows.ts';
-
-// A client is only needed for the SDK's (de)serializers: nothing is ever sent (port 1).
-const client = new MilvusClient({ address: '127.0.0.1:1', telemetry: { enabled: false } } as ConstructorParameters<typeof MilvusClient>[0]);
-client.connectPromise.catch(() => undefined);
-after(() => client.closeConnection().catch(() => undefined));
-
-interface Codec {
-  responseSerialize(value: unknown): Buffer;
-  responseDeserialize(bytes: Buffer): unknown;
-}
-
-async function queryCodec(): Promise<Codec> {
-  const pool = (client as unknown as { channelPool: { acquire(): Promise<Record<string, Codec>>; release(c: unknown): void } }).channelPool;
-  const stub = await pool.acquire();
-  pool.release(stub);
-  return stub.Query!;
-}
+import { sdkCodec } from '../helpers/sdk-codec.ts';
 
 const vec = (over: Partial<VectorFieldPlan>): VectorFieldPlan => ({
   source: '', field: 'vector', type: 'FloatVector', dim: 3, metric: 'COSINE', index: { type: 'FLAT', params: {} }, nullable: false, ...over,
@@ -48,7 +32,7 @@ const sparse = (pairs: Array<[number, number]>) => {
 };
 
 async function sameAsSdk(plan: CollectionPlan, answer: Record<string, unknown>) {
-  const codec = await queryCodec();
+  const codec = await sdkCodec('Query');
   const bytes = codec.responseSerialize(answer);
   const sdk = codec.responseDeserialize(bytes) as { status: unknown; fields_data: never };
   const ours = decodeQueryResults(bytes);
@@ -89,7 +73,7 @@ test('VarChar keys, float16, sparse and a nullable vector with valid_data decode
 });
 
 test('a failed status comes back as the server sent it (call() turns it into an error)', async () => {
-  const codec = await queryCodec();
+  const codec = await sdkCodec('Query');
   const bytes = codec.responseSerialize({ status: { error_code: 'UnexpectedError', code: 100, reason: 'collection not loaded' }, fields_data: [] });
   const ours = decodeQueryResults(bytes);
   assert.equal(ours.status.code, 100);
