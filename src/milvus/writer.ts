@@ -12,6 +12,7 @@
  */
 import type { CollectionPlan, Row } from '../core/types.ts';
 import { MigrationError, configError, systemError } from '../core/errors.ts';
+import { FreeList } from '../core/free-list.ts';
 import { throwIfAborted } from '../core/pipeline.ts';
 import type { MilvusConnection } from './client.ts';
 import { Grpc, Merr, fromStatus, fromThrown, grpcCode, statusFailed, type MilvusStatus } from './errors.ts';
@@ -49,32 +50,11 @@ export interface PreparedBatch {
  * V8 worker threads' marking, --trace-gc). A buffer comes back only once the write that used it is
  * settled (acknowledged or failed for good, retries included: MilvusSink.write).
  */
-export class RequestBuffers {
-  private readonly free: Buffer[] = [];
-
-  /** The smallest free buffer of at least `n` bytes, else a new one (contents: whatever was there). */
-  take(n: number): Buffer {
-    let best = -1;
-    for (let i = 0; i < this.free.length; i++) {
-      const size = this.free[i]!.length;
-      if (size >= n && (best < 0 || size < this.free[best]!.length)) best = i;
-    }
-    if (best >= 0) return this.free.splice(best, 1)[0]!;
-    // Rounded up, so requests of slightly different sizes reuse each other's buffers.
-    return Buffer.allocUnsafeSlow(Math.ceil(n / BUFFER_STEP) * BUFFER_STEP);
-  }
-
-  give(buffer: Buffer): void {
-    // Bounded: beyond the writes in flight a buffer is garbage; a huge one is not kept resident.
-    if (buffer.length > BUFFER_MAX_BYTES || this.free.includes(buffer)) return;
-    if (this.free.length >= BUFFERS_KEPT) this.free.shift();
-    this.free.push(buffer);
+export class RequestBuffers extends FreeList<Buffer> {
+  constructor() {
+    super({ size: (b) => b.length, make: (bytes) => Buffer.allocUnsafeSlow(bytes), step: 2 ** 16, keep: 8, maxBytes: 32 * 2 ** 20 });
   }
 }
-
-const BUFFER_STEP = 2 ** 16;
-const BUFFERS_KEPT = 8;
-const BUFFER_MAX_BYTES = 32 * 2 ** 20;
 
 /**
  * The CPU half of a write: rows → payload JSON → byte-sized requests → protobuf. Separate from

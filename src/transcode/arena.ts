@@ -11,6 +11,7 @@
  * its block alive only as long as the rows of that page live.
  */
 import { endianness } from 'node:os';
+import { FreeList } from '../core/free-list.ts';
 
 const littleEndian = endianness() === 'LE';
 
@@ -25,38 +26,30 @@ const MAX_BLOCK_FLOATS = 1 << 20;
  * acknowledged); a page never released leaves its blocks to the GC, as before.
  */
 export class BlockPool {
-  private readonly free: ArrayBuffer[] = [];
   /** Only blocks made here come back: never a buffer someone else may still write or share. */
   private readonly made = new WeakSet<ArrayBuffer>();
+  private readonly list = new FreeList<ArrayBuffer>({
+    size: (b) => b.byteLength,
+    make: (bytes) => {
+      const block = Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer;
+      this.made.add(block);
+      return block;
+    },
+    step: 2 ** 16,
+    keep: 32,
+    maxBytes: 32 * 2 ** 20,
+  });
 
   /** The smallest free block of at least `n` bytes, else a new one (contents: whatever was there). */
   take(n: number): ArrayBuffer {
-    let best = -1;
-    for (let i = 0; i < this.free.length; i++) {
-      const size = this.free[i]!.byteLength;
-      if (size >= n && (best < 0 || size < this.free[best]!.byteLength)) best = i;
-    }
-    if (best >= 0) return this.free.splice(best, 1)[0]!;
-    // Rounded up, so pages of slightly different sizes reuse each other's blocks. Not zero-filled:
-    // every user writes a byte before reading it.
-    const block = Buffer.allocUnsafeSlow(Math.ceil(n / POOL_STEP) * POOL_STEP).buffer as ArrayBuffer;
-    if (block.byteLength <= POOL_MAX_BYTES) this.made.add(block);
-    return block;
+    return this.list.take(n);
   }
 
-  /** `block` may be handed out again (ignored unless made here, or if already free). */
+  /** `block` may be handed out again (ignored unless made here, if too large, or if already free). */
   give(block: ArrayBuffer): void {
-    if (!this.made.has(block) || this.free.includes(block)) return;
-    // Bounded: beyond the pages in flight (readers + queue + writers), a block is just garbage.
-    if (this.free.length >= POOL_BLOCKS) this.free.shift();
-    this.free.push(block);
+    if (this.made.has(block)) this.list.give(block);
   }
 }
-
-const POOL_STEP = 2 ** 16;
-const POOL_BLOCKS = 32;
-/** Larger blocks are not kept: a rare huge page must not stay resident. */
-const POOL_MAX_BYTES = 32 * 2 ** 20;
 
 /** The blocks one decoded page uses (arenas, payload JSON), handed back to the pool together. */
 export class PageMemory {
