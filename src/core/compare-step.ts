@@ -8,6 +8,7 @@ import { compareIds } from './ids.ts';
 import type { CollectionPlan, Point, PointId, RejectedPoint, Row } from './types.ts';
 import { compareRow, type Mismatch } from './verify.ts';
 import { toRows } from '../mapping/rows.ts';
+import { estimateRowBytes } from './defaults.ts';
 
 /** `merge`: the Int64 range merge of the version before the lookup walk; a checkpoint of it still
  *  resumes (compare-walk.ts), no walk starts one any more. */
@@ -66,8 +67,7 @@ export const MAX_WINDOW = 16_384;
  * with 512, load 12); Milvus Lite 3.2.2's time is proportional to the rows either way.
  */
 export function pageRows(plan: CollectionPlan): number {
-  const rowBytes = 1024 + plan.vectors.reduce((n, v) => n + 4 * (v.dim ?? 256), 0);
-  return Math.max(256, Math.min(2048, Math.floor(8 * 2 ** 20 / rowBytes)));
+  return Math.max(256, Math.min(2048, Math.floor(8 * 2 ** 20 / estimateRowBytes(plan))));
 }
 
 export function emptyStep(phase: WalkPhase, cursor: string | null): CompareStep {

@@ -36,10 +36,8 @@ import type { CollectionPlan, Row } from './types.ts';
 
 export { type CompareStep, type ExtraRow, type WalkOptions, type WalkPhase, type WalkPosition } from './compare-step.ts';
 
-/** The phase a fresh walk starts with. */
-export function firstPhase(_plan: CollectionPlan): WalkPhase {
-  return 'source';
-}
+/** The phase a fresh walk starts with (every key type: the lookup walk). */
+export const FIRST_PHASE: WalkPhase = 'source';
 
 export async function* walkCollection(plan: CollectionPlan, reader: SourceReader, sink: Sink, options: WalkOptions = {}): AsyncGenerator<CompareStep> {
   const from = options.from;

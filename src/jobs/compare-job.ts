@@ -14,7 +14,7 @@
  * through the `verifyFullJob` / `syncJob` runners.
  */
 import type { Sink, SourceReader } from '../core/contracts.ts';
-import { firstPhase, type WalkPosition } from '../core/compare-walk.ts';
+import { FIRST_PHASE, type WalkPosition } from '../core/compare-walk.ts';
 import { configError, MigrationError } from '../core/errors.ts';
 import { withUserinfo } from '../core/url-credentials.ts';
 import { RateMeter, type MigrationEvents } from '../core/events.ts';
@@ -197,7 +197,7 @@ async function runCollectionPass(run: CompareRun, plan: CollectionPlan, pass: nu
     events.emit('collection:progress', { collection: plan.source, total, written: done, rejected: 0, pointsPerSecond: Math.round(meter.rate()), etaSeconds: meter.eta(total - done) });
   };
   // The pass row exists from the start, so a pass interrupted before its first step still resumes as this pass.
-  if (!saved) store.savePass(id, { collection: plan.source, pass, phase: firstPhase(plan), cursor: null, counts: (kind === 'sync' ? emptyPassCounts() : emptyFullCheck()) as unknown as Record<string, unknown> });
+  if (!saved) store.savePass(id, { collection: plan.source, pass, phase: FIRST_PHASE, cursor: null, counts: (kind === 'sync' ? emptyPassCounts() : emptyFullCheck()) as unknown as Record<string, unknown> });
   let counts: PassCounts | FullCheck;
   if (kind === 'sync') {
     counts = await syncCollection(plan, run.reader, run.sink, {

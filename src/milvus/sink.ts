@@ -18,6 +18,7 @@ import { decodeRows } from './rows.ts';
 import { rawQuery, rowOutputFields, scanOrdered, type ScanOptions } from './scan.ts';
 import { ensureIndexes, prepareCollection } from './schema.ts';
 import { DEFAULT_BATCH_BYTES, prepareUpserts, releaseBatches, RequestBuffers, sendPrepared } from './writer.ts';
+import { estimateRowBytes } from '../core/defaults.ts';
 
 export interface MilvusSinkOptions {
   /** `http://host:19530`, `https://…zillizcloud.com`, … */
@@ -58,8 +59,7 @@ const FETCH_IDS = 2048;
 const FETCH_BYTES = 8 * 2 ** 20;
 
 function fetchChunk(plan: CollectionPlan): number {
-  const rowBytes = 1024 + plan.vectors.reduce((n, v) => n + 4 * (v.dim ?? 256), 0);
-  return Math.max(64, Math.min(FETCH_IDS, Math.floor(FETCH_BYTES / rowBytes)));
+  return Math.max(64, Math.min(FETCH_IDS, Math.floor(FETCH_BYTES / estimateRowBytes(plan))));
 }
 
 /**
