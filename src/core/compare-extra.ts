@@ -52,7 +52,7 @@ export async function* idsExtraWalk(plan: CollectionPlan, reader: SourceReader, 
   if (expected !== undefined && scanned < expected) {
     throw systemError(
       'TARGET_SCAN_ORDER',
-      `The ordered scan of ${plan.target} returned ${scanned} rows but count(*) says ${expected}: the target holds a primary key twice (Milvus 2.3.5 counts both copies of a key inserted twice, its queries return one: probed), or it did not answer "pk > last" queries with the smallest keys first, or rows were added meanwhile.`,
+      `The ordered scan of ${plan.target} returned ${scanned} rows but count(*) says ${expected}: the target holds a primary key twice (Milvus 2.3.5 counts both copies of a key inserted twice, its queries return one: probed), or it did not answer "pk > last" queries with the smallest keys first, or rows were added meanwhile. Fix: run the check again once nothing else writes to ${plan.target}; if it fails again, copy the collection into a fresh target (\`migrate --if-exists drop\`), which writes every key once.`,
     );
   }
 }
