@@ -75,7 +75,7 @@ export function isCompareReport(r: object): r is CompareReport {
  */
 export type CompareJobInput = ({ fromJob: string } | Pick<JobSpec, 'source' | 'target' | 'plan'>) & {
   /** maxPasses (sync), firstN (verify-full), pageSize, retryBudgetSeconds...; a parent job's
-   *  transport and retry options are kept unless given here. */
+   *  transport and retry options are kept unless given here, never its pageSize (inheritedOptions). */
   options?: JobRunOptions & CompareJobOptions;
 };
 
@@ -96,10 +96,24 @@ export function createCompareJob(store: JobStore, kind: CompareReport['kind'], i
     source: { url: withUserinfo(parent.source.url, secrets.sourceUserinfo), apiKey: secrets.apiKey },
     target: { uri: withUserinfo(parent.target.uri, secrets.targetUserinfo), token: secrets.token, database: parent.target.database },
     plan,
-    options: { ...parent.options, ...input.options },
+    options: { ...inheritedOptions(parent.options as JobRunOptions), ...input.options },
     kind,
     parentJobId: parent.id,
   });
+}
+
+/**
+ * What a compare job keeps of its parent's options: how it reached the source and how long it
+ * retried. Not the migration's pageSize (a read page; a compare step is one `pk in [...]` query,
+ * sized by compare-step.ts pageRows unless this job is given its own) nor its verifySample.
+ */
+export function inheritedOptions(parent: JobRunOptions): JobRunOptions {
+  const { sourceTransport, sourceGrpcPort, retryBudgetSeconds } = parent;
+  return {
+    ...(sourceTransport !== undefined && { sourceTransport }),
+    ...(sourceGrpcPort !== undefined && { sourceGrpcPort }),
+    ...(retryBudgetSeconds !== undefined && { retryBudgetSeconds }),
+  };
 }
 
 /** A verify-full job only reads, so it takes no target lease (a read-only token may run it). */

@@ -52,6 +52,29 @@ describe('verify-full and sync jobs in the store', () => {
     }
   });
 
+  it("a sync or verify-full job of a migration sizes its own compare pages: it keeps the parent's transport and retry budget, not its pageSize", () => {
+    const store = JobStore.open({ dataDir: join(root, `d${Math.random().toString(36).slice(2)}`), env });
+    try {
+      const parent = store.create({
+        source: { url: 'http://qdrant:6333' },
+        target: { uri: 'http://milvus:19530', database: 'default' },
+        plan: { version: 1, source: { url: 'http://qdrant:6333' }, target: { uri: 'http://milvus:19530', database: 'default' }, collections: [plan('a')] },
+        options: { pageSize: 64, verifySample: 100, sourceTransport: 'grpc', sourceGrpcPort: 7334, retryBudgetSeconds: 5 },
+      });
+      store.transition(parent.id, 'IN_PROGRESS');
+      store.transition(parent.id, 'SUCCESSFUL');
+      const engine = new JobEngine(store);
+      for (const job of [engine.createSync({ fromJob: parent.id }), engine.createVerifyFull({ fromJob: parent.id })]) {
+        assert.deepEqual(store.get(job.id).options, { sourceTransport: 'grpc', sourceGrpcPort: 7334, retryBudgetSeconds: 5 });
+      }
+      // Its own page size, when given, is kept.
+      const own = engine.createSync({ fromJob: parent.id, options: { pageSize: 300, retryBudgetSeconds: 9 } });
+      assert.deepEqual(store.get(own.id).options, { sourceTransport: 'grpc', sourceGrpcPort: 7334, retryBudgetSeconds: 9, pageSize: 300 });
+    } finally {
+      store.close();
+    }
+  });
+
   it('refuses a job that has not ended', () => {
     const { store, parent } = storeWithMigration();
     try {
