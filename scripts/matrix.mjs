@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildTestCli } from './test-cli-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const it = (name) => `test/integration/${name}.test.ts`;
@@ -91,6 +92,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 const started = Date.now();
+// The CLI the tests spawn, compiled once for every leg (scripts/test-cli-build.mjs).
+process.env.Q2M_TEST_CLI_BIN = buildTestCli(root);
 const qdrantBin = await realQdrantBinary().catch((err) => {
   console.error(`[matrix] real Qdrant unusable: ${err.message}`);
   return undefined;

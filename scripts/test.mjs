@@ -2,7 +2,7 @@
 /**
  * `npm test`: everything a fresh clone needs, in order, with timing per phase.
  *
- *   deps → venv → lint → typecheck → unit → integration → e2e (builds the console first)
+ *   deps → venv → lint → typecheck → cli-build → unit → integration → e2e (builds the console first)
  *
  * Stops at the first failing phase and exits non-zero. Each child runs in its own process group,
  * and the whole group is killed when the phase ends and on SIGINT/SIGTERM, so a server a test
@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildTestCli } from './test-cli-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -58,6 +59,13 @@ await phase('venv', async () => {
 });
 if (wanted('lint')) await phase('lint', () => run(bin('eslint'), ['.']));
 if (wanted('typecheck')) await phase('typecheck', () => run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']));
+// The CLI the tests spawn, compiled once (scripts/test-cli-build.mjs): ~1 s less per start than tsx.
+if (['unit', 'integration', 'e2e'].some(wanted)) {
+  await phase('cli-build', () => {
+    process.env.Q2M_TEST_CLI_BIN = buildTestCli(root);
+    return '.tmp/cli-build';
+  });
+}
 for (const kind of ['unit', 'integration']) {
   if (wanted(kind)) await phase(kind, () => nodeTests(kind));
 }

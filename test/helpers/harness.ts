@@ -35,7 +35,7 @@ import { createResponseAuditor } from '../../testkit/qdrant/openapi.ts';
 import { startRealQdrant, type RealQdrant } from '../../testkit/qdrant/real.ts';
 import { realQdrantRequest, seedRealQdrant } from '../../testkit/qdrant/real-seed.ts';
 import { startQdrantTestServer, type QdrantTestServer } from '../../testkit/qdrant/server.ts';
-import { repoRoot } from '../../testkit/python.ts';
+import { cliBin } from './cli-bin.ts';
 
 export interface CliResult {
   code: number;
@@ -187,7 +187,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>):
       if (v === undefined) delete fullEnv[k];
       else fullEnv[k] = v;
     }
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'qdrant2milvus.js'), ...args], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliBin, ...args], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
 import { JobStore } from '../../src/jobs/store.ts';
 import type { Checkpoint, Job } from '../../src/jobs/types.ts';
-import { repoRoot } from '../../testkit/python.ts';
 import { realQdrantRequest } from '../../testkit/qdrant/real-seed.ts';
 import type { Harness } from './harness.ts';
+import { cliBin } from './cli-bin.ts';
 
 export interface Run {
   code: number | null;
@@ -57,7 +57,7 @@ export function cliEnv(h: Harness, dataDir: string, extra: Record<string, string
 
 /** Starts the real CLI; unlike the harness's cli(), it keeps the child (for signals) and the exit signal. */
 export function spawnCli(h: Harness, dataDir: string, args: string[], extra: Record<string, string | undefined> = {}): Spawned {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'qdrant2milvus.js'), ...args], {
+  const child = spawn(process.execPath, [cliBin, ...args], {
     env: cliEnv(h, dataDir, extra),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { PayloadKeyStats } from '../../src/core/payload-schema.ts';
 import { createQdrantReader } from '../../src/qdrant/index.ts';
@@ -17,7 +16,7 @@ import { createResponseAuditor } from '../../testkit/qdrant/openapi.ts';
 import { startRealQdrant, type RealQdrant } from '../../testkit/qdrant/real.ts';
 import { realQdrantRequest, seedRealQdrant } from '../../testkit/qdrant/real-seed.ts';
 import { startQdrantTestServer, type QdrantTestServer } from '../../testkit/qdrant/server.ts';
-import { repoRoot } from '../../testkit/python.ts';
+import { cliBin } from '../helpers/cli-bin.ts';
 
 /** The user's Qdrant (the matrix's real legs): seeded into a unique collection, dropped after. */
 const userUrl = process.env.QDRANT_URL;
@@ -155,7 +154,7 @@ describe('payload keys from payload_schema and a sample', () => {
   it('inspect --json carries each key\'s stats and the default plan\'s proposal', async () => {
     const env = { ...process.env, QDRANT_URL: restUrl, QDRANT_GRPC_PORT: String(grpcPort), QDRANT_API_KEY: apiKey ?? '', MILVUS_URI: '' };
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, [join(repoRoot, 'bin', 'qdrant2milvus.js'), 'inspect', '--collections', collection, '--json', '--payload-sample', '0'], { env }, (err, out, stderr) =>
+      execFile(process.execPath, [cliBin, 'inspect', '--collections', collection, '--json', '--payload-sample', '0'], { env }, (err, out, stderr) =>
         (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out)));
     });
     const json = JSON.parse(stdout) as { collections: Array<{ payloadKeys: PayloadKeyStats[]; payloadPlan: Array<{ key: string; jsonIndex?: unknown }> }> };
