@@ -30,13 +30,19 @@ export interface VerifyChildResult {
   counts: Record<string, unknown>;
   cpuSeconds: number;
   peakRssMb: number;
+  /** Wall seconds of the check itself, from both sides connected to its end (what the migrate's
+   *  row measures too: the bench times it with its reader and sink already connected). */
+  checkSeconds: number;
+  /** Wall seconds from this process's start to the check's: Node, tsx, the SDK's modules, connecting. */
+  startSeconds: number;
 }
 
 const input = JSON.parse(process.env.BENCH_VERIFY ?? '{}') as VerifyChildInput;
 const reader = createQdrantReader({ url: input.restUrl, grpcPort: input.grpcPort, transport: input.transport });
 const sink = await createMilvusSink({ uri: input.milvusUri, ...(input.token ? { token: input.token } : {}) });
+const started = performance.now();
 try {
-  let result: Omit<VerifyChildResult, 'cpuSeconds' | 'peakRssMb'>;
+  let result: Omit<VerifyChildResult, 'cpuSeconds' | 'peakRssMb' | 'checkSeconds' | 'startSeconds'>;
   if (input.check === 'full') {
     const r = await checkFull(input.plan, reader, sink);
     result = { points: r.compared, problems: r.missing + r.extra + r.different, counts: { missing: r.missing, extra: r.extra, different: r.different } };
@@ -45,7 +51,8 @@ try {
     result = { points: r.compared, problems: r.upserted + r.deleted, counts: { ...r } };
   }
   const cpu = process.cpuUsage();
-  const out: VerifyChildResult = { ...result, cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(2), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+  const checkSeconds = +((performance.now() - started) / 1000).toFixed(2);
+  const out: VerifyChildResult = { ...result, checkSeconds, startSeconds: +(started / 1000).toFixed(2), cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(2), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(out)}\n`);
 } catch (error) {
   process.stderr.write(`verify child (${input.check}) failed: ${(error as Error).stack ?? String(error)}\n`);
