@@ -8,7 +8,8 @@
  *                    → encode into one in-memory file (JSON or Parquet) until it passes `fileBytes`
  *                    → upload → record → submit one import task → next file while it runs
  *   per range, in file order: wait for the task; Completed → checkpoint past the file;
- *                    Failed (one bad row fails a whole file) → the file's ids go through upsert
+ *                    Failed (one bad row fails a whole file) → the file's ids go through upsert;
+ *                    then the file's object is deleted from the bucket (cleanup.ts)
  *
  * A checkpoint covers a file only once its task Completed (or its rows were upserted), and a file
  * is submitted at most once (file-log.ts), so a crash anywhere ends, after resume, with exactly the
@@ -24,6 +25,7 @@ import type { BulkFile, BulkFileLog } from './file-log.ts';
 import type { Importer } from './importer.ts';
 import type { ObjectStore } from './objects.ts';
 import { awaitFile, resumeFiles } from './resume.ts';
+import { removeFiles } from './cleanup.ts';
 import { bulkCrash, bulkFault } from './faults.ts';
 
 /** Default import file size: big enough that a task's ~2 s fixed cost is small beside its rows. */
@@ -53,6 +55,8 @@ export interface BulkRun {
   report: () => void;
   signal: AbortSignal;
   newFile: () => ImportFile;
+  /** A failed delete of an import file was reported for this collection (cleanup.ts). */
+  cleanupWarned?: boolean;
 }
 
 /** Copies every range of one collection through import files; resolves with exact stats. */
@@ -92,6 +96,8 @@ export async function copyCollectionBulk(options: CopyOptions, bulk: BulkContext
   })));
   throwIfAborted(options.signal);
   if (failure.signal.aborted) throw failure.signal.reason;
+  // Files a killed run finished or abandoned, and any whose delete failed: once more (cleanup.ts).
+  await removeFiles(run, bulk.files.list(plan.source));
   return stats;
 }
 

@@ -3,7 +3,7 @@
  * cloud bucket the target cluster reads). One PutObject per import file; files are sized well
  * under S3's 5 GB single-PUT limit (BulkOptions.fileBytes), so no multipart upload is needed.
  */
-import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { configError, MigrationError, redact } from '../core/errors.ts';
 
 export interface ObjectStoreOptions {
@@ -17,10 +17,14 @@ export interface ObjectStoreOptions {
 }
 
 export interface ObjectStore {
+  /** `<endpoint>/<bucket>`, for messages. */
+  readonly location: string;
   /** Writes one object; resolves once the server stored it. */
   put(key: string, body: Uint8Array): Promise<void>;
   /** Whether the object exists (a resumed job checks a file before it submits it). */
   exists(key: string): Promise<boolean>;
+  /** Deletes objects (absent ones count as deleted); resolves with the keys the server refused. */
+  remove(keys: readonly string[]): Promise<string[]>;
   close(): void;
 }
 
@@ -41,6 +45,7 @@ export function openObjectStore(o: ObjectStoreOptions): ObjectStore {
     throw storageError(op, `${o.endpoint.replace(/\/+$/, '')}/${o.bucket}/${key}`, e, secrets);
   };
   return {
+    location: `${o.endpoint.replace(/\/+$/, '')}/${o.bucket}`,
     async put(key, body) {
       await client.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: body, ContentType: key.endsWith('.parquet') ? 'application/vnd.apache.parquet' : 'application/json' })).catch((e: unknown) => fail('upload', key, e));
     },
@@ -52,6 +57,17 @@ export function openObjectStore(o: ObjectStoreOptions): ObjectStore {
         if (e instanceof S3ServiceException && e.$metadata.httpStatusCode === 404) return false;
         return fail('check', key, e);
       }
+    },
+    async remove(keys) {
+      const refused: string[] = [];
+      // DeleteObjects takes at most 1,000 keys a request; Quiet: the answer lists only the failures.
+      for (let i = 0; i < keys.length; i += 1000) {
+        const chunk = keys.slice(i, i + 1000);
+        const res = await client.send(new DeleteObjectsCommand({ Bucket: o.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }))
+          .catch((e: unknown) => fail('delete', chunk[0]!, e));
+        refused.push(...(res.Errors ?? []).map((e) => `${e.Key ?? '?'} (${e.Code ?? 'error'})`));
+      }
+      return refused;
     },
     close: () => client.destroy(),
   };

@@ -16,6 +16,7 @@ import { sleep } from '../core/retry.ts';
 import { toRows } from '../mapping/rows.ts';
 import type { BulkFile } from './file-log.ts';
 import { rangeOf, type BulkRun } from './copy.ts';
+import { removeFiles } from './cleanup.ts';
 
 /** Waits for `f` to finish (or recovers it) and saves the checkpoint past it. `count`: add its rows
  *  to this run's stats (false while resuming: the stats start from the checkpoints). */
@@ -52,6 +53,8 @@ export async function awaitFile(run: BulkRun, cp: RangeCheckpoint, f: BulkFile, 
   cp.written += written;
   cp.rejected = (cp.rejected ?? 0) + f.rejected;
   await options.saveCheckpoint?.({ ...cp });
+  // Its rows are in the target (task Completed, or upserted): nothing reads the object again.
+  await removeFiles(run, [f]);
   if (count) {
     run.stats.written += written;
     run.report();

@@ -75,6 +75,6 @@ function lineDisplay(events: MigrationEvents, everyMs: number): ProgressDisplay 
   });
   events.on('collection:status', (s) => log(`${s.collection}: ${s.status}${s.status === 'IN_PROGRESS' ? ` (${s.phase})` : ''}`));
   events.on('collection:split', (s) => log(splitLine(s)));
-  events.on('error', (e) => log(`${e.collection ?? ''}: ${e.willRetry ? 'retrying after' : 'failed:'} [${e.error.code}] ${e.error.message}`));
+  events.on('error', (e) => log(`${e.collection ?? ''}: ${e.warning ? 'warning:' : e.willRetry ? 'retrying after' : 'failed:'} [${e.error.code}] ${e.error.message}`));
   return { stop: () => undefined };
 }

@@ -31,8 +31,9 @@ export interface MigrationEventMap {
   'collection:split': { collection: string; method: 'saved' | 'single' | 'sample' | 'scan'; ranges: number; ms: number; sampled?: number; reason?: string };
   /** An alias pointed at a verified collection (core/aliases.ts); `unchanged`: it already was. */
   'collection:alias': { collection: string; alias: string; target: string; action: 'created' | 'moved' | 'unchanged' | 'skipped'; from?: string };
-  /** A failure or a retried transient error (`willRetry`). */
-  error: { collection?: string; error: MigrationError; willRetry: boolean };
+  /** A failure or a retried transient error (`willRetry`); `warning`: the job goes on unaffected
+   *  (e.g. an import file it could not delete from the bucket). */
+  error: { collection?: string; error: MigrationError; willRetry: boolean; warning?: boolean };
 }
 
 type Listener<T> = (payload: T) => void;

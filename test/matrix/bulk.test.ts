@@ -10,6 +10,7 @@
  * - a job writing JSON files, killed -9 while a file is being written, right after one was uploaded
  *   (never submitted), and while an import task runs (one job, killed three times, as issue 14
  *   asks); then `jobs resume`: exact id set, no duplicates.
+ * - after both, no import file is left in the bucket (each is deleted once its rows are in Milvus);
  * - Milvus Lite has no import: refused at plan time, nothing created.
  *
  * This file starts its own servers (S3 + Milvus 2.3.5 with storage on it; the launcher's machine
@@ -17,6 +18,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startMilvus, type MilvusServer } from '../../testkit/milvus/launcher.ts';
 import { minioAvailable, startS3, type S3Server } from '../../testkit/s3/launcher.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
@@ -57,6 +59,17 @@ async function verifyAll(collections: string[], sample: number): Promise<void> {
   for (const c of v.collections) assert.deepEqual(c.mismatches, [], `${c.source}: no mismatch on any point`);
 }
 
+/** Keys of this tool's import files left in the bucket Milvus reads (q2m/<job id>/...). */
+async function leftoverFiles(jobId: string): Promise<string[]> {
+  const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey } });
+  try {
+    const res = await client.send(new ListObjectsV2Command({ Bucket: 'a-bucket', Prefix: `q2m/${jobId}/` }));
+    return (res.Contents ?? []).map((o) => o.Key!);
+  } finally {
+    client.destroy();
+  }
+}
+
 async function assertExact(source: string, target = source): Promise<void> {
   // Sorted with duplicates kept: a file imported twice shows as repeated ids.
   assert.deepEqual(await targetIds(h, target), sourceIds(h, source));
@@ -81,6 +94,7 @@ describe('bulk mode on Milvus 2.3.5 + S3', () => {
     assert.ok(logs.entries.some((e) => e.code === 'BULK_TASK_FAILED' && /upsert/.test(e.message) && /\.parquet/.test(e.message)), JSON.stringify(logs.entries));
     for (const c of report.collections) await assertExact(c.source, c.target);
     await verifyAll(seeded, 200);
+    assert.deepEqual(await leftoverFiles(report.jobId), [], 'every import file is deleted once its rows are in the target');
   });
 
   it('JSON: kill -9 while a file is written, after one is uploaded (never submitted), while one imports; resumes end exact, no id twice', async () => {
@@ -97,6 +111,8 @@ describe('bulk mode on Milvus 2.3.5 + S3', () => {
     const resumed = await cli(h, dataDir, ['jobs', 'resume', id, '--json'], keys());
     assert.equal(resumed.code, 0, `resume failed:\n${resumed.stderr}\n${resumed.stdout}`);
     await assertExact(c);
+    // The killed runs left an uploaded-never-submitted file and finished ones: the resume deletes them too.
+    assert.deepEqual(await leftoverFiles(id), [], 'no import file left in the bucket after the resumed job');
   });
 });
 

@@ -12,6 +12,10 @@ import { restImporter, restTaskState } from '../../src/bulk/rest-import.ts';
 import { bulkSpec } from '../../src/bulk/cli.ts';
 import { BULK_RECOMMENDED_FROM, estimateModes, formatModeEstimate } from '../../src/bulk/estimate.ts';
 import type { CollectionPlan, Row } from '../../src/core/types.ts';
+import { removeFiles } from '../../src/bulk/cleanup.ts';
+import type { BulkRun } from '../../src/bulk/copy.ts';
+import type { BulkFile } from '../../src/bulk/file-log.ts';
+import { MigrationEvents } from '../../src/core/events.ts';
 
 const plan = {
   source: 'docs', target: 'docs', primaryKey: { field: 'id', type: 'Int64', autoId: false },
@@ -134,5 +138,39 @@ describe('mode estimate', () => {
     const parquet = estimateModes(big, 64 * 1024 * 1024, 200, 'parquet');
     assert.ok(json.fileBytes > 2 * parquet.fileBytes && json.bulkSeconds > parquet.bulkSeconds);
     assert.match(formatModeEstimate({ ...plan, sourceCount: 1_000_000 } as CollectionPlan, 'bulk', undefined, 'json'), /import file\(s\) \(json\).*--bulk-format parquet/);
+  });
+});
+
+describe('import file cleanup', () => {
+  const file = (seq: number, state: BulkFile['state'], bytes = 100): BulkFile => ({
+    rangeIndex: 0, seq, from: null, next: null, key: `q2m/j1/docs/r0-f${seq}.parquet`, rows: 1, rejected: 0, bytes, state, taskId: null, reason: null,
+  });
+  function runWith(remove: (keys: readonly string[]) => Promise<string[]>) {
+    const events = new MigrationEvents();
+    const warnings: string[] = [];
+    events.on('error', (e) => warnings.push(`${e.warning ? 'warning' : 'failure'} ${e.error.code}: ${e.error.message}`));
+    const removed: string[][] = [];
+    const objects = { location: 'http://s3:9000/a-bucket', put: async () => undefined, exists: async () => true, close: () => undefined,
+      remove: async (keys: readonly string[]) => { removed.push([...keys]); return remove(keys); } };
+    const run = { options: { plan, events }, bulk: { objects, prefix: 'q2m/j1' } } as unknown as BulkRun;
+    return { run, warnings, removed };
+  }
+
+  it('deletes the files whose rows are in the target or that were abandoned, never one still in flight', async () => {
+    const { run, warnings, removed } = runWith(async () => []);
+    await removeFiles(run, [file(0, 'completed'), file(1, 'recovered'), file(2, 'abandoned'), file(3, 'submitted'), file(4, 'written'), file(5, 'completed', 0)]);
+    assert.deepEqual(removed, [['q2m/j1/docs/r0-f0.parquet', 'q2m/j1/docs/r0-f1.parquet', 'q2m/j1/docs/r0-f2.parquet']]);
+    assert.deepEqual(warnings, []);
+  });
+
+  it('a delete the bucket refuses is one warning per collection, naming the objects and the fix; the job goes on', async () => {
+    const { run, warnings } = runWith(async (keys) => keys.map((k) => `${k} (AccessDenied)`));
+    await removeFiles(run, [file(0, 'completed')]);
+    await removeFiles(run, [file(1, 'completed')]);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /^warning BULK_CLEANUP_FAILED: .*r0-f0\.parquet \(AccessDenied\).*a-bucket.*unaffected.*q2m\/j1\/.*s3:DeleteObject/);
+    const thrown = runWith(async () => { throw new Error('connect ECONNREFUSED'); });
+    await removeFiles(thrown.run, [file(0, 'completed')]);
+    assert.match(thrown.warnings[0]!, /^warning BULK_CLEANUP_FAILED: .*ECONNREFUSED/);
   });
 });

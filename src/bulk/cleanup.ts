@@ -1,0 +1,47 @@
+/**
+ * Import files are a means, not a result: once a file's rows are in the target (its task Completed,
+ * or its rows upserted after the task failed) or it will never be submitted (abandoned), its object
+ * is deleted from the bucket. Per file as soon as the checkpoint has moved past it, so the bucket
+ * holds only the files in flight rather than a second copy of the collection; and once more when
+ * the collection's copy ends, for what a killed run left (DeleteObjects of an absent key succeeds).
+ *
+ * A delete that fails never fails the job (every row is already in the target): it is logged once
+ * per collection as a warning naming the objects, the reason and the fix.
+ */
+import { MigrationError } from '../core/errors.ts';
+import type { BulkRun } from './copy.ts';
+import type { BulkFile, FileState } from './file-log.ts';
+
+/** States after which nothing reads a file's object again. */
+const DONE_WITH: ReadonlySet<FileState> = new Set(['completed', 'recovered', 'abandoned']);
+
+/** Deletes the objects of `files` that are done with; warns (once per collection) where it cannot. */
+export async function removeFiles(run: BulkRun, files: readonly BulkFile[]): Promise<void> {
+  const keys = files.filter((f) => DONE_WITH.has(f.state) && f.bytes > 0).map((f) => f.key);
+  if (keys.length === 0) return;
+  let refused: string[];
+  let reason: string | undefined;
+  try {
+    refused = await run.bulk.objects.remove(keys);
+  } catch (e) {
+    refused = keys;
+    reason = e instanceof Error ? e.message : String(e);
+  }
+  if (refused.length === 0 || run.cleanupWarned) return;
+  run.cleanupWarned = true;
+  const { objects, prefix } = run.bulk;
+  const shown = refused.slice(0, 3).join(', ') + (refused.length > 3 ? ` and ${refused.length - 3} more` : '');
+  const fix = `Delete the objects under ${prefix}/ yourself, or let the bulk keys delete objects (s3:DeleteObject) so later jobs clean up after themselves.`;
+  // The fix goes into the message too: the job's error log and the progress lines show messages.
+  run.options.events.emit('error', {
+    collection: run.options.plan.source,
+    willRetry: false,
+    warning: true,
+    error: new MigrationError({
+      code: 'BULK_CLEANUP_FAILED',
+      kind: 'config',
+      message: `Could not delete import file(s) ${shown} from ${objects.location}${reason ? `: ${reason}` : ''}. Their rows are in the target; the migration is unaffected. ${fix}`,
+      fix,
+    }),
+  });
+}
