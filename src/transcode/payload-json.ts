@@ -61,6 +61,26 @@ export class JsonOut {
     this.buf[this.pos++] = b;
   }
 
+  /** A safe integer in decimal, as String(n) writes it (-0 as 0), without making the string. */
+  int(n: number): void {
+    this.ensure(17);
+    const o = this.buf;
+    let p = this.pos;
+    if (n < 0) {
+      o[p++] = 0x2d;
+      n = -n;
+    }
+    let len = 1;
+    for (let v = n; v >= 10; v = Math.floor(v / 10)) len++;
+    p += len;
+    this.pos = p;
+    do {
+      const q = Math.floor(n / 10);
+      o[--p] = 0x30 + (n - q * 10);
+      n = q;
+    } while (n > 0);
+  }
+
   ascii(s: string): void {
     this.ensure(s.length);
     for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
@@ -83,10 +103,11 @@ function varint(): number {
 }
 
 /** int64 varint as decimal text, exact at any size. */
-function int64Text(): string {
+function int64Json(out: JsonOut): void {
   const start = at;
   const n = varint();
-  if (n <= Number.MAX_SAFE_INTEGER && at - start < 9) return String(n);
+  // Up to 8 bytes a varint is at most 56 bits: non-negative and, below 2^53, exact as a number.
+  if (n <= Number.MAX_SAFE_INTEGER && at - start < 9) return out.int(n);
   at = start;
   let v = 0n;
   let shift = 0n;
@@ -96,7 +117,7 @@ function int64Text(): string {
     if (b < 0x80) break;
     shift += 7n;
   }
-  return BigInt.asIntN(64, v).toString();
+  out.ascii(BigInt.asIntN(64, v).toString());
 }
 
 function skip(wire: number): void {
@@ -108,28 +129,44 @@ function skip(wire: number): void {
 }
 
 /**
- * Key strings by their bytes: a small direct-mapped cache, so that the keys a collection repeats
- * on every point (in any order: Qdrant sends each point's keys in its own order) are made into
- * strings once, not once per key per point, which measured as much CPU and garbage as the rest
- * of the payload. A slot holds a copy of the key's bytes and its string; a collision replaces it.
+ * Keys by their bytes: a small direct-mapped cache, so that the keys a collection repeats on every
+ * point (in any order: Qdrant sends each point's keys in its own order) are checked, escaped and
+ * made into strings once, not once per key per point. A slot holds a copy of the key's bytes, its
+ * string and its JSON text with the colon (`"key":`), or no text when the key must go to the
+ * general path (reordered by JS objects, NUL first, not UTF-8). A collision replaces the slot.
  */
 const INTERN_SLOTS = 512;
 const INTERN_MAX_BYTES = 64;
 const internBytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(INTERN_SLOTS).fill(undefined);
 const internNames: string[] = new Array<string>(INTERN_SLOTS).fill('');
+const internJson: Array<Uint8Array | null> = new Array<Uint8Array | null>(INTERN_SLOTS).fill(null);
 
-/** The string of the UTF-8 key `src[start, end)`. */
-function keyName(start: number, end: number): string {
-  if (end - start > INTERN_MAX_BYTES) return src.toString('utf8', start, end);
+/** The key entry() wrote last: its string, and its slot (-1: not cached). */
+let keyName = '';
+let keySlot = -1;
+/** Per slot, the payload that used it last (payloadToJson's count): a repeated key, without a search. */
+const internSeen = new Float64Array(INTERN_SLOTS);
+let payloadNo = 0;
+
+/** Writes `"key":` for the UTF-8 key `src[start, end)` and sets keyName, or FAIL (general path). */
+function key(start: number, end: number, out: JsonOut): number {
+  keySlot = -1;
+  if (end - start > INTERN_MAX_BYTES) return freshKey(start, end, out, -1);
   let h = 0x811c9dc5; // FNV-1a
   for (let i = start; i < end; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
   const slot = (h >>> 0) & (INTERN_SLOTS - 1);
   const bytes = internBytes[slot];
-  if (bytes !== undefined && sameBytes(bytes, start, end)) return internNames[slot]!;
-  const name = src.toString('utf8', start, end);
-  internBytes[slot] = Uint8Array.prototype.slice.call(src, start, end);
-  internNames[slot] = name;
-  return name;
+  if (bytes === undefined || !sameBytes(bytes, start, end)) return freshKey(start, end, out, slot);
+  const json = internJson[slot]!;
+  if (json === null) return FAIL;
+  out.ensure(json.length);
+  const o = out.buf;
+  let p = out.pos;
+  for (let i = 0; i < json.length; i++) o[p++] = json[i]!;
+  out.pos = p;
+  keyName = internNames[slot]!;
+  keySlot = slot;
+  return 0;
 }
 
 /** `src[start, end)` equals `bytes`. */
@@ -139,15 +176,40 @@ function sameBytes(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/** A key not in the cache: checked and written the long way, then kept in `slot` (unless -1). */
+function freshKey(start: number, end: number, out: JsonOut, slot: number): number {
+  const at = out.pos;
+  const ok = plainKey(start, end) && string(start, end, out) !== FAIL;
+  if (ok) out.byte(0x3a);
+  keyName = src.toString('utf8', start, end);
+  if (slot >= 0) {
+    internBytes[slot] = Uint8Array.prototype.slice.call(src, start, end);
+    internNames[slot] = keyName;
+    internJson[slot] = ok ? Uint8Array.prototype.slice.call(out.buf, at, out.pos) : null;
+    // internSeen[slot] stays: a key replaced here during this payload still counts as seen (a
+    // nested key may take the slot of a top-level one that then comes again).
+    keySlot = slot;
+  }
+  return ok ? 0 : FAIL;
+}
+
 /**
  * The `$meta` JSON of one point's payload, from the map entries (field 2 of RetrievedPoint) among
  * the fields in `buf[from, to)` (other fields there are skipped), or undefined when the general path
  * must decide (see above).
  */
 export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOut): PackedPayload | undefined {
-  src = buf;
+  if (buf !== src) {
+    src = buf;
+    srcBase = buf.byteOffset;
+    if (wordsOf !== buf.buffer) {
+      wordsOf = buf.buffer;
+      words = new Int32Array(buf.buffer, 0, buf.buffer.byteLength >> 2);
+    }
+  }
   const start = out.pos;
   const keys: string[] = [];
+  const no = ++payloadNo;
   out.byte(0x7b);
   at = from;
   while (at < to) {
@@ -160,9 +222,12 @@ export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOu
     const end = at + len;
     if (keys.length > 0) out.byte(0x2c);
     if (entry(end, out) === FAIL) return fail(out, start);
-    const name = keyName(keyStart, keyEnd);
-    if (keys.includes(name)) return fail(out, start);
-    keys.push(name);
+    // A repeated key goes to the general path. A cached key whose slot this payload has not used
+    // cannot be a repeat; otherwise (a repeat, or two keys sharing a slot) and for keys too long
+    // to cache, the keys so far are searched.
+    if (keySlot >= 0 && internSeen[keySlot] !== no) internSeen[keySlot] = no;
+    else if (keys.includes(keyName)) return fail(out, start);
+    keys.push(keyName);
   }
   out.byte(0x7d);
   return { json: out.buf.subarray(start, out.pos), keys };
@@ -172,10 +237,6 @@ function fail(out: JsonOut, start: number): undefined {
   out.pos = start;
   return undefined;
 }
-
-/** The key of the entry entry() wrote last. */
-let keyStart = 0;
-let keyEnd = 0;
 
 /** One map entry (key 1, value 2) ending at `end`, as `"key":value`; the cursor ends at `end`. */
 function entry(end: number, out: JsonOut): number {
@@ -197,14 +258,14 @@ function entry(end: number, out: JsonOut): number {
     else skip(t & 7);
   }
   // An absent value is Value's default, null: a null-valued key, mapping's to drop.
-  if (vs < 0 || !plainKey(ks, ke)) return FAIL;
-  if (string(ks, ke, out) === FAIL) return FAIL;
-  out.byte(0x3a);
+  if (vs < 0 || key(ks, ke, out) === FAIL) return FAIL;
+  const name = keyName;
+  const slot = keySlot;
   at = vs;
   if (valueJson(ve, out, true) === FAIL) return FAIL;
   at = end;
-  keyStart = ks;
-  keyEnd = ke;
+  keyName = name;
+  keySlot = slot;
   return 0;
 }
 
@@ -240,8 +301,10 @@ function valueJson(end: number, out: JsonOut, inObject: boolean): number {
     } else if (field === 2 && wire === 1) {
       const d = src.readDoubleLE(at);
       at += 8;
-      out.ascii(Number.isFinite(d) ? String(d) : 'null');
-    } else if (field === 3 && wire === 0) out.ascii(int64Text());
+      // An integral double below 2^53 prints as its digits (String(1e21) and beyond use exponents).
+      if (Number.isSafeInteger(d)) out.int(d);
+      else out.ascii(Number.isFinite(d) ? String(d) : 'null');
+    } else if (field === 3 && wire === 0) int64Json(out);
     else if (field === 5 && wire === 0) out.ascii(varint() !== 0 ? 'true' : 'false');
     else if (wire === 2 && field >= 4) {
       const len = varint();
@@ -273,7 +336,8 @@ function struct(end: number, out: JsonOut): number {
     const e = at + len;
     if (first !== undefined) out.byte(0x2c);
     if (entry(e, out) === FAIL) return FAIL;
-    const id = src.toString('latin1', keyStart, keyEnd);
+    // Keys that are valid UTF-8 (others failed) are equal strings exactly when their bytes are equal.
+    const id = keyName;
     if (first === undefined) first = id;
     else {
       seen ??= new Set([first]);
@@ -309,38 +373,82 @@ function list(end: number, out: JsonOut): number {
 /** Below this many bytes the byte loop beats a call into memcpy. */
 const PLAIN_COPY_MIN = 24;
 
-/** A JSON string literal of the UTF-8 bytes `src[start, end)`, escaped as JSON.stringify does. */
-function string(start: number, end: number, out: JsonOut): number {
-  // Locals, not the module's bindings: the byte loop below is the payload's hottest.
+/** The buffer `src` is a view of, as 32-bit words (made once per buffer: a page's points share it),
+ *  and where `src` starts in it; set by payloadToJson (typed-array getters cost, once per string). */
+let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let wordsOf: ArrayBufferLike | undefined;
+let srcBase = 0;
+/** Set by plainEnd(): the bytes it passed have the high bit set somewhere (not pure ASCII). */
+let plainHigh = false;
+
+/**
+ * The index of the first byte of `src[start, end)` that JSON must escape (below 0x20, `"`, `\`),
+ * or `end`. Four bytes at a time where aligned: a byte-by-byte scan was the transcoder's hottest
+ * loop (~1 in 8 of decode time on 768-d points' ~220 bytes of strings). The word test has no false
+ * negatives (a borrow only ever comes from a byte that matches), and a match is re-checked bytewise.
+ */
+function plainEnd(start: number, end: number): number {
   const s = src;
-  if (end > start && s[start] === 0) return FAIL;
-  // Most strings need no escape: found by a read-only scan, then copied in one memcpy (a byte loop
-  // that also writes cost ~2x as much on 768-d points' ~250 bytes of payload text).
+  const base = srcBase;
   let high = 0;
-  let plain = end;
-  for (let i = start; i < end; i++) {
-    const c = s[i]!;
-    if (c < 0x20 || c === 0x22 || c === 0x5c) {
-      plain = i;
-      break;
+  let i = start;
+  if (end - start >= 8) {
+    for (; ((base + i) & 3) !== 0; i++) {
+      const c = s[i]!;
+      if (c < 0x20 || c === 0x22 || c === 0x5c) return done(i, high);
+      high |= c;
     }
+    const w = words;
+    const last = (base + end) >> 2;
+    let k = (base + i) >> 2;
+    for (; k < last; k++) {
+      const x = w[k]!;
+      const q = x ^ 0x22222222;
+      const b = x ^ 0x5c5c5c5c;
+      if ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
+      high |= x;
+    }
+    i = (k << 2) - base;
+  }
+  for (; i < end; i++) {
+    const c = s[i]!;
+    if (c < 0x20 || c === 0x22 || c === 0x5c) break;
     high |= c;
   }
-  if (plain === end && end - start >= PLAIN_COPY_MIN) {
-    out.ensure(end - start + 2);
+  return done(i, high);
+}
+
+function done(i: number, high: number): number {
+  plainHigh = (high & 0x80808080) !== 0;
+  return i;
+}
+
+/** A JSON string literal of the UTF-8 bytes `src[start, end)`, escaped as JSON.stringify does. */
+function string(start: number, end: number, out: JsonOut): number {
+  // Locals, not the module's bindings: the byte loops below are the payload's hottest.
+  const s = src;
+  if (end > start && s[start] === 0) return FAIL;
+  // Most strings need no escape: found by a read-only scan, then copied whole (a byte loop that
+  // also writes cost ~2x as much on 768-d points' ~250 bytes of payload text).
+  const n = end - start;
+  if (plainEnd(start, end) === end) {
+    out.ensure(n + 2);
     const o = out.buf;
-    o[out.pos] = 0x22;
-    s.copy(o, out.pos + 1, start, end);
-    o[out.pos + 1 + end - start] = 0x22;
-    if (high >= 0x80 && !isUtf8(s.subarray(start, end))) return FAIL;
-    out.pos += end - start + 2;
+    let p = out.pos;
+    o[p++] = 0x22;
+    if (n >= PLAIN_COPY_MIN) s.copy(o, p, start, end);
+    else for (let i = start; i < end; i++) o[p++] = s[i]!;
+    o[out.pos + 1 + n] = 0x22;
+    // Invalid UTF-8 decodes to U+FFFD on the general path: let it write that.
+    if (plainHigh && !isUtf8(s.subarray(start, end))) return FAIL;
+    out.pos += n + 2;
     return 0;
   }
-  out.ensure((end - start) * 6 + 2);
+  out.ensure(n * 6 + 2);
   const o = out.buf;
   let p = out.pos;
   o[p++] = 0x22;
-  high = 0;
+  let high = 0;
   for (let i = start; i < end; i++) {
     const c = s[i]!;
     if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
@@ -355,7 +463,6 @@ function string(start: number, end: number, out: JsonOut): number {
     }
   }
   o[p++] = 0x22;
-  // Invalid UTF-8 decodes to U+FFFD on the general path: let it write that.
   if (high >= 0x80 && !isUtf8(s.subarray(start, end))) return FAIL;
   out.pos = p;
   return 0;

@@ -1,0 +1,125 @@
+/**
+ * The payload transcoder's fast paths (src/transcode/payload-json.ts), byte for byte against
+ * milvus/rows.ts payloadJson of the decoded payload, and the decoded payload against the official
+ * Qdrant codec (@qdrant/js-client-grpc + grpc-convert.ts):
+ * - the key cache (each key's `"key":` text made once): more distinct keys than cache slots, long
+ *   keys that are never cached, keys repeated in one payload (also after a nested object pushed
+ *   the first copy out of the cache), which must go to the general path;
+ * - the four-bytes-at-a-time string scan: escapes, control characters and multi-byte UTF-8 at
+ *   every position and alignment;
+ * - integers and integral doubles written as digits without a string.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fromBinary } from '@bufbuild/protobuf';
+import { ScrollResponseSchema } from '@qdrant/js-client-grpc';
+import { ProtoWriter } from '../../src/core/protobuf.ts';
+import { packedPayloadOf } from '../../src/core/packed-payload.ts';
+import type { JsonObject, JsonValue } from '../../src/core/types.ts';
+import { payloadJson } from '../../src/milvus/rows.ts';
+import { fromGrpcPoint } from '../../src/qdrant/grpc-convert.ts';
+import { decodeScrollResponse } from '../../src/qdrant/grpc-scroll.ts';
+import { BlockPool } from '../../src/transcode/arena.ts';
+import { mulberry32 } from '../../testkit/datasets/prng.ts';
+
+type R = () => number;
+const int = (r: R, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+
+/** A protobuf Value (json_with_int.proto) for the JSON values used here; `dup` lists repeat a struct key. */
+type Wire = JsonValue | { dup: Array<[string, Wire]> };
+function value(v: Wire): ProtoWriter {
+  const w = new ProtoWriter();
+  if (v === null) return w.tag(1, 0).varint(0);
+  if (typeof v === 'boolean') return w.tag(5, 0).varint(v ? 1 : 0);
+  if (typeof v === 'bigint') return w.tag(3, 0).varint(BigInt.asUintN(64, v));
+  if (typeof v === 'number') return Number.isInteger(v) && !Object.is(v, -0) && Math.abs(v) < 2 ** 40 && v % 3 === 0 ? w.tag(3, 0).varint(BigInt.asUintN(64, BigInt(v))) : w.double(2, v);
+  if (typeof v === 'string') return w.string(4, v);
+  if (Array.isArray(v)) {
+    const list = new ProtoWriter();
+    for (const x of v) list.message(1, value(x));
+    return w.message(7, list);
+  }
+  const entries: Array<[string, Wire]> = 'dup' in v && Array.isArray(v.dup) ? (v.dup as Array<[string, Wire]>) : Object.entries(v as JsonObject);
+  const struct = new ProtoWriter();
+  for (const [k, x] of entries) struct.message(1, new ProtoWriter().string(1, k).message(2, value(x)));
+  return w.message(6, struct);
+}
+
+/** A ScrollResponse of points whose payloads are the given map entries, in this order (repeats allowed). */
+function response(payloads: Array<Array<[string, Wire]>>): Buffer {
+  const m = new ProtoWriter();
+  payloads.forEach((entries, i) => {
+    const point = new ProtoWriter().message(1, new ProtoWriter().tag(1, 0).varint(i + 1));
+    for (const [k, v] of entries) point.message(2, new ProtoWriter().string(1, k).message(2, value(v)));
+    m.message(2, point);
+  });
+  return m.toBuffer();
+}
+
+/** Decodes one response three ways and checks them against each other; returns how many payloads were transcoded. */
+function check(wire: Buffer, label: string): number {
+  const pool = new BlockPool();
+  const packed = decodeScrollResponse(wire, { packedVectors: true, pool });
+  const plain = decodeScrollResponse(wire).points;
+  const official = fromBinary(ScrollResponseSchema, wire).result.map((p) => fromGrpcPoint(p));
+  let written = 0;
+  packed.points.forEach((p, i) => {
+    assert.deepEqual(plain[i]!.payload, official[i]!.payload, `${label} point ${i}: our decoder vs the official one`);
+    const json = packedPayloadOf(p);
+    if (json) {
+      written++;
+      assert.equal(Buffer.from(json.json).toString('utf8'), payloadJson(plain[i]!.payload), `${label} point ${i}`);
+      assert.deepEqual(json.keys, Object.keys(plain[i]!.payload), `${label} point ${i} keys`);
+    }
+    assert.deepEqual(p.payload, plain[i]!.payload, `${label} point ${i}: lazy payload`);
+  });
+  packed.release?.();
+  return written;
+}
+
+/** Random strings over the characters that matter to the scan: plain ASCII, escapes, controls, multi-byte. */
+function text(r: R): string {
+  const parts = ['a', 'b', 'Z', ' ', '~', '"', '\\', '\n', '\t', '\u0001', '\u001f', '\u007f', 'é', '日', '🙂', '\u2028'];
+  let s = '';
+  for (let i = int(r, 0, 40); i > 0; i--) s += r() < 0.8 ? parts[int(r, 0, 4)]! : parts[int(r, 0, parts.length - 1)]!;
+  return s;
+}
+
+test('strings with escapes, controls and multi-byte characters at every position are written as JSON.stringify writes them', () => {
+  const r = mulberry32(7);
+  for (let round = 0; round < 40; round++) {
+    // A key of random length shifts each string's alignment in the response.
+    const payloads = Array.from({ length: 50 }, () => [['k'.repeat(int(r, 1, 7)), text(r)], ['s', text(r)], ['l', [text(r), text(r)]]] as Array<[string, Wire]>);
+    assert.equal(check(response(payloads), `round ${round}`), payloads.length);
+  }
+});
+
+test('integers and integral doubles are written as their digits, exactly as payloadJson writes them', () => {
+  const numbers = [0, -0, 1, -1, 3, 9, 10, 99, 100, 2 ** 31, -(2 ** 31), 2 ** 32 + 3, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 2 ** 60, 1e20, 1e21, -1e21, 0.5, 123.456, 5e-324];
+  const payloads = numbers.map((n, i) => [['n', n], ['i', BigInt(i) * 1234567n - 9n]] as Array<[string, Wire]>);
+  payloads.push([['max', 2n ** 63n - 1n], ['min', -(2n ** 63n)], ['m1', -1n], ['big', 2n ** 53n + 1n]]);
+  assert.equal(check(response(payloads), 'numbers'), payloads.length);
+});
+
+test('more keys than the key cache holds, long keys and repeated keys: written exactly, or left to the general path', () => {
+  const r = mulberry32(11);
+  // 3,000 distinct keys (the cache has 512 slots), some longer than the 64 bytes it keeps.
+  const names = Array.from({ length: 3000 }, (_, i) => (i % 97 === 0 ? `long_${'x'.repeat(60)}_${i}` : `key_${i.toString(36)}`));
+  const payloads: Array<Array<[string, Wire]>> = [];
+  for (let i = 0; i < 300; i++) payloads.push(Array.from({ length: int(r, 1, 12) }, () => names[int(r, 0, names.length - 1)]!).filter((k, j, a) => a.indexOf(k) === j).map((k) => [k, int(r, 0, 5)]));
+  assert.equal(check(response(payloads), 'many keys'), payloads.length);
+
+  // A key repeated in one payload: the general path decides (protobuf's last value wins).
+  const nested: Array<[string, Wire]> = names.slice(0, 2000).map((k) => [k, 1]);
+  const repeats: Array<Array<[string, Wire]>> = [
+    [['a', 1], ['b', 2], ['a', 3]],
+    [[names[5]!, 1], [names[5]!, 2]],
+    [[names[0]!, 1], [names[3]!, 2], [names[0]!, 'again']],
+    // The first `k` may be pushed out of the cache by the nested object's 2,000 keys before it comes again.
+    [['k', 1], ['o', { dup: nested }], ['k', 2]],
+    [['o', { dup: [['x', 1], ['y', 2], ['x', 3]] }]],
+    [[names[0]!, 1], ['n', { dup: [[names[0]!, 'inner']] }]], // the same key at two depths is no repeat
+  ];
+  const written = check(response(repeats), 'repeats');
+  assert.equal(written, 1, 'only the payload whose key appears once per object is transcoded');
+});
