@@ -14,7 +14,9 @@ import { call, type MilvusStatus } from './errors.ts';
 import { acquireLeases } from './lease.ts';
 import { listTargetAliases, pointAlias } from './aliases.ts';
 import { deleteRows } from './delete.ts';
-import { decodeRows } from './rows.ts';
+import { decodeRows, DYNAMIC_FIELD } from './rows.ts';
+import { noteTargetMeta } from '../core/compare-payload.ts';
+import type { QueryField } from './query-codec.ts';
 import { rawQuery, rowOutputFields, scanOrdered, type ScanOptions } from './scan.ts';
 import { ensureIndexes, prepareCollection } from './schema.ts';
 import { DEFAULT_BATCH_BYTES, prepareUpserts, releaseBatches, RequestBuffers, sendPrepared } from './writer.ts';
@@ -60,6 +62,13 @@ const FETCH_BYTES = 8 * 2 ** 20;
 
 function fetchChunk(plan: CollectionPlan): number {
   return Math.max(64, Math.min(FETCH_IDS, Math.floor(FETCH_BYTES / estimateRowBytes(plan))));
+}
+
+/** Notes each fetched row's `$meta` bytes for the compare engine's payload shortcut (core/compare-payload.ts). */
+function withMeta(rows: Row[], fields: QueryField[]): Row[] {
+  const metas = (fields.find((f) => f.field_name === DYNAMIC_FIELD)?.scalars?.json_data as { data?: Buffer[] } | undefined)?.data;
+  if (metas?.length === rows.length) rows.forEach((r, i) => noteTargetMeta(r, metas[i]!));
+  return rows;
 }
 
 /**
@@ -193,7 +202,7 @@ export class MilvusSink implements Sink {
       const expr = `${plan.primaryKey.field} in [${chunk.map((id) => idLiteral(plan, id)).join(', ')}]`;
       // The compare engine's Query (scan.ts): the SDK's decoding and debug JSON cost more than the compare.
       const res = await this.retrying(() => rawQuery(this.conn, plan.target)({ expr, output_fields, query_params: [] }));
-      rows.push(...decodeRows(plan, res.fields_data as never));
+      rows.push(...withMeta(decodeRows(plan, res.fields_data as never), res.fields_data));
     }
     return rows;
   }

@@ -1,0 +1,91 @@
+/**
+ * The compare engine's payload shortcut (src/core/compare-payload.ts): a packed source payload
+ * against the `$meta` text a target returned. Whatever the shortcut decides, a step must find
+ * exactly what the full comparison finds; the shortcut itself must hold for the texts real
+ * targets send (the stored bytes; Milvus Lite 3's Python json.dumps re-encoding).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { samePackedPayload, noteTargetMeta } from '../../src/core/compare-payload.ts';
+import { compareInto, emptyStep } from '../../src/core/compare-step.ts';
+import { PackedRow } from '../../src/core/packed-payload.ts';
+import type { JsonObject, Point, Row } from '../../src/core/types.ts';
+import { planCollection } from '../../src/mapping/plan.ts';
+import { isInteger, isSafeNumber, parse } from 'lossless-json';
+import { collection, LITE } from './mapping-fixtures.ts';
+
+const plan = planCollection(collection(), LITE).plan;
+const field = plan.vectors[0]!.field;
+const V = [0.5, 0.25, 0.5, 0.5];
+
+/** Sink.fetch's `$meta` rule (rows.ts parsePayload, not imported: it loads the Milvus SDK, 2 s): unsafe integers as bigint. */
+const parsePayload = (text: string | Buffer): JsonObject =>
+  parse(String(text), null, (n: string) => (isSafeNumber(n) || !isInteger(n) ? Number(n) : BigInt(n))) as JsonObject;
+
+/** A source row as a packed read maps it: its payload still the JSON text the migration wrote. */
+function source(json: string): Row {
+  const payload = parsePayload(json);
+  const point: Point = { id: 7n, vectors: { '': V }, payload };
+  return new PackedRow(7n, { [field]: V }, point, { json: Buffer.from(json), keys: Object.keys(payload) });
+}
+
+/** A target row as Sink.fetch decodes it, with its `$meta` bytes noted. */
+function target(meta: string, vector = V): Row {
+  const bytes = Buffer.from(meta);
+  const row: Row = { id: 7n, vectors: { [field]: vector }, dynamic: parsePayload(bytes) };
+  noteTargetMeta(row, bytes);
+  return row;
+}
+
+function verdict(want: Row, got: Row): string {
+  const step = emptyStep('source', null);
+  compareInto(plan, step, want, got);
+  return step.equal === 1 ? 'equal' : step.different[0]!.diffs.map((d) => `${d.what} ${d.detail}`).join('; ');
+}
+
+/** `$meta` as Milvus Lite 3 sends it (Python json.dumps): top-level keys sorted, ", " and ": ", non-ASCII escaped. */
+function pythonDumps(value: JsonObject): string {
+  const sorted = Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify(sorted)
+    .replace(/"(?:[^"\\]|\\.)*"|[,:]/g, (t) => (t === ',' ? ', ' : t === ':' ? ': ' : t))
+    .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+describe('compare: the packed payload shortcut', () => {
+  const payload = { city: 'Zürich', tags: ['a', 'b, c: d'], n: 3, x: 0.1, y: 0.30000000000000004, z: -1.5e-7, w: 0.1234567890123456, nested: { ok: true, none: [] } };
+  const json = JSON.stringify(payload);
+
+  it('holds for the stored bytes and for Milvus Lite 3 re-encoded text', () => {
+    assert.equal(pythonDumps(payload).includes('"b, c: d"'), true);
+    assert.equal(samePackedPayload(source(json), target(json)), true);
+    assert.equal(samePackedPayload(source(json), target(pythonDumps(payload))), true);
+    assert.equal(verdict(source(json), target(pythonDumps(payload))), 'equal');
+  });
+
+  it('still compares the vectors of a row whose payload it found equal', () => {
+    assert.match(verdict(source(json), target(json, [0.5, 0.25, 0.5, 0.75])), new RegExp(`^vector:${field} `));
+  });
+
+  it('finds every payload difference the full comparison finds, and falls back where text hides one', () => {
+    // A changed value, a missing key, a key order (equal, by the full comparison).
+    assert.match(verdict(source(json), target(JSON.stringify({ ...payload, n: 4 }))), /^payload \$\.n: expected 3, found 4/);
+    assert.match(verdict(source(json), target(JSON.stringify({ ...payload, city: undefined }))), /^payload \$\.city/);
+    // A nested key order: equal by the full comparison, not by the shortcut.
+    const reordered = { ...payload, nested: { none: [], ok: true } };
+    assert.equal(verdict(source(json), target(JSON.stringify(reordered))), 'equal');
+    assert.equal(samePackedPayload(source(json), target(JSON.stringify(reordered))), false);
+    // A key more on the target (sync deletes and rewrites such a row).
+    assert.match(verdict(source(json), target(JSON.stringify({ ...payload, extra: 1 }))), /^payload \$\.extra/);
+    // 20 digits: JSON.parse would round both to the same double; read exactly, they differ.
+    assert.match(verdict(source('{"big":12345678901234567891}'), target('{"big": 12345678901234567000}')), /^payload \$\.big/);
+    assert.equal(samePackedPayload(source('{"big":12345678901234567891}'), target('{"big": 12345678901234567891}')), false);
+    assert.match(verdict(source('{"big":[-12345678901234567891]}'), target('{"big": [-12345678901234567000]}')), /^payload \$\.big\[0\]/);
+  });
+
+  it('takes no shortcut without both texts (a payload mapping changed, a row not fetched by the sink)', () => {
+    const plain: Row = { id: 7n, vectors: { [field]: V }, dynamic: payload };
+    assert.equal(samePackedPayload(plain, target(json)), false);
+    assert.equal(samePackedPayload(source(json), { ...plain }), false);
+    assert.equal(verdict(plain, { ...plain, dynamic: { ...payload, n: 5 } }).startsWith('payload $.n'), true);
+  });
+});
