@@ -13,6 +13,7 @@ import type { MigrationReport } from '../core/migrate.ts';
 import { isCompareReport } from '../jobs/compare-job.ts';
 import { JobEngine, type JobReport } from '../jobs/engine.ts';
 import { JobStore } from '../jobs/store.ts';
+import { dataProcessNodeArgs } from './node-flags.ts';
 import { printJson } from './output.ts';
 import { showProgress } from './progress.ts';
 
@@ -112,7 +113,8 @@ export function runJobDetached(store: JobStore, id: string): { pid: number; logF
   const logFile = join(logDir, `${id}.log`);
   const out = openSync(logFile, 'a', 0o600);
   const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'qdrant2milvus.js');
-  const child = spawn(process.execPath, [bin, 'jobs', 'run', id, '--data-dir', store.dataDir], {
+  // A larger young generation for the process that moves the data (node-flags.ts).
+  const child = spawn(process.execPath, [...dataProcessNodeArgs(), bin, 'jobs', 'run', id, '--data-dir', store.dataDir], {
     detached: true,
     stdio: ['ignore', out, out],
     env: process.env,
