@@ -3,6 +3,7 @@
  * spreading it, so a field added to the store (a credential, say) cannot leak into a response:
  * credentials appear only as `hasApiKey` / `hasToken`.
  */
+import type { BulkJobOptions } from '../bulk/job.ts';
 import type { JobStore } from '../jobs/store.ts';
 import type { CollectionState, Job, PassState } from '../jobs/types.ts';
 import type { LiveHub } from './hub.ts';
@@ -79,9 +80,16 @@ function optionsView(o: Record<string, unknown>): JobDetailView['options'] {
   if (o.sourceTransport === 'rest' || o.sourceTransport === 'grpc') options.sourceTransport = o.sourceTransport;
   if (o.mode === 'upsert' || o.mode === 'bulk') options.mode = o.mode;
   // src/bulk/job.ts keeps endpoint, bucket and prefix in the options; the keys are sealed apart.
-  const storage = o.bulk as { endpoint?: unknown; bucket?: unknown; prefix?: unknown } | undefined;
+  const storage = o.bulk as Partial<BulkJobOptions> | undefined;
   if (storage && typeof storage.endpoint === 'string' && typeof storage.bucket === 'string') {
-    options.storage = { endpoint: storage.endpoint, bucket: storage.bucket, ...(typeof storage.prefix === 'string' && { prefix: storage.prefix }) };
+    options.storage = {
+      endpoint: storage.endpoint, bucket: storage.bucket,
+      ...(typeof storage.prefix === 'string' && { prefix: storage.prefix }),
+      ...(typeof storage.region === 'string' && { region: storage.region }),
+      ...(storage.format && { format: storage.format }),
+      ...(storage.api && { api: storage.api }),
+      ...(typeof storage.fileBytes === 'number' && { fileKb: Math.round(storage.fileBytes / 1024) }),
+    };
   }
   return options;
 }

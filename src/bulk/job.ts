@@ -12,6 +12,7 @@
  *                        rest: /v2/vectordb/jobs/import (Milvus 2.4+, Zilliz Cloud; untested against a live server)
  *     fileBytes?: number import file size (default 64 MiB)
  *     format?:  'parquet' | 'json'   import file format (default DEFAULT_BULK_FORMAT, formats.ts)
+ *     region?:  string   the bucket's region, for request signing (default us-east-1; MinIO ignores it)
  *   }
  * The access and secret keys are sealed in the job store (BulkFileLog.saveCredentials) right after
  * the job is created: `saveBulkCredentials(store.dataDir, job.id, { accessKey, secretKey })`.
@@ -38,6 +39,8 @@ export interface BulkJobOptions {
   fileBytes?: number;
   /** Default DEFAULT_BULK_FORMAT (formats.ts). A resumed job keeps the format it started with. */
   format?: BulkFormat;
+  /** The bucket's region (request signing). Default us-east-1. */
+  region?: string;
   /** Between two task-state polls, ms. Default 500. */
   pollMs?: number;
 }
@@ -69,7 +72,7 @@ export async function openBulkCopier(job: Job, secrets: Secrets, dataDir: string
   }
   // Loaded here only: the AWS SDK costs every other job ~0.5 s of imports (and a Node version notice).
   const { openObjectStore } = await import('./objects.ts');
-  const objects = openObjectStore({ endpoint: spec.endpoint, bucket: spec.bucket, accessKey: keys.accessKey, secretKey: keys.secretKey });
+  const objects = openObjectStore({ endpoint: spec.endpoint, bucket: spec.bucket, accessKey: keys.accessKey, secretKey: keys.secretKey, ...(spec.region && { region: spec.region }) });
   const uri = withUserinfo(job.target.uri, secrets.targetUserinfo);
   let importer: Importer;
   let closeTarget = async () => undefined as void;

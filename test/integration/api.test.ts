@@ -278,6 +278,19 @@ describe('bulk mode', () => {
     assert.match(refused.json.error.code, /BULK/);
     assert.ok(refused.json.error.fix, 'the refusal says what to do instead');
     assert.equal((await api.get<{ jobs: unknown[] }>('/api/jobs')).json.jobs.length, before, 'no job is left behind');
+    // The storage's format / api / file size / region reach the job: `api: rest` is probed as REST.
+    const storage = { endpoint: 'http://127.0.0.1:9', bucket: 'a-bucket', accessKey: 'minio', secretKey: STORAGE_SECRET, format: 'json', api: 'rest', fileKb: 1024, region: 'eu-west-1' };
+    const rest = await api.post<{ error: { code: string; message: string } }>('/api/jobs', {
+      source: source(), target: target(), plan: { collections: [{ source: coll, target: h.name('bulk_x') }] }, options: { mode: 'bulk', storage },
+    });
+    assert.equal(rest.json.error.code, 'BULK_UNSUPPORTED', rest.text);
+    assert.match(rest.json.error.message, /no REST import API/);
+    const badFormat = await api.post<{ error: { fields: Array<{ path: string }> } }>('/api/jobs', {
+      source: source(), target: target(), plan: { collections: [{ source: coll, target: h.name('bulk_x') }] }, options: { mode: 'bulk', storage: { ...storage, format: 'csv' } },
+    });
+    assert.equal(badFormat.status, 400);
+    assert.deepEqual(badFormat.json.error.fields.map((f) => f.path), ['options.storage.format']);
+    assert.doesNotMatch(rest.text + badFormat.text, new RegExp(STORAGE_SECRET));
   });
 });
 

@@ -140,7 +140,11 @@ function bulkOf(body: CreateJobBody): { options: BulkJobOptions; credentials: Bu
   if (o?.mode !== 'bulk' || !o.storage) return undefined;
   const s = o.storage;
   return {
-    options: { endpoint: s.endpoint, bucket: s.bucket, prefix: s.prefix ?? DEFAULT_BULK_PREFIX },
+    options: {
+      endpoint: s.endpoint, bucket: s.bucket, prefix: s.prefix ?? DEFAULT_BULK_PREFIX,
+      ...(s.region && { region: s.region }), ...(s.format && { format: s.format }), ...(s.api && { api: s.api }),
+      ...(s.fileKb && { fileBytes: s.fileKb * 1024 }),
+    },
     credentials: { accessKey: s.accessKey ?? '', secretKey: s.secretKey ?? '' },
   };
 }

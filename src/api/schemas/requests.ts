@@ -127,7 +127,10 @@ export const BulkStorageBody = z
     prefix: z.string().trim().max(TEXT_LIMITS.note, atMost(TEXT_LIMITS.note)).optional().describe('Key prefix of the import files; each job writes under <prefix>/<job id>/. Default q2m.'),
     accessKey: secret.describe('Access key id. Write-only: never returned.'),
     secretKey: secret.describe('Secret access key. Write-only: never returned.'),
-    region: z.string().trim().max(64, atMost(64)).optional().describe('Default us-east-1.'),
+    region: z.string().trim().max(64, atMost(64)).optional().describe("The bucket's region, used to sign requests. Default us-east-1 (MinIO ignores it; AWS S3 needs the bucket's own)."),
+    format: z.enum(['parquet', 'json']).optional().describe('Import file format. Default parquet (Milvus 2.3.4+ reads it; measured 2-2.8x faster to import than JSON on Milvus 2.3.5).'),
+    api: z.enum(['grpc', 'rest']).optional().describe('grpc: the Import RPC, one file per task (Milvus 2.2-2.3; default). rest: /v2/vectordb/jobs/import (Milvus 2.4+, Zilliz Cloud; untested against a live server).'),
+    fileKb: z.number().int().min(16).max(1024 * 1024).optional().describe('Import file size in KiB. Default 65536 (64 MiB; each import task costs ~2 s, so small files are slow).'),
   })
   .register(requests, { id: 'BulkStorage' });
 

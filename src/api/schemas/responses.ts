@@ -252,7 +252,10 @@ export const JobDetailSchema = JobSummarySchema.extend({
     verifySample: z.number().int().optional(),
     sourceTransport: z.enum(['rest', 'grpc']).optional(),
     mode: z.enum(['upsert', 'bulk']).optional(),
-    storage: z.object({ endpoint: z.string(), bucket: z.string(), prefix: z.string().optional() }).optional()
+    storage: z.object({
+      endpoint: z.string(), bucket: z.string(), prefix: z.string().optional(), region: z.string().optional(),
+      format: z.enum(['parquet', 'json']).optional(), api: z.enum(['grpc', 'rest']).optional(), fileKb: z.number().int().optional(),
+    }).optional()
       .describe('mode bulk: the object storage the import files went to (its keys are sealed in the job store, never shown).'),
   }),
   passes: z.array(PassSchema).describe('verify-full / sync: one entry per collection and pass, oldest first; [] for a migration.'),

@@ -1,4 +1,5 @@
 import { Field } from '../components/Field.tsx';
+import { Select } from './Select.tsx';
 import type { StorageForm, WizardState } from './state.ts';
 
 interface Props {
@@ -34,6 +35,12 @@ export function ModeChoice({ state, patch }: Props) {
           <div className="grid2">
             <Field label="Access key" value={state.storage.accessKey} onChange={(accessKey) => setStorage({ accessKey })} autoComplete="off" spellCheck={false} />
             <Field label="Secret key" type="password" value={state.storage.secretKey} onChange={(secretKey) => setStorage({ secretKey })} autoComplete="off" hint="Kept sealed in the job store; never shown again." />
+          </div>
+          <div className="grid2">
+            <Select label="File format" value={state.storage.format || 'parquet'} onChange={(v) => setStorage({ format: v as StorageForm['format'] })}
+              options={[['parquet', 'Parquet (Milvus 2.3.4+; imports fastest)'], ['json', 'JSON (older Milvus)']]} />
+            <Select label="Import API" value={state.storage.api || 'grpc'} onChange={(v) => setStorage({ api: v as StorageForm['api'] })}
+              options={[['grpc', 'Import RPC (Milvus 2.2-2.3)'], ['rest', 'REST import jobs (Milvus 2.4+, Zilliz Cloud; untested live)']]} />
           </div>
         </div>
       )}

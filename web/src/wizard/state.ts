@@ -39,6 +39,9 @@ export interface StorageForm {
   prefix: string;
   accessKey: string;
   secretKey: string;
+  /** Import file format and import API; '' = the server's default (parquet, grpc). */
+  format: '' | 'parquet' | 'json';
+  api: '' | 'grpc' | 'rest';
 }
 
 export const initialWizard: WizardState = {
@@ -52,7 +55,7 @@ export const initialWizard: WizardState = {
   planned: [],
   options: { pageSize: '', verifySample: '' },
   mode: 'upsert',
-  storage: { endpoint: '', bucket: '', prefix: '', accessKey: '', secretKey: '' },
+  storage: { endpoint: '', bucket: '', prefix: '', accessKey: '', secretKey: '', format: '', api: '' },
 };
 
 /** Request bodies: empty credentials mean "none". */
@@ -64,4 +67,6 @@ export const storageBody = (s: StorageForm) => ({
   ...(s.prefix.trim() ? { prefix: s.prefix.trim() } : {}),
   ...(s.accessKey ? { accessKey: s.accessKey } : {}),
   ...(s.secretKey ? { secretKey: s.secretKey } : {}),
+  ...(s.format ? { format: s.format } : {}),
+  ...(s.api ? { api: s.api } : {}),
 });
