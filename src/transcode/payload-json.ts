@@ -120,6 +120,44 @@ function int64Json(out: JsonOut): void {
   out.ascii(BigInt.asIntN(64, v).toString());
 }
 
+const POW10 = [1, 10, 100, 1000, 10000];
+
+/**
+ * A double as String(d) writes it (non-finite: null), mostly without making that string: an
+ * integral one below 2^53 as its digits, and one with at most 4 decimals (prices, scores, ratings)
+ * as the digits of d * 10^k with the point put back. String(d) is the fewest digits that read back
+ * as d; the first k for which round(|d| * 10^k) / 10^k reads back as |d| gives exactly those
+ * (below 2^31 the k-decimal numbers are far further apart than neighbouring doubles, so there is
+ * one candidate, and it is found: the product's rounding error is far below 0.5).
+ */
+function doubleJson(d: number, out: JsonOut): void {
+  if (Number.isSafeInteger(d)) return out.int(d);
+  const a = Math.abs(d);
+  if (a >= 1e-4 && a < 2 ** 31) {
+    for (let k = 1; k <= 4; k++) {
+      const scale = POW10[k]!;
+      const m = Math.round(a * scale);
+      if (m / scale !== a) continue;
+      const whole = Math.floor(m / scale);
+      let frac = m - whole * scale;
+      if (d < 0) out.byte(0x2d);
+      out.int(whole);
+      out.ensure(k + 1);
+      const o = out.buf;
+      let p = out.pos + k + 1;
+      out.pos = p;
+      for (let i = 0; i < k; i++) {
+        const q = Math.floor(frac / 10);
+        o[--p] = 0x30 + (frac - q * 10);
+        frac = q;
+      }
+      o[--p] = 0x2e;
+      return;
+    }
+  }
+  out.ascii(Number.isFinite(d) ? String(d) : 'null');
+}
+
 function skip(wire: number): void {
   if (wire === 0) varint();
   else if (wire === 1) at += 8;
@@ -148,22 +186,45 @@ let keySlot = -1;
 const internSeen = new Float64Array(INTERN_SLOTS);
 let payloadNo = 0;
 
+/** What a cached key's JSON is: fails (general path), its bytes in quotes, or escaped (internJson). */
+const KEY_FAILS = 0;
+const KEY_PLAIN = 1;
+const KEY_ESCAPED = 2;
+const internKind = new Uint8Array(INTERN_SLOTS);
+
 /** Writes `"key":` for the UTF-8 key `src[start, end)` and sets keyName, or FAIL (general path). */
 function key(start: number, end: number, out: JsonOut): number {
   keySlot = -1;
-  if (end - start > INTERN_MAX_BYTES) return freshKey(start, end, out, -1);
+  const n = end - start;
+  if (n > INTERN_MAX_BYTES) return freshKey(start, end, out, -1);
+  // The bytes are written out as they are hashed: most keys need no escape, and then they are
+  // already in place once the cache confirms it (one pass over the key less).
+  out.ensure(n + 3);
+  const o = out.buf;
+  const s = src;
+  let p = out.pos + 1;
   let h = 0x811c9dc5; // FNV-1a
-  for (let i = start; i < end; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
+  for (let i = start; i < end; i++) {
+    const c = s[i]!;
+    o[p++] = c;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
   const slot = (h >>> 0) & (INTERN_SLOTS - 1);
   const bytes = internBytes[slot];
   if (bytes === undefined || !sameBytes(bytes, start, end)) return freshKey(start, end, out, slot);
-  const json = internJson[slot]!;
-  if (json === null) return FAIL;
-  out.ensure(json.length);
-  const o = out.buf;
-  let p = out.pos;
-  for (let i = 0; i < json.length; i++) o[p++] = json[i]!;
-  out.pos = p;
+  const kind = internKind[slot]!;
+  if (kind === KEY_PLAIN) {
+    o[out.pos] = 0x22;
+    o[p++] = 0x22;
+    o[p++] = 0x3a;
+    out.pos = p;
+  } else if (kind === KEY_FAILS) return FAIL;
+  else {
+    const json = internJson[slot]!;
+    out.ensure(json.length);
+    out.buf.set(json, out.pos);
+    out.pos += json.length;
+  }
   keyName = internNames[slot]!;
   keySlot = slot;
   return 0;
@@ -186,6 +247,7 @@ function freshKey(start: number, end: number, out: JsonOut, slot: number): numbe
     internBytes[slot] = Uint8Array.prototype.slice.call(src, start, end);
     internNames[slot] = keyName;
     internJson[slot] = ok ? Uint8Array.prototype.slice.call(out.buf, at, out.pos) : null;
+    internKind[slot] = !ok ? KEY_FAILS : out.pos - at === end - start + 3 ? KEY_PLAIN : KEY_ESCAPED;
     // internSeen[slot] stays: a key replaced here during this payload still counts as seen (a
     // nested key may take the slot of a top-level one that then comes again).
     keySlot = slot;
@@ -301,9 +363,7 @@ function valueJson(end: number, out: JsonOut, inObject: boolean): number {
     } else if (field === 2 && wire === 1) {
       const d = src.readDoubleLE(at);
       at += 8;
-      // An integral double below 2^53 prints as its digits (String(1e21) and beyond use exponents).
-      if (Number.isSafeInteger(d)) out.int(d);
-      else out.ascii(Number.isFinite(d) ? String(d) : 'null');
+      doubleJson(d, out);
     } else if (field === 3 && wire === 0) int64Json(out);
     else if (field === 5 && wire === 0) out.ascii(varint() !== 0 ? 'true' : 'false');
     else if (wire === 2 && field >= 4) {

@@ -7,7 +7,7 @@
  *   the first copy out of the cache), which must go to the general path;
  * - the four-bytes-at-a-time string scan: escapes, control characters and multi-byte UTF-8 at
  *   every position and alignment;
- * - integers and integral doubles written as digits without a string.
+ * - integers, integral doubles and doubles of up to 4 decimals written from their digits, not a string.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -99,6 +99,28 @@ test('integers and integral doubles are written as their digits, exactly as payl
   const payloads = numbers.map((n, i) => [['n', n], ['i', BigInt(i) * 1234567n - 9n]] as Array<[string, Wire]>);
   payloads.push([['max', 2n ** 63n - 1n], ['min', -(2n ** 63n)], ['m1', -1n], ['big', 2n ** 53n + 1n]]);
   assert.equal(check(response(payloads), 'numbers'), payloads.length);
+});
+
+test('doubles with a few decimals (written from their digits) and any others print as String(d)', () => {
+  const r = mulberry32(5);
+  const f64 = new Float64Array(1);
+  const u32 = new Uint32Array(f64.buffer);
+  const doubles: number[] = [0.1, 0.2, 0.3, 1.5, -2.25, 0.0001, 0.00012, 0.0009999, 99.999, 12.3456, 12.34567, 2 ** 31 - 0.5, 2 ** 31 + 0.5, 1e15 + 0.5, 0.1 + 0.2, 1 / 3, 5e-5, 4.35, 1.005, 8.675];
+  for (let i = 0; i < 4000; i++) {
+    const kind = i % 4;
+    if (kind === 0) doubles.push(Math.round((r() - 0.5) * 10 ** int(r, 1, 12)) / 10 ** int(r, 1, 6)); // a few decimals, any magnitude
+    else if (kind === 1) doubles.push(Number((r() * 100).toFixed(int(r, 1, 4)))); // what users type: scores, prices
+    else if (kind === 2) doubles.push((r() - 0.5) * 2 ** int(r, -20, 40)); // full precision
+    else {
+      do {
+        u32[0] = Math.floor(r() * 2 ** 32);
+        u32[1] = Math.floor(r() * 2 ** 32);
+      } while (!Number.isFinite(f64[0]));
+      doubles.push(f64[0]!);
+    }
+  }
+  const payloads = doubles.map((d) => [['d', d]] as Array<[string, Wire]>);
+  assert.equal(check(response(payloads), 'doubles'), payloads.length);
 });
 
 test('more keys than the key cache holds, long keys and repeated keys: written exactly, or left to the general path', () => {
