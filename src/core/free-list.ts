@@ -16,10 +16,13 @@ export interface FreeListOptions<T> {
   keep: number;
   /** Larger buffers are never kept: a rare huge page must not stay resident. */
   maxBytes: number;
+  /** Bytes of free buffers kept at most (default: no bound but `keep`); the oldest go first. */
+  maxFreeBytes?: number;
 }
 
 export class FreeList<T> {
   private readonly free: T[] = [];
+  private freeBytes = 0;
 
   constructor(private readonly options: FreeListOptions<T>) {}
 
@@ -31,14 +34,20 @@ export class FreeList<T> {
       const s = size(this.free[i]!);
       if (s >= n && (best < 0 || s < size(this.free[best]!))) best = i;
     }
-    if (best >= 0) return this.free.splice(best, 1)[0]!;
+    if (best >= 0) {
+      const buffer = this.free.splice(best, 1)[0]!;
+      this.freeBytes -= size(buffer);
+      return buffer;
+    }
     return this.options.make(Math.ceil(n / this.options.step) * this.options.step);
   }
 
   /** `buffer` may be handed out again (ignored when too large or already free). */
   give(buffer: T): void {
-    if (this.options.size(buffer) > this.options.maxBytes || this.free.includes(buffer)) return;
-    if (this.free.length >= this.options.keep) this.free.shift();
+    const { size, maxBytes, keep, maxFreeBytes = Infinity } = this.options;
+    if (size(buffer) > maxBytes || this.free.includes(buffer)) return;
     this.free.push(buffer);
+    this.freeBytes += size(buffer);
+    while (this.free.length > keep || this.freeBytes > maxFreeBytes) this.freeBytes -= size(this.free.shift()!);
   }
 }

@@ -28,16 +28,28 @@ const MAX_BLOCK_FLOATS = 1 << 20;
 export class BlockPool {
   /** Only blocks made here come back: never a buffer someone else may still write or share. */
   private readonly made = new WeakSet<ArrayBuffer>();
+  /** Blocks and bytes made because no free block fitted (a miss each), for tests and benches. */
+  readonly misses = { blocks: 0, bytes: 0 };
   private readonly list = new FreeList<ArrayBuffer>({
     size: (b) => b.byteLength,
     make: (bytes) => {
       const block = Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer;
       this.made.add(block);
+      this.misses.blocks++;
+      this.misses.bytes += bytes;
       return block;
     },
     step: 2 ** 16,
-    keep: 32,
+    // Sized by what is in flight, not by a count: a free block was lent before, so the list never
+    // holds more than the pages in flight held at once (each reader's page, the queue of R + W
+    // pages, the W being written: 12 pages of 2 blocks, ~16 MB, for 768-d at the defaults). A
+    // fixed 32 blocks was enough there but not past 16 pages in flight (more readers or writers):
+    // blocks released together beyond 32 were dropped and made again for the next pages. Bound:
+    // 64 MiB of free blocks per pool (a transport has two: pages and raw answers), the count
+    // bound only caps take()'s scan.
+    keep: 1024,
     maxBytes: 32 * 2 ** 20,
+    maxFreeBytes: 64 * 2 ** 20,
   });
 
   /** The smallest free block of at least `n` bytes, else a new one (contents: whatever was there). */

@@ -261,6 +261,26 @@ test('nothing decoded refers to the response bytes, whose buffer the transport r
   }
 });
 
+test('the pool keeps what the pages in flight released (more than 32 blocks), up to 64 MiB of free blocks', () => {
+  const pool = new BlockPool();
+  const page = (first: number) =>
+    encodeScrollResponse({ points: [{ id: BigInt(first), payload: { n: first }, vector: new Array<number>(130).fill(first) }], next_page_offset: null }).withTime(0);
+  // 40 pages in flight at once (e.g. 8 readers, 4 writers: 8 + 12 queued + 4 written), all released together.
+  const held = Array.from({ length: 40 }, (_, i) => decodeScrollResponse(page(i), { packedVectors: true, pool }));
+  const made = pool.misses.blocks;
+  assert.ok(made >= 40, `every held page has its own blocks (${made})`);
+  for (const p of held) p.release!();
+  const next = Array.from({ length: 40 }, (_, i) => decodeScrollResponse(page(100 + i), { packedVectors: true, pool }));
+  assert.equal(pool.misses.blocks, made, 'the next 40 pages take only released blocks');
+  assert.deepEqual([...(next[39]!.points[0]!.vectors[''] as Float32Array)], new Array<number>(130).fill(139));
+
+  const big = new BlockPool();
+  const blocks = Array.from({ length: 10 }, () => big.take(8 * 2 ** 20));
+  for (const b of blocks) big.give(b);
+  for (let i = 0; i < 10; i++) big.take(8 * 2 ** 20);
+  assert.equal(big.misses.blocks, 12, 'of 80 MiB released, 64 MiB is kept: two 8 MiB blocks are made again');
+});
+
 test('a released page\'s blocks serve a later page; a page still held is never written over', () => {
   const pool = new BlockPool();
   const page = (first: number) => {
