@@ -144,9 +144,9 @@ async function migrateCollection(
     applyStats(report, stats);
     throwIfAborted(signal);
     status('IN_PROGRESS', 'load');
-    await sink.finish(plan);
+    await untilAborted(sink.finish(plan), signal);
     status('IN_PROGRESS', 'verify');
-    const counts = await checkCounts(plan, reader, sink, report.rejectedCount);
+    const counts = await untilAborted(checkCounts(plan, reader, sink, report.rejectedCount), signal);
     report.sourceCount = counts.sourceCount;
     report.targetCount = counts.targetCount;
     report.verified = counts.countsMatch;
@@ -177,6 +177,34 @@ async function migrateCollection(
   }
   report.durationMs = Date.now() - started;
   return report;
+}
+
+/**
+ * `work`, unless the job is cancelled first: then it throws the cancellation at once. Flush, index
+ * build, Load and count(*) take seconds to minutes on a busy target, with retry sleeps in between,
+ * and a user who cancels expects the job stopped within a second or two whatever phase it is in.
+ * What is left running is idempotent and harmless: the server finishes its Load; the job's resume
+ * runs these steps again. Its late result or error is dropped (the engine closes the sink).
+ */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => undefined); // once abandoned, its failure is nobody's (the race below still sees it)
+  throwIfAborted(signal);
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      try {
+        throwIfAborted(signal); // the signal's reason, or CANCELLED for a bare abort()
+      } catch (e) {
+        reject(e);
+      }
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 function applyStats(report: CollectionReport, stats: CopyStats): void {
