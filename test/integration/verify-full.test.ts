@@ -8,9 +8,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
-import { repoRoot } from '../../testkit/python.ts';
+import { cliBin } from '../helpers/cli-bin.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 
 let h: Harness;
@@ -110,7 +109,7 @@ describe('verify --full', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, QDRANT_URL: h.qdrantUrl, MILVUS_URI: h.milvusUri, MILVUS_DB: h.milvusDb };
     if (h.qdrantApiKey) env.QDRANT_API_KEY = h.qdrantApiKey;
     if (h.milvusToken) env.MILVUS_TOKEN = h.milvusToken;
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'qdrant2milvus.js'), 'verify', '--collections', name, '--full'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliBin, 'verify', '--collections', name, '--full'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
