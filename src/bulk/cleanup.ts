@@ -40,7 +40,8 @@ export async function removeFiles(run: BulkRun, files: readonly BulkFile[]): Pro
     error: new MigrationError({
       code: 'BULK_CLEANUP_FAILED',
       kind: 'config',
-      message: `Could not delete import file(s) ${shown} from ${objects.location}${reason ? `: ${reason}` : ''}. Their rows are in the target; the migration is unaffected. ${fix}`,
+      // A thrown storage error already names the endpoint, bucket and key.
+      message: `Could not delete import file(s) ${shown}${reason ? ` (${reason.replace(/\.$/, '')})` : ` from ${objects.location}`}. Their rows are in the target; the migration is unaffected. ${fix}`,
       fix,
     }),
   });

@@ -11,7 +11,7 @@ import { connectMilvus } from '../milvus/client.ts';
 import { grpcImporter } from './importer.ts';
 import { BULK_RECOMMENDED_FROM } from './estimate.ts';
 import { BULK_FORMATS, checkLayout, DEFAULT_BULK_FORMAT, type BulkFormat } from './formats.ts';
-import { DEFAULT_BULK_PREFIX, type BulkJobOptions, type CopyMode } from './job.ts';
+import { bulkJobOptions, DEFAULT_BULK_PREFIX, type BulkJobOptions, type CopyMode } from './job.ts';
 import type { BulkCredentials } from './file-log.ts';
 import { restImporter } from './rest-import.ts';
 
@@ -59,13 +59,10 @@ export function bulkSpec(flags: BulkFlags, env: NodeJS.ProcessEnv = process.env)
   }
   if (!/^https?:\/\//.test(endpoint!)) throw configError('BULK_ENDPOINT_INVALID', `--bulk-endpoint must be an http(s) URL, not "${endpoint}".`, 'e.g. --bulk-endpoint http://minio:9000');
   return {
-    options: {
-      endpoint: endpoint!, bucket: bucket!, prefix: flags.bulkPrefix ?? DEFAULT_BULK_PREFIX,
-      ...(flags.bulkApi && { api: flags.bulkApi }),
-      ...(flags.bulkFileKb && { fileBytes: flags.bulkFileKb * 1024 }),
-      ...(flags.bulkFormat && { format: flags.bulkFormat }),
-      ...(flags.bulkRegion && { region: flags.bulkRegion }),
-    },
+    options: bulkJobOptions({
+      endpoint: endpoint!, bucket: bucket!, prefix: flags.bulkPrefix, api: flags.bulkApi,
+      fileKb: flags.bulkFileKb, format: flags.bulkFormat, region: flags.bulkRegion,
+    }),
     credentials: { accessKey: accessKey!, secretKey: secretKey! },
   };
 }

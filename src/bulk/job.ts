@@ -47,6 +47,29 @@ export interface BulkJobOptions {
 
 export const DEFAULT_BULK_PREFIX = 'q2m';
 
+/** What a user chose for a bulk job, as the CLI flags and the API's `options.storage` both say it. */
+export interface BulkChoices {
+  endpoint: string;
+  bucket: string;
+  prefix?: string;
+  api?: 'grpc' | 'rest';
+  /** Import file size in KiB. */
+  fileKb?: number;
+  format?: BulkFormat;
+  region?: string;
+}
+
+/** The stored job spec for those choices: the one place defaults and units are applied. */
+export function bulkJobOptions(c: BulkChoices): BulkJobOptions {
+  return {
+    endpoint: c.endpoint, bucket: c.bucket, prefix: c.prefix ?? DEFAULT_BULK_PREFIX,
+    ...(c.api && { api: c.api }),
+    ...(c.fileKb && { fileBytes: c.fileKb * 1024 }),
+    ...(c.format && { format: c.format }),
+    ...(c.region && { region: c.region }),
+  };
+}
+
 export function saveBulkCredentials(dataDir: string, jobId: string, c: BulkCredentials): void {
   BulkFileLog.saveCredentials(dataDir, jobId, c);
 }

@@ -9,7 +9,7 @@
 import { Hono } from 'hono';
 import { checkBulkTarget } from '../../bulk/cli.ts';
 import type { BulkCredentials } from '../../bulk/file-log.ts';
-import { DEFAULT_BULK_PREFIX, saveBulkCredentials, type BulkJobOptions } from '../../bulk/job.ts';
+import { bulkJobOptions, saveBulkCredentials, type BulkJobOptions } from '../../bulk/job.ts';
 import { buildPlan, planErrors } from '../../core/planning.ts';
 import { systemError } from '../../core/errors.ts';
 import type { JobEngine, JobRunOptions } from '../../jobs/engine.ts';
@@ -140,11 +140,7 @@ function bulkOf(body: CreateJobBody): { options: BulkJobOptions; credentials: Bu
   if (o?.mode !== 'bulk' || !o.storage) return undefined;
   const s = o.storage;
   return {
-    options: {
-      endpoint: s.endpoint, bucket: s.bucket, prefix: s.prefix ?? DEFAULT_BULK_PREFIX,
-      ...(s.region && { region: s.region }), ...(s.format && { format: s.format }), ...(s.api && { api: s.api }),
-      ...(s.fileKb && { fileBytes: s.fileKb * 1024 }),
-    },
+    options: bulkJobOptions(s),
     credentials: { accessKey: s.accessKey ?? '', secretKey: s.secretKey ?? '' },
   };
 }
