@@ -19,6 +19,7 @@ import type { Sink, SourceReader } from './contracts.ts';
 import { mergeOrdered, prefetch } from './compare.ts';
 import { emptyStep, MAX_WINDOW, NOT_IN_SOURCE, SECOND_ROW, type CompareStep, type WalkOptions } from './compare-step.ts';
 import { systemError } from './errors.ts';
+import { BEFORE_FIRST, GAP_FILL, GapFilter } from './compare-gaps.ts';
 import { INT64_LIMIT, parseId } from './ids.ts';
 import type { CollectionPlan, PointId, Row } from './types.ts';
 
@@ -35,26 +36,47 @@ export async function* idsExtraWalk(plan: CollectionPlan, reader: SourceReader, 
   const target = sink.scan(plan, { batch: options.window ?? MAX_WINDOW, idsOnly: true, signal: options.signal, ...(after !== undefined && { after }) });
   let scanned = 0;
   let lastBoth: bigint | undefined;
+  // Target keys in small gaps between source ids were the source phase's (compare-gaps.ts).
+  const gaps = new GapFilter(after === undefined ? BEFORE_FIRST : await sourceIdAtOrBefore(plan, reader, after));
   const key = (id: bigint) => id;
   const order = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
   for await (const events of mergeOrdered(prefetch(sourceIds(plan, reader, options, after)), prefetch(target), { keyOfWant: key, keyOfGot: (r: Row) => r.id as bigint, compare: order })) {
     const step = emptyStep('extra', cursor);
+    let at: bigint | undefined;
     for (const e of events) {
       const id = e.kind === 'missing' ? e.want : e.got.id as bigint;
       if (e.kind !== 'missing') scanned++;
+      if (e.kind !== 'extra') step.extra.push(...gaps.source(id));
       if (e.kind === 'both') lastBoth = id;
       // A second row of a source key: the source phase found it (and sync rewrote the key).
-      else if (e.kind === 'extra' && lastBoth !== id) step.extra.push({ id, detail: e.duplicate ? SECOND_ROW : NOT_IN_SOURCE });
-      step.cursor = cursor = String(id);
+      else if (e.kind === 'extra' && lastBoth !== id) step.extra.push(...gaps.extra(id, { id, detail: e.duplicate ? SECOND_ROW : NOT_IN_SOURCE }));
+      at = id;
     }
+    // Never past an extra still held back: a resume must meet it again.
+    if (at !== undefined) step.cursor = cursor = String(gaps.cursorBefore(at));
     yield step;
   }
+  const rest = gaps.end();
+  if (rest.length > 0) yield { ...emptyStep('extra', cursor), extra: rest };
   if (expected !== undefined && scanned < expected) {
     throw systemError(
       'TARGET_SCAN_ORDER',
       `The ordered scan of ${plan.target} returned ${scanned} rows but count(*) says ${expected}: the target holds a primary key twice (Milvus 2.3.5 counts both copies of a key inserted twice, its queries return one: probed), or it did not answer "pk > last" queries with the smallest keys first, or rows were added meanwhile. Fix: run the check again once nothing else writes to ${plan.target}; if it fails again, copy the collection into a fresh target (\`migrate --if-exists drop\`), which writes every key once.`,
     );
   }
+}
+
+/**
+ * Where a resumed extra phase's first gap starts: the largest source id at or below `after`
+ * within GAP_FILL of it (BEFORE_FIRST below the first id), or undefined when none is that near
+ * (then no small gap reaches past `after`).
+ */
+async function sourceIdAtOrBefore(plan: CollectionPlan, reader: SourceReader, after: bigint): Promise<bigint | undefined> {
+  const ids: bigint[] = [];
+  for (let k = after; k >= 0n && k > after - GAP_FILL; k--) ids.push(k);
+  const found = ids.length === 0 ? [] : (await reader.retrieve(plan.source, ids)).map((p) => p.id).filter((id): id is bigint => typeof id === 'bigint');
+  if (found.length > 0) return found.reduce((a, b) => (a > b ? a : b));
+  return after < GAP_FILL ? BEFORE_FIRST : undefined;
 }
 
 /** The source's ids past `after` that an Int64 key can hold, ascending; ends at the first id that cannot (UUIDs come last). */

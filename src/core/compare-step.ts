@@ -55,6 +55,8 @@ export interface WalkOptions {
   /** Target keys per window of the extra phase's ids-only scan. Default MAX_WINDOW; tests use a few. */
   window?: number;
   signal?: AbortSignal;
+  /** Before the extra phase counts and scans the target (sync: send the repairs it holds). */
+  beforeExtra?: () => Promise<void>;
 }
 
 

@@ -7,12 +7,14 @@
  * few source pages and their target rows (verify-full.ts).
  *
  * A pass is one walk of one collection. It reports what it changed; a pass that changes nothing is
- * the cutover signal ("in sync"). The checkpoint (`onStep`) is given only after the target acked
- * the step's deletes and upserts, so a pass resumed from it never skips a repair.
+ * the cutover signal ("in sync"). Repairs of consecutive steps are sent together (Repairs, below);
+ * the checkpoint (`onStep`) is given only after the target acked the deletes and upserts of every
+ * step up to it, so a pass resumed from it never skips a repair.
  */
 import type { Sink, SourceReader } from './contracts.ts';
 import { walkCollection, type CompareStep, type WalkPosition } from './compare-walk.ts';
 import type { CollectionPlan, RejectedPoint, Row } from './types.ts';
+import { estimateRowBytes } from './defaults.ts';
 
 /** What a sync pass did to one collection (and, summed, to a job). */
 export interface PassCounts {
@@ -47,7 +49,8 @@ export interface SyncOptions {
   signal?: AbortSignal;
   /** Resume a pass here with the counts it had (a sync job's checkpoint). */
   from?: { position: WalkPosition; counts: PassCounts };
-  /** After each step's repairs were acknowledged: where a resume continues, the counts so far. */
+  /** Once the target acknowledged the repairs of every step up to it (every few steps: Repairs
+   *  below): where a resume continues, the counts so far. */
   onStep?: (position: WalkPosition, counts: PassCounts) => void | Promise<void>;
   /** Points the plan leaves out, as each step finds them (the job logs them like migrate does). */
   onRejected?: (points: RejectedPoint[]) => void;
@@ -55,31 +58,84 @@ export interface SyncOptions {
 
 export async function syncCollection(plan: CollectionPlan, reader: SourceReader, sink: Sink, options: SyncOptions = {}): Promise<PassCounts> {
   const counts = options.from ? { ...options.from.counts } : emptyPassCounts();
-  const walk = walkCollection(plan, reader, sink, { batch: options.batch, signal: options.signal, ...(options.from && { from: options.from.position }) });
+  const repairs = new Repairs(plan, sink, options.signal);
+  // The step last seen whose checkpoint waits for the repairs held with it.
+  let held: WalkPosition | undefined;
+  const settle = async () => {
+    await repairs.flush();
+    if (held) await options.onStep?.(held, counts);
+    held = undefined;
+  };
+  // The extra phase counts the target before it scans: repairs held from the source phase go first.
+  const walk = walkCollection(plan, reader, sink, { batch: options.batch, signal: options.signal, beforeExtra: settle, ...(options.from && { from: options.from.position }) });
   for await (const step of walk) {
-    await repair(plan, sink, step, options.signal);
+    repairs.add(step);
     add(counts, step);
     if (step.rejected.length > 0) options.onRejected?.(step.rejected);
-    await options.onStep?.({ phase: step.phase, cursor: step.cursor }, counts);
+    held = { phase: step.phase, cursor: step.cursor };
+    if (repairs.full() || repairs.empty()) await settle();
   }
+  await settle();
   return counts;
 }
 
+/** Repairs held before they are sent: at most this many bytes of rows to write (estimated)... */
+const REPAIR_BYTES = 8 * 2 ** 20;
+/** ...ids to delete... */
+const REPAIR_DELETES = 8192;
+/** ...or steps, so a job's checkpoint and progress still move every few pages. */
+const REPAIR_STEPS = 8;
+
 /**
+ * The repairs of consecutive steps, sent together: Milvus Lite 3.2.2 answered sync pass 1 on basic
+ * 100k (4,000 repairs over 49 pages) with 49 Upserts and 68 Deletes, one or two per page, each
+ * awaited before the walk moved on. Held in memory up to the bounds above; a step's checkpoint
+ * (syncCollection) waits until the target acked its repairs.
+ *
  * Deletes first, then upserts: a key with a second copy is deleted (both copies go) and its source
  * row written again, which must come after the delete. A different row whose target copy has
  * payload keys the source dropped is deleted before it is written too: Milvus Lite 3.2.2 merges an
  * upserted row's dynamic field into the old one (probed: {a:1,b:2} upserted as {a:5} reads back
  * {a:5,b:2}), so a plain upsert would never remove the key. Only those rows pay the delete: on the
- * target they are absent for a moment, between the two acknowledged requests.
+ * target they are absent for a moment, between the two acknowledged requests. Steps never share a
+ * key (the walk's pages are disjoint), so the order between steps does not matter.
  */
-async function repair(plan: CollectionPlan, sink: Sink, step: CompareStep, signal?: AbortSignal): Promise<void> {
-  const stale = [...step.extra.map((x) => x.id), ...step.different.filter((d) => d.staleKeys).map((d) => d.want.id)];
-  if (stale.length > 0) await sink.delete(plan, stale, signal);
-  const rows: Row[] = [...step.missing, ...step.different.map((d) => d.want), ...step.extra.flatMap((x) => (x.rewrite ? [x.rewrite] : []))];
-  // One row per key per request: a key both different and duplicated would otherwise come twice.
-  const unique = [...new Map(rows.map((r) => [String(r.id), r])).values()];
-  if (unique.length > 0) await sink.write(plan, unique, signal);
+class Repairs {
+  private deletes: Array<bigint | string> = [];
+  /** One row per key: a key both different and duplicated would otherwise come twice. */
+  private rows = new Map<string, Row>();
+  private steps = 0;
+  private readonly rowBytes: number;
+
+  constructor(
+    private readonly plan: CollectionPlan,
+    private readonly sink: Sink,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.rowBytes = estimateRowBytes(plan);
+  }
+
+  add(step: CompareStep): void {
+    this.deletes.push(...step.extra.map((x) => x.id), ...step.different.filter((d) => d.staleKeys).map((d) => d.want.id));
+    for (const r of [...step.missing, ...step.different.map((d) => d.want), ...step.extra.flatMap((x) => (x.rewrite ? [x.rewrite] : []))]) this.rows.set(String(r.id), r);
+    if (!this.empty()) this.steps++;
+  }
+
+  empty(): boolean {
+    return this.deletes.length === 0 && this.rows.size === 0;
+  }
+
+  full(): boolean {
+    return this.rows.size * this.rowBytes >= REPAIR_BYTES || this.deletes.length >= REPAIR_DELETES || this.steps >= REPAIR_STEPS;
+  }
+
+  /** Sends what is held; resolves once the target acked it all. */
+  async flush(): Promise<void> {
+    const [deletes, rows] = [this.deletes, [...this.rows.values()]];
+    [this.deletes, this.rows, this.steps] = [[], new Map(), 0];
+    if (deletes.length > 0) await this.sink.delete(this.plan, deletes, this.signal);
+    if (rows.length > 0) await this.sink.write(this.plan, rows, this.signal);
+  }
 }
 
 function add(c: PassCounts, step: CompareStep): void {

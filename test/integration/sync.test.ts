@@ -149,7 +149,9 @@ describe('sync', () => {
       assert.equal(store.get(syncId).status, 'FAILED');
       const pass = passSummaries(store, syncId)[0]!;
       assert.equal(pass.done, false);
-      assert.equal((pass.collections.find((x) => x.source === c.kill)!.counts as PassCounts).compared, 100, 'four steps of 25 were saved');
+      // Repairs of several steps go out together and the checkpoint follows their ack: mid-pass, on a step's end.
+      const saved = (pass.collections.find((x) => x.source === c.kill)!.counts as PassCounts).compared;
+      assert.ok(saved > 75 && saved < 410 && saved % 25 === 0, `the checkpoint was saved after repairs, mid-pass, on a step's end (${saved} compared)`);
     } finally {
       store.close();
     }

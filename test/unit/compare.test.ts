@@ -157,19 +157,23 @@ describe('walkCollection (the lookup walk): source pages fetched by key, then ta
   const copy = source.filter((p) => typeof p.id === 'bigint' && p.id !== 60n).map((p) => row(p.id as bigint));
 
   /** A source read in pages, and a target answering as Milvus does: `pk in [...]` with every copy of a key, `pk > after LIMIT batch` windows in key order. */
-  function sides(target: Row[], options: { overlap?: boolean; skip?: boolean } = {}) {
-    const calls = { scans: [] as string[], idsOnlyReads: 0 };
+  function sides(target: Row[], options: { overlap?: boolean; skip?: boolean } = {}, src = source) {
+    const calls = { scans: [] as string[], idsOnlyReads: 0, fetched: 0 };
     const reader = {
       async *read(o: { pageSize: number; from?: bigint | string; idsOnly?: boolean }) {
         if (o.idsOnly) calls.idsOnlyReads++;
-        const points = source.filter((p) => o.from === undefined || compareIds(p.id, o.from) >= 0);
+        const points = src.filter((p) => o.from === undefined || compareIds(p.id, o.from) >= 0);
         for (let i = 0; i < points.length; i += o.pageSize) yield { points: points.slice(i, i + o.pageSize), next: null };
       },
+      retrieve: async (_c: string, ids: Array<bigint | string>) => src.filter((p) => ids.includes(p.id)),
     } as unknown as SourceReader;
     const sorted = [...target].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const sink = {
       count: async () => target.length,
-      fetch: async (_plan: CollectionPlan, ids: Array<bigint | string>) => target.filter((r) => ids.some((id) => id === r.id)),
+      fetch: async (_plan: CollectionPlan, ids: Array<bigint | string>) => {
+        calls.fetched += ids.length;
+        return target.filter((r) => ids.some((id) => id === r.id));
+      },
       async *scan(_plan: CollectionPlan, o: { batch: number; after?: bigint; idsOnly?: boolean }) {
         assert.equal(o.idsOnly, true, 'the extra phase reads ids only');
         for (let after = o.after; ; ) {
@@ -236,6 +240,25 @@ describe('walkCollection (the lookup walk): source pages fetched by key, then ta
     // A merge cursor below every Qdrant id (a target key): the whole source, target keys after it.
     const low = await walk(sides(target), { phase: 'merge', cursor: '-5' });
     assert.deepEqual([low.equal, low.extra], [9, ['15', '41', '150']]);
+  });
+
+  it('rows left by points deleted from the source in small gaps of its ids: found by the source phase, so no target scan; each reported once', async () => {
+    // 1, 4, 6, 8 and 9 deleted from the source (below the first id, and gaps 3..5, 5..7 across a
+    // page boundary, 7..10); 15 sits in the wide gap 12..20.
+    const dense = [2, 3, 5, 7, 10, 11, 12, 20].map((n) => point(BigInt(n)));
+    const rows = (ns: number[]) => ns.map((n) => row(BigInt(n)));
+    const left = rows([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 20]);
+    const s = sides(left, {}, dense);
+    const found = await walk(s);
+    assert.deepEqual([found.missing, found.different, found.equal, found.extra], [[], [], 8, ['1', '4', '6', '8', '9']]);
+    assert.deepEqual([[...found.phases], s.calls.scans, s.calls.idsOnlyReads], [['source'], [], 0]);
+    // Keys looked up: the 8 source ids and the 6 gap keys (0 included), not the wide gap's 7.
+    assert.equal(s.calls.fetched, 14);
+    // A row in the wide gap too: the extra phase runs and reports only that one.
+    const wide = await walk(sides([...left, ...rows([15])], {}, dense));
+    assert.deepEqual([wide.extra, [...wide.phases]], [['1', '4', '6', '8', '9', '15'], ['source', 'extra']]);
+    // Resumed in the extra phase, at a source id or inside a gap: the gaps' rows were the source phase's.
+    for (const cursor of ['0', '5', '8']) assert.deepEqual((await walk(sides([...left, ...rows([15])], {}, dense), { phase: 'extra', cursor })).extra, ['15']);
   });
 
   it('a target scan out of order is caught, never trusted: windows going backwards (OrderError), rows skipped (count(*))', async () => {
