@@ -11,6 +11,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src', 'cli', 'main.ts');
 const compiled = join(root, 'dist', 'cli', 'main.js');
+// start-up.ts runs before main's module graph is even linked: Node loads the CommonJS packages a
+// graph imports (the Milvus SDK) before it runs the graph's first module, so an import at the top
+// of main.ts would come too late.
+const startUp = (dir, ext) => pathToFileURL(join(root, dir, 'cli', `start-up.${ext}`)).href;
 if (existsSync(source)) {
   let register;
   try {
@@ -21,7 +25,9 @@ if (existsSync(source)) {
     process.exit(2);
   }
   register();
+  await import(startUp('src', 'ts'));
   await import(pathToFileURL(source).href);
 } else {
+  await import(startUp('dist', 'js'));
   await import(pathToFileURL(compiled).href);
 }
