@@ -6,6 +6,7 @@ import { splitUserinfo, userinfoSecrets } from '../core/url-credentials.ts';
 import { MilvusClient, promisify } from '@zilliz/milvus2-sdk-node';
 import { MigrationError, configError, redact } from '../core/errors.ts';
 import { isMilvusLite } from './capabilities.ts';
+import { shareSdkServiceClasses } from './sdk-lazy.ts';
 import { Grpc, databaseMissing, fromThrown, grpcCode, Merr, statusFailed, type ErrorContext, type MilvusStatus } from './errors.ts';
 
 export interface MilvusConnectOptions {
@@ -47,6 +48,7 @@ export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusC
   const secrets = [...secretsOf(token), ...userinfoSecrets(opts.uri)];
   const shown = redact(uri, secrets);
   const where = `Milvus at ${shown} (database ${database})`;
+  shareSdkServiceClasses();
   const client = new MilvusClient({
     address: uri,
     token,

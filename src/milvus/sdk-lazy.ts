@@ -67,3 +67,48 @@ function standIn(real: () => Constructor): Constructor {
   });
   return proxy;
 }
+
+export const SDK_GRPC_MODULE = '@zilliz/milvus2-sdk-node/dist/milvus/utils/Grpc.js';
+let shared = false;
+
+type GetService = (proto: { serviceName: string }, options?: unknown) => unknown;
+
+/**
+ * Every MilvusClient the SDK makes builds its gRPC service classes from the whole Milvus proto
+ * JSON, twice (proto-loader's fromJSON + grpc-js's loadPackageDefinition for the Milvus service,
+ * then again for the telemetry service): 0.35 + 0.12 CPU s for the first client of a command and
+ * 0.2-0.45 s for each later one (measured; a command makes one to a few: the plan's probe, the
+ * job's sink, verify). A package built from the same proto JSON with the same loader options
+ * holds the same service classes, so it is built once per options and every service of every later
+ * client is taken from it, as the SDK's own getGRPCService does; each client still opens its own
+ * channels. The SDK reads `getGRPCService` from this module's exports at each construction
+ * (through its index's getters), so later clients see the shared one.
+ */
+export function shareSdkServiceClasses(): void {
+  if (shared) return;
+  shared = true;
+  const require = createRequire(import.meta.url);
+  try {
+    const file = require.resolve(SDK_GRPC_MODULE);
+    const grpc = require(file) as { getGRPCService?: GetService };
+    const original = grpc.getGRPCService;
+    if (typeof original !== 'function') return;
+    // The SDK's own copies of the loader, grpc-js and its proto JSON, as its getGRPCService uses them.
+    const sdkRequire = createRequire(file);
+    const { fromJSON } = sdkRequire('@grpc/proto-loader') as { fromJSON: (json: unknown, options?: unknown) => object };
+    const { loadPackageDefinition } = sdkRequire('@grpc/grpc-js') as { loadPackageDefinition: (definition: object) => object };
+    const json = (sdkRequire('../proto-json/milvus') as { default?: unknown }).default;
+    if (!json) return;
+    const packages = new Map<string, object>();
+    grpc.getGRPCService = (proto, options) => {
+      const key = JSON.stringify(options ?? null);
+      let pkg = packages.get(key);
+      if (!pkg) packages.set(key, (pkg = loadPackageDefinition(fromJSON(json, options))));
+      const service = proto.serviceName.split('.').reduce<unknown>((a, b) => (a as Record<string, unknown> | undefined)?.[b], pkg);
+      // Anything unexpected: the SDK's own path, with its own error.
+      return typeof service === 'function' && (service as { service?: unknown }).service ? service : original(proto, options);
+    };
+  } catch {
+    // An SDK laid out differently: every client builds its own classes, as before.
+  }
+}

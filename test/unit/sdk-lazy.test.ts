@@ -62,4 +62,34 @@ describe('the SDK BulkWriter, deferred', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('shares the gRPC service classes between clients, each service its own', () => {
+    const r = inFreshProcess(`
+      const { shareSdkServiceClasses } = await import('./src/milvus/sdk-lazy.ts');
+      const { MilvusClient } = await import('@zilliz/milvus2-sdk-node');
+      // Nothing listens on port 9: the clients are only constructed (their connect attempt fails quietly).
+      const make = () => {
+        const c = new MilvusClient({ address: '127.0.0.1:9', logLevel: 'error', telemetry: { enabled: false } });
+        c.connectPromise.catch(() => undefined);
+        return c;
+      };
+      const before = [make(), make()];
+      shareSdkServiceClasses();
+      const after = [make(), make()];
+      const services = (c) => [c._MilvusService, c._ClientTelemetryService];
+      const out = {
+        unsharedBefore: before[0]._MilvusService !== before[1]._MilvusService,
+        shared: services(after[0]).every((s, i) => s === services(after[1])[i]),
+        distinct: after[0]._MilvusService !== after[0]._ClientTelemetryService,
+        upsert: typeof after[1]._MilvusService.service.Upsert?.path,
+        channels: after[0].channelPool !== after[1].channelPool,
+      };
+      await Promise.all([...before, ...after].map((c) => c.closeConnection().catch(() => undefined)));
+      console.log(JSON.stringify(out));
+      process.exit(0);
+    `);
+    // The SDK made a class per client (so the memo is what shares them), and with it one class per
+    // service, while every client keeps a channel pool of its own.
+    assert.deepEqual(r, { unsharedBefore: true, shared: true, distinct: true, upsert: 'string', channels: true });
+  });
 });
