@@ -12,6 +12,10 @@
  * process starts through the `#!/usr/bin/env node` line, which cannot carry flags portably
  * (`env -S` is missing from BusyBox, i.e. Alpine images) and a re-exec launcher would be a second
  * process between the user and the job (signals, pid): there, NODE_OPTIONS does it (README).
+ *
+ * The other V8 setting a data process gets, the old generation's growth (src/core/heap-growth.ts),
+ * needs no flag here: V8 reads it whenever it sizes the heap, so the copy sets it at run time and
+ * the foreground CLI, `serve` and detached jobs all get it.
  */
 export const YOUNG_GENERATION_FLAG = '--max-semi-space-size=32';
 

@@ -18,6 +18,7 @@ import type { MigrationEvents } from './events.ts';
 import { RateMeter } from './events.ts';
 import { parseId } from './ids.ts';
 import { DEFAULT_READERS, DEFAULT_WRITERS } from './defaults.ts';
+import { boundHeapGrowth } from './heap-growth.ts';
 import { BoundedQueue } from './queue.ts';
 import { RangeProgress } from './range-progress.ts';
 import { completeRanges, rangesFromBoundaries, SAMPLE_SPLIT_MIN_POINTS } from './ranges.ts';
@@ -90,6 +91,8 @@ export function wholeIdSpace(): RangeCheckpoint[] {
 /** Copies every range of one collection; resolves with exact stats, throws on the first failure. */
 export async function copyCollection(options: CopyOptions): Promise<CopyStats> {
   const { plan, events, total } = options;
+  // The copy's peak RSS is V8's slack between full GCs, not what it holds (heap-growth.ts).
+  boundHeapGrowth();
   const ranges = await prepareRanges(options);
   const stats: CopyStats = {
     written: ranges.reduce((n, r) => n + r.written, 0),
