@@ -2,7 +2,7 @@
  * Would worker threads help? The pipeline's CPU work (decode, transform, encode) run inline on the
  * main thread versus in K worker threads, each reading its own ranges, mapping and encoding them,
  * and handing the request bytes to the main thread (transferred, not copied), as a worker-based
- * pipeline would. Not shipped: see README "Performance" for the numbers and why.
+ * pipeline would. Not shipped: see docs/performance.md for the numbers and why.
  *
  *   node --import tsx bench/workers-experiment.ts REST_URL GRPC_PORT COLLECTION COUNT [K...]
  */

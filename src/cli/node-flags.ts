@@ -5,7 +5,7 @@
  * objects that live until the page is encoded; with V8's default 16 MiB semi-space a scavenge often
  * lands while pages are in flight, so their objects are copied and promoted, and die in the old
  * generation, where only full mark-compacts of the whole heap free them. 32 MiB measured -12 % of
- * our CPU per point (README "Performance"), for ~30 MB more peak RSS; 64 MiB was no better.
+ * our CPU per point (docs/performance.md), for ~30 MB more peak RSS; 64 MiB was no better.
  *
  * V8 reads the size only when the process starts (v8.setFlagsFromString later leaves the new space
  * as it was: probed), so it goes on the command line of the child we spawn. The CLI's own foreground

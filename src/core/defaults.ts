@@ -1,5 +1,5 @@
 /**
- * Throughput defaults, chosen from the benchmark (README "Performance"; `npm run bench`).
+ * Throughput defaults, chosen from the benchmark (docs/performance.md; `npm run bench`).
  *
  * - Readers 4: reading 768-d points over gRPC from the test server (2 cores, shared with it), 1
  *   reader gave 6 300-8 000 points/s, 4 gave 7 300-10 400, 8 gave 6 600-11 600 in different runs.

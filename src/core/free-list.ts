@@ -1,7 +1,7 @@
 /**
  * Buffers reused by size, for the hot path's page and request memory (Qdrant answers, arenas,
  * payload JSON, Upsert requests). Made fresh per page, that memory lives outside V8's heap and
- * every few tens of MB of it forces a garbage collection (README, "Performance"). A buffer comes
+ * every few tens of MB of it forces a garbage collection (docs/performance.md). A buffer comes
  * back only when its holder says nothing reads it any more; what the list does not keep is left
  * to the GC, as before.
  */

@@ -5,9 +5,9 @@
  *
  * Why: a copy's live heap is flat (pages in flight, the queue: 70-90 MB on `rich` from 20k to 200k
  * points), but its peak RSS is the slack V8 leaves between full GCs: 485-564 MB on rich into
- * Milvus Lite (README "Peak RSS of migrate on rich is V8 slack"), over the 400 MB the product
+ * Milvus Lite (docs/performance.md, "Peak RSS of migrate on rich is V8 slack"), over the 400 MB the product
  * promises. With 50 % the same copy peaks far lower for a few per cent more CPU (measured runs in
- * README "Performance"). It is a soft bound: unlike `--max-old-space-size` it never turns a wide
+ * docs/performance.md). It is a soft bound: unlike `--max-old-space-size` it never turns a wide
  * row into an out-of-memory crash.
  *
  * Set at run time: V8 reads this flag each time it sizes the heap after a full GC (probed on Node

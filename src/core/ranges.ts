@@ -90,7 +90,7 @@ export const SAMPLE_PER_RANGE = 4_000;
 /** Upper bound of one sample request (ids only: about 1-2 MB of JSON over REST). */
 export const SAMPLE_MAX = 40_000;
 /** Below this many points a split scans every id: the scan is exact and still takes well under a
- *  second there (measured: README "Performance", bench `split`), so a sample buys nothing. */
+ *  second there (measured: docs/performance.md, bench `split`), so a sample buys nothing. */
 export const SAMPLE_SPLIT_MIN_POINTS = 200_000;
 
 /** Ids to ask the source for when cutting `ranges` ranges from a sample. */

@@ -102,7 +102,7 @@ export class MilvusSink implements Sink {
    * Collection.insert (milvus-lite 3.2.2, engine/collection.py) swaps the memtable on flush and
    * allocates sequence numbers without a lock, so concurrent writes can race a flush. It costs
    * nothing measurable: Lite's server is GIL-bound, and 1, 2 or 4 writes in flight measured the same
-   * rows/s (README "Performance"); requests are encoded before their turn, so encoding overlaps.
+   * rows/s (docs/performance.md); requests are encoded before their turn, so encoding overlaps.
    */
   private readonly writeChains = new Map<string, Promise<unknown>>();
   /** Upsert request buffers, reused from write to write (writer.ts). */

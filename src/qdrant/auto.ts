@@ -1,6 +1,6 @@
 /**
  * The default transport: gRPC when Qdrant's gRPC port answers, REST (with a warning) when it does
- * not. gRPC is the default because it measured faster (README "Performance": 3-5x the points per
+ * not. gRPC is the default because it measured faster (docs/performance.md: 3-5x the points per
  * second of REST JSON for 768-d points, 1.5x for `rich`, at a third to a sixth of the client CPU);
  * REST stays the fallback because some deployments expose only the REST port (a proxy, a firewall).
  *

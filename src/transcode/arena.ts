@@ -21,7 +21,7 @@ const MAX_BLOCK_FLOATS = 1 << 20;
 /**
  * Blocks reused from page to page. A page of 768-d points fills about 1 MB of arena and 0.2 MB of
  * payload JSON; made fresh for every page, at 40k points/s, that was ~170 MB/s of buffers for the
- * GC to find and free (README, "Performance"). A page's blocks come back here only when whoever
+ * GC to find and free (docs/performance.md). A page's blocks come back here only when whoever
  * holds its points says they are done (PageMemory.release: the pipeline, once the page's write is
  * acknowledged); a page never released leaves its blocks to the GC, as before.
  */
