@@ -17,7 +17,8 @@
  * times that as a row of its own; without it the first check shares the machine with that work.
  *
  * `sync` (after the others): the source changes by --change % of its points of each kind (new
- * points, deleted points, changed vectors, a changed or removed payload key; verify-changes.ts),
+ * points, deleted points, changed vectors, a changed or removed payload key; verify-changes.ts, any
+ * workload: named, sparse, float16/uint8 vectors, UUID ids),
  * then sync pass 1 (repairs, with its counts) and pass 2 (nothing left to change) are timed.
  * --source real uses real Qdrant 1.19 (real-source.ts). JSON goes to bench/results/verify-*.json.
  */
