@@ -17,6 +17,8 @@
  * needs no flag here: V8 reads it whenever it sizes the heap, so the copy sets it at run time and
  * the foreground CLI, `serve` and detached jobs all get it.
  */
+import { nodeFlagChosen } from '../core/node-flag-chosen.ts';
+
 export const YOUNG_GENERATION_FLAG = '--max-semi-space-size=32';
 
 /**
@@ -24,6 +26,5 @@ export const YOUNG_GENERATION_FLAG = '--max-semi-space-size=32';
  * (in this process's flags or NODE_OPTIONS, which the child inherits): theirs wins.
  */
 export function dataProcessNodeArgs(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): string[] {
-  const chosen = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(arg));
-  return chosen ? [] : [YOUNG_GENERATION_FLAG];
+  return nodeFlagChosen('--max-semi-space-size', execArgv, nodeOptions) ? [] : [YOUNG_GENERATION_FLAG];
 }

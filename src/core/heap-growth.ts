@@ -16,6 +16,7 @@
  * foreground CLI cannot carry portably: src/cli/node-flags.ts).
  */
 import v8 from 'node:v8';
+import { nodeFlagChosen } from './node-flag-chosen.ts';
 
 export const HEAP_GROWING_PERCENT = 50;
 
@@ -28,8 +29,7 @@ let bounded = false;
  */
 export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): boolean {
   if (bounded) return true;
-  const chosen = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => /^--heap[-_]growing[-_]percent(=|$)/.test(arg));
-  if (chosen) return false;
+  if (nodeFlagChosen('--heap-growing-percent', execArgv, nodeOptions)) return false;
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   bounded = true;
   return true;
