@@ -8,7 +8,6 @@
 import type { CollectionPlan, JsonValue, Row } from './types.ts';
 import { getOwn } from './own.ts';
 import { sameStored } from '../mapping/fit.ts';
-import { promotedKeys } from '../mapping/scalars.ts';
 
 const show = (v: JsonValue | undefined): string => {
   if (v === undefined) return 'nothing';
@@ -19,7 +18,10 @@ const show = (v: JsonValue | undefined): string => {
 /** One line per promoted field whose target value differs from the expected one. */
 export function diffScalars(plan: CollectionPlan, want: Row, got: Row): Array<{ field: string; detail: string }> {
   const out: Array<{ field: string; detail: string }> = [];
-  for (const { field } of promotedKeys(plan)) {
+  // Per row: walk the plan's entries without building promotedKeys(plan)'s array each time.
+  for (const entry of plan.payload ?? []) {
+    const field = entry.mode === 'field' ? entry.field : undefined;
+    if (!field) continue;
     const w = want.scalars ? getOwn(want.scalars, field.name) : undefined;
     const g = got.scalars ? getOwn(got.scalars, field.name) : undefined;
     if (sameStored(field, w ?? null, g ?? null)) continue;
