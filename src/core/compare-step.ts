@@ -5,7 +5,7 @@
  */
 import type { SourceReader } from './contracts.ts';
 import { compareIds } from './ids.ts';
-import type { CollectionPlan, JsonObject, Point, PointId, RejectedPoint, Row } from './types.ts';
+import type { CollectionPlan, Point, PointId, RejectedPoint, Row } from './types.ts';
 import { samePackedPayload } from './compare-payload.ts';
 import { compareRow, type Mismatch } from './verify.ts';
 import { toRows } from '../mapping/rows.ts';
@@ -101,13 +101,9 @@ export async function* expectedPages(plan: CollectionPlan, reader: SourceReader,
   options.signal?.throwIfAborted();
 }
 
-const NO_PAYLOAD: JsonObject = Object.freeze({});
-
 export function compareInto(plan: CollectionPlan, step: CompareStep, want: Row, got: Row): void {
   // Payloads known equal (compare-payload.ts): the rest of the row compared as always.
-  const diffs = samePackedPayload(want, got)
-    ? compareRow(plan, { id: want.id, vectors: want.vectors, scalars: want.scalars, dynamic: NO_PAYLOAD }, { id: got.id, vectors: got.vectors, scalars: got.scalars, dynamic: NO_PAYLOAD })
-    : compareRow(plan, want, got);
+  const diffs = compareRow(plan, want, got, !samePackedPayload(want, got));
   if (diffs.length === 0) step.equal++;
   else step.different.push({ want, diffs, staleKeys: Object.keys(got.dynamic).some((k) => !Object.hasOwn(want.dynamic, k)) });
 }

@@ -80,7 +80,7 @@ async function* fetched(plan: CollectionPlan, sink: Sink, pages: AsyncIterable<E
       keys.push(...gapKeys(prev, ids));
       prev = ids.at(-1) ?? prev;
     }
-    const got = sink.fetch(plan, keys);
+    const got = sink.fetch(plan, keys, { lazyPayload: true });
     // Awaited by the consumer; an early exit (abort, error) must not leave it unhandled.
     got.catch(() => undefined);
     yield { page, got };

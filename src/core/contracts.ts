@@ -111,8 +111,10 @@ export interface Sink {
   count(target: string): Promise<number>;
   /** Rows by primary key, for verify --sample and the compare walk (`verify --full`, `sync`).
    *  Missing keys are absent; a key the target holds twice comes as often as the target returns
-   *  it (Milvus 2.3.5 returns one copy, though count(*) counts both; Milvus Lite 3.2.2 keeps one). */
-  fetch(plan: CollectionPlan, ids: Array<bigint | string>): Promise<Row[]>;
+   *  it (Milvus 2.3.5 returns one copy, though count(*) counts both; Milvus Lite 3.2.2 keeps one).
+   *  `lazyPayload` (the compare walk): rows may keep the target's payload text and parse `dynamic`
+   *  on first read (core/compare-payload.ts TargetRow), so spreading such a row loses `dynamic`. */
+  fetch(plan: CollectionPlan, ids: Array<bigint | string>, options?: { lazyPayload?: boolean }): Promise<Row[]>;
   /**
    * The whole target collection in ascending primary-key order (Int64 numerically, VarChar by
    * code unit), in windows of `batch` rows, for the compare walk's extra phase (core/compare-extra.ts).

@@ -160,8 +160,9 @@ export async function checkSample(
   return result;
 }
 
-/** Field-by-field differences between the row the source implies and the row the target holds. */
-export function compareRow(plan: CollectionPlan, want: Row, got: Row | undefined): Mismatch[] {
+/** Field-by-field differences between the row the source implies and the row the target holds.
+ *  `payload: false`: the payloads are known equal (the compare walk's text test), not walked. */
+export function compareRow(plan: CollectionPlan, want: Row, got: Row | undefined, payload = true): Mismatch[] {
   const id = String(want.id);
   if (!got) return [{ id, what: 'missing', detail: `not found in target collection ${plan.target}` }];
   const out: Mismatch[] = [];
@@ -169,7 +170,7 @@ export function compareRow(plan: CollectionPlan, want: Row, got: Row | undefined
     const detail = compareVector(field, want.vectors[field.field] ?? null, got.vectors[field.field] ?? null);
     if (detail) out.push({ id, what: `vector:${field.field}`, detail });
   }
-  const payloadDiff = diffJson(want.dynamic, got.dynamic, '$');
+  const payloadDiff = payload ? diffJson(want.dynamic, got.dynamic, '$') : null;
   if (payloadDiff) out.push({ id, what: 'payload', detail: payloadDiff });
   for (const d of diffScalars(plan, want, got)) out.push({ id, what: `field:${d.field}`, detail: d.detail });
   return out;
