@@ -12,7 +12,7 @@
  * the servers here: compare the modes, not the absolute numbers, with other machines.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,19 +32,29 @@ const { values } = parseArgs({
 const counts = values.points.split(',').map(Number);
 const modes = values.modes.split(',') as Array<'upsert' | 'parquet' | 'json'>;
 
-interface Row { points: number; mode: string; collectionMs: number; wallMs: number; ok: boolean; load1Before: number; load1After: number }
+interface Row { points: number; mode: string; collectionMs: number; wallMs: number; peakRssMb: number | null; ok: boolean; load1Before: number; load1After: number }
 const load1 = () => Math.round(loadavg()[0]! * 100) / 100;
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+// The CLI's peak RSS comes from GNU time where the machine has it (the bulk path builds whole
+// import files in memory, so its peak is worth watching); null where it does not.
+const GNU_TIME = '/usr/bin/time';
+const RSS_MARK = 'q2m-bench-maxrss-kb=';
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; peakRssMb: number | null }> {
   const started = performance.now();
+  const cli = [process.execPath, join(repoRoot, 'bin', 'qdrant2milvus.js'), ...args];
+  const [command, ...argv] = existsSync(GNU_TIME) ? [GNU_TIME, '-f', `${RSS_MARK}%M`, ...cli] : cli;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'qdrant2milvus.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command!, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started) }));
+    child.on('close', (code) => {
+      const kb = new RegExp(`${RSS_MARK}(\\d+)`).exec(stderr)?.[1];
+      resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started), peakRssMb: kb === undefined ? null : Math.round(Number(kb) / 1024) });
+    });
   });
 }
 
@@ -67,7 +77,7 @@ try {
         const run = await runCli(['migrate', '--collections', source, '--yes', '--json', '--if-exists', 'drop', '--source-grpc-port', String(qdrant.grpcPort), ...modeFlags], env);
         if (run.code !== 0) throw new Error(`${mode} at ${n}: exit ${run.code}\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-3000)}`);
         const report = JSON.parse(run.stdout) as { ok: boolean; collections: Array<{ durationMs: number }> };
-        const row = { points: n, mode: mode === 'upsert' ? 'upsert' : `bulk-${mode}`, collectionMs: report.collections[0]!.durationMs, wallMs: run.ms, ok: report.ok, load1Before, load1After: load1() };
+        const row = { points: n, mode: mode === 'upsert' ? 'upsert' : `bulk-${mode}`, collectionMs: report.collections[0]!.durationMs, wallMs: run.ms, peakRssMb: run.peakRssMb, ok: report.ok, load1Before, load1After: load1() };
         rows.push(row);
         console.log(JSON.stringify({ bench: 'bulk-vs-upsert', engine: 'standalone23', s3: 'moto', dataset: values.dataset, ...row }));
       }
@@ -81,7 +91,7 @@ try {
   await milvus.stop();
   await s3.stop();
 }
-process.stderr.write(`\n${'points'.padStart(8)} ${'mode'.padStart(13)} ${'s'.padStart(7)}  load1 before/after  (per-collection durationMs: create, copy, index/load, verify counts)\n`);
+process.stderr.write(`\n${'points'.padStart(8)} ${'mode'.padStart(13)} ${'s'.padStart(7)} ${'RSS MB'.padStart(7)}  load1 before/after  (per-collection durationMs: create, copy, index/load, verify counts)\n`);
 for (const r of rows) {
-  process.stderr.write(`${String(r.points).padStart(8)} ${r.mode.padStart(13)} ${(r.collectionMs / 1000).toFixed(1).padStart(7)}  ${r.load1Before} / ${r.load1After}\n`);
+  process.stderr.write(`${String(r.points).padStart(8)} ${r.mode.padStart(13)} ${(r.collectionMs / 1000).toFixed(1).padStart(7)} ${String(r.peakRssMb ?? '-').padStart(7)}  ${r.load1Before} / ${r.load1After}\n`);
 }
