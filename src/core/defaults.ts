@@ -10,7 +10,9 @@
  *   collection one at a time anyway (the sink serialises them); against Milvus and Zilliz Cloud a
  *   second request in flight hides a round trip.
  * - Pages of about 1 MiB of rows: the page is also the write request (the sink only splits what is
- *   above its 16 MiB batch limit). Into Milvus Lite, 500- to 5000-point pages of 128-d rows copied
+ *   above its 16 MiB batch limit). Gathering the pages waiting in the queue into Upserts of up to
+ *   8 MiB made a migrate into Milvus 2.3.5 no faster and peak RSS ~50 MB higher (docs/performance.md,
+ *   "Writes"), so it was not kept. Into Milvus Lite, 500- to 5000-point pages of 128-d rows copied
  *   within 7% of each other, while the peak RSS rose from 274 to 411 MB; 1 MiB (about 1000 such
  *   rows, 290 of 768-d) kept a 1M-point copy at ~310 MB, the same as a 200k one.
  */
