@@ -140,12 +140,16 @@ function object(a: Uint8Array, i: number, b: Uint8Array, j: number, top: number)
   }
   const nested = top + 4 * n;
   let matched = 0;
+  let at0 = top - 4;
   for (j = skip(b, j + 1); b[j] !== CLOSE_OBJECT; matched++) {
     const ke = b[j] === QUOTE ? stringEnd(b, j) : -1;
     const colon = ke < 0 ? -1 : skip(b, ke);
     if (colon < 0 || b[colon] !== COLON) return -1;
-    const at = find(a, top, n, b, j, ke);
+    // From the entry after the last match: keys in the same order (or sorted on both sides) are
+    // found at once, so a large object costs a pass, not a search per key.
+    const at = find(a, top, n, (at0 - top) / 4 + 1, b, j, ke);
     if (at < 0) return -1;
+    at0 = at;
     // Matched once: a key b repeats finds no second partner.
     entries[at + 1] = -1;
     j = value(a, entries[at + 2]!, b, skip(b, colon + 1), nested);
@@ -156,10 +160,11 @@ function object(a: Uint8Array, i: number, b: Uint8Array, j: number, top: number)
   return matched === n ? j + 1 : -1;
 }
 
-/** The `entries` index of a's unmatched entry whose key text equals b[k0, k1), or -1. */
-function find(a: Uint8Array, top: number, n: number, b: Uint8Array, k0: number, k1: number): number {
-  for (let e = 0; e < n; e++) {
-    const at = top + 4 * e;
+/** The `entries` index of a's unmatched entry whose key text equals b[k0, k1), or -1; the search
+ *  starts at entry `from` and wraps around. */
+function find(a: Uint8Array, top: number, n: number, from: number, b: Uint8Array, k0: number, k1: number): number {
+  for (let k = 0; k < n; k++) {
+    const at = top + 4 * ((from + k) % n);
     if (entries[at + 1]! >= 0 && sameBytes(a, entries[at]!, entries[at + 1]!, b, k0, k1)) return at;
   }
   return -1;

@@ -98,6 +98,19 @@ describe('sameJsonText', () => {
     assert.ok(differ > 600, `mutations made ${differ} different pairs`);
   });
 
+  it('matches the keys of a large object in the same, reversed or any order, and finds one changed value', () => {
+    const r = rng(13);
+    const entries = Array.from({ length: 3000 }, (_, k) => [`key${k}`, k] as const);
+    const text = (list: ReadonlyArray<readonly [string, number]>, sep: string) => `{${list.map(([k, v]) => `"${k}":${sep}${v}`).join(`,${sep}`)}}`;
+    const shuffled = [...entries].sort(() => r() - 0.5);
+    const source = bytes(text(entries, ''));
+    assert.equal(sameJsonText(source, bytes(text(entries, ' '))), true);
+    assert.equal(sameJsonText(source, bytes(text([...entries].reverse(), ' '))), true);
+    assert.equal(sameJsonText(source, bytes(text(shuffled, ' '))), true);
+    const changed = shuffled.map(([k, v]) => [k, k === 'key1500' ? v + 1 : v] as const);
+    assert.equal(sameJsonText(source, bytes(text(changed, ' '))), false);
+  });
+
   it('holds a key the target repeats or lacks, and spellings it cannot read, for a full comparison', () => {
     assert.equal(sameJsonText(bytes('{"a":1,"b":1}'), bytes('{"a": 1, "a": 1}')), false);
     assert.equal(sameJsonText(bytes('{"a":1,"b":1}'), bytes('{"a": 1}')), false);
