@@ -10,6 +10,7 @@ import { isMultiVector, isSparseVector } from '../core/vector-kind.ts';
 import { DYNAMIC_FIELD, clashFreeKey } from './names.ts';
 import { MAX_JSON_BYTES, dropNullKeys, oversizeBytes, setKey, type WalkState } from './payload.ts';
 import { extractScalars, promotedKeys } from './scalars.ts';
+import { TranscodedPayload, renameKeys } from '../transcode/payload-bytes.ts';
 
 export interface ToRowsStats {
   /** Null-valued payload keys removed (at any depth). */
@@ -104,6 +105,28 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
     return out;
   };
 
+  /** The transcoded payload with clashing keys renamed, on the bytes (the same names as moveClashingKeys). */
+  const mapBytes = (packed: TranscodedPayload, stats: ToRowsStats): TranscodedPayload => {
+    const { keys } = packed;
+    let names: Array<string | undefined> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (!fieldSet.has(key)) continue;
+      const name = planned.get(key) as string;
+      const to = keys.includes(name) ? clashFreeKey(key, (n) => fieldSet.has(n) || keys.includes(n)) : name;
+      (names ??= new Array<string | undefined>(keys.length).fill(undefined))[i] = to;
+      stats.renamedCount++;
+      if (!Object.hasOwn(stats.renamedKeys, key)) setOwn(stats.renamedKeys, key, to);
+    }
+    return names === undefined ? packed : renameKeys(packed, names);
+  };
+
+  /** The dynamic field of a payload, as the rules below make it (a MappedPackedRow's, when read). */
+  const mapPayload = (payload: JsonObject): JsonObject => {
+    const stats: ToRowsStats = { nullsDropped: 0, renamedKeys: {}, renamedCount: 0, mismatchNulled: 0 };
+    return moveClashingKeys(dropNullKeys(payload, { nulls: 0, bigint: false, bound: 0 }), stats);
+  };
+
   const mapPoint = (p: Point, out: ToRowsResult, walk: WalkState): void => {
     const id = convertId(p.id, int64);
     if (id === undefined) return reject(out, p, 'ID_UNFIT', `id ${String(p.id)} does not fit the Int64 primary key "${plan.primaryKey.field}" (Int64 holds integers up to ${INT64_MAX}).`);
@@ -119,14 +142,19 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
       if (bad) return reject(out, p, 'VECTOR_INVALID', `${label(s)}: ${bad}.`);
       setOwn(vectors, s.field, v);
     }
-    // A payload the transcoder already wrote as JSON (src/transcode) keeps those bytes when these
-    // rules change nothing: it has no null-valued key (else there are no bytes), no key that
-    // clashes with a field, and nothing is promoted. Otherwise the rules below, as for any payload.
+    // A payload the transcoder already wrote as JSON (src/transcode) keeps those bytes when nothing
+    // is promoted: the transcoder left its null-valued keys out (counted here), and keys that clash
+    // with a field are renamed on the bytes. Otherwise the rules below, as for any payload.
     const packed = promoted.length === 0 ? packedPayloadOf(p) : undefined;
-    if (packed !== undefined && !packed.keys.some((k) => fieldSet.has(k))) {
-      const size = packed.json.length;
+    if (packed !== undefined) {
+      const mapped = packed instanceof TranscodedPayload ? mapBytes(packed, out.stats) : undefined;
+      const size = (mapped ?? packed).json.length;
       if (size > MAX_JSON_BYTES) return reject(out, p, 'PAYLOAD_TOO_LARGE', `payload is ${size} bytes as JSON; Milvus holds at most ${MAX_JSON_BYTES} bytes per row.`);
-      out.rows.push(new PackedRow(id, vectors, p, packed));
+      if (mapped === undefined || (mapped === packed && mapped.nulls === 0)) out.rows.push(new PackedRow(id, vectors, p, packed));
+      else {
+        walk.nulls += mapped.nulls;
+        out.rows.push(new MappedPackedRow(id, vectors, p, mapped, mapPayload));
+      }
       return;
     }
     let payload = p.payload;
@@ -155,6 +183,32 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
   };
 
   return { plan, toRows };
+}
+
+/**
+ * A PackedRow whose bytes are the payload after mapping's rules (null-valued keys left out, clashing
+ * keys renamed): its `dynamic`, when something reads it, is that mapped payload, made from the
+ * point's by the same rules, never the source payload itself.
+ */
+class MappedPackedRow extends PackedRow {
+  #mapped: JsonObject | undefined;
+  #point: Point;
+  #map: (payload: JsonObject) => JsonObject;
+
+  constructor(id: Row['id'], vectors: Row['vectors'], point: Point, packed: TranscodedPayload, map: (payload: JsonObject) => JsonObject) {
+    super(id, vectors, point, packed);
+    this.#point = point;
+    this.#map = map;
+  }
+
+  override get dynamic(): JsonObject {
+    return (this.#mapped ??= this.#map(this.#point.payload));
+  }
+
+  override set dynamic(value: JsonObject) {
+    super.dynamic = value;
+    this.#mapped = value;
+  }
 }
 
 const mappers = new WeakMap<CollectionPlan, RowMapper>();

@@ -157,9 +157,9 @@ function readPoint(r: ProtoReader): Point {
   if (!jsonOut) return { id, vectors, payload };
   const buf = r.buf;
   const packed = jsonTries > 0 ? payloadToJson(buf, from, to, jsonOut) : undefined;
-  // A page whose payloads keep failing to transcode (nulls to drop, say) stops trying: none will pass through.
+  // A page whose payloads keep failing to transcode (repeated or array-index-like keys, say) stops trying: none will pass through.
   jsonTries = packed === undefined ? jsonTries - 1 : JSON_TRIES;
-  // No JSON written (a null to drop, say): mapping needs the value anyway, and decoding it now,
+  // No JSON written (a repeated key, say): mapping needs the value anyway, and decoding it now,
   // while the bytes are in cache, measured half the cost of decoding it later.
   if (packed === undefined) return { id, vectors, payload: readPayload(buf, from, to) };
   // The payload's protobuf bytes are copied beside its JSON: nothing decoded refers to the response,

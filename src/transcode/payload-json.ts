@@ -9,16 +9,24 @@
  *   them (non-finite: null);
  * - keys in the order a JS object would hold them.
  *
+ * - null-valued keys (at any depth, in objects inside lists too) are left out and counted, as
+ *   mapping's dropNullKeys does (null elements of lists stay): mapping's rule, done here on the
+ *   bytes so that a payload with nulls needs no JS object; mapping adds the count to its stats
+ *   (src/mapping/rows.ts). So the JSON is payloadJson of dropNullKeys(payload).
+ *
  * A payload this cannot write exactly that way is left to the general path (returns undefined):
- * a null-valued key at any depth (mapping drops those and counts them), a key a JS object would
- * reorder (array-index-like: "0", "12") or a repeated key, bytes that are not valid UTF-8, a
- * string or key starting with NUL (payloadJson's bigint marker), a Value with two kinds set.
+ * a key a JS object would reorder (array-index-like: "0", "12") or a repeated key (dropped ones
+ * included), bytes that are not valid UTF-8, a Value with two kinds set. (A string or key that
+ * starts with NUL is written like any other: payloadJson gives those payloads to lossless-json,
+ * whose text is JSON.stringify's with exact integers, i.e. this one.)
  */
 import { isUtf8 } from 'node:buffer';
-import type { PackedPayload } from '../core/packed-payload.ts';
 import type { PageMemory } from './arena.ts';
+import { TranscodedPayload } from './payload-bytes.ts';
 
 const FAIL = -1;
+/** entry(): a null-valued key, left out (nothing written). */
+const NULL = -2;
 
 /** Escapes of the bytes below 0x20 as JSON.stringify writes them. */
 const ESCAPES: string[] = Array.from({ length: 0x20 }, (_, c) => `\\u${c.toString(16).padStart(4, '0')}`);
@@ -171,7 +179,7 @@ function skip(wire: number): void {
  * point (in any order: Qdrant sends each point's keys in its own order) are checked, escaped and
  * made into strings once, not once per key per point. A slot holds a copy of the key's bytes, its
  * string and its JSON text with the colon (`"key":`), or no text when the key must go to the
- * general path (reordered by JS objects, NUL first, not UTF-8). A collision replaces the slot.
+ * general path (reordered by JS objects, not UTF-8). A collision replaces the slot.
  */
 const INTERN_SLOTS = 512;
 const INTERN_MAX_BYTES = 64;
@@ -260,7 +268,7 @@ function freshKey(start: number, end: number, out: JsonOut, slot: number): numbe
  * the fields in `buf[from, to)` (other fields there are skipped), or undefined when the general path
  * must decide (see above).
  */
-export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOut): PackedPayload | undefined {
+export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOut): TranscodedPayload | undefined {
   if (buf !== src) {
     src = buf;
     srcBase = buf.byteOffset;
@@ -271,7 +279,10 @@ export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOu
   }
   const start = out.pos;
   const keys: string[] = [];
+  const keyAt: number[] = [];
+  let dropped: string[] | undefined;
   const no = ++payloadNo;
+  nulls = 0;
   out.byte(0x7b);
   at = from;
   while (at < to) {
@@ -282,17 +293,23 @@ export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOu
     }
     const len = varint();
     const end = at + len;
-    if (keys.length > 0) out.byte(0x2c);
-    if (entry(end, out) === FAIL) return fail(out, start);
+    const written = entry(end, out, keys.length > 0);
+    if (written === FAIL) return fail(out, start);
     // A repeated key goes to the general path. A cached key whose slot this payload has not used
     // cannot be a repeat; otherwise (a repeat, or two keys sharing a slot) and for keys too long
-    // to cache, the keys so far are searched.
+    // to cache, the keys so far (left-out ones too) are searched.
     if (keySlot >= 0 && internSeen[keySlot] !== no) internSeen[keySlot] = no;
-    else if (keys.includes(keyName)) return fail(out, start);
+    else if (keys.includes(keyName) || dropped?.includes(keyName)) return fail(out, start);
+    if (written === NULL) {
+      (dropped ??= []).push(keyName);
+      nulls++;
+      continue;
+    }
     keys.push(keyName);
+    keyAt.push(keyStart - start, keyEnd - start);
   }
   out.byte(0x7d);
-  return { json: out.buf.subarray(start, out.pos), keys };
+  return new TranscodedPayload(out.buf.subarray(start, out.pos), keys, keyAt, nulls);
 }
 
 function fail(out: JsonOut, start: number): undefined {
@@ -300,8 +317,17 @@ function fail(out: JsonOut, start: number): undefined {
   return undefined;
 }
 
-/** One map entry (key 1, value 2) ending at `end`, as `"key":value`; the cursor ends at `end`. */
-function entry(end: number, out: JsonOut): number {
+/** Null-valued keys left out by the payload being written (payloadToJson). */
+let nulls = 0;
+/** Where the last entry() written put its `"key":` text in `out.buf`: [keyStart, keyEnd). */
+let keyStart = 0;
+let keyEnd = 0;
+
+/**
+ * One map entry (key 1, value 2) ending at `end`, as `"key":value` (after a comma when `comma`);
+ * the cursor ends at `end`. A null value: nothing is written, NULL is returned (keyName is set).
+ */
+function entry(end: number, out: JsonOut, comma: boolean): number {
   let ks = at;
   let ke = at;
   let vs = -1;
@@ -319,23 +345,36 @@ function entry(end: number, out: JsonOut): number {
     } else if (t >>> 3 === 1 || t >>> 3 === 2) return FAIL;
     else skip(t & 7);
   }
-  // An absent value is Value's default, null: a null-valued key, mapping's to drop.
-  if (vs < 0 || key(ks, ke, out) === FAIL) return FAIL;
+  const mark = out.pos;
+  if (comma) out.byte(0x2c);
+  const ks0 = out.pos;
+  if (key(ks, ke, out) === FAIL) return FAIL;
   const name = keyName;
   const slot = keySlot;
-  at = vs;
-  if (valueJson(ve, out, true) === FAIL) return FAIL;
+  const ke0 = out.pos;
+  // An absent value is Value's default, null: a null-valued key, left out (mapping's rule).
+  let r = NULL;
+  if (vs >= 0) {
+    at = vs;
+    r = valueJson(ve, out, true);
+    if (r === FAIL) return FAIL;
+  }
   at = end;
   keyName = name;
   keySlot = slot;
+  if (r === NULL) {
+    out.pos = mark;
+    return NULL;
+  }
+  keyStart = ks0;
+  keyEnd = ke0;
   return 0;
 }
 
-/** A key a JS object keeps in insertion order (array-index-like keys are moved first) and that is not the bigint marker. */
+/** A key a JS object keeps in insertion order (array-index-like keys are moved first). */
 function plainKey(start: number, end: number): boolean {
   if (start === end) return true;
   const first = src[start]!;
-  if (first === 0) return false;
   if (first < 0x30 || first > 0x39) return true;
   // Digits only: an array index (canonical, below 2^32 - 1) is reordered by JS objects.
   for (let i = start; i < end; i++) if (src[i]! < 0x30 || src[i]! > 0x39) return true;
@@ -343,9 +382,10 @@ function plainKey(start: number, end: number): boolean {
 }
 
 /** Value ending at `end`: null 1, double 2, integer 3, string 4, bool 5, struct 6, list 7.
- *  `inObject`: a null here is a null-valued key. */
+ *  `inObject`: a null here is a null-valued key: NULL, nothing written. */
 function valueJson(end: number, out: JsonOut, inObject: boolean): number {
   let kinds = 0;
+  let isNull = false;
   while (at < end) {
     const t = varint();
     const field = t >>> 3;
@@ -356,10 +396,9 @@ function valueJson(end: number, out: JsonOut, inObject: boolean): number {
     }
     if (++kinds > 1) return FAIL;
     if (field === 1) {
-      // null: kept as an element of a list; a null-valued key is mapping's to drop.
-      if (inObject) return FAIL;
+      // null: kept as an element of a list; a null-valued key is left out (NULL, below).
       skip(wire);
-      out.ascii('null');
+      isNull = true;
     } else if (field === 2 && wire === 1) {
       const d = src.readDoubleLE(at);
       at += 8;
@@ -374,17 +413,18 @@ function valueJson(end: number, out: JsonOut, inObject: boolean): number {
       at = e;
     } else return FAIL; // a kind on an unexpected wire type: the general path reads it as null
   }
-  if (kinds === 0) {
-    if (inObject) return FAIL;
+  if (kinds === 0 || isNull) {
+    if (inObject) return NULL;
     out.ascii('null');
   }
   return 0;
 }
 
-/** Struct ending at `end`: fields 1 (map entries). A key repeated in one struct goes to the general path. */
+/** Struct ending at `end`: fields 1 (map entries). A key repeated in one struct (a left-out one too) goes to the general path. */
 function struct(end: number, out: JsonOut): number {
   let seen: Set<string> | undefined;
   let first: string | undefined;
+  let written = 0;
   out.byte(0x7b);
   while (at < end) {
     const t = varint();
@@ -394,8 +434,10 @@ function struct(end: number, out: JsonOut): number {
     }
     const len = varint();
     const e = at + len;
-    if (first !== undefined) out.byte(0x2c);
-    if (entry(e, out) === FAIL) return FAIL;
+    const r = entry(e, out, written > 0);
+    if (r === FAIL) return FAIL;
+    if (r === NULL) nulls++;
+    else written++;
     // Keys that are valid UTF-8 (others failed) are equal strings exactly when their bytes are equal.
     const id = keyName;
     if (first === undefined) first = id;
@@ -487,7 +529,6 @@ function done(i: number, high: number): number {
 function string(start: number, end: number, out: JsonOut): number {
   // Locals, not the module's bindings: the byte loops below are the payload's hottest.
   const s = src;
-  if (end > start && s[start] === 0) return FAIL;
   // Most strings need no escape: found by a read-only scan, then copied whole (a byte loop that
   // also writes cost ~2x as much on 768-d points' ~250 bytes of payload text).
   const n = end - start;
@@ -527,3 +568,4 @@ function string(start: number, end: number, out: JsonOut): number {
   out.pos = p;
   return 0;
 }
+

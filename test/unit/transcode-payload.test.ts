@@ -5,8 +5,8 @@
  * - the key cache (each key's `"key":` text made once): more distinct keys than cache slots, long
  *   keys that are never cached, keys repeated in one payload (also after a nested object pushed
  *   the first copy out of the cache), which must go to the general path;
- * - the four-bytes-at-a-time string scan: escapes, control characters and multi-byte UTF-8 at
- *   every position and alignment;
+ * - the four-bytes-at-a-time string scan: escapes, control characters (NUL first too: payloadJson's
+ *   exact path) and multi-byte UTF-8 at every position and alignment;
  * - integers, integral doubles and doubles of up to 4 decimals written from their digits, not a string.
  */
 import assert from 'node:assert/strict';
@@ -79,7 +79,7 @@ function check(wire: Buffer, label: string): number {
 
 /** Random strings over the characters that matter to the scan: plain ASCII, escapes, controls, multi-byte. */
 function text(r: R): string {
-  const parts = ['a', 'b', 'Z', ' ', '~', '"', '\\', '\n', '\t', '\u0001', '\u001f', '\u007f', 'é', '日', '🙂', '\u2028'];
+  const parts = ['a', 'b', 'Z', ' ', '~', '"', '\\', '\n', '\t', '\u0000', '\u0001', '\u001f', '\u007f', 'é', '日', '🙂', '\u2028'];
   let s = '';
   for (let i = int(r, 0, 40); i > 0; i--) s += r() < 0.8 ? parts[int(r, 0, 4)]! : parts[int(r, 0, parts.length - 1)]!;
   return s;

@@ -15,6 +15,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { ScrollResponseSchema } from '@qdrant/js-client-grpc';
 import { f32ArrayToF16Bytes } from '@zilliz/milvus2-sdk-node';
 import type { CollectionPlan, JsonObject, JsonValue, Point, SparseVector, VectorFieldPlan } from '../../src/core/types.ts';
+import { dropNullKeys } from '../../src/mapping/payload.ts';
 import { toRows } from '../../src/mapping/rows.ts';
 import { encodeWriteRequest } from '../../src/milvus/encode.ts';
 import { buildColumns, encodeRow, parsePayload, payloadJson } from '../../src/milvus/rows.ts';
@@ -25,6 +26,7 @@ import { fromGrpcPoint } from '../../src/qdrant/grpc-convert.ts';
 import { decodeGetResponse, decodeScrollResponse } from '../../src/qdrant/grpc-scroll.ts';
 import { float16Column, halfBits, PackedSparse } from '../../src/transcode/index.ts';
 import { BlockPool } from '../../src/transcode/arena.ts';
+import { TranscodedPayload } from '../../src/transcode/payload-bytes.ts';
 import { encodeGetResponse, encodeScrollResponse } from '../../testkit/qdrant/grpc-fast.ts';
 import type { RecordOut, VectorJson } from '../../testkit/qdrant/store.ts';
 import { sdkUpsertCodec } from './sdk-upsert-codec.ts';
@@ -122,6 +124,9 @@ function upsertBytes(plan: CollectionPlan, points: Point[]) {
 }
 
 test('packed vectors give the same Upsert bytes as number[] vectors, and the message the official codecs give', async () => {
+  // Rows whose bytes the transcoder wrote although mapping's rules changed the payload (nulls left out, keys renamed).
+  let mapped = 0;
+  let renamed = 0;
   for (let seed = 1; seed <= 300; seed++) {
     const { plan, records } = randomCase(seed);
     const wire = encodeScrollResponse({ points: records, next_page_offset: null }).withTime(0.001);
@@ -134,6 +139,11 @@ test('packed vectors give the same Upsert bytes as number[] vectors, and the mes
     assert.equal(fast.requests.length, slow.requests.length, `seed ${seed}`);
     fast.requests.forEach((b, i) => assert.ok(b.equals(slow.requests[i]!), `seed ${seed}: request ${i} differs`));
     if (fast.rows.length === 0) continue;
+    for (const row of fast.rows) {
+      const json = packedPayloadOf(row);
+      if (json instanceof TranscodedPayload && json.nulls > 0) mapped++;
+      if (json?.keys.some((k) => !KEYS.includes(k))) renamed++; // a name only a rename makes
+    }
 
     // The official Qdrant decoder, then the SDK's encoder of the same columns.
     const official = fromBinary(ScrollResponseSchema, wire).result.map(fromGrpcPoint);
@@ -143,6 +153,7 @@ test('packed vectors give the same Upsert bytes as number[] vectors, and the mes
     const ours = encodeWriteRequest('db', plan, fast.rows.map((row) => encodeRow(plan, row)));
     assert.deepEqual(await codec.deserialize(ours), await codec.deserialize(sdk), `seed ${seed}`);
   }
+  assert.ok(mapped > 50 && renamed > 50, `rows mapped on the bytes: ${mapped} with nulls left out, ${renamed} with keys renamed`);
 });
 
 test('a page without rejections hands its float32 column over as one slice of the decoded bytes', () => {
@@ -203,11 +214,29 @@ test('payload JSON written straight from protobuf is exactly payloadJson of the 
   assert.equal(written, cases);
 });
 
-test('the payloads the transcoder leaves to mapping: null-valued keys (any depth), reordered or NUL keys, NUL strings', () => {
-  for (const p of [{ a: null }, { a: { b: [1, { c: null }] } }, { 12: 'x', a: 1 }, { '\u0000k': 1 }, { s: '\u0000q2m-bigint:5' }] as JsonObject[]) {
+test('null-valued keys are left out and counted (any depth, objects in lists too; null elements stay); keys a JS object reorders go to mapping; NUL-first strings are written', () => {
+  const dropped: Array<[JsonObject, string, number]> = [
+    [{ a: null }, '{}', 1],
+    [{ a: { b: [1, { c: null }, null] }, d: null, e: 'x' }, '{"a":{"b":[1,{},null]},"e":"x"}', 2],
+    [{ x: 1, n: null, y: { n: null, m: null } }, '{"x":1,"y":{}}', 3],
+  ];
+  for (const [p, json, nulls] of dropped) {
+    const { packed, lazy, eager } = viaWire(p);
+    assert.ok(packed instanceof TranscodedPayload, JSON.stringify(p));
+    assert.equal(Buffer.from(packed.json).toString(), json);
+    assert.equal(packed.nulls, nulls);
+    assert.equal(Buffer.from(packed.json).toString(), payloadJson(dropNullKeys(eager, { nulls: 0, bigint: false, bound: 0 })));
+    assert.deepEqual(lazy, eager, 'the point\'s own payload keeps its nulls');
+  }
+  for (const p of [{ 12: 'x', a: 1 }] as JsonObject[]) {
     const { packed, lazy, eager } = viaWire(p);
     assert.equal(packed, undefined, JSON.stringify(p));
     assert.deepEqual(lazy, eager);
+  }
+  // Strings and keys that start with NUL (payloadJson's bigint marker does): the same text as payloadJson's exact path.
+  for (const p of [{ '\u0000k': 1 }, { s: '\u0000q2m-bigint:5', n: -(2n ** 60n) }, { neg: '\u0000big:-9007324826117705', t: '\u0000' }] as JsonObject[]) {
+    const { packed, eager } = viaWire(p);
+    assert.equal(Buffer.from(packed!.json).toString(), payloadJson(eager), JSON.stringify(p, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
   }
   const kept = viaWire(JSON.parse('{"__proto__":{"x":[null,1]},"big":0,"n":-0}') as JsonObject);
   assert.equal(Buffer.from(kept.packed!.json).toString(), '{"__proto__":{"x":[null,1]},"big":0,"n":0}');
@@ -216,19 +245,29 @@ test('the payloads the transcoder leaves to mapping: null-valued keys (any depth
   assert.equal(Buffer.from(big.packed!.json).toString(), '{"max":9223372036854775807,"min":-9223372036854775808,"d":1e+21,"s":"é \\"q\\" \\\\ \\n\\u0001\u2028🙂"}');
 });
 
-test('mapping keeps the transcoded JSON only when its rules change nothing, and the row reads as the payload', () => {
+test('mapping keeps the transcoded JSON when nothing is promoted: nulls left out and counted, clashing keys renamed on the bytes; the row reads as the mapped payload', () => {
   const plan = { ...randomCase(3).plan, primaryKey: { field: 'pk', type: 'Int64' as const, autoId: false as const }, vectors: [field({ dim: 2 })] };
   const records: RecordOut[] = [
-    { id: 1n, payload: { a: 1, b: 'x' }, vector: [1, 2] }, // kept
+    { id: 1n, payload: { a: 1, b: 'x' }, vector: [1, 2] }, // kept as it is
     { id: 2n, payload: { a: null, b: 'x' }, vector: [1, 2] }, // a null to drop
     { id: 3n, payload: { pk: 7 }, vector: [1, 2] }, // clashes with the primary key field
+    { id: 4n, payload: { b: 1, pk: 2, payload_pk: 3 }, vector: [1, 2] }, // the planned name is taken
+    { id: 5n, payload: { pk: 2, payload_pk: null, vector: { v: null } }, vector: [1, 2] }, // ... by a null, which goes
   ];
   const wire = encodeScrollResponse({ points: records, next_page_offset: null }).withTime(0);
   const { rows, stats } = toRows(plan, decodeScrollResponse(wire, { packedVectors: true }).points);
-  assert.deepEqual(rows.map((row) => packedPayloadOf(row) !== undefined), [true, false, false]);
-  assert.deepEqual(rows.map((row) => row.dynamic), [{ a: 1, b: 'x' }, { b: 'x' }, { payload_pk: 7 }]);
-  assert.equal(stats.nullsDropped, 1);
-  assert.equal(stats.renamedCount, 1);
+  const json = rows.map((row) => Buffer.from(packedPayloadOf(row)!.json).toString());
+  assert.deepEqual(json, ['{"a":1,"b":"x"}', '{"b":"x"}', '{"payload_pk":7}', '{"b":1,"payload_pk_2":2,"payload_pk":3}', '{"payload_pk":2,"payload_vector":{}}']);
+  assert.deepEqual(rows.map((row) => row.dynamic), [{ a: 1, b: 'x' }, { b: 'x' }, { payload_pk: 7 }, { b: 1, payload_pk_2: 2, payload_pk: 3 }, { payload_pk: 2, payload_vector: {} }]);
+  rows.forEach((row, i) => assert.equal(payloadJson(row.dynamic), json[i], `row ${i}: dynamic and bytes agree`));
+  assert.deepEqual(rows.map((row) => packedPayloadOf(row)!.keys), rows.map((row) => Object.keys(row.dynamic)));
+  assert.equal(stats.nullsDropped, 3);
+  assert.equal(stats.renamedCount, 4);
+  assert.deepEqual(stats.renamedKeys, { pk: 'payload_pk', vector: 'payload_vector' });
+  // A dynamic field set by hand no longer matches the bytes: they are dropped.
+  rows[2]!.dynamic = { other: 1 };
+  assert.equal(packedPayloadOf(rows[2]!), undefined);
+  assert.deepEqual(rows[2]!.dynamic, { other: 1 });
 });
 
 test('GetResponse (verify\'s batched fetch) decodes packed like Scroll', () => {
@@ -256,7 +295,7 @@ test('nothing decoded refers to the response bytes, whose buffer the transport r
       // Payloads are read only now (a PackedPoint decodes its payload on first read).
       const plain = points.map((p) => ({ id: p.id, payload: p.payload, vectors: Object.fromEntries(Object.entries(p.vectors).map(([k, v]) => [k, v instanceof Float32Array ? [...v] : 'indices' in (v as object) ? { indices: [...(v as SparseVector).indices], values: [...(v as SparseVector).values] } : v])) }));
       assert.deepEqual(plain, expected.map((p) => ({ id: p.id, payload: p.payload, vectors: p.vectors })), `seed ${seed}, packed ${packedVectors}`);
-      if (packedVectors) for (const p of points) if (packedPayloadOf(p)) assert.equal(Buffer.from(packedPayloadOf(p)!.json).toString(), payloadJson(p.payload), `seed ${seed}`);
+      if (packedVectors) for (const p of points) if (packedPayloadOf(p)) assert.equal(Buffer.from(packedPayloadOf(p)!.json).toString(), payloadJson(dropNullKeys(p.payload, { nulls: 0, bigint: false, bound: 0 })), `seed ${seed}`);
     }
   }
 });
