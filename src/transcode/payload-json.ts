@@ -114,18 +114,60 @@ function varint(): number {
 function int64Json(out: JsonOut): void {
   const start = at;
   const n = varint();
-  // Up to 8 bytes a varint is at most 56 bits: non-negative and, below 2^53, exact as a number.
-  if (n <= Number.MAX_SAFE_INTEGER && at - start < 9) return out.int(n);
+  // Up to 7 bytes a varint is at most 49 bits: non-negative and exact as a number.
+  if (at - start <= 7) return out.int(n);
+  // Beyond, no bigint (a rich payload's counters above 2^53 made one per byte): the low 49 bits
+  // and the rest, as numbers, then decimal in two parts below (bigInt64Json).
   at = start;
-  let v = 0n;
-  let shift = 0n;
+  let low = 0;
+  let scale = 1;
+  for (let i = 0; i < 7; i++) {
+    low += (src[at++]! & 0x7f) * scale;
+    scale *= 128;
+  }
+  let high = 0;
+  scale = 1;
   for (;;) {
     const b = src[at++]!;
-    v |= BigInt(b & 0x7f) << shift;
+    high += (b & 0x7f) * scale;
     if (b < 0x80) break;
-    shift += 7n;
+    scale *= 128;
   }
-  out.ascii(BigInt.asIntN(64, v).toString());
+  // int64 is two's complement: bit 63 (bit 14 of `high`) set is a negative value; varint bits
+  // above 63 are not part of it.
+  high %= 2 ** 15;
+  if (high < 2 ** 14) return bigInt64Json(high, low, out);
+  out.byte(0x2d);
+  // The magnitude, 2^64 - value, in the same two parts.
+  if (low === 0) return bigInt64Json(2 ** 15 - high, 0, out);
+  bigInt64Json(2 ** 15 - high - 1, TWO_49 - low, out);
+}
+
+const TWO_49 = 2 ** 49;
+
+/**
+ * high * 2^49 + low (high < 2^15, low < 2^49) in decimal, exactly, with numbers only: in base 1e8,
+ * 2^49 = 5629499 * 1e8 + 53421312, so the value is (high * 5629499 + low / 1e8 + carry) * 1e8 +
+ * the rest, every part an integer far below 2^53.
+ */
+function bigInt64Json(high: number, low: number, out: JsonOut): void {
+  const lowHigh = Math.floor(low / 1e8);
+  const lowRest = low - lowHigh * 1e8 + high * 53421312;
+  const carry = Math.floor(lowRest / 1e8);
+  const upper = high * 5629499 + lowHigh + carry;
+  const rest = lowRest - carry * 1e8;
+  if (upper === 0) return out.int(rest);
+  out.int(upper);
+  out.ensure(8);
+  const o = out.buf;
+  let p = out.pos + 8;
+  out.pos = p;
+  let r = rest;
+  for (let i = 0; i < 8; i++) {
+    const q = Math.floor(r / 10);
+    o[--p] = 0x30 + (r - q * 10);
+    r = q;
+  }
 }
 
 const POW10 = [1, 10, 100, 1000, 10000];
@@ -175,13 +217,13 @@ function skip(wire: number): void {
 }
 
 /**
- * Keys by their bytes: a small direct-mapped cache, so that the keys a collection repeats on every
+ * Keys by their bytes: a small two-way cache, so that the keys a collection repeats on every
  * point (in any order: Qdrant sends each point's keys in its own order) are checked, escaped and
  * made into strings once, not once per key per point. A slot holds a copy of the key's bytes, its
  * string and its JSON text with the colon (`"key":`), or no text when the key must go to the
- * general path (reordered by JS objects, not UTF-8). A collision replaces the slot.
+ * general path (reordered by JS objects, not UTF-8). A third key of one set replaces one of two.
  */
-const INTERN_SLOTS = 512;
+const INTERN_SLOTS = 1024;
 const INTERN_MAX_BYTES = 64;
 const internBytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(INTERN_SLOTS).fill(undefined);
 const internNames: string[] = new Array<string>(INTERN_SLOTS).fill('');
@@ -190,8 +232,13 @@ const internJson: Array<Uint8Array | null> = new Array<Uint8Array | null>(INTERN
 /** The key entry() wrote last: its string, and its slot (-1: not cached). */
 let keyName = '';
 let keySlot = -1;
-/** Per slot, the payload that used it last (payloadToJson's count): a repeated key, without a search. */
-const internSeen = new Float64Array(INTERN_SLOTS);
+/**
+ * Per set of two slots (a key lives in either slot of its set, see key()), the payload that used
+ * it last (payloadToJson's count): a repeated key, without a search.
+ */
+const internSeen = new Float64Array(INTERN_SLOTS >> 1);
+/** Per set, the slot the next miss replaces when both are taken (they take turns). */
+const internVictim = new Uint8Array(INTERN_SLOTS >> 1);
 let payloadNo = 0;
 
 /** What a cached key's JSON is: fails (general path), its bytes in quotes, or escaped (internJson). */
@@ -217,9 +264,14 @@ function key(start: number, end: number, out: JsonOut): number {
     o[p++] = c;
     h = Math.imul(h ^ c, 0x01000193);
   }
-  const slot = (h >>> 0) & (INTERN_SLOTS - 1);
-  const bytes = internBytes[slot];
-  if (bytes === undefined || !sameBytes(bytes, start, end)) return freshKey(start, end, out, slot);
+  // Two slots per hash (a set): two keys of one collection that share a hash ('depth' and 'k' of
+  // the rich workload did, at 512 one-way slots) would otherwise push each other out on every point.
+  let slot = (h >>> 0) & (INTERN_SLOTS - 2);
+  let bytes = internBytes[slot];
+  if (bytes === undefined || !sameBytes(bytes, start, end)) {
+    bytes = internBytes[++slot];
+    if (bytes === undefined || !sameBytes(bytes, start, end)) return freshKey(start, end, out, victim(slot - 1));
+  }
   const kind = internKind[slot]!;
   if (kind === KEY_PLAIN) {
     o[out.pos] = 0x22;
@@ -236,6 +288,15 @@ function key(start: number, end: number, out: JsonOut): number {
   keyName = internNames[slot]!;
   keySlot = slot;
   return 0;
+}
+
+/** Which slot of the set starting at `first` a new key takes: an empty one, else each in turn. */
+function victim(first: number): number {
+  if (internBytes[first] === undefined) return first;
+  if (internBytes[first + 1] === undefined) return first + 1;
+  const set = first >> 1;
+  internVictim[set] ^= 1;
+  return first + internVictim[set]!;
 }
 
 /** `src[start, end)` equals `bytes`. */
@@ -256,8 +317,8 @@ function freshKey(start: number, end: number, out: JsonOut, slot: number): numbe
     internNames[slot] = keyName;
     internJson[slot] = ok ? Uint8Array.prototype.slice.call(out.buf, at, out.pos) : null;
     internKind[slot] = !ok ? KEY_FAILS : out.pos - at === end - start + 3 ? KEY_PLAIN : KEY_ESCAPED;
-    // internSeen[slot] stays: a key replaced here during this payload still counts as seen (a
-    // nested key may take the slot of a top-level one that then comes again).
+    // internSeen of the set stays: a key replaced here during this payload still counts as seen
+    // (a nested key may take the slot of a top-level one that then comes again, in either slot).
     keySlot = slot;
   }
   return ok ? 0 : FAIL;
@@ -295,10 +356,10 @@ export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOu
     const end = at + len;
     const written = entry(end, out, keys.length > 0);
     if (written === FAIL) return fail(out, start);
-    // A repeated key goes to the general path. A cached key whose slot this payload has not used
+    // A repeated key goes to the general path. A cached key whose set this payload has not used
     // cannot be a repeat; otherwise (a repeat, or two keys sharing a slot) and for keys too long
     // to cache, the keys so far (left-out ones too) are searched.
-    if (keySlot >= 0 && internSeen[keySlot] !== no) internSeen[keySlot] = no;
+    if (keySlot >= 0 && internSeen[keySlot >> 1] !== no) internSeen[keySlot >> 1] = no;
     else if (keys.includes(keyName) || dropped?.includes(keyName)) return fail(out, start);
     if (written === NULL) {
       (dropped ??= []).push(keyName);

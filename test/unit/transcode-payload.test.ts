@@ -7,7 +7,8 @@
  *   the first copy out of the cache), which must go to the general path;
  * - the four-bytes-at-a-time string scan: escapes, control characters (NUL first too: payloadJson's
  *   exact path) and multi-byte UTF-8 at every position and alignment;
- * - integers, integral doubles and doubles of up to 4 decimals written from their digits, not a string.
+ * - integers (int64 of every size, without a bigint), integral doubles and doubles of up to 4
+ *   decimals written from their digits, not a string.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -99,6 +100,18 @@ test('integers and integral doubles are written as their digits, exactly as payl
   const payloads = numbers.map((n, i) => [['n', n], ['i', BigInt(i) * 1234567n - 9n]] as Array<[string, Wire]>);
   payloads.push([['max', 2n ** 63n - 1n], ['min', -(2n ** 63n)], ['m1', -1n], ['big', 2n ** 53n + 1n]]);
   assert.equal(check(response(payloads), 'numbers'), payloads.length);
+});
+
+test('int64 of every size (50-64 bits and negative: written from two numbers, no bigint) is exactly its decimal', () => {
+  const r = mulberry32(13);
+  const values: bigint[] = [2n ** 49n - 1n, 2n ** 49n, 2n ** 53n + 1n, 2n ** 62n, 2n ** 63n - 1n, -(2n ** 63n), -(2n ** 63n) + 1n, -1n, -(2n ** 49n), -(2n ** 49n) - 1n, 10n ** 18n, -(10n ** 18n), 99999999n * 10n ** 8n];
+  for (let i = 0; i < 5000; i++) {
+    const bits = BigInt(int(r, 1, 64));
+    const v = BigInt(Math.floor(r() * 2 ** 32)) * 2n ** 32n + BigInt(Math.floor(r() * 2 ** 32));
+    values.push(BigInt.asIntN(64, v % 2n ** bits));
+  }
+  const payloads = values.map((v) => [['i', v]] as Array<[string, Wire]>);
+  assert.equal(check(response(payloads), 'int64'), payloads.length);
 });
 
 test('doubles with a few decimals (written from their digits) and any others print as String(d)', () => {
