@@ -295,8 +295,9 @@ function victim(first: number): number {
   if (internBytes[first] === undefined) return first;
   if (internBytes[first + 1] === undefined) return first + 1;
   const set = first >> 1;
-  internVictim[set] ^= 1;
-  return first + internVictim[set]!;
+  const turn = internVictim[set]! ^ 1;
+  internVictim[set] = turn;
+  return first + turn;
 }
 
 /** `src[start, end)` equals `bytes`. */
