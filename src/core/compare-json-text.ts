@@ -1,17 +1,19 @@
 /**
  * Are two JSON texts the same value? Answered on the bytes, without parsing either side: the
  * compare engine's first payload test (compare-payload.ts), run on every row `verify --full` and
- * `sync` compare. The source's text is the transcoder's (JSON.stringify style: no spaces, keys in
- * Qdrant's order); Milvus Lite 3's is Python's json.dumps (keys sorted, `", "` and `": "`).
+ * `sync` compare. The source's text is what the migration wrote (JSON.stringify style: no spaces,
+ * keys in Qdrant's order, non-ASCII as raw UTF-8); Milvus Lite 3's is Python's json.dumps (keys
+ * sorted, `", "` and `": "`, every non-ASCII character as a `\u` escape).
  * Parsing the target's text and re-serialising it cost a JSON.parse, an object, a stringify and
  * a Buffer per row (basic 100k: ~0.7 s of the check's CPU and a tenth of what it allocated).
  *
- * `true` means equal: objects have the same keys (byte-equal key text, each matched once) with
- * equal values at any depth and in any key order, arrays the same elements in order, and every
- * other value (string, number, true/false/null) the same bytes, so the same value however it is
- * read (integers of any length included). Whitespace between tokens is ignored.
- * `false` means "not shown equal here": texts that spell one value two ways (`\u00e9` against
- * `é`, `1e-07` against `1e-7`) answer false, and the caller compares them in full.
+ * `true` means equal: objects have the same keys (each matched once) with equal values at any
+ * depth and in any key order, arrays the same elements in order, strings and keys the same
+ * characters once escapes are read (`\u00e9` and `é` alike), and every other value (number,
+ * true/false/null) the same bytes, so the same value however it is read (integers of any length
+ * included). Whitespace between tokens is ignored.
+ * `false` means "not shown equal here": texts that spell one number two ways (`1e-07` against
+ * `1e-7`) answer false, and the caller compares them in full.
  * The texts are trusted to be JSON (both come from serialisers); broken text answers false.
  */
 
@@ -29,9 +31,48 @@ const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 
+/** Where each container of `a` ends (the index after its closing bracket), by the index of its
+ *  opening one: one pass over `a` first, so skipping a nested value of `a` (as the object walk does
+ *  for every entry) costs nothing instead of a scan per level of nesting. Reused across calls. */
+let ends = new Int32Array(4096);
+let open = new Int32Array(64);
+
 export function sameJsonText(a: Uint8Array, b: Uint8Array): boolean {
+  if (!markEnds(a)) return false;
   const end = value(a, skip(a, 0), b, skip(b, 0), 0);
-  return end >= 0 && skip(a, valueEnd(a, skip(a, 0))) === a.length && skip(b, end) === b.length;
+  return end >= 0 && skip(a, aEnd(a, skip(a, 0))) === a.length && skip(b, end) === b.length;
+}
+
+/** Fills `ends` for `a`'s containers; false when its brackets do not balance. */
+function markEnds(a: Uint8Array): boolean {
+  if (ends.length < a.length) ends = new Int32Array(Math.max(a.length, 2 * ends.length));
+  let depth = 0;
+  for (let i = 0; i < a.length; i++) {
+    const c = a[i];
+    if (c === QUOTE) {
+      i = stringEnd(a, i) - 1;
+      if (i < 0) return false;
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (depth === open.length) {
+        const grown = new Int32Array(2 * open.length);
+        grown.set(open);
+        open = grown;
+      }
+      open[depth++] = i;
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      if (depth === 0) return false;
+      const at = open[--depth]!;
+      if (a[at] !== (c === CLOSE_OBJECT ? OPEN_OBJECT : OPEN_ARRAY)) return false;
+      ends[at] = i + 1;
+    }
+  }
+  return depth === 0;
+}
+
+/** valueEnd for `a`, whose containers markEnds has measured. */
+function aEnd(a: Uint8Array, i: number): number {
+  const c = a[i];
+  return c === OPEN_OBJECT || c === OPEN_ARRAY ? ends[i]! : valueEnd(a, i);
 }
 
 function skip(s: Uint8Array, i: number): number {
@@ -88,9 +129,10 @@ function value(a: Uint8Array, i: number, b: Uint8Array, j: number, top: number):
   if (c !== b[j]) return -1;
   if (c === OPEN_OBJECT) return object(a, i, b, j, top);
   if (c === OPEN_ARRAY) return array(a, i, b, j, top);
-  const ae = valueEnd(a, i);
+  const ae = aEnd(a, i);
   const be = valueEnd(b, j);
-  return ae > i && sameBytes(a, i, ae, b, j, be) ? be : -1;
+  if (ae <= i || be <= j) return -1;
+  return (c === QUOTE ? sameString(a, i, ae, b, j, be) : sameBytes(a, i, ae, b, j, be)) ? be : -1;
 }
 
 function array(a: Uint8Array, i: number, b: Uint8Array, j: number, top: number): number {
@@ -98,7 +140,7 @@ function array(a: Uint8Array, i: number, b: Uint8Array, j: number, top: number):
   j = skip(b, j + 1);
   while (a[i] !== CLOSE_ARRAY || b[j] !== CLOSE_ARRAY) {
     if (a[i] === CLOSE_ARRAY || b[j] === CLOSE_ARRAY) return -1;
-    const ae = valueEnd(a, i);
+    const ae = aEnd(a, i);
     j = value(a, i, b, j, top);
     if (j < 0 || ae < 0) return -1;
     i = afterItem(a, ae);
@@ -123,7 +165,7 @@ function object(a: Uint8Array, i: number, b: Uint8Array, j: number, top: number)
     const colon = ke < 0 ? -1 : skip(a, ke);
     if (colon < 0 || a[colon] !== COLON) return -1;
     const vs = skip(a, colon + 1);
-    const ve = valueEnd(a, vs);
+    const ve = aEnd(a, vs);
     if (ve < 0) return -1;
     const at = top + 4 * n;
     if (at + 4 > entries.length) {
@@ -165,7 +207,107 @@ function object(a: Uint8Array, i: number, b: Uint8Array, j: number, top: number)
 function find(a: Uint8Array, top: number, n: number, from: number, b: Uint8Array, k0: number, k1: number): number {
   for (let k = 0; k < n; k++) {
     const at = top + 4 * ((from + k) % n);
-    if (entries[at + 1]! >= 0 && sameBytes(a, entries[at]!, entries[at + 1]!, b, k0, k1)) return at;
+    if (entries[at + 1]! >= 0 && sameString(a, entries[at]!, entries[at + 1]!, b, k0, k1)) return at;
   }
   return -1;
+}
+
+/**
+ * Two string tokens (quotes included) that hold the same characters: the same bytes, or the same
+ * UTF-16 code units once escapes are read, so `"\u00e9"` (Python's json.dumps, ensure_ascii: every
+ * non-ASCII character escaped, astral ones as surrogate pairs) equals `"é"` (JSON.stringify's raw
+ * UTF-8). Code units, as JSON.parse builds strings: a lone surrogate escape matches only itself.
+ * Keys that differ are told apart at their first character, so the key search stays cheap.
+ */
+function sameString(a: Uint8Array, a0: number, a1: number, b: Uint8Array, b0: number, b1: number): boolean {
+  if (sameBytes(a, a0, a1, b, b0, b1)) return true;
+  let i = a0 + 1;
+  let j = b0 + 1;
+  let lowA = -1;
+  let lowB = -1;
+  while (true) {
+    let ua = -1;
+    let ub = -1;
+    if (lowA >= 0) {
+      ua = lowA;
+      lowA = -1;
+    } else if (i < a1 - 1) {
+      ua = unitAt(a, i, a1 - 1);
+      i = unitEnd;
+      lowA = unitLow;
+    }
+    if (lowB >= 0) {
+      ub = lowB;
+      lowB = -1;
+    } else if (j < b1 - 1) {
+      ub = unitAt(b, j, b1 - 1);
+      j = unitEnd;
+      lowB = unitLow;
+    }
+    if (ua !== ub || ua < -1) return false;
+    if (ua === -1) return true;
+  }
+}
+
+/** Set by unitAt: the index after the unit's bytes, and the low surrogate that follows it (or -1). */
+let unitEnd = 0;
+let unitLow = -1;
+
+/**
+ * The UTF-16 code unit that starts at s[i] inside a string token ending before `end`: an escape or
+ * a UTF-8 sequence (a character above U+FFFF gives its high surrogate, and its low one in
+ * `unitLow`). -2 for bytes a decoder would not read as that character (a broken escape, malformed,
+ * overlong or surrogate UTF-8): never equal to anything, so such text falls to the full compare.
+ */
+function unitAt(s: Uint8Array, i: number, end: number): number {
+  const c = s[i]!;
+  unitLow = -1;
+  unitEnd = i + 1;
+  if (c === BACKSLASH) {
+    unitEnd = i + 2;
+    switch (s[i + 1]) {
+      case QUOTE: return QUOTE;
+      case BACKSLASH: return BACKSLASH;
+      case 0x2f: return 0x2f;
+      case 0x62: return 0x08;
+      case 0x66: return 0x0c;
+      case 0x6e: return 0x0a;
+      case 0x72: return 0x0d;
+      case 0x74: return 0x09;
+      case 0x75: {
+        if (i + 6 > end) return -2;
+        let v = 0;
+        for (let k = i + 2; k < i + 6; k++) {
+          const h = hexDigit(s[k]!);
+          if (h < 0) return -2;
+          v = v * 16 + h;
+        }
+        unitEnd = i + 6;
+        return v;
+      }
+      default: return -2;
+    }
+  }
+  if (c < 0x80) return c;
+  const n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+  if (n === 0 || c > 0xf4 || i + n > end) return -2;
+  let cp = c & (0x7f >> n);
+  for (let k = i + 1; k < i + n; k++) {
+    const d = s[k]!;
+    if ((d & 0xc0) !== 0x80) return -2;
+    cp = (cp << 6) | (d & 0x3f);
+  }
+  unitEnd = i + n;
+  if (n === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) return -2;
+  if (n < 4) return cp;
+  if (cp < 0x10000 || cp > 0x10ffff) return -2;
+  cp -= 0x10000;
+  unitLow = 0xdc00 | (cp & 0x3ff);
+  return 0xd800 | (cp >> 10);
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
 }

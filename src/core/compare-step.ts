@@ -6,7 +6,7 @@
 import type { SourceReader } from './contracts.ts';
 import { compareIds } from './ids.ts';
 import type { CollectionPlan, Point, PointId, RejectedPoint, Row } from './types.ts';
-import { samePackedPayload } from './compare-payload.ts';
+import { samePayloadText } from './compare-payload.ts';
 import { compareRow, type Mismatch } from './verify.ts';
 import { toRows } from '../mapping/rows.ts';
 import { estimateRowBytes } from './defaults.ts';
@@ -103,7 +103,7 @@ export async function* expectedPages(plan: CollectionPlan, reader: SourceReader,
 
 export function compareInto(plan: CollectionPlan, step: CompareStep, want: Row, got: Row): void {
   // Payloads known equal (compare-payload.ts): the rest of the row compared as always.
-  const diffs = compareRow(plan, want, got, !samePackedPayload(want, got));
+  const diffs = compareRow(plan, want, got, !samePayloadText(want, got));
   if (diffs.length === 0) step.equal++;
   else step.different.push({ want, diffs, staleKeys: Object.keys(got.dynamic).some((k) => !Object.hasOwn(want.dynamic, k)) });
 }

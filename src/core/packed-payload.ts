@@ -2,10 +2,11 @@
  * A payload that is still the JSON bytes the transcoder wrote straight from Qdrant's protobuf
  * Value (src/transcode/payload-json.ts), beside the Point or Row whose `payload` / `dynamic` it is.
  *
- * Mapping decides (src/mapping/rows.ts): a payload with nothing to drop, rename or promote keeps
- * these bytes, and the Upsert encoder writes them as the row's `$meta`; otherwise mapping works on
- * the JSON value as always, and the bytes are not used. Only written when the payload has no
- * null-valued key at any depth (those are mapping's to drop and count).
+ * Mapping decides (src/mapping/rows.ts): a payload with nothing to promote keeps these bytes
+ * (null-valued keys already left out by the transcoder, which counts them; keys that clash with a
+ * field renamed on the bytes), and the Upsert encoder writes them as the row's `$meta`; otherwise
+ * mapping works on the JSON value as always, and the bytes are not used. The compare engine
+ * compares them with the target's `$meta` text (core/compare-payload.ts).
  */
 import type { JsonObject, Point, PointId, Row } from './types.ts';
 export interface PackedPayload {

@@ -14,7 +14,7 @@ import { call, type MilvusStatus } from './errors.ts';
 import { acquireLeases } from './lease.ts';
 import { listTargetAliases, pointAlias } from './aliases.ts';
 import { deleteRows } from './delete.ts';
-import { decodeRows, DYNAMIC_FIELD, parsePayload } from './rows.ts';
+import { decodeRows, DYNAMIC_FIELD, parsePayload, payloadJson } from './rows.ts';
 import { TargetRow } from '../core/compare-payload.ts';
 import type { QueryField } from './query-codec.ts';
 import { rawQuery, rowOutputFields, scanOrdered, type ScanOptions } from './scan.ts';
@@ -70,14 +70,16 @@ function fetchChunk(plan: CollectionPlan): number {
 /**
  * Fetched rows for the compare engine: `$meta` kept as the target's text and parsed only when read
  * (core/compare-payload.ts TargetRow), because the walk compares the text first (basic 100k: the
- * parse of every row was ~0.3 s of the check's CPU and a tenth of what it allocated).
+ * parse of every row was ~0.3 s of the check's CPU and a tenth of what it allocated). Each row
+ * carries payloadJson, what the Upserts write into `$meta`, so the walk compares the source's
+ * mapped payload as the text the migration wrote.
  */
 function decodeLazy(plan: CollectionPlan, fields: QueryField[]): Row[] {
   const meta = fields.find((f) => f.field_name === DYNAMIC_FIELD);
   const metas = (meta?.scalars?.json_data as { data?: Buffer[] } | undefined)?.data;
   const rows = decodeRows(plan, fields.filter((f) => f !== meta) as never);
   if (metas?.length !== rows.length) return metas ? decodeRows(plan, fields as never) : rows;
-  return rows.map((r, i) => new TargetRow(r.id, r.vectors, r.scalars, metas[i]!, parsePayload));
+  return rows.map((r, i) => new TargetRow(r.id, r.vectors, r.scalars, metas[i]!, parsePayload, payloadJson));
 }
 
 /**

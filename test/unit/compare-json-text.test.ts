@@ -24,8 +24,8 @@ function rng(seed: number): () => number {
   };
 }
 
-const KEYS = ['a', 'b', 'name', 'rank', 'x y', 'k"q', 'c,d', 'e:f', '{', 'é', 'num2', ''];
-const STRINGS = ['', 'x', 'a, b: c', '"quoted"', 'back\\slash', '[1, 2]', '{"k": 1}', 'tab\there', 'Zürich', 'line\nbreak'];
+const KEYS = ['a', 'b', 'name', 'rank', 'x y', 'k"q', 'c,d', 'e:f', '{', 'é', 'num2', '', '名前', 'größe_🚀', 'eà'];
+const STRINGS = ['', 'x', 'a, b: c', '"quoted"', 'back\\slash', '[1, 2]', '{"k": 1}', 'tab\there', 'Zürich', 'line\nbreak', '名前-7', '🚀 up', 'del\u007f', 'ctl\u0001', 'Zurich', 'è'];
 const NUMBERS = ['0', '-1', '3', '24.383', '1e-7', '-0.5', '12345678901234567891', '9007199254740993', '1.5e+300'];
 
 function gen(r: () => number, depth: number): J {
@@ -43,16 +43,20 @@ function gen(r: () => number, depth: number): J {
   return o;
 }
 
-/** Writes a value: compact in a shuffled key order (the source), or json.dumps style with sorted keys (the target). */
+/** Python's json.dumps (ensure_ascii): every character outside printable ASCII as a \u escape, astral ones as surrogate pairs. */
+const asciiOnly = (json: string): string => json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** Writes a value: compact in a shuffled key order (the source), or json.dumps style with sorted keys and escapes (the target). */
 function write(v: J, style: 'source' | 'target', r: () => number): string {
-  if (v === null || typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return style === 'target' ? asciiOnly(JSON.stringify(v)) : JSON.stringify(v);
   if (isNum(v)) return v.num;
   const [comma, colon] = style === 'source' ? [',', ':'] : [', ', ': '];
   if (Array.isArray(v)) return `[${v.map((x) => write(x, style, r)).join(comma)}]`;
   const keys = Object.keys(v);
   if (style === 'source') keys.sort(() => r() - 0.5);
   else keys.sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}${colon}${write(v[k]!, style, r)}`).join(comma)}}`;
+  const key = (k: string) => (style === 'target' ? asciiOnly(JSON.stringify(k)) : JSON.stringify(k));
+  return `{${keys.map((k) => `${key(k)}${colon}${write(v[k]!, style, r)}`).join(comma)}}`;
 }
 
 /** A copy changed in one place (a value, a key, an element more or less). */
@@ -111,12 +115,32 @@ describe('sameJsonText', () => {
     assert.equal(sameJsonText(source, bytes(text(changed, ' '))), false);
   });
 
+  it('reads string escapes: json.dumps \\u escapes equal raw UTF-8, one changed character does not', () => {
+    const same = (a: string, b: string) => sameJsonText(bytes(a), bytes(b));
+    assert.equal(same('{"a":"é"}', '{"a": "\\u00e9"}'), true);
+    assert.equal(same('{"a":"é"}', '{"a": "\\u00E9"}'), true);
+    assert.equal(same('{"größe_🚀":"名前-1"}', '{"gr\\u00f6\\u00dfe_\\ud83d\\ude80": "\\u540d\\u524d-1"}'), true);
+    assert.equal(same('{"a":"a/b\\n"}', '{"a": "a\\/b\\u000a"}'), true);
+    assert.equal(same('{"a":"é"}', '{"a": "\\u00e8"}'), false);
+    assert.equal(same('{"a":"名前-1"}', '{"a": "\\u540d\\u524d-2"}'), false);
+    assert.equal(same('{"a":"🚀"}', '{"a": "\\ud83d"}'), false);
+    assert.equal(same('{"a":"🚀"}', '{"a": "\\ud83d\\ude80\\ude80"}'), false);
+    assert.equal(same('{"é":1}', '{"\\u00e9": 1}'), true);
+    assert.equal(same('{"é":1,"e":2}', '{"e": 2, "\\u00e9": 1}'), true);
+    assert.equal(same('{"é":1}', '{"e": 1}'), false);
+    // Bytes no decoder reads as the escaped character (overlong, surrogate, cut-off UTF-8), a broken escape: not shown equal.
+    assert.equal(sameJsonText(Buffer.from([0x22, 0xc0, 0xaf, 0x22]), bytes('"/"')), false);
+    assert.equal(sameJsonText(Buffer.from([0x22, 0xed, 0xa0, 0xbd, 0x22]), bytes('"\\ud83d"')), false);
+    assert.equal(sameJsonText(Buffer.from([0x22, 0xc3, 0x22]), bytes('"\\u00c3"')), false);
+    assert.equal(same('"\\x41"', '"A"'), false);
+    assert.equal(same('"\\u00g9"', '"\\u00g8"'), false);
+  });
+
   it('holds a key the target repeats or lacks, and spellings it cannot read, for a full comparison', () => {
     assert.equal(sameJsonText(bytes('{"a":1,"b":1}'), bytes('{"a": 1, "a": 1}')), false);
     assert.equal(sameJsonText(bytes('{"a":1,"b":1}'), bytes('{"a": 1}')), false);
     assert.equal(sameJsonText(bytes('{"a":1}'), bytes('{"a": 1, "b": 1}')), false);
     assert.equal(sameJsonText(bytes('{"a":[1,2]}'), bytes('{"a": [2, 1]}')), false);
-    assert.equal(sameJsonText(bytes('{"a":"é"}'), bytes('{"a": "\\u00e9"}')), false);
     assert.equal(sameJsonText(bytes('{"a":1e-7}'), bytes('{"a": 1e-07}')), false);
     assert.equal(sameJsonText(bytes('{"a":1}'), bytes('{"a": 1} x')), false);
     assert.equal(sameJsonText(bytes('{"a":1'), bytes('{"a": 1')), false);
