@@ -214,96 +214,88 @@ function find(a: Uint8Array, top: number, n: number, from: number, b: Uint8Array
 
 /**
  * Two string tokens (quotes included) that hold the same characters: the same bytes, or the same
- * UTF-16 code units once escapes are read, so `"\u00e9"` (Python's json.dumps, ensure_ascii: every
+ * characters once escapes are read, so `"\u00e9"` (Python's json.dumps, ensure_ascii: every
  * non-ASCII character escaped, astral ones as surrogate pairs) equals `"é"` (JSON.stringify's raw
- * UTF-8). Code units, as JSON.parse builds strings: a lone surrogate escape matches only itself.
+ * UTF-8). Read as code points, a surrogate pair of escapes as one and a lone surrogate escape as
+ * itself: equal sequences are exactly equal strings as JSON.parse builds them (UTF-16 units).
  * Keys that differ are told apart at their first character, so the key search stays cheap.
  */
 function sameString(a: Uint8Array, a0: number, a1: number, b: Uint8Array, b0: number, b1: number): boolean {
   if (sameBytes(a, a0, a1, b, b0, b1)) return true;
   let i = a0 + 1;
   let j = b0 + 1;
-  let lowA = -1;
-  let lowB = -1;
-  while (true) {
-    let ua = -1;
-    let ub = -1;
-    if (lowA >= 0) {
-      ua = lowA;
-      lowA = -1;
-    } else if (i < a1 - 1) {
-      ua = unitAt(a, i, a1 - 1);
-      i = unitEnd;
-      lowA = unitLow;
-    }
-    if (lowB >= 0) {
-      ub = lowB;
-      lowB = -1;
-    } else if (j < b1 - 1) {
-      ub = unitAt(b, j, b1 - 1);
-      j = unitEnd;
-      lowB = unitLow;
-    }
-    if (ua !== ub || ua < -1) return false;
-    if (ua === -1) return true;
+  while (i < a1 - 1 && j < b1 - 1) {
+    const ca = pointAt(a, i, a1 - 1);
+    i = pointEnd;
+    const cb = pointAt(b, j, b1 - 1);
+    j = pointEnd;
+    if (ca !== cb || ca < 0) return false;
   }
+  return i === a1 - 1 && j === b1 - 1;
 }
 
-/** Set by unitAt: the index after the unit's bytes, and the low surrogate that follows it (or -1). */
-let unitEnd = 0;
-let unitLow = -1;
+/** Set by pointAt: the index after the code point's bytes. */
+let pointEnd = 0;
 
 /**
- * The UTF-16 code unit that starts at s[i] inside a string token ending before `end`: an escape or
- * a UTF-8 sequence (a character above U+FFFF gives its high surrogate, and its low one in
- * `unitLow`). -2 for bytes a decoder would not read as that character (a broken escape, malformed,
- * overlong or surrogate UTF-8): never equal to anything, so such text falls to the full compare.
+ * The code point that starts at s[i] inside a string token ending before `end`: an escape (a
+ * `\uD8xx\uDCxx` pair read as one) or a UTF-8 sequence. -1 for bytes a decoder would not read
+ * as that character (a broken escape; malformed, overlong or surrogate UTF-8): never equal to
+ * anything, so such text falls to the full compare.
  */
-function unitAt(s: Uint8Array, i: number, end: number): number {
+function pointAt(s: Uint8Array, i: number, end: number): number {
   const c = s[i]!;
-  unitLow = -1;
-  unitEnd = i + 1;
-  if (c === BACKSLASH) {
-    unitEnd = i + 2;
-    switch (s[i + 1]) {
-      case QUOTE: return QUOTE;
-      case BACKSLASH: return BACKSLASH;
-      case 0x2f: return 0x2f;
-      case 0x62: return 0x08;
-      case 0x66: return 0x0c;
-      case 0x6e: return 0x0a;
-      case 0x72: return 0x0d;
-      case 0x74: return 0x09;
-      case 0x75: {
-        if (i + 6 > end) return -2;
-        let v = 0;
-        for (let k = i + 2; k < i + 6; k++) {
-          const h = hexDigit(s[k]!);
-          if (h < 0) return -2;
-          v = v * 16 + h;
-        }
-        unitEnd = i + 6;
-        return v;
-      }
-      default: return -2;
-    }
-  }
+  pointEnd = i + 1;
+  if (c === BACKSLASH) return escapeAt(s, i, end);
   if (c < 0x80) return c;
   const n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
-  if (n === 0 || c > 0xf4 || i + n > end) return -2;
+  if (n === 0 || c > 0xf4 || i + n > end) return -1;
   let cp = c & (0x7f >> n);
   for (let k = i + 1; k < i + n; k++) {
     const d = s[k]!;
-    if ((d & 0xc0) !== 0x80) return -2;
+    if ((d & 0xc0) !== 0x80) return -1;
     cp = (cp << 6) | (d & 0x3f);
   }
-  unitEnd = i + n;
-  if (n === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) return -2;
-  if (n < 4) return cp;
-  if (cp < 0x10000 || cp > 0x10ffff) return -2;
-  cp -= 0x10000;
-  unitLow = 0xdc00 | (cp & 0x3ff);
-  return 0xd800 | (cp >> 10);
+  pointEnd = i + n;
+  if (n === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) return -1;
+  if (n === 4 && (cp < 0x10000 || cp > 0x10ffff)) return -1;
+  return cp;
+}
+
+function escapeAt(s: Uint8Array, i: number, end: number): number {
+  pointEnd = i + 2;
+  switch (s[i + 1]) {
+    case QUOTE: return QUOTE;
+    case BACKSLASH: return BACKSLASH;
+    case 0x2f: return 0x2f;
+    case 0x62: return 0x08;
+    case 0x66: return 0x0c;
+    case 0x6e: return 0x0a;
+    case 0x72: return 0x0d;
+    case 0x74: return 0x09;
+    case 0x75: break;
+    default: return -1;
+  }
+  const u = hex4(s, i + 2, end);
+  if (u < 0) return -1;
+  pointEnd = i + 6;
+  if (u < 0xd800 || u > 0xdbff || s[i + 6] !== BACKSLASH || s[i + 7] !== 0x75) return u;
+  const low = hex4(s, i + 8, end);
+  if (low < 0xdc00 || low > 0xdfff) return u;
+  pointEnd = i + 12;
+  return 0x10000 + ((u - 0xd800) << 10) + (low - 0xdc00);
+}
+
+/** The four hex digits at s[i, i + 4) as a number, or -1. */
+function hex4(s: Uint8Array, i: number, end: number): number {
+  if (i + 4 > end) return -1;
+  let v = 0;
+  for (let k = i; k < i + 4; k++) {
+    const h = hexDigit(s[k]!);
+    if (h < 0) return -1;
+    v = v * 16 + h;
+  }
+  return v;
 }
 
 function hexDigit(c: number): number {
