@@ -7,6 +7,10 @@
  *
  *   node --import tsx bench/bulk.ts [--points 100000,300000,1000000] [--modes upsert,parquet,json]
  *                                   [--dataset basic] [--file-kb 65536]
+ *                                   [--trees /tmp/old/main,.] [--repeat 2]
+ *
+ * --trees: run each mode with the CLI of each tree in turn (an old snapshot beside this one: the
+ * same servers, the same minutes), --repeat times, alternating; rows name their tree.
  *
  * Prints one JSON line per (points, mode) and a summary table on stderr. Two cores are shared with
  * the servers here: compare the modes, not the absolute numbers, with other machines.
@@ -14,7 +18,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startMilvus } from '../testkit/milvus/launcher.ts';
 import { startS3 } from '../testkit/s3/launcher.ts';
@@ -27,23 +31,27 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'upsert,parquet,json' },
     dataset: { type: 'string', default: 'basic' },
     'file-kb': { type: 'string', default: '65536' },
+    trees: { type: 'string', default: '' },
+    repeat: { type: 'string', default: '1' },
   },
 });
+const trees = values.trees ? values.trees.split(',').map((t) => resolve(t)) : [repoRoot];
 const counts = values.points.split(',').map(Number);
 const modes = values.modes.split(',') as Array<'upsert' | 'parquet' | 'json'>;
 
-interface Row { points: number; mode: string; collectionMs: number; wallMs: number; peakRssMb: number | null; ok: boolean; load1Before: number; load1After: number }
+interface Row { points: number; mode: string; tree: string; collectionMs: number; wallMs: number; peakRssMb: number | null; cpuS: number | null; ok: boolean; load1Before: number; load1After: number }
 const load1 = () => Math.round(loadavg()[0]! * 100) / 100;
 
-// The CLI's peak RSS comes from GNU time where the machine has it (the bulk path builds whole
+// The CLI's peak RSS and CPU seconds (user + system) come from GNU time where the machine has it (the bulk path builds whole
 // import files in memory, so its peak is worth watching); null where it does not.
 const GNU_TIME = '/usr/bin/time';
 const RSS_MARK = 'q2m-bench-maxrss-kb=';
+const CPU_MARK = 'q2m-bench-cpu-s=';
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; peakRssMb: number | null }> {
+function runCli(tree: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; peakRssMb: number | null; cpuS: number | null }> {
   const started = performance.now();
-  const cli = [process.execPath, join(repoRoot, 'bin', 'qdrant2milvus.js'), ...args];
-  const [command, ...argv] = existsSync(GNU_TIME) ? [GNU_TIME, '-f', `${RSS_MARK}%M`, ...cli] : cli;
+  const cli = [process.execPath, join(tree, 'bin', 'qdrant2milvus.js'), ...args];
+  const [command, ...argv] = existsSync(GNU_TIME) ? [GNU_TIME, '-f', `${RSS_MARK}%M ${CPU_MARK}%U+%S`, ...cli] : cli;
   return new Promise((resolve, reject) => {
     const child = spawn(command!, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -53,7 +61,8 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number 
     child.on('error', reject);
     child.on('close', (code) => {
       const kb = new RegExp(`${RSS_MARK}(\\d+)`).exec(stderr)?.[1];
-      resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started), peakRssMb: kb === undefined ? null : Math.round(Number(kb) / 1024) });
+      const cpu = new RegExp(`${CPU_MARK}([\\d.]+)\\+([\\d.]+)`).exec(stderr);
+      resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started), peakRssMb: kb === undefined ? null : Math.round(Number(kb) / 1024), cpuS: cpu ? Math.round((Number(cpu[1]) + Number(cpu[2])) * 10) / 10 : null });
     });
   });
 }
@@ -67,17 +76,18 @@ try {
     const dataDir = mkdtempSync(join(tmpdir(), 'q2m-bench-bulk-'));
     try {
       const source = values.dataset;
-      for (const mode of modes) {
+      const runs = Array.from({ length: Number(values.repeat) }, (_, i) => (i % 2 === 0 ? trees : [...trees].reverse())).flat();
+      for (const [tree, mode] of runs.flatMap((t) => modes.map((m) => [t, m] as const))) {
         const env = {
           ...process.env, QDRANT_URL: qdrant.restUrl, MILVUS_URI: milvus.uri, QDRANT2MILVUS_HOME: dataDir,
           QDRANT2MILVUS_BULK_ACCESS_KEY: s3.accessKey, QDRANT2MILVUS_BULK_SECRET_KEY: s3.secretKey,
         };
         const modeFlags = mode === 'upsert' ? [] : ['--mode', 'bulk', '--bulk-format', mode, '--bulk-endpoint', s3.endpoint, '--bulk-bucket', 'a-bucket', '--bulk-file-kb', values['file-kb']];
         const load1Before = load1();
-        const run = await runCli(['migrate', '--collections', source, '--yes', '--json', '--if-exists', 'drop', '--source-grpc-port', String(qdrant.grpcPort), ...modeFlags], env);
+        const run = await runCli(tree, ['migrate', '--collections', source, '--yes', '--json', '--if-exists', 'drop', '--source-grpc-port', String(qdrant.grpcPort), ...modeFlags], env);
         if (run.code !== 0) throw new Error(`${mode} at ${n}: exit ${run.code}\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-3000)}`);
         const report = JSON.parse(run.stdout) as { ok: boolean; collections: Array<{ durationMs: number }> };
-        const row = { points: n, mode: mode === 'upsert' ? 'upsert' : `bulk-${mode}`, collectionMs: report.collections[0]!.durationMs, wallMs: run.ms, peakRssMb: run.peakRssMb, ok: report.ok, load1Before, load1After: load1() };
+        const row = { points: n, mode: mode === 'upsert' ? 'upsert' : `bulk-${mode}`, tree, collectionMs: report.collections[0]!.durationMs, wallMs: run.ms, peakRssMb: run.peakRssMb, cpuS: run.cpuS, ok: report.ok, load1Before, load1After: load1() };
         rows.push(row);
         console.log(JSON.stringify({ bench: 'bulk-vs-upsert', engine: 'standalone23', s3: 'moto', dataset: values.dataset, ...row }));
       }
@@ -91,7 +101,7 @@ try {
   await milvus.stop();
   await s3.stop();
 }
-process.stderr.write(`\n${'points'.padStart(8)} ${'mode'.padStart(13)} ${'s'.padStart(7)} ${'RSS MB'.padStart(7)}  load1 before/after  (per-collection durationMs: create, copy, index/load, verify counts)\n`);
+process.stderr.write(`\n${'points'.padStart(8)} ${'mode'.padStart(13)} ${'s'.padStart(7)} ${'RSS MB'.padStart(7)} ${'CPU s'.padStart(6)}  load1 before/after  tree  (per-collection durationMs: create, copy, index/load, verify counts)\n`);
 for (const r of rows) {
-  process.stderr.write(`${String(r.points).padStart(8)} ${r.mode.padStart(13)} ${(r.collectionMs / 1000).toFixed(1).padStart(7)} ${String(r.peakRssMb ?? '-').padStart(7)}  ${r.load1Before} / ${r.load1After}\n`);
+  process.stderr.write(`${String(r.points).padStart(8)} ${r.mode.padStart(13)} ${(r.collectionMs / 1000).toFixed(1).padStart(7)} ${String(r.peakRssMb ?? '-').padStart(7)} ${String(r.cpuS ?? '-').padStart(6)}  ${r.load1Before} / ${r.load1After}  ${r.tree}\n`);
 }

@@ -5,8 +5,9 @@
  *   split the id space into ranges (the pipeline's prepareRanges: same ranges, same checkpoints)
  *   finish what an earlier run left in flight (resume.ts)
  *   R range readers: scroll → toRows (rejected rows never reach a file; logged as today)
- *                    → encode into one in-memory file (JSON or Parquet) until it passes `fileBytes`
- *                    → upload → record → submit one import task → next file while it runs
+ *                    → encode into one file (JSON or Parquet), uploaded in parts as it is written,
+ *                      until it passes `fileBytes` → end the upload → record → submit one import
+ *                      task → next file while it runs
  *   per range, in file order: wait for the task; Completed → checkpoint past the file;
  *                    Failed (one bad row fails a whole file) → the file's ids go through upsert;
  *                    then the file's object is deleted from the bucket (cleanup.ts)
@@ -23,7 +24,7 @@ import type { CollectionPlan, IdRange } from '../core/types.ts';
 import { DEFAULT_BULK_FORMAT, fileMaker, rowBytes, type BulkFormat, type ImportFile } from './formats.ts';
 import type { BulkFile, BulkFileLog } from './file-log.ts';
 import type { Importer } from './importer.ts';
-import type { ObjectStore } from './objects.ts';
+import type { ObjectStore, ObjectUpload } from './objects.ts';
 import { awaitFile, resumeFiles } from './resume.ts';
 import { removeFiles } from './cleanup.ts';
 import { bulkCrash, bulkFault } from './faults.ts';
@@ -54,7 +55,7 @@ export interface BulkRun {
   stats: CopyStats;
   report: () => void;
   signal: AbortSignal;
-  newFile: () => ImportFile;
+  newFile: (out: ObjectUpload) => ImportFile;
   /** A failed delete of an import file was reported for this collection (cleanup.ts). */
   cleanupWarned?: boolean;
 }
@@ -63,7 +64,7 @@ export interface BulkRun {
 export async function copyCollectionBulk(options: CopyOptions, bulk: BulkContext): Promise<CopyStats> {
   const { plan, events, total } = options;
   const format = bulk.format ?? DEFAULT_BULK_FORMAT;
-  const newFile = await fileMaker(plan, format);
+  const newFile = await fileMaker(plan, format, bulk.fileBytes ?? DEFAULT_FILE_BYTES);
   // Each import task costs seconds of its own and 2.3.5 runs them one after another: no more ranges
   // (each ends in a file of its own) than the collection has files' worth of rows. A resumed
   // collection keeps its saved ranges.
@@ -124,20 +125,22 @@ async function copyRange(run: BulkRun, cp: RangeCheckpoint): Promise<void> {
   // always a prefix of its files), and finished in file order (a checkpoint covers a prefix).
   let tail: Promise<void> = Promise.resolve();
   const pending: Array<Promise<void>> = [];
-  let file = run.newFile();
+  // A file is uploaded while it is written (objects.ts): no request goes out before its first part.
+  const open = () => run.newFile(bulk.objects.upload(fileKey(bulk, plan, cp.index, seq)));
+  let file = open();
   let fileFrom = cp.cursor;
   let fileRejected = 0;
   const ship = async (next: string | null) => {
-    const body = file.rows > 0 ? file.seal() : undefined;
+    const written = file;
     const f: BulkFile = {
       rangeIndex: cp.index, seq, from: fileFrom, next, key: fileKey(bulk, plan, cp.index, seq),
-      rows: file.rows, rejected: fileRejected, bytes: body?.length ?? 0, state: 'written', taskId: null, reason: null,
+      rows: written.rows, rejected: fileRejected, bytes: 0, state: 'written', taskId: null, reason: null,
     };
     seq += 1;
-    file = run.newFile();
+    file = open();
     fileFrom = next;
     fileRejected = 0;
-    await submitFile(run, f, body);
+    await submitFile(run, f, written);
     const prev = tail;
     tail = prev.then(() => awaitFile(run, cp, f));
     // Handled here so a failure waiting for its turn is not "unhandled"; it is thrown where awaited.
@@ -152,6 +155,7 @@ async function copyRange(run: BulkRun, cp: RangeCheckpoint): Promise<void> {
       fileRejected += rejected.length;
       const corruptAt = bulkFault.badRow(plan.source, seq, file.rows, rows.length);
       rows.forEach((row, i) => file.add(row, i === corruptAt));
+      await file.drain();
       bulkCrash.at('writing', plan.source, seq);
       const next = page.next === null ? null : formatId(page.next);
       if (file.bytes >= fileBytes || next === null) await ship(next);
@@ -160,18 +164,20 @@ async function copyRange(run: BulkRun, cp: RangeCheckpoint): Promise<void> {
     throwIfAborted(signal);
     await tail;
   } finally {
-    // A failure stops new files; tasks already submitted are finished by the next run's resume.
+    // A failure stops new files (the one in progress is dropped, its upload aborted); tasks
+    // already submitted are finished by the next run's resume.
+    await file.discard();
     await Promise.allSettled(pending);
   }
 }
 
-/** Uploads, records and submits one file (its task then runs while the next file is built). */
-async function submitFile(run: BulkRun, f: BulkFile, body: Uint8Array | undefined): Promise<void> {
+/** Ends the file's upload, records and submits it (its task then runs while the next file is built). */
+async function submitFile(run: BulkRun, f: BulkFile, file: ImportFile): Promise<void> {
   const { bulk, options } = run;
   const collection = options.plan.source;
-  if (body) {
+  if (file.rows > 0) {
     bulkCrash.at('uploading', collection, f.seq);
-    await bulk.objects.put(f.key, body);
+    f.bytes = await file.seal();
     bulk.files.record(collection, f);
     bulkCrash.at('uploaded', collection, f.seq);
     bulk.files.setState(collection, f, 'submitting');
@@ -182,6 +188,7 @@ async function submitFile(run: BulkRun, f: BulkFile, body: Uint8Array | undefine
     bulkCrash.at('importing', collection, f.seq);
   } else {
     // Every point of the span was rejected: nothing to import, the checkpoint still moves on.
+    await file.discard();
     bulk.files.record(collection, f);
     bulk.files.setState(collection, f, 'completed');
     f.state = 'completed';

@@ -3,8 +3,8 @@
  * (always, outside tests), every call is a no-op.
  *
  *   QDRANT2MILVUS_BULK_CRASH=<stage>:<collection>:<file seq>   SIGKILL this process at a stage of one file:
- *       writing    after a page went into the file (before it is uploaded)
- *       uploading  right before the upload
+ *       writing    after a page went into the file (parts of it may be uploaded, the object is not there yet)
+ *       uploading  right before the upload is ended (the object becomes visible)
  *       uploaded   after the upload was recorded, before the Import call
  *       importing  right after the task id was recorded (the task runs on without us)
  *   QDRANT2MILVUS_BULK_FAULT=bad-row:<collection>:<file seq>   write that file's second row with a

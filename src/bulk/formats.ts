@@ -10,6 +10,7 @@
  */
 import type { CollectionPlan, Row } from '../core/types.ts';
 import { checkJsonLayout, encodeJsonRow, JsonRowsFile } from './json-rows.ts';
+import type { ObjectUpload } from './objects.ts';
 
 export type BulkFormat = 'json' | 'parquet';
 export const BULK_FORMATS = ['parquet', 'json'] as const;
@@ -23,15 +24,20 @@ export const BULK_FORMATS = ['parquet', 'json'] as const;
  */
 export const DEFAULT_BULK_FORMAT: BulkFormat = 'parquet';
 
-/** One import file being built, a row at a time. */
+/** One import file being built a row at a time, its bytes uploaded as they are made. */
 export interface ImportFile {
   readonly rows: number;
   /** Bytes so far, what the file's size budget is checked against. */
   readonly bytes: number;
   /** `corrupt`: write the row's vector one dimension short (fault injection, faults.ts). */
   add(row: Row, corrupt?: boolean): void;
-  /** The file's bytes; once. */
-  seal(): Uint8Array;
+  /** Waits while the bytes made so far are on their way out: awaited after each page, it bounds
+   *  what a file in progress holds to about a part. */
+  drain(): Promise<void>;
+  /** Ends the file and makes its object visible; resolves with the object's size. Once. */
+  seal(): Promise<number>;
+  /** Drops the file and its upload (a range that failed); never throws. */
+  discard(): Promise<void>;
 }
 
 /** Throws a config error naming the field when the plan has a field `format`'s files cannot carry. */
@@ -40,15 +46,18 @@ export async function checkLayout(plan: CollectionPlan, format: BulkFormat): Pro
   if (format === 'parquet') (await import('./parquet-rows.ts')).checkParquetLayout(plan);
 }
 
-/** A maker of empty files of `format` for `plan`'s rows (loads the Parquet writer only when asked). */
-export async function fileMaker(plan: CollectionPlan, format: BulkFormat): Promise<() => ImportFile> {
+/** A maker of empty files of `format` for `plan`'s rows, each written into the upload it is given
+ *  (loads the Parquet writer only when asked). `fileBytes`: the file budget; a Parquet file holds
+ *  at least ~4 row groups, so small files (tests) are written in groups too. */
+export async function fileMaker(plan: CollectionPlan, format: BulkFormat, fileBytes = Infinity): Promise<(out: ObjectUpload) => ImportFile> {
   await checkLayout(plan, format);
   if (format === 'parquet') {
-    const { ParquetRowsFile } = await import('./parquet-rows.ts');
-    return () => new ParquetRowsFile(plan);
+    const { ParquetRowsFile, ROW_GROUP_BYTES } = await import('./parquet-rows.ts');
+    const groupBytes = Math.max(1024, Math.min(ROW_GROUP_BYTES, Math.floor(fileBytes / 4)));
+    return (out) => new ParquetRowsFile(plan, out, groupBytes);
   }
-  return () => {
-    const f = new JsonRowsFile();
+  return (out) => {
+    const f = new JsonRowsFile(out);
     return {
       get rows() {
         return f.rows;
@@ -57,7 +66,9 @@ export async function fileMaker(plan: CollectionPlan, format: BulkFormat): Promi
         return f.bytes;
       },
       add: (row, corrupt) => f.add(encodeJsonRow(plan, row, corrupt)),
+      drain: () => f.drain(),
       seal: () => f.seal(),
+      discard: () => f.discard(),
     };
   };
 }

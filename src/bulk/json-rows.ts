@@ -10,12 +10,13 @@
  * - dynamic payload keys go inside `$meta` (as top-level keys 2.3.5 would look for schema fields);
  *   integers beyond 2^53 stay literals (src/milvus/rows.ts payloadJson).
  *
- * A file is built in memory, one encoded row at a time, and is sealed once it passes its byte
- * budget: the writer never holds more than one file per range.
+ * A file is written one encoded row at a time into its upload (objects.ts: parts of 8 MiB go out as
+ * they fill), and is sealed once it passes its byte budget: a range holds about a part, not a file.
  */
 import { configError, systemError } from '../core/errors.ts';
 import type { CollectionPlan, DenseVector, JsonValue, Row } from '../core/types.ts';
 import { payloadJson } from '../milvus/rows.ts';
+import type { ObjectUpload } from './objects.ts';
 
 /** Vector field types the JSON layout carries (2.3.5: FloatVector only; sparse/float16 need Parquet or 2.4+). */
 const SUPPORTED = new Set(['FloatVector']);
@@ -58,25 +59,58 @@ function jsonValue(value: JsonValue): string {
 
 const HEAD = Buffer.from('{"rows":[');
 const TAIL = Buffer.from(']}');
+/** Encoded rows gathered before they go to the upload in one write. */
+const CHUNK_BYTES = 1024 * 1024;
 
-/** Accumulates encoded rows of one file; seal() returns the file's bytes. */
+/** Writes encoded rows of one file into its upload as they come; seal() ends the file. */
 export class JsonRowsFile {
-  readonly #parts: Buffer[] = [HEAD];
+  readonly #out: ObjectUpload;
+  #parts: Buffer[] = [HEAD];
+  #held = HEAD.length;
   #bytes = HEAD.length + TAIL.length;
+  #sent: Promise<void> = Promise.resolve();
   rows = 0;
+
+  constructor(out: ObjectUpload) {
+    this.#out = out;
+  }
 
   add(rowJson: string): void {
     const part = Buffer.from(this.rows === 0 ? rowJson : `,${rowJson}`, 'utf8');
     this.#parts.push(part);
+    this.#held += part.length;
     this.#bytes += part.length;
     this.rows += 1;
+    if (this.#held >= CHUNK_BYTES) this.#send();
   }
 
   get bytes(): number {
     return this.#bytes;
   }
 
-  seal(): Buffer {
-    return Buffer.concat([...this.#parts, TAIL]);
+  #send(): void {
+    const sent = this.#out.write(Buffer.concat(this.#parts, this.#held));
+    // A failed write fails every later one too: the last is the one awaited (drain, seal).
+    sent.catch(() => undefined);
+    this.#sent = sent;
+    this.#parts = [];
+    this.#held = 0;
+  }
+
+  /** Waits until what was written so far is on its way (a page at a time: bounds what a file holds). */
+  async drain(): Promise<void> {
+    await this.#sent;
+  }
+
+  async seal(): Promise<number> {
+    this.#parts.push(TAIL);
+    this.#held += TAIL.length;
+    this.#send();
+    await this.#sent;
+    return this.#out.end();
+  }
+
+  discard(): Promise<void> {
+    return this.#out.abort();
   }
 }

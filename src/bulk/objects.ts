@@ -1,9 +1,16 @@
 /**
  * The object storage bulk import reads from: any S3-compatible endpoint (MinIO, moto, AWS S3, a
- * cloud bucket the target cluster reads). One PutObject per import file; files are sized well
- * under S3's 5 GB single-PUT limit (BulkOptions.fileBytes), so no multipart upload is needed.
+ * cloud bucket the target cluster reads).
+ *
+ * An import file is uploaded while it is written (`upload`): its bytes go out in parts of
+ * PART_BYTES (a multipart upload, completed when the file ends), so the process never holds a
+ * whole file: four ranges each holding a 64 MiB file peaked at 409 MB of array buffers (/tmp probe
+ * of the Parquet writer, docs/performance.md). A file smaller than one part is one PutObject.
  */
-import { DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectsCommand,
+  HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand, type CompletedPart,
+} from '@aws-sdk/client-s3';
 import { configError, MigrationError, redact } from '../core/errors.ts';
 
 export interface ObjectStoreOptions {
@@ -19,13 +26,27 @@ export interface ObjectStoreOptions {
 export interface ObjectStore {
   /** `<endpoint>/<bucket>`, for messages. */
   readonly location: string;
-  /** Writes one object; resolves once the server stored it. */
-  put(key: string, body: Uint8Array): Promise<void>;
+  /** Starts writing one object, a part at a time. */
+  upload(key: string): ObjectUpload;
   /** Whether the object exists (a resumed job checks a file before it submits it). */
   exists(key: string): Promise<boolean>;
   /** Deletes objects (absent ones count as deleted); resolves with the keys the server refused. */
   remove(keys: readonly string[]): Promise<string[]>;
   close(): void;
+}
+
+/** S3's smallest part (all but the last): what a range holds of a file on its way out. Every part
+ *  but the last has exactly this size (some S3-compatible stores, e.g. R2, insist). */
+export const PART_BYTES = 5 * 1024 * 1024;
+
+/** One object being written. Calls are taken in order; at most one part is on its way at a time. */
+export interface ObjectUpload {
+  /** Adds bytes; resolves once they are buffered or sent (a write that fills a part waits for it). */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Sends the rest and makes the object visible; resolves with its size in bytes. */
+  end(): Promise<number>;
+  /** Drops a started upload (its parts are deleted); never throws. */
+  abort(): Promise<void>;
 }
 
 export function openObjectStore(o: ObjectStoreOptions): ObjectStore {
@@ -46,9 +67,7 @@ export function openObjectStore(o: ObjectStoreOptions): ObjectStore {
   };
   return {
     location: `${o.endpoint.replace(/\/+$/, '')}/${o.bucket}`,
-    async put(key, body) {
-      await client.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: body, ContentType: key.endsWith('.parquet') ? 'application/vnd.apache.parquet' : 'application/json' })).catch((e: unknown) => fail('upload', key, e));
-    },
+    upload: (key) => objectUpload(client, o.bucket, key, (e) => fail('upload', key, e)),
     async exists(key) {
       try {
         await client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key }));
@@ -82,4 +101,64 @@ function storageError(op: string, where: string, e: unknown, secrets: string[]):
     return configError('BULK_STORAGE_REFUSED', `Cannot ${op} ${where}: ${name} (${reason}).`, 'Check --bulk-endpoint, --bulk-bucket and the access/secret keys: the bucket must exist and the keys must allow PutObject.', e);
   }
   return new MigrationError({ code: 'BULK_STORAGE_FAILED', kind: 'transient', message: `Cannot ${op} ${where}: ${name} (${reason}).`, cause: e });
+}
+
+/** An ObjectUpload into `bucket`: parts of PART_BYTES once the object outgrows one, else one PUT. */
+function objectUpload(client: S3Client, bucket: string, key: string, fail: (e: unknown) => never): ObjectUpload {
+  const ContentType = key.endsWith('.parquet') ? 'application/vnd.apache.parquet' : 'application/json';
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  let size = 0;
+  let uploadId: string | undefined;
+  const parts: CompletedPart[] = [];
+  /** The held bytes, or the first `n` of them (the rest stay held). */
+  const take = (n = heldBytes) => {
+    const all = Buffer.concat(held, heldBytes);
+    held = n < heldBytes ? [all.subarray(n)] : [];
+    heldBytes -= n;
+    return all.subarray(0, n);
+  };
+  const sendPart = async (body: Uint8Array) => {
+    uploadId ??= (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType }))).UploadId;
+    const PartNumber = parts.length + 1;
+    const { ETag } = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber, Body: body }));
+    parts.push({ ETag, PartNumber });
+  };
+  let queue: Promise<unknown> = Promise.resolve();
+  // One call at a time, in order; a failure aborts the upload and fails every later call.
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const next = queue.then(f).catch(async (e: unknown) => {
+      await abort();
+      if (e instanceof MigrationError) throw e;
+      return fail(e);
+    });
+    queue = next;
+    return next;
+  };
+  const abort = async () => {
+    const id = uploadId;
+    uploadId = undefined;
+    held = [];
+    heldBytes = 0;
+    if (id) await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id })).catch(() => undefined);
+  };
+  return {
+    write: (chunk) => serial(async () => {
+      held.push(chunk);
+      heldBytes += chunk.length;
+      size += chunk.length;
+      while (heldBytes >= PART_BYTES) await sendPart(take(PART_BYTES));
+    }),
+    end: () => serial(async () => {
+      if (uploadId === undefined) {
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: take(), ContentType }));
+      } else {
+        await sendPart(take());
+        await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+        uploadId = undefined;
+      }
+      return size;
+    }),
+    abort: () => queue.then(abort, abort),
+  };
 }

@@ -7,21 +7,29 @@
  *   $meta    string         the dynamic payload as JSON text (2.3.5 refuses large_string, and
  *                           looks for dynamic keys inside $meta, not as columns of their own)
  *
- * Rows are gathered into growing typed arrays (no object per row), and sealed into one Parquet file
- * once the file passes its byte budget: Arrow JS builds the table, parquet-wasm (Rust's parquet
- * writer) writes it. Both are loaded only by bulk jobs that write Parquet (formats.ts imports this
- * module lazily): the writer is a 5 MB WebAssembly module.
+ * Rows are gathered into typed arrays (no object per row); every ROW_GROUP_BYTES of them Arrow JS
+ * makes a record batch that goes to the streaming writer (parquet-stream.ts) as one row group, and
+ * the arrays are reused for the next group. So the memory one file in progress holds is one group's
+ * columns plus the file's finished Parquet bytes, not the whole file's columns, a table, its IPC copy
+ * and the writer's copies of them (measured in parquet-stream.ts). Both libraries are loaded only by
+ * bulk jobs that write Parquet (formats.ts imports this module lazily): the writer is a 5 MB
+ * WebAssembly module.
  */
 import {
   Bool, Field, Float32, Float64, Int64, List, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8, vectorFromArray,
   type Data, type DataType,
 } from 'apache-arrow';
-import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import { configError, systemError } from '../core/errors.ts';
 import type { CollectionPlan, DenseVector, JsonValue, Row } from '../core/types.ts';
 import type { PromotedFieldPlan } from '../core/payload-schema.ts';
 import { payloadJson } from '../milvus/rows.ts';
 import type { ImportFile } from './formats.ts';
+import type { ObjectUpload } from './objects.ts';
+import { ParquetStream } from './parquet-stream.ts';
+
+/** Column bytes per row group: the batch JS builds and the writer's share of memory per file in
+ *  progress (Milvus 2.3.5 reads a file of many groups: test/matrix/bulk.test.ts). */
+export const ROW_GROUP_BYTES = 4 * 1024 * 1024;
 
 /** The promoted payload fields of a plan, in the order their columns are written. */
 function promotedFields(plan: CollectionPlan): PromotedFieldPlan[] {
@@ -46,7 +54,7 @@ export function checkParquetLayout(plan: CollectionPlan): void {
 
 const TEXT_ENCODER = new TextEncoder();
 
-/** A growing typed array: amortised doubling, one copy at the end. */
+/** A growing typed array (amortised doubling), emptied and reused for each row group. */
 class Grow<A extends Float32Array | BigInt64Array | Int32Array | Uint8Array> {
   #buf: A;
   length = 0;
@@ -77,6 +85,10 @@ class Grow<A extends Float32Array | BigInt64Array | Int32Array | Uint8Array> {
   view(): A {
     return this.#buf.subarray(0, this.length) as A;
   }
+
+  clear(): void {
+    this.length = 0;
+  }
 }
 
 /** A string column: UTF-8 bytes and int32 offsets, as Arrow's Utf8 keeps them. */
@@ -97,6 +109,11 @@ class Strings {
     this.offsets.slots(1)[this.offsets.length] = this.bytes.length;
     this.offsets.advance(1);
     return written;
+  }
+
+  clear(): void {
+    this.bytes.clear();
+    this.offsets.length = 1;
   }
 
   data(rows: number): Data<Utf8> {
@@ -121,6 +138,11 @@ class Vectors {
     this.offsets.advance(1);
   }
 
+  clear(): void {
+    this.values.clear();
+    this.offsets.length = 1;
+  }
+
   data(rows: number, type: List<Float32>): Data<List<Float32>> {
     const child = makeData({ type: new Float32(), length: this.values.length, nullCount: 0, data: this.values.view() });
     return makeData({ type, length: rows, nullCount: 0, valueOffsets: this.offsets.view(), child });
@@ -136,26 +158,36 @@ function scalarValue(type: DataType, v: JsonValue | undefined): unknown {
   return v;
 }
 
-/** One Parquet import file being built. `add` a row at a time; `seal` writes the file once. */
+/** One Parquet import file being built. `add` a row at a time; `seal` ends the file once. */
 export class ParquetRowsFile implements ImportFile {
   readonly #plan: CollectionPlan;
+  readonly #out: ObjectUpload;
+  readonly #groupBytes: number;
   readonly #intIds = new Grow((n) => new BigInt64Array(n));
   readonly #strIds = new Strings();
   readonly #vectors: Vectors[];
   readonly #scalars: Array<{ field: PromotedFieldPlan; type: DataType; values: unknown[] }>;
   readonly #meta = new Strings();
+  /** Rows and column bytes of the row group being gathered. */
+  #groupRows = 0;
+  #groupSize = 0;
+  #writer: ParquetStream | undefined;
   rows = 0;
   /** Bytes the file's columns hold so far (the Parquet file is this plus a few KB of metadata). */
   bytes = 0;
 
-  constructor(plan: CollectionPlan) {
+  /** `out`: the file's upload; `groupBytes`: column bytes per row group (tests make it small). */
+  constructor(plan: CollectionPlan, out: ObjectUpload, groupBytes = ROW_GROUP_BYTES) {
     this.#plan = plan;
+    this.#out = out;
+    this.#groupBytes = groupBytes;
     this.#vectors = plan.vectors.map(() => new Vectors());
     this.#scalars = promotedFields(plan).map((field) => ({ field, type: scalarType(plan, field), values: [] }));
   }
 
   add(row: Row, corrupt = false): void {
     const plan = this.#plan;
+    const before = this.bytes;
     if (plan.primaryKey.type === 'Int64') {
       this.#intIds.slots(1)[this.#intIds.length] = BigInt(row.id);
       this.#intIds.advance(1);
@@ -179,12 +211,15 @@ export class ParquetRowsFile implements ImportFile {
     if (meta === undefined) throw systemError('BULK_ROW_ENCODING', `Payload of id ${String(row.id)} cannot be serialised.`);
     this.bytes += this.#meta.add(meta) + 4;
     this.rows += 1;
+    this.#groupRows += 1;
+    this.#groupSize += this.bytes - before;
+    if (this.#groupSize >= this.#groupBytes) this.#flush();
   }
 
-  /** The file's Arrow table (exported for the layout test). */
+  /** The gathered rows as an Arrow table (exported for the layout test). */
   table(): Table {
     const plan = this.#plan;
-    const n = this.rows;
+    const n = this.#groupRows;
     const fields: Field[] = [];
     const columns: Data[] = [];
     const idType = plan.primaryKey.type === 'Int64' ? new Int64() : new Utf8();
@@ -206,11 +241,33 @@ export class ParquetRowsFile implements ImportFile {
     return new Table(schema, batch);
   }
 
-  seal(): Uint8Array {
-    const input = WasmTable.fromIPCStream(tableToIPC(this.table(), 'stream'));
-    // Dictionaries do not pay on vectors and ids; snappy costs little and shrinks $meta's JSON.
-    const props = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).setDictionaryEnabled(false).build();
-    // writeParquet takes (and frees) both the table and the properties.
-    return writeParquet(input, props);
+  /** Hands the gathered rows to the writer as one batch and empties the columns for the next. */
+  #flush(): void {
+    if (this.#groupRows === 0 && this.#writer) return;
+    // The IPC bytes are a copy: the column arrays can be reused as soon as they exist.
+    const ipc = tableToIPC(this.table(), 'stream');
+    // A file's groups all hold the first group's row count, so each batch closes one group.
+    this.#writer ??= new ParquetStream(this.#groupRows, this.#out);
+    this.#writer.write(ipc);
+    this.#groupRows = 0;
+    this.#groupSize = 0;
+    this.#intIds.clear();
+    this.#strIds.clear();
+    for (const v of this.#vectors) v.clear();
+    for (const s of this.#scalars) s.values = [];
+    this.#meta.clear();
+  }
+
+  drain(): Promise<void> {
+    return this.#writer?.drain() ?? Promise.resolve();
+  }
+
+  seal(): Promise<number> {
+    this.#flush();
+    return this.#writer!.finish();
+  }
+
+  async discard(): Promise<void> {
+    await (this.#writer ? this.#writer.discard() : this.#out.abort());
   }
 }

@@ -7,11 +7,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tableFromIPC, Type, type Field, type List, type Table } from 'apache-arrow';
-import { readParquet } from 'parquet-wasm';
+import { ParquetFile, readParquet } from 'parquet-wasm';
 import { ParquetRowsFile, checkParquetLayout } from '../../src/bulk/parquet-rows.ts';
 import { fileMaker, rowBytes } from '../../src/bulk/formats.ts';
 import type { CollectionPlan, Row } from '../../src/core/types.ts';
 import { denseF32, mulberry32 } from '../../testkit/datasets/prng.ts';
+import { memoryUpload } from './bulk-memory-upload.ts';
 
 const plan = {
   source: 'docs', target: 'docs', primaryKey: { field: 'id', type: 'Int64', autoId: false },
@@ -20,6 +21,16 @@ const plan = {
 
 function readBack(bytes: Uint8Array): Table {
   return tableFromIPC(readParquet(bytes).intoIPCStream());
+}
+
+/** Writes `rows` into a file (row groups of `groupBytes`) and reads the object back. */
+async function written(p: CollectionPlan, rows: Row[], groupBytes?: number, corrupt = -1): Promise<Table> {
+  const out = memoryUpload();
+  const f = new ParquetRowsFile(p, out, groupBytes);
+  rows.forEach((r, i) => f.add(r, i === corrupt));
+  assert.equal(await f.seal(), out.body().length);
+  assert.equal(out.state, 'ended');
+  return readBack(out.body());
 }
 
 function typeOf(t: Table, name: string): Field {
@@ -35,10 +46,8 @@ describe('Parquet import file', () => {
     { id: 1n, vectors: { vector: [-1, 0, 1] }, dynamic: { nested: { a: [1, 'x'] } } },
   ];
 
-  it('has the column types Milvus 2.3.5 reads: int64 id, list<float> vector, string $meta, no payload columns', () => {
-    const f = new ParquetRowsFile(plan);
-    for (const r of rows) f.add(r);
-    const t = readBack(f.seal());
+  it('has the column types Milvus 2.3.5 reads: int64 id, list<float> vector, string $meta, no payload columns', async () => {
+    const t = await written(plan, rows);
     assert.deepEqual(t.schema.fields.map((x) => x.name), ['id', 'vector', '$meta']);
     const id = typeOf(t, 'id').type;
     assert.equal(id.typeId, Type.Int);
@@ -50,34 +59,31 @@ describe('Parquet import file', () => {
     assert.equal(typeOf(t, '$meta').type.typeId, Type.Utf8, 'string, not large_string');
   });
 
-  it('keeps ids above 2^53 exact, float32 vectors bit for bit, and the payload as JSON text in $meta', () => {
-    const f = new ParquetRowsFile(plan);
-    for (const r of rows) f.add(r);
-    assert.equal(f.rows, 3);
-    const t = readBack(f.seal());
+  it('keeps ids above 2^53 exact, float32 vectors bit for bit, and the payload as JSON text in $meta', async () => {
+    const t = await written(plan, rows);
+    assert.equal(t.numRows, 3);
     assert.deepEqual([...t.getChild('id')!].map((v) => BigInt(v as bigint)), [9223372036854775807n, 9007199254740993n, 1n]);
     const vectors = [...t.getChild('vector')!].map((v) => [...(v as Iterable<number>)]);
     assert.deepEqual(vectors, [[Math.fround(0.1), Math.fround(0.2), 3], [1, 2, 3], [-1, 0, 1]]);
     assert.deepEqual([...t.getChild('$meta')!], ['{"big":18446744073709551615,"s":"ü"}', '{}', '{"nested":{"a":[1,"x"]}}']);
   });
 
-  it('writes VarChar ids as strings, and a corrupt row (fault injection) one dimension short', () => {
+  it('writes VarChar ids as strings, and a corrupt row (fault injection) one dimension short', async () => {
     const varchar = { ...plan, primaryKey: { field: 'pk', type: 'VarChar', maxLength: 36, autoId: false } } as CollectionPlan;
-    const f = new ParquetRowsFile(varchar);
-    f.add({ id: '00000000-0000-0000-0000-000000000001', vectors: { vector: [1, 2, 3] }, dynamic: {} }, true);
-    const t = readBack(f.seal());
+    const t = await written(varchar, [{ id: '00000000-0000-0000-0000-000000000001', vectors: { vector: [1, 2, 3] }, dynamic: {} }], undefined, 0);
     assert.equal(typeOf(t, 'pk').type.typeId, Type.Utf8);
     assert.deepEqual([...t.getChild('pk')!], ['00000000-0000-0000-0000-000000000001']);
     assert.deepEqual([...(t.getChild('vector')!.get(0) as Iterable<number>)], [2, 3]);
   });
 
-  it('counts about the bytes the file holds, so files are sized by bytes as JSON ones are', () => {
-    const f = new ParquetRowsFile({ ...plan, vectors: [{ ...plan.vectors[0]!, dim: 128 }] } as CollectionPlan);
+  it('counts about the bytes the file holds, so files are sized by bytes as JSON ones are', async () => {
+    const out = memoryUpload();
+    const f = new ParquetRowsFile({ ...plan, vectors: [{ ...plan.vectors[0]!, dim: 128 }] } as CollectionPlan, out);
     const rng = mulberry32(7);
     // Random vectors, as embeddings are: they do not compress, so the count is close to the file.
     for (let i = 0; i < 2000; i++) f.add({ id: BigInt(i), vectors: { vector: denseF32(rng, 128) }, dynamic: { i } });
-    const body = f.seal();
-    assert.ok(Math.abs(body.length - f.bytes) / body.length < 0.1, `counted ${f.bytes}, file ${body.length}`);
+    const size = await f.seal();
+    assert.ok(Math.abs(size - f.bytes) / size < 0.1, `counted ${f.bytes}, file ${size}`);
     assert.ok(rowBytes(plan, 'parquet') < rowBytes(plan, 'json'));
   });
 
@@ -90,14 +96,76 @@ describe('Parquet import file', () => {
         { key: 'k', mode: 'dynamic' },
       ],
     } as unknown as CollectionPlan;
-    const f = (await fileMaker(promoted, 'parquet'))();
+    const out = memoryUpload();
+    const f = (await fileMaker(promoted, 'parquet'))(out);
     f.add({ id: 1n, vectors: { vector: [1, 2, 3] }, dynamic: { k: 1 }, scalars: { n: 9007199254740993n, tags: ['a', 'b'] } });
     f.add({ id: 2n, vectors: { vector: [1, 2, 3] }, dynamic: {}, scalars: { n: null, tags: null } });
-    const t = readBack(f.seal());
+    await f.seal();
+    const t = readBack(out.body());
     assert.deepEqual(t.schema.fields.map((x) => x.name), ['id', 'vector', 'n', 'tags', '$meta']);
     assert.deepEqual([...t.getChild('n')!], [9007199254740993n, null]);
     assert.deepEqual([...t.getChild('tags')!].map((v) => (v === null ? null : [...(v as Iterable<string>)])), [['a', 'b'], null]);
     const geo = { ...plan, payload: [{ key: 'g', mode: 'field', field: { name: 'g', type: 'Geometry', nullable: true } }] } as unknown as CollectionPlan;
     assert.throws(() => checkParquetLayout(geo), (e: Error & { code?: string }) => e.code === 'BULK_FIELD_UNSUPPORTED' && /g is Geometry/.test(e.message));
+  });
+
+  it('a file written in many row groups reads back the same rows as one written whole, its bytes sent as groups are done', async () => {
+    const promoted = {
+      ...plan,
+      vectors: [{ ...plan.vectors[0]!, dim: 16 }],
+      payload: [{ key: 'n', mode: 'field', field: { name: 'n', type: 'Int64', nullable: true } }, { key: 'k', mode: 'dynamic' }],
+    } as unknown as CollectionPlan;
+    const rng = mulberry32(11);
+    const many: Row[] = Array.from({ length: 1500 }, (_, i) => ({
+      id: BigInt(i) * 7919n + 9007199254740993n,
+      vectors: { vector: denseF32(rng, 16) },
+      // Payloads of different sizes, so groups hold different byte counts; some promoted values null.
+      dynamic: { k: 'x'.repeat(i % 97), i },
+      scalars: { n: i % 5 === 0 ? null : BigInt(i) },
+    }));
+    const out = memoryUpload();
+    const f = new ParquetRowsFile(promoted, out, 4096);
+    for (const r of many) {
+      f.add(r);
+      await f.drain();
+    }
+    const sentBeforeSeal = out.body().length;
+    await f.seal();
+    const meta = (await ParquetFile.fromFile(new Blob([Uint8Array.from(out.body())]))).metadata();
+    assert.ok(meta.numRowGroups() > 10, `${meta.numRowGroups()} row groups`);
+    // The writer's own 8 KiB buffer holds a few small groups back; most bytes still leave early.
+    assert.ok(sentBeforeSeal > out.body().length / 2, `${sentBeforeSeal} of ${out.body().length} bytes sent before the file ended`);
+    const whole = await written(promoted, many);
+    const grouped = readBack(out.body());
+    assert.equal(grouped.numRows, many.length);
+    for (const name of ['id', 'vector', 'n', '$meta']) {
+      const values = (t: Table) => [...t.getChild(name)!].map((v) => (v !== null && typeof v === 'object' ? [...(v as Iterable<number>)] : v));
+      assert.deepEqual(values(grouped), values(whole), name);
+    }
+  });
+
+  it('a failed upload fails the file (drain or seal throw its error) instead of hanging', { timeout: 30_000 }, async () => {
+    const out = memoryUpload();
+    out.write = async () => {
+      throw Object.assign(new Error('upload refused'), { code: 'BULK_STORAGE_FAILED' });
+    };
+    const f = new ParquetRowsFile({ ...plan, vectors: [{ ...plan.vectors[0]!, dim: 64 }] } as CollectionPlan, out, 2048);
+    const rng = mulberry32(5);
+    await assert.rejects(async () => {
+      for (let i = 0; i < 500; i++) {
+        f.add({ id: BigInt(i), vectors: { vector: denseF32(rng, 64) }, dynamic: {} });
+        await f.drain();
+      }
+      await f.seal();
+    }, /upload refused/);
+    await f.discard();
+  });
+
+  it('a discarded file aborts its upload', async () => {
+    const out = memoryUpload();
+    const f = new ParquetRowsFile(plan, out, 64);
+    for (const r of rows) f.add(r);
+    await f.discard();
+    assert.equal(out.state, 'aborted');
   });
 });

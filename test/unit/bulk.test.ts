@@ -16,6 +16,7 @@ import { removeFiles } from '../../src/bulk/cleanup.ts';
 import type { BulkRun } from '../../src/bulk/copy.ts';
 import type { BulkFile } from '../../src/bulk/file-log.ts';
 import { MigrationEvents } from '../../src/core/events.ts';
+import { memoryUpload } from './bulk-memory-upload.ts';
 
 const plan = {
   source: 'docs', target: 'docs', primaryKey: { field: 'id', type: 'Int64', autoId: false },
@@ -35,14 +36,24 @@ describe('row JSON layout', () => {
     assert.equal(encodeJsonRow(varchar, row, true), '{"id":"00000000-0000-0000-0000-000000000001","vector":[2,3],"$meta":{}}');
   });
 
-  it('a file is {"rows":[...]} and counts its bytes exactly', () => {
-    const f = new JsonRowsFile();
+  it('a file is {"rows":[...]}, counts its bytes exactly, and goes to its upload in chunks as rows come', async () => {
+    const out = memoryUpload();
+    const f = new JsonRowsFile(out);
     f.add('{"id":1}');
     f.add('{"id":2}');
-    const body = f.seal();
-    assert.equal(body.toString(), '{"rows":[{"id":1},{"id":2}]}');
-    assert.equal(f.bytes, body.length);
+    assert.equal(await f.seal(), f.bytes);
+    assert.equal(out.body().toString(), '{"rows":[{"id":1},{"id":2}]}');
+    assert.equal(out.state, 'ended');
     assert.equal(f.rows, 2);
+    const big = memoryUpload();
+    const g = new JsonRowsFile(big);
+    const row = `{"id":1,"v":"${'x'.repeat(1000)}"}`;
+    for (let i = 0; i < 3000; i++) g.add(row);
+    await g.drain();
+    assert.ok(big.writes >= 2, `${big.writes} writes before the end: a file is not held whole`);
+    await g.seal();
+    assert.equal(big.body().length, g.bytes);
+    assert.equal(JSON.parse(big.body().toString()).rows.length, 3000);
   });
 
   it('refuses a plan the files cannot carry, naming the field and the fix', () => {
