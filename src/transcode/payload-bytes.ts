@@ -27,33 +27,46 @@ export class TranscodedPayload implements PackedPayload {
  * payloadJson of the payload with those keys renamed in place.
  */
 export function renameKeys(p: TranscodedPayload, names: ReadonlyArray<string | undefined>): TranscodedPayload {
-  const texts: Array<Buffer | undefined> = names.map((n) => (n === undefined ? undefined : keyText(n)));
-  let size = p.json.length;
-  for (let i = 0; i < texts.length; i++) if (texts[i]) size += texts[i]!.length - (p.keyAt[2 * i + 1]! - p.keyAt[2 * i]!);
+  const { json: src, keyAt: at } = p;
+  let size = src.length;
+  for (let i = 0; i < names.length; i++) if (names[i] !== undefined) size += keyText(names[i]!).length - (at[2 * i + 1]! - at[2 * i]!);
   const json = Buffer.allocUnsafe(size);
-  const keyAt: number[] = [];
+  const keyAt = new Array<number>(at.length);
+  // Only the renamed keys' text changes: the runs between them are copied whole.
   let from = 0;
   let o = 0;
   for (let i = 0; i < p.keys.length; i++) {
-    const text = texts[i];
-    const ks = p.keyAt[2 * i]!;
-    const ke = p.keyAt[2 * i + 1]!;
-    json.set(p.json.subarray(from, ks), o);
-    o += ks - from;
-    keyAt.push(o);
-    if (text) {
-      json.set(text, o);
-      o += text.length;
-    } else {
-      json.set(p.json.subarray(ks, ke), o);
-      o += ke - ks;
+    const ks = at[2 * i]!;
+    const ke = at[2 * i + 1]!;
+    keyAt[2 * i] = ks + o - from;
+    const name = names[i];
+    if (name === undefined) {
+      keyAt[2 * i + 1] = ke + o - from;
+      continue;
     }
-    keyAt.push(o);
+    o = copyRun(src, from, ks, json, o);
+    const text = keyText(name);
+    json.set(text, o);
+    o += text.length;
+    keyAt[2 * i + 1] = o;
     from = ke;
   }
-  json.set(p.json.subarray(from), o);
+  copyRun(src, from, src.length, json, o);
   const keys = p.keys.map((k, i) => names[i] ?? k);
   return new TranscodedPayload(json, keys, keyAt, p.nulls);
+}
+
+/** Below this many bytes a byte loop beats a view and a memcpy (a view is an object to collect). */
+const COPY_LOOP_MAX = 256;
+
+/** Copies `src[from, to)` to `dst` at `o`; returns the end of the copy in `dst`. */
+function copyRun(src: Uint8Array, from: number, to: number, dst: Uint8Array, o: number): number {
+  if (to - from >= COPY_LOOP_MAX) {
+    dst.set(src.subarray(from, to), o);
+    return o + to - from;
+  }
+  for (let k = from; k < to; k++) dst[o++] = src[k]!;
+  return o;
 }
 
 /** `"name":` as JSON (JSON.stringify's escapes, as payloadJson writes keys); a few names, made once. */

@@ -261,6 +261,11 @@ test('mapping keeps the transcoded JSON when nothing is promoted: nulls left out
   assert.deepEqual(rows.map((row) => row.dynamic), [{ a: 1, b: 'x' }, { b: 'x' }, { payload_pk: 7 }, { b: 1, payload_pk_2: 2, payload_pk: 3 }, { payload_pk: 2, payload_vector: {} }]);
   rows.forEach((row, i) => assert.equal(payloadJson(row.dynamic), json[i], `row ${i}: dynamic and bytes agree`));
   assert.deepEqual(rows.map((row) => packedPayloadOf(row)!.keys), rows.map((row) => Object.keys(row.dynamic)));
+  for (const row of rows) {
+    const p = packedPayloadOf(row) as TranscodedPayload;
+    const texts = p.keys.map((_, i) => Buffer.from(p.json.subarray(p.keyAt[2 * i], p.keyAt[2 * i + 1])).toString());
+    assert.deepEqual(texts, p.keys.map((k) => `${JSON.stringify(k)}:`), 'where each key\'s text is, after renames too');
+  }
   assert.equal(stats.nullsDropped, 3);
   assert.equal(stats.renamedCount, 4);
   assert.deepEqual(stats.renamedKeys, { pk: 'payload_pk', vector: 'payload_vector' });
