@@ -10,7 +10,7 @@
  * - dynamic payload keys go inside `$meta` (as top-level keys 2.3.5 would look for schema fields);
  *   integers beyond 2^53 stay literals (src/milvus/rows.ts payloadJson).
  *
- * A file is written one encoded row at a time into its upload (objects.ts: parts of 8 MiB go out as
+ * A file is written one encoded row at a time into its upload (objects.ts: parts of 5 MiB go out as
  * they fill), and is sealed once it passes its byte budget: a range holds about a part, not a file.
  */
 import { configError, systemError } from '../core/errors.ts';

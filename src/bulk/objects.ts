@@ -103,20 +103,23 @@ function storageError(op: string, where: string, e: unknown, secrets: string[]):
   return new MigrationError({ code: 'BULK_STORAGE_FAILED', kind: 'transient', message: `Cannot ${op} ${where}: ${name} (${reason}).`, cause: e });
 }
 
+/** Part buffers of finished uploads, for the next ones: a part is copied into a buffer that lives
+ *  as long as the job, instead of a new one per part left for the garbage collector (the peak RSS
+ *  counts dead buffers until a collection runs). */
+const spareParts: Buffer[] = [];
+
 /** An ObjectUpload into `bucket`: parts of PART_BYTES once the object outgrows one, else one PUT. */
 function objectUpload(client: S3Client, bucket: string, key: string, fail: (e: unknown) => never): ObjectUpload {
   const ContentType = key.endsWith('.parquet') ? 'application/vnd.apache.parquet' : 'application/json';
-  let held: Uint8Array[] = [];
+  let part: Buffer | undefined;
   let heldBytes = 0;
   let size = 0;
   let uploadId: string | undefined;
   const parts: CompletedPart[] = [];
-  /** The held bytes, or the first `n` of them (the rest stay held). */
-  const take = (n = heldBytes) => {
-    const all = Buffer.concat(held, heldBytes);
-    held = n < heldBytes ? [all.subarray(n)] : [];
-    heldBytes -= n;
-    return all.subarray(0, n);
+  const release = () => {
+    if (part && spareParts.length < 8) spareParts.push(part);
+    part = undefined;
+    heldBytes = 0;
   };
   const sendPart = async (body: Uint8Array) => {
     uploadId ??= (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType }))).UploadId;
@@ -138,25 +141,35 @@ function objectUpload(client: S3Client, bucket: string, key: string, fail: (e: u
   const abort = async () => {
     const id = uploadId;
     uploadId = undefined;
-    held = [];
-    heldBytes = 0;
+    release();
     if (id) await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id })).catch(() => undefined);
   };
   return {
     write: (chunk) => serial(async () => {
-      held.push(chunk);
-      heldBytes += chunk.length;
       size += chunk.length;
-      while (heldBytes >= PART_BYTES) await sendPart(take(PART_BYTES));
+      for (let at = 0; at < chunk.length;) {
+        part ??= spareParts.pop() ?? Buffer.allocUnsafe(PART_BYTES);
+        const n = Math.min(chunk.length - at, PART_BYTES - heldBytes);
+        part.set(chunk.subarray(at, at + n), heldBytes);
+        heldBytes += n;
+        at += n;
+        // The request has ended before the buffer takes the next bytes (calls are serial).
+        if (heldBytes === PART_BYTES) {
+          await sendPart(part);
+          heldBytes = 0;
+        }
+      }
     }),
     end: () => serial(async () => {
+      const rest = part ? part.subarray(0, heldBytes) : Buffer.alloc(0);
       if (uploadId === undefined) {
-        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: take(), ContentType }));
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: rest, ContentType }));
       } else {
-        await sendPart(take());
+        await sendPart(rest);
         await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
         uploadId = undefined;
       }
+      release();
       return size;
     }),
     abort: () => queue.then(abort, abort),

@@ -29,7 +29,7 @@ import { ParquetStream } from './parquet-stream.ts';
 
 /** Column bytes per row group: the batch JS builds and the writer's share of memory per file in
  *  progress (Milvus 2.3.5 reads a file of many groups: test/matrix/bulk.test.ts). */
-export const ROW_GROUP_BYTES = 4 * 1024 * 1024;
+export const ROW_GROUP_BYTES = 2 * 1024 * 1024;
 
 /** The promoted payload fields of a plan, in the order their columns are written. */
 function promotedFields(plan: CollectionPlan): PromotedFieldPlan[] {
@@ -123,10 +123,12 @@ class Strings {
 
 /** A list<float> column (one vector field). */
 class Vectors {
-  readonly values = new Grow((n) => new Float32Array(n), 64 * 1024);
+  readonly values: Grow<Float32Array>;
   readonly offsets = new Grow((n) => new Int32Array(n));
 
-  constructor() {
+  /** `floats`: room for a row group's values from the start, so they are not copied as they double. */
+  constructor(floats: number) {
+    this.values = new Grow((n) => new Float32Array(n), floats);
     this.offsets.slots(1)[0] = 0;
     this.offsets.advance(1);
   }
@@ -181,7 +183,9 @@ export class ParquetRowsFile implements ImportFile {
     this.#plan = plan;
     this.#out = out;
     this.#groupBytes = groupBytes;
-    this.#vectors = plan.vectors.map(() => new Vectors());
+    // A group closes once its bytes pass groupBytes; vectors take most of them (one row over at most).
+    const dims = plan.vectors.reduce((n, v) => n + (v.dim ?? 0), 0);
+    this.#vectors = plan.vectors.map((v) => new Vectors(Math.ceil(((v.dim ?? 0) / Math.max(1, dims)) * (groupBytes / 4)) + (v.dim ?? 0) + 1024));
     this.#scalars = promotedFields(plan).map((field) => ({ field, type: scalarType(plan, field), values: [] }));
   }
 
