@@ -20,7 +20,7 @@ import type { QdrantProcess } from './servers.ts';
 
 const BATCH = 1_000;
 const IN_FLIGHT = 2;
-const BIG = /"\\u0000big:(\d+)"/g;
+const BIG = /"\\u0000big:(-?\d+)"/g;
 
 /** JSON with bigints as bare digits (ids above 2^53, payload integers up to 2^64-1). */
 function toJson(points: RestPoint[]): string {
