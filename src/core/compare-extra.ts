@@ -23,8 +23,10 @@ import { BEFORE_FIRST, GAP_FILL, GapFilter } from './compare-gaps.ts';
 import { INT64_LIMIT, parseId } from './ids.ts';
 import type { CollectionPlan, PointId, Row } from './types.ts';
 
-/** Ids per existence lookup of the VarChar extra phase (Retrieve brings vectors: answers stay a few MB). */
+/** Ids per existence lookup of the VarChar extra phase (answers stay small: no vectors). */
 const LOOKUP_CHUNK = 512;
+/** Which ids exist: no vectors, and the payload left as the transcoder's bytes (never parsed). */
+const EXISTS = { withVectors: false, packedVectors: true } as const;
 /** Source ids per ids-only read (Qdrant answers a page of ids in a few ms). */
 const ID_PAGE = 8192;
 
@@ -74,7 +76,7 @@ export async function* idsExtraWalk(plan: CollectionPlan, reader: SourceReader, 
 async function sourceIdAtOrBefore(plan: CollectionPlan, reader: SourceReader, after: bigint): Promise<bigint | undefined> {
   const ids: bigint[] = [];
   for (let k = after; k >= 0n && k > after - GAP_FILL; k--) ids.push(k);
-  const found = ids.length === 0 ? [] : (await reader.retrieve(plan.source, ids)).map((p) => p.id).filter((id): id is bigint => typeof id === 'bigint');
+  const found = ids.length === 0 ? [] : (await reader.retrieve(plan.source, ids, EXISTS)).map((p) => p.id).filter((id): id is bigint => typeof id === 'bigint');
   if (found.length > 0) return found.reduce((a, b) => (a > b ? a : b));
   return after < GAP_FILL ? BEFORE_FIRST : undefined;
 }
@@ -117,7 +119,7 @@ export async function* lookupExtraWalk(plan: CollectionPlan, reader: SourceReade
     const present = new Set<string>();
     for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
       options.signal?.throwIfAborted();
-      for (const p of await reader.retrieve(plan.source, ids.slice(i, i + LOOKUP_CHUNK))) present.add(String(p.id));
+      for (const p of await reader.retrieve(plan.source, ids.slice(i, i + LOOKUP_CHUNK), EXISTS)) present.add(String(p.id));
     }
     for (const [text, id] of asPoint) if (!present.has(String(id))) step.extra.push({ id: text, detail: NOT_IN_SOURCE });
     cursor = step.cursor;

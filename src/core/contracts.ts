@@ -75,8 +75,9 @@ export interface SourceReader {
   /**
    * Points by id with vectors and payload, for verify --sample. Missing ids are absent.
    * `packedVectors`: as for read() (dense vectors may come as Float32Array); default false.
+   * `withVectors: false`: no vectors (the compare walk only asks which ids exist); default true.
    */
-  retrieve(collection: string, ids: PointId[], options?: { packedVectors?: boolean }): Promise<Point[]>;
+  retrieve(collection: string, ids: PointId[], options?: { packedVectors?: boolean; withVectors?: boolean }): Promise<Point[]>;
   /**
    * Optional. Every alias of the source (Qdrant `GET /aliases`, gRPC ListAliases), sorted by alias.
    * buildPlan() calls it once per plan, unless the user passed `--no-aliases`, so that each

@@ -151,7 +151,7 @@ export class QdrantReader implements SourceReader {
     return aliases.sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
   }
 
-  async retrieve(collection: string, ids: PointId[], options: { packedVectors?: boolean } = {}): Promise<Point[]> {
+  async retrieve(collection: string, ids: PointId[], options: { packedVectors?: boolean; withVectors?: boolean } = {}): Promise<Point[]> {
     return this.about(collection, () => this.withRetry((signal) => this.transport.retrieve(collection, ids, signal, options)));
   }
 
