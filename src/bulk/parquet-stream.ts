@@ -6,8 +6,8 @@
  * Why: writeParquet takes the whole table and returns the whole file, and its WebAssembly memory
  * held the IPC copy, the decoded table and the growing output at once: 169 MB of linear memory for
  * one 39 MB file, 294 MB for a 63 MB one (basic 128-d rows, /tmp probe, 2026-12-07), and linear
- * memory never shrinks. Fed 2 MiB batches it stayed at 18-28 MB with three or four 64 MiB files in
- * progress at once (4 MiB: 34-40 MB, 8 MiB: 57-66 MB).
+ * memory never shrinks. Fed 4 MiB batches it stayed at 34-40 MB with three or four 64 MiB files in
+ * progress at once (2 MiB: 18-28 MB, 8 MiB: 57-66 MB; parquet-rows.ts ROW_GROUP_BYTES says why 4).
  */
 import {
   Compression, RecordBatch, Table as WasmTable, transformParquetStream, WriterPropertiesBuilder,
