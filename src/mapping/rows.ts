@@ -145,12 +145,14 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
     // A payload the transcoder already wrote as JSON (src/transcode) keeps those bytes when nothing
     // is promoted: the transcoder left its null-valued keys out (counted here), and keys that clash
     // with a field are renamed on the bytes. Otherwise the rules below, as for any payload.
+    // Only the transcoder's payloads say where their keys are and what they left out, so any other
+    // packed form takes the rules below (its keys would go unrenamed here).
     const packed = promoted.length === 0 ? packedPayloadOf(p) : undefined;
-    if (packed !== undefined) {
-      const mapped = packed instanceof TranscodedPayload ? mapBytes(packed, out.stats) : undefined;
-      const size = (mapped ?? packed).json.length;
+    if (packed instanceof TranscodedPayload) {
+      const mapped = mapBytes(packed, out.stats);
+      const size = mapped.json.length;
       if (size > MAX_JSON_BYTES) return reject(out, p, 'PAYLOAD_TOO_LARGE', `payload is ${size} bytes as JSON; Milvus holds at most ${MAX_JSON_BYTES} bytes per row.`);
-      if (mapped === undefined || (mapped === packed && mapped.nulls === 0)) out.rows.push(new PackedRow(id, vectors, p, packed));
+      if (mapped === packed && mapped.nulls === 0) out.rows.push(new PackedRow(id, vectors, p, packed));
       else {
         walk.nulls += mapped.nulls;
         out.rows.push(new MappedPackedRow(id, vectors, p, mapped, mapPayload));
