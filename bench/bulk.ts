@@ -7,10 +7,14 @@
  *
  *   node --import tsx bench/bulk.ts [--points 100000,300000,1000000] [--modes upsert,parquet,json]
  *                                   [--dataset basic] [--file-kb 65536]
- *                                   [--trees /tmp/old/main,.] [--repeat 2]
+ *                                   [--trees /tmp/old/main,.] [--repeat 2] [--cli compiled|source]
  *
  * --trees: run each mode with the CLI of each tree in turn (an old snapshot beside this one: the
  * same servers, the same minutes), --repeat times, alternating; rows name their tree.
+ *
+ * --cli: `compiled` (the default) runs what users install: each tree's src/ compiled once, as the
+ * test runners do (scripts/test-cli-build.mjs, into <tree>/.tmp/cli-build); `source` runs the
+ * clone's bin, which loads src/ through tsx (~45 MB more RSS and ~0.6 CPU s more per start).
  *
  * Prints one JSON line per (points, mode) and a summary table on stderr. Two cores are shared with
  * the servers here: compare the modes, not the absolute numbers, with other machines.
@@ -24,6 +28,8 @@ import { startMilvus } from '../testkit/milvus/launcher.ts';
 import { startS3 } from '../testkit/s3/launcher.ts';
 import { repoRoot } from '../testkit/python.ts';
 import { dropBenchCollections, startQdrantProcess } from './servers.ts';
+// @ts-expect-error: a plain .mjs script without types (the test runners' CLI build)
+import { buildTestCli } from '../scripts/test-cli-build.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -33,10 +39,14 @@ const { values } = parseArgs({
     'file-kb': { type: 'string', default: '65536' },
     trees: { type: 'string', default: '' },
     repeat: { type: 'string', default: '1' },
+    cli: { type: 'string', default: 'compiled' },
   },
 });
 const trees = values.trees ? values.trees.split(',').map((t) => resolve(t)) : [repoRoot];
 const counts = values.points.split(',').map(Number);
+if (values.cli !== 'compiled' && values.cli !== 'source') throw new Error(`--cli ${values.cli}: use compiled or source`);
+/** Each tree's CLI: its compiled build, or its bin (src/ through tsx). */
+const cliOf = new Map(trees.map((t) => [t, values.cli === 'compiled' ? buildTestCli(t) : join(t, 'bin', 'qdrant2milvus.js')]));
 const modes = values.modes.split(',') as Array<'upsert' | 'parquet' | 'json'>;
 
 interface Row { points: number; mode: string; tree: string; collectionMs: number; wallMs: number; peakRssMb: number | null; cpuS: number | null; ok: boolean; load1Before: number; load1After: number }
@@ -50,7 +60,7 @@ const CPU_MARK = 'q2m-bench-cpu-s=';
 
 function runCli(tree: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; peakRssMb: number | null; cpuS: number | null }> {
   const started = performance.now();
-  const cli = [process.execPath, join(tree, 'bin', 'qdrant2milvus.js'), ...args];
+  const cli = [process.execPath, cliOf.get(tree)!, ...args];
   const [command, ...argv] = existsSync(GNU_TIME) ? [GNU_TIME, '-f', `${RSS_MARK}%M ${CPU_MARK}%U+%S`, ...cli] : cli;
   return new Promise((resolve, reject) => {
     const child = spawn(command!, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
