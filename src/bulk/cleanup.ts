@@ -27,11 +27,30 @@ export async function removeFiles(run: BulkRun, files: readonly BulkFile[]): Pro
     refused = keys;
     reason = e instanceof Error ? e.message : String(e);
   }
-  if (refused.length === 0 || run.cleanupWarned) return;
-  run.cleanupWarned = true;
-  const { objects, prefix } = run.bulk;
+  if (refused.length === 0) return;
   const shown = refused.slice(0, 3).join(', ') + (refused.length > 3 ? ` and ${refused.length - 3} more` : '');
-  const fix = `Delete the objects under ${prefix}/ yourself, or let the bulk keys delete objects (s3:DeleteObject) so later jobs clean up after themselves.`;
+  warn(run, `Could not delete import file(s) ${shown}${reason ? ` (${reason.replace(/\.$/, '')})` : ` from ${run.bulk.objects.location}`}.`);
+}
+
+/**
+ * Aborts the multipart uploads a killed run left under a collection's prefix (files uploaded while
+ * written, objects.ts): never visible objects, but their parts are stored. Called once the
+ * collection's ranges are all done, so none of them is still being written.
+ */
+export async function abortLeftUploads(run: BulkRun, collectionPrefix: string): Promise<void> {
+  try {
+    await run.bulk.objects.abortUploads(collectionPrefix);
+  } catch (e) {
+    warn(run, `Could not abort the unfinished uploads under ${collectionPrefix} (${(e instanceof Error ? e.message : String(e)).replace(/\.$/, '')}).`);
+  }
+}
+
+/** One BULK_CLEANUP_FAILED warning per collection. */
+function warn(run: BulkRun, what: string): void {
+  if (run.cleanupWarned) return;
+  run.cleanupWarned = true;
+  const { prefix } = run.bulk;
+  const fix = `Delete the objects under ${prefix}/ yourself, or let the bulk keys delete objects and abort uploads (s3:DeleteObject, s3:AbortMultipartUpload) so later jobs clean up after themselves.`;
   // The fix goes into the message too: the job's error log and the progress lines show messages.
   run.options.events.emit('error', {
     collection: run.options.plan.source,
@@ -41,7 +60,7 @@ export async function removeFiles(run: BulkRun, files: readonly BulkFile[]): Pro
       code: 'BULK_CLEANUP_FAILED',
       kind: 'config',
       // A thrown storage error already names the endpoint, bucket and key.
-      message: `Could not delete import file(s) ${shown}${reason ? ` (${reason.replace(/\.$/, '')})` : ` from ${objects.location}`}. Their rows are in the target; the migration is unaffected. ${fix}`,
+      message: `${what} Their rows are in the target; the migration is unaffected. ${fix}`,
       fix,
     }),
   });

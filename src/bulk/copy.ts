@@ -26,7 +26,7 @@ import type { BulkFile, BulkFileLog } from './file-log.ts';
 import type { Importer } from './importer.ts';
 import type { ObjectStore, ObjectUpload } from './objects.ts';
 import { awaitFile, resumeFiles } from './resume.ts';
-import { removeFiles } from './cleanup.ts';
+import { abortLeftUploads, removeFiles } from './cleanup.ts';
 import { bulkCrash, bulkFault } from './faults.ts';
 
 /** Default import file size: big enough that a task's ~2 s fixed cost is small beside its rows. */
@@ -97,16 +97,22 @@ export async function copyCollectionBulk(options: CopyOptions, bulk: BulkContext
   })));
   throwIfAborted(options.signal);
   if (failure.signal.aborted) throw failure.signal.reason;
-  // Files a killed run finished or abandoned, and any whose delete failed: once more (cleanup.ts).
+  // Files a killed run finished or abandoned, and any whose delete failed: once more (cleanup.ts);
+  // and the uploads a killed run left unfinished (every range of this collection is done now).
   await removeFiles(run, bulk.files.list(plan.source));
+  await abortLeftUploads(run, collectionPrefix(bulk, plan));
   return stats;
+}
+
+/** Where a collection's files go: `<prefix>/<target name>/`. */
+function collectionPrefix(bulk: BulkContext, plan: CollectionPlan): string {
+  return `${bulk.prefix}/${plan.target.replace(/[^A-Za-z0-9_-]/g, '_')}/`;
 }
 
 /** Object key of one file: never reused by another file of the job; Milvus reads the format from
  *  its extension. */
 export function fileKey(bulk: BulkContext, plan: CollectionPlan, rangeIndex: number, seq: number): string {
-  const safe = plan.target.replace(/[^A-Za-z0-9_-]/g, '_');
-  return `${bulk.prefix}/${safe}/r${rangeIndex}-f${seq}.${bulk.format ?? DEFAULT_BULK_FORMAT}`;
+  return `${collectionPrefix(bulk, plan)}r${rangeIndex}-f${seq}.${bulk.format ?? DEFAULT_BULK_FORMAT}`;
 }
 
 export function rangeOf(cp: RangeCheckpoint): IdRange {

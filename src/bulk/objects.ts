@@ -9,7 +9,8 @@
  */
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectsCommand,
-  HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand, type CompletedPart,
+  HeadObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand,
+  type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { configError, MigrationError, redact } from '../core/errors.ts';
 
@@ -30,6 +31,12 @@ export interface ObjectStore {
   upload(key: string): ObjectUpload;
   /** Whether the object exists (a resumed job checks a file before it submits it). */
   exists(key: string): Promise<boolean>;
+  /**
+   * Aborts every unfinished multipart upload whose key starts with `prefix` (what a process killed
+   * mid-file left: its parts are stored and billed, yet never an object); resolves with how many.
+   * Call it only where no upload under `prefix` can still be in progress.
+   */
+  abortUploads(prefix: string): Promise<number>;
   /** Deletes objects (absent ones count as deleted); resolves with the keys the server refused. */
   remove(keys: readonly string[]): Promise<string[]>;
   close(): void;
@@ -75,6 +82,23 @@ export function openObjectStore(o: ObjectStoreOptions): ObjectStore {
       } catch (e) {
         if (e instanceof S3ServiceException && e.$metadata.httpStatusCode === 404) return false;
         return fail('check', key, e);
+      }
+    },
+    async abortUploads(prefix) {
+      let aborted = 0;
+      let KeyMarker: string | undefined;
+      let UploadIdMarker: string | undefined;
+      for (;;) {
+        const page = await client.send(new ListMultipartUploadsCommand({ Bucket: o.bucket, Prefix: prefix, KeyMarker, UploadIdMarker }))
+          .catch((e: unknown) => fail('list unfinished uploads under', prefix, e));
+        for (const u of page.Uploads ?? []) {
+          if (!u.Key || !u.UploadId) continue;
+          const { Key, UploadId } = u;
+          await client.send(new AbortMultipartUploadCommand({ Bucket: o.bucket, Key, UploadId })).catch((e: unknown) => fail('abort the unfinished upload of', Key, e));
+          aborted++;
+        }
+        if (!page.IsTruncated) return aborted;
+        ({ NextKeyMarker: KeyMarker, NextUploadIdMarker: UploadIdMarker } = page);
       }
     },
     async remove(keys) {

@@ -2,8 +2,9 @@
  * Import files are uploaded while they are written (src/bulk/objects.ts `upload`): on a real
  * S3 API (moto, testkit/s3), a file larger than a part arrives whole and byte for byte through a
  * multipart upload (moto refuses parts under 5 MiB but the last); a small one is one PUT; an
- * aborted upload leaves neither an object nor an unfinished upload; a bucket that does not exist
- * is a config error naming the object and the fix.
+ * aborted upload leaves neither an object nor an unfinished upload; what a killed run left
+ * unfinished is aborted by its collection's prefix; a bucket that does not exist is a config error
+ * naming the object and the fix.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,6 +66,22 @@ describe('import file upload', () => {
     assert.equal(objects.KeyCount ?? 0, 0);
     const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: 'dropped' }));
     assert.deepEqual(uploads.Uploads ?? [], []);
+  });
+
+  it("what a killed run left unfinished is aborted by prefix; another collection's upload is left alone", async () => {
+    // Two uploads with a part sent each and never ended (as a process killed mid-file leaves them).
+    for (const key of ['q2m/j9/docs/r0-f0.parquet', 'q2m/j9/other/r0-f0.parquet']) {
+      const up = store.upload(key);
+      for (const c of chunks(PART_BYTES + 10, 5)) await up.write(c);
+    }
+    const left = async (Prefix: string) => (await client.send(new ListMultipartUploadsCommand({ Bucket, Prefix }))).Uploads?.map((u) => u.Key) ?? [];
+    assert.deepEqual(await left('q2m/j9/'), ['q2m/j9/docs/r0-f0.parquet', 'q2m/j9/other/r0-f0.parquet']);
+    assert.equal(await store.abortUploads('q2m/j9/docs/'), 1);
+    assert.deepEqual(await left('q2m/j9/'), ['q2m/j9/other/r0-f0.parquet']);
+    assert.equal(await store.abortUploads('q2m/j9/docs/'), 0, 'nothing left to abort');
+    const objects = await client.send(new ListObjectsV2Command({ Bucket, Prefix: 'q2m/j9/' }));
+    assert.equal(objects.KeyCount ?? 0, 0, 'no object appeared');
+    await store.abortUploads('q2m/j9/');
   });
 
   it('a bucket that does not exist fails the upload with a config error naming the object and the fix', async () => {

@@ -12,7 +12,7 @@ import { restImporter, restTaskState } from '../../src/bulk/rest-import.ts';
 import { bulkSpec } from '../../src/bulk/cli.ts';
 import { BULK_RECOMMENDED_FROM, estimateModes, formatModeEstimate } from '../../src/bulk/estimate.ts';
 import type { CollectionPlan, Row } from '../../src/core/types.ts';
-import { removeFiles } from '../../src/bulk/cleanup.ts';
+import { abortLeftUploads, removeFiles } from '../../src/bulk/cleanup.ts';
 import type { BulkRun } from '../../src/bulk/copy.ts';
 import type { BulkFile } from '../../src/bulk/file-log.ts';
 import { MigrationEvents } from '../../src/core/events.ts';
@@ -162,7 +162,8 @@ describe('import file cleanup', () => {
     events.on('error', (e) => warnings.push(`${e.warning ? 'warning' : 'failure'} ${e.error.code}: ${e.error.message}`));
     const removed: string[][] = [];
     const objects = { location: 'http://s3:9000/a-bucket', put: async () => undefined, exists: async () => true, close: () => undefined,
-      remove: async (keys: readonly string[]) => { removed.push([...keys]); return remove(keys); } };
+      remove: async (keys: readonly string[]) => { removed.push([...keys]); return remove(keys); },
+      abortUploads: async () => { throw new Error('ListMultipartUploads: AccessDenied'); } };
     const run = { options: { plan, events }, bulk: { objects, prefix: 'q2m/j1' } } as unknown as BulkRun;
     return { run, warnings, removed };
   }
@@ -183,5 +184,12 @@ describe('import file cleanup', () => {
     const thrown = runWith(async () => { throw new Error('connect ECONNREFUSED'); });
     await removeFiles(thrown.run, [file(0, 'completed')]);
     assert.match(thrown.warnings[0]!, /^warning BULK_CLEANUP_FAILED: .*ECONNREFUSED/);
+  });
+
+  it('unfinished uploads the bucket will not abort are a warning naming the prefix and the permission; the job goes on', async () => {
+    const { run, warnings } = runWith(async () => []);
+    await abortLeftUploads(run, 'q2m/j1/docs/');
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /^warning BULK_CLEANUP_FAILED: Could not abort the unfinished uploads under q2m\/j1\/docs\/ \(ListMultipartUploads: AccessDenied\).*unaffected.*s3:AbortMultipartUpload/);
   });
 });
