@@ -2,13 +2,15 @@
  * A payload that is still the JSON bytes the transcoder wrote straight from Qdrant's protobuf
  * Value (src/transcode/payload-json.ts), beside the Point or Row whose `payload` / `dynamic` it is.
  *
- * Mapping decides (src/mapping/rows.ts): a payload with nothing to promote keeps these bytes
- * (null-valued keys already left out by the transcoder, which counts them; keys that clash with a
- * field renamed on the bytes), and the Upsert encoder writes them as the row's `$meta`; otherwise
- * mapping works on the JSON value as always, and the bytes are not used. The compare engine
+ * Mapping decides (src/mapping/rows.ts): a transcoded payload keeps these bytes (null-valued keys
+ * already left out by the transcoder, which counts them; keys that clash with a field renamed and
+ * promoted keys cut out on the bytes, their values decoded alone: entryValue), and the Upsert
+ * encoder writes them as the row's `$meta`; otherwise mapping works on the JSON value as always,
+ * and the bytes are not used. The compare engine
  * compares them with the target's `$meta` text (core/compare-payload.ts).
  */
-import type { JsonObject, Point, PointId, Row } from './types.ts';
+import { getOwn } from './own.ts';
+import type { JsonObject, JsonValue, Point, PointId, Row } from './types.ts';
 export interface PackedPayload {
   /** The payload as `$meta` JSON, exactly what milvus/rows.ts payloadJson writes for it. */
   json: Uint8Array;
@@ -69,6 +71,17 @@ export class PackedPoint implements Point {
 
   static packedOf(p: PackedPoint): PackedPayload | undefined {
     return p.#packed;
+  }
+
+  /**
+   * The value of top-level payload key `key`, decoded alone from its map entry, `[from, to)` of
+   * the payload's protobuf bytes (offsets from their start: TranscodedPayload.entryAt), by the
+   * same decoder as the whole payload: mapping reads a promoted key this way and leaves the rest
+   * as the transcoder's JSON (src/mapping/rows.ts). Once the payload was decoded, from that.
+   */
+  static entryValue(p: PackedPoint, key: string, from: number, to: number): JsonValue | undefined {
+    if (p.#decode === undefined) return getOwn(p.payload, key);
+    return getOwn(p.#decode(p.#buf!, p.#from + from, p.#from + to), key);
   }
 }
 

@@ -5,12 +5,12 @@
  */
 import type { CollectionPlan, JsonObject, JsonValue, Point, RejectedPoint, Row, VectorValue } from '../core/types.ts';
 import { getOwn, setOwn } from '../core/own.ts';
-import { PackedRow, packedPayloadOf } from '../core/packed-payload.ts';
+import { PackedPoint, PackedRow, packedPayloadOf } from '../core/packed-payload.ts';
 import { isMultiVector, isSparseVector } from '../core/vector-kind.ts';
 import { DYNAMIC_FIELD, clashFreeKey } from './names.ts';
 import { MAX_JSON_BYTES, dropNullKeys, oversizeBytes, setKey, type WalkState } from './payload.ts';
-import { extractScalars, promotedKeys } from './scalars.ts';
-import { TranscodedPayload, renameKeys } from '../transcode/payload-bytes.ts';
+import { RAW_SUFFIX, extractScalars, promotedKeys, typeScalars } from './scalars.ts';
+import { TranscodedPayload, editKeys, renameKeys, valueEnd, type Appended } from '../transcode/payload-bytes.ts';
 
 export interface ToRowsStats {
   /** Null-valued payload keys removed (at any depth). */
@@ -72,6 +72,8 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
     absent: v.nullable ? null : v.missingAsEmpty === true && v.type === 'SparseFloatVector' ? EMPTY_SPARSE : undefined,
   }));
   const promoted = promotedKeys(plan);
+  /** Promoted key → its index in `promoted` (the byte path finds a payload's promoted keys by it). */
+  const promotedIndex = new Map(promoted.map((k, j) => [k.key, j]));
   // Promoted fields are schema fields too: a dynamic key of the same name must move.
   const fieldNames = [plan.primaryKey.field, ...plan.vectors.map((v) => v.field), DYNAMIC_FIELD, ...promoted.map((p) => p.field.name)];
   const fieldSet = new Set(fieldNames);
@@ -122,9 +124,91 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
   };
 
   /** The dynamic field of a payload, as the rules below make it (a MappedPackedRow's, when read). */
-  const mapPayload = (payload: JsonObject): JsonObject => {
+  const mapPayload = (payload: JsonObject, id: Point['id']): JsonObject => {
     const stats: ToRowsStats = { nullsDropped: 0, renamedKeys: {}, renamedCount: 0, mismatchNulled: 0 };
+    if (promoted.length > 0) {
+      const split = extractScalars(promoted, payload, id);
+      // The bytes were mapped, so the same rules did not reject this payload.
+      if (!('rejected' in split)) payload = split.dynamic;
+    }
     return moveClashingKeys(dropNullKeys(payload, { nulls: 0, bigint: false, bound: 0 }), stats);
+  };
+
+  /**
+   * A transcoded payload with nothing promoted: its bytes kept, clashing keys renamed on them, the
+   * null-valued keys the transcoder left out counted.
+   */
+  const mapPlainBytes = (p: Point, packed: TranscodedPayload, id: Row['id'], vectors: Row['vectors'], out: ToRowsResult, walk: WalkState): void => {
+    const mapped = mapBytes(packed, out.stats);
+    // Counted before the size check, as dropNullKeys counts a payload the check then rejects.
+    walk.nulls += mapped.nulls;
+    const size = mapped.json.length;
+    if (size > MAX_JSON_BYTES) return reject(out, p, 'PAYLOAD_TOO_LARGE', `payload is ${size} bytes as JSON; Milvus holds at most ${MAX_JSON_BYTES} bytes per row.`);
+    if (mapped === packed && mapped.nulls === 0) out.rows.push(new PackedRow(id, vectors, p, packed));
+    else out.rows.push(new MappedPackedRow(id, vectors, p, mapped, mapPayload));
+  };
+
+  /**
+   * A transcoded payload with promoted keys, on the bytes: each promoted key's value is decoded
+   * alone from its protobuf entry and typed by typeScalars() (extractScalars' rules: the same
+   * scalars, rejections and values set aside); the promoted keys' text is cut out of the JSON and
+   * each value set aside is appended as `<key>__raw` with its text, as extractScalars adds it to the
+   * object. The null-valued keys counted are the rest's: the transcoder's count less the promoted
+   * keys that were null (extractScalars takes those out before nulls are counted). Returns false, having done
+   * nothing, when the object path must decide: a value set aside under a name the payload already
+   * has (extractScalars then overwrites that key in place, or re-adds a promoted one).
+   */
+  const mapPromotedBytes = (p: Point, packed: TranscodedPayload, id: Row['id'], vectors: Row['vectors'], out: ToRowsResult, walk: WalkState): boolean => {
+    const { keys, entryAt, dropped } = packed;
+    const values = new Array<JsonValue | undefined>(promoted.length).fill(undefined);
+    // Per promoted key, its index in `keys` (-1: not among them).
+    const at = new Array<number>(promoted.length).fill(-1);
+    let remove: boolean[] | undefined;
+    let nulls = packed.nulls;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const j = promotedIndex.get(key);
+      if (j === undefined) continue;
+      values[j] = p instanceof PackedPoint && entryAt ? PackedPoint.entryValue(p, key, entryAt[2 * i]!, entryAt[2 * i + 1]!) : getOwn(p.payload, key);
+      at[j] = i;
+      (remove ??= new Array<boolean>(keys.length).fill(false))[i] = true;
+    }
+    if (dropped) {
+      for (const key of dropped) {
+        const j = promotedIndex.get(key);
+        if (j === undefined) continue;
+        values[j] = null;
+        nulls--;
+      }
+    }
+    const typed = typeScalars(promoted, values, p.id);
+    if ('rejected' in typed) {
+      reject(out, p, typed.rejected.code, typed.rejected.reason);
+      return true;
+    }
+    const { scalars, raws } = typed;
+    let append: Appended[] | undefined;
+    if (raws) {
+      for (const [name] of raws) if (keys.includes(name) || dropped?.includes(name) || promotedIndex.has(name)) return false;
+      append = raws.map(([name]) => {
+        const i = at[promotedIndex.get(name.slice(0, -RAW_SUFFIX.length))!]!;
+        return { name, from: packed.keyAt[2 * i + 1]!, to: valueEnd(packed, i) };
+      });
+    }
+    // The transcoder's count stays right for what is left: a value that fits a field holds no
+    // null-valued key (no field type takes an object with one, nor a list of objects), and a value
+    // set aside keeps its nulls left out, as dropNullKeys leaves them out of `<key>__raw`.
+    const edited = remove || append ? editKeys(packed, remove ?? [], append ?? [], nulls) : nulls === packed.nulls ? packed : editKeys(packed, [], [], nulls);
+    const mapped = mapBytes(edited, out.stats);
+    walk.nulls += mapped.nulls;
+    out.stats.mismatchNulled += raws?.length ?? 0;
+    const size = mapped.json.length;
+    if (size > MAX_JSON_BYTES) {
+      reject(out, p, 'PAYLOAD_TOO_LARGE', `payload is ${size} bytes as JSON; Milvus holds at most ${MAX_JSON_BYTES} bytes per row.`);
+      return true;
+    }
+    out.rows.push(new MappedPackedRow(id, vectors, p, mapped, mapPayload, scalars));
+    return true;
   };
 
   const mapPoint = (p: Point, out: ToRowsResult, walk: WalkState): void => {
@@ -142,22 +226,16 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
       if (bad) return reject(out, p, 'VECTOR_INVALID', `${label(s)}: ${bad}.`);
       setOwn(vectors, s.field, v);
     }
-    // A payload the transcoder already wrote as JSON (src/transcode) keeps those bytes when nothing
-    // is promoted: the transcoder left its null-valued keys out (counted here), and keys that clash
-    // with a field are renamed on the bytes. Otherwise the rules below, as for any payload.
-    // Only the transcoder's payloads say where their keys are and what they left out, so any other
-    // packed form takes the rules below (its keys would go unrenamed here).
-    const packed = promoted.length === 0 ? packedPayloadOf(p) : undefined;
+    // A payload the transcoder already wrote as JSON (src/transcode) keeps those bytes: the
+    // transcoder left its null-valued keys out (counted here), keys that clash with a field are
+    // renamed on the bytes, and promoted keys are read from the bytes and cut out of them.
+    // Otherwise the rules below, as for any payload. Only the transcoder's payloads say where their
+    // keys are and what they left out, so any other packed form takes the rules below (its keys
+    // would go unrenamed here).
+    const packed = packedPayloadOf(p);
     if (packed instanceof TranscodedPayload) {
-      const mapped = mapBytes(packed, out.stats);
-      const size = mapped.json.length;
-      if (size > MAX_JSON_BYTES) return reject(out, p, 'PAYLOAD_TOO_LARGE', `payload is ${size} bytes as JSON; Milvus holds at most ${MAX_JSON_BYTES} bytes per row.`);
-      if (mapped === packed && mapped.nulls === 0) out.rows.push(new PackedRow(id, vectors, p, packed));
-      else {
-        walk.nulls += mapped.nulls;
-        out.rows.push(new MappedPackedRow(id, vectors, p, mapped, mapPayload));
-      }
-      return;
+      if (promoted.length === 0) return mapPlainBytes(p, packed, id, vectors, out, walk);
+      if (mapPromotedBytes(p, packed, id, vectors, out, walk)) return;
     }
     let payload = p.payload;
     let scalars: Row['scalars'];
@@ -195,16 +273,19 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
 class MappedPackedRow extends PackedRow {
   #mapped: JsonObject | undefined;
   #point: Point;
-  #map: (payload: JsonObject) => JsonObject;
+  #map: (payload: JsonObject, id: Point['id']) => JsonObject;
+  /** Set only when the plan promotes keys (Row.scalars is absent otherwise). */
+  declare scalars?: Record<string, JsonValue>;
 
-  constructor(id: Row['id'], vectors: Row['vectors'], point: Point, packed: TranscodedPayload, map: (payload: JsonObject) => JsonObject) {
+  constructor(id: Row['id'], vectors: Row['vectors'], point: Point, packed: TranscodedPayload, map: (payload: JsonObject, id: Point['id']) => JsonObject, scalars?: Record<string, JsonValue>) {
     super(id, vectors, point, packed);
     this.#point = point;
     this.#map = map;
+    if (scalars) this.scalars = scalars;
   }
 
   override get dynamic(): JsonObject {
-    return (this.#mapped ??= this.#map(this.#point.payload));
+    return (this.#mapped ??= this.#map(this.#point.payload, this.#point.id));
   }
 
   override set dynamic(value: JsonObject) {

@@ -38,17 +38,31 @@ export function fieldTypeLabel(f: PromotedFieldPlan): string {
   return f.type === 'VarChar' ? `VarChar(${f.maxLength})` : f.type;
 }
 
+/** What typeScalars() makes of one point's promoted values. */
+export type ScalarTyping =
+  | {
+    scalars: Record<string, JsonValue>;
+    /** Values the `null` policy set aside, as `[<key>__raw, value]`, in plan order (undefined: none). */
+    raws: Array<[string, JsonValue]> | undefined;
+    /** Some promoted key is in the payload (null-valued included). */
+    hit: boolean;
+  }
+  | { rejected: { code: string; reason: string } };
+
 /**
- * Splits one payload into its promoted scalars and what stays dynamic. Returns the payload itself
- * as `dynamic` when it holds none of the promoted keys and no value was set aside. Throws a config
- * error (PAYLOAD_TYPE_MISMATCH) for a `fail` policy.
+ * The typing rules and mismatch policy for one point: `values[i]` is the payload's value under
+ * `promoted[i].key` (undefined: absent). Both paths run it: the object path with the decoded
+ * payload's own properties (extractScalars), the byte path with each promoted key's value decoded
+ * alone from the transcoder's bytes (rows.ts), so both type, reject and set aside alike. Throws a
+ * config error (PAYLOAD_TYPE_MISMATCH) for a `fail` policy.
  */
-export function extractScalars(promoted: readonly Promoted[], payload: JsonObject, id: PointId): ScalarOutcome {
+export function typeScalars(promoted: readonly Promoted[], values: ReadonlyArray<JsonValue | undefined>, id: PointId): ScalarTyping {
   const scalars: Record<string, JsonValue> = {};
   let raws: Array<[string, JsonValue]> | undefined;
   let hit = false;
-  for (const { key, field } of promoted) {
-    const v = getOwn(payload, key);
+  for (let i = 0; i < promoted.length; i++) {
+    const { key, field } = promoted[i]!;
+    const v = values[i];
     let value: JsonValue = null;
     if (v !== undefined) hit = true;
     if (v !== undefined && v !== null) {
@@ -67,6 +81,18 @@ export function extractScalars(promoted: readonly Promoted[], payload: JsonObjec
     if (value === null && field.defaultValue !== undefined) value = field.defaultValue;
     setOwn(scalars, field.name, value);
   }
+  return { scalars, raws, hit };
+}
+
+/**
+ * Splits one payload into its promoted scalars and what stays dynamic. Returns the payload itself
+ * as `dynamic` when it holds none of the promoted keys and no value was set aside. Throws a config
+ * error (PAYLOAD_TYPE_MISMATCH) for a `fail` policy.
+ */
+export function extractScalars(promoted: readonly Promoted[], payload: JsonObject, id: PointId): ScalarOutcome {
+  const typed = typeScalars(promoted, promoted.map((p) => getOwn(payload, p.key)), id);
+  if ('rejected' in typed) return typed;
+  const { scalars, raws, hit } = typed;
   if (!hit) return { dynamic: payload, scalars, nulled: 0 };
   const dynamic: JsonObject = {};
   const moved = new Set(promoted.map((p) => p.key));

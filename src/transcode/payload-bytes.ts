@@ -1,7 +1,8 @@
 /**
  * What the payload transcoder (payload-json.ts) hands to mapping: a payload's `$meta` JSON with
- * what its walk learnt (null-valued keys left out, where each top-level key's text is), and the
- * one edit mapping makes on those bytes: renaming top-level keys that clash with a field.
+ * what its walk learnt (null-valued keys left out, where each top-level key's text and protobuf
+ * entry are), and the edits mapping makes on those bytes: renaming top-level keys that clash with
+ * a field (renameKeys), taking promoted keys out and appending the values set aside (editKeys).
  */
 import type { PackedPayload } from '../core/packed-payload.ts';
 
@@ -17,7 +18,76 @@ export class TranscodedPayload implements PackedPayload {
     /** Per top-level key i: its `"key":` text is json[keyAt[2i], keyAt[2i + 1]). */
     readonly keyAt: number[],
     readonly nulls: number,
+    /**
+     * The transcoder's own payloads only (undefined once edited): per top-level key i, its map entry
+     * in the payload's protobuf bytes is [entryAt[2i], entryAt[2i + 1]), offsets from their start,
+     * so mapping can decode one key's value alone (a promoted key's: PackedPoint.entryValue).
+     */
+    readonly entryAt?: number[],
+    /** The transcoder's own payloads only: the top-level keys left out as null-valued (counted in `nulls`). */
+    readonly dropped?: string[],
   ) {}
+}
+
+/** Where the JSON text of top-level key i's value ends in `p.json` (before a comma or the closing brace). */
+export function valueEnd(p: TranscodedPayload, i: number): number {
+  return i + 1 < p.keys.length ? p.keyAt[2 * i + 2]! - 1 : p.json.length - 1;
+}
+
+/** A value to append as a new top-level key: `name`, with the JSON text `p.json[from, to)`. */
+export interface Appended {
+  name: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * `p` without the top-level keys i where `remove[i]`, with `append`ed keys after the rest, on the
+ * bytes: the kept entries' text is copied in runs, so the result is exactly payloadJson of the
+ * payload edited the same way (keys deleted, new keys added at the end). Mapping decides what
+ * (src/mapping/rows.ts: promoted keys out, values the `null` policy set aside in as `<key>__raw`);
+ * `nulls` is the edited payload's count of null-valued keys left out.
+ */
+export function editKeys(p: TranscodedPayload, remove: readonly boolean[], append: readonly Appended[], nulls: number): TranscodedPayload {
+  const { json: src, keyAt: at } = p;
+  const n = p.keys.length;
+  // Braces, entries, and a comma between each two.
+  let size = 1;
+  for (let i = 0; i < n; i++) if (!remove[i]) size += valueEnd(p, i) - at[2 * i]! + 1;
+  for (const a of append) size += keyText(a.name).length + (a.to - a.from) + 1;
+  if (size === 1) size = 2;
+  const json = Buffer.allocUnsafe(size);
+  const keys: string[] = [];
+  const keyAt: number[] = [];
+  json[0] = 0x7b;
+  let o = 1;
+  // Runs of kept entries (with the commas between them) are copied whole.
+  let i = 0;
+  while (i < n) {
+    if (remove[i]) {
+      i++;
+      continue;
+    }
+    const first = i;
+    while (i < n && !remove[i]) i++;
+    if (keys.length > 0) json[o++] = 0x2c;
+    const shift = o - at[2 * first]!;
+    for (let k = first; k < i; k++) {
+      keys.push(p.keys[k]!);
+      keyAt.push(at[2 * k]! + shift, at[2 * k + 1]! + shift);
+    }
+    o = copyRun(src, at[2 * first]!, valueEnd(p, i - 1), json, o);
+  }
+  for (const a of append) {
+    if (keys.length > 0) json[o++] = 0x2c;
+    const text = keyText(a.name);
+    keys.push(a.name);
+    keyAt.push(o, o + text.length);
+    json.set(text, o);
+    o = copyRun(src, a.from, a.to, json, o + text.length);
+  }
+  json[o++] = 0x7d;
+  return new TranscodedPayload(json, keys, keyAt, nulls);
 }
 
 /**

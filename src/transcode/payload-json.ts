@@ -342,12 +342,14 @@ export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOu
   const start = out.pos;
   const keys: string[] = [];
   const keyAt: number[] = [];
+  const entryAt: number[] = [];
   let dropped: string[] | undefined;
   const no = ++payloadNo;
   nulls = 0;
   out.byte(0x7b);
   at = from;
   while (at < to) {
+    const entryStart = at;
     const t = varint();
     if (t !== 0x12) {
       skip(t & 7);
@@ -369,9 +371,10 @@ export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOu
     }
     keys.push(keyName);
     keyAt.push(keyStart - start, keyEnd - start);
+    entryAt.push(entryStart - from, end - from);
   }
   out.byte(0x7d);
-  return new TranscodedPayload(out.buf.subarray(start, out.pos), keys, keyAt, nulls);
+  return new TranscodedPayload(out.buf.subarray(start, out.pos), keys, keyAt, nulls, entryAt, dropped);
 }
 
 function fail(out: JsonOut, start: number): undefined {
