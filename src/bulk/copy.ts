@@ -19,7 +19,7 @@
 import { mapPage, throwIfAborted, prepareRanges, type CopyOptions, type CopyStats, type RangeCheckpoint } from '../core/pipeline.ts';
 import { formatId, parseId } from '../core/ids.ts';
 import { RateMeter } from '../core/events.ts';
-import { DEFAULT_READERS } from '../core/defaults.ts';
+import { boundHeapGrowth } from '../core/heap-growth.ts';
 import type { CollectionPlan, IdRange } from '../core/types.ts';
 import { DEFAULT_BULK_FORMAT, fileMaker, rowBytes, type BulkFormat, type ImportFile } from './formats.ts';
 import type { BulkFile, BulkFileLog } from './file-log.ts';
@@ -31,6 +31,16 @@ import { bulkCrash, bulkFault } from './faults.ts';
 
 /** Default import file size: big enough that a task's ~2 s fixed cost is small beside its rows. */
 export const DEFAULT_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * Range readers (each with a file in progress) by default: 2, not the upsert pipeline's
+ * DEFAULT_READERS (4). Every range in progress holds a row group's columns, its IPC copy, the
+ * writer's share of parquet-wasm's memory, pages in flight and a 5 MiB part; and Milvus 2.3.5 runs
+ * the import tasks one after another, far slower than two ranges fill files (basic 1M: our CPU
+ * 13-16 s in 120-150 s), so more ranges only wait, holding more. Bulk 1M basic into Milvus 2.3.5 +
+ * moto (bench/bulk.ts, compiled CLI, with the heap bound and packed reads): 2 ranges 339 MB peak
+ * RSS, 122 s; 4 ranges 393 MB, 145 s (one after the other, load 5.8-13.9).
+ */
+export const BULK_READERS = 2;
 /** Files of one range submitted and not yet finished, at most: the next file is built meanwhile. */
 const IN_FLIGHT_PER_RANGE = 2;
 
@@ -64,11 +74,15 @@ export interface BulkRun {
 export async function copyCollectionBulk(options: CopyOptions, bulk: BulkContext): Promise<CopyStats> {
   const { plan, events, total } = options;
   const format = bulk.format ?? DEFAULT_BULK_FORMAT;
+  // As the upsert copy does (core/pipeline.ts): the peak RSS is otherwise V8's slack between full
+  // GCs, not what the copy holds (heap-growth.ts). Bulk 1M, 2 ranges: heap 124-164 MB at the peaks
+  // without it, 94-101 MB with it; peak RSS 401 -> 344 MB (bench/bulk.ts, load 7.7-14.5).
+  boundHeapGrowth();
   const newFile = await fileMaker(plan, format, bulk.fileBytes ?? DEFAULT_FILE_BYTES);
   // Each import task costs seconds of its own and 2.3.5 runs them one after another: no more ranges
   // (each ends in a file of its own) than the collection has files' worth of rows. A resumed
   // collection keeps its saved ranges.
-  const readers = Math.max(1, Math.min(options.readers ?? DEFAULT_READERS, Math.ceil((total * rowBytes(plan, format)) / (bulk.fileBytes ?? DEFAULT_FILE_BYTES))));
+  const readers = Math.max(1, Math.min(options.readers ?? BULK_READERS, Math.ceil((total * rowBytes(plan, format)) / (bulk.fileBytes ?? DEFAULT_FILE_BYTES))));
   const ranges = await prepareRanges({ ...options, readers });
   const stats: CopyStats = {
     written: 0, rejected: [], rejectedCount: 0, nullsDropped: 0, mismatchNulled: 0, renamedKeys: {},
@@ -154,13 +168,17 @@ async function copyRange(run: BulkRun, cp: RangeCheckpoint): Promise<void> {
     pending.push(tail);
     if (pending.length >= IN_FLIGHT_PER_RANGE) await pending.shift();
   };
-  const pages = options.reader.read({ collection: plan.source, range: rangeOf(cp), from: cp.cursor === null ? undefined : parseId(cp.cursor), pageSize: options.pageSize, signal });
+  // Packed: vectors stay the bytes Qdrant sent, in blocks the reader reuses once a page is released,
+  // and payloads the transcoder's JSON (no JS number per float, no payload object per point).
+  const pages = options.reader.read({ collection: plan.source, range: rangeOf(cp), from: cp.cursor === null ? undefined : parseId(cp.cursor), pageSize: options.pageSize, signal, packedVectors: true });
   try {
     for await (const page of pages) {
       const { rows, rejected } = mapPage(plan, page.points, stats, options.events, maxKept);
       fileRejected += rejected.length;
       const corruptAt = bulkFault.badRow(plan.source, seq, file.rows, rows.length);
       rows.forEach((row, i) => file.add(row, i === corruptAt));
+      // The file holds copies of the rows' bytes (column arrays, JSON text): the page's blocks can go back.
+      page.release?.();
       await file.drain();
       bulkCrash.at('writing', plan.source, seq);
       const next = page.next === null ? null : formatId(page.next);

@@ -16,6 +16,7 @@
 import { configError, systemError } from '../core/errors.ts';
 import type { CollectionPlan, DenseVector, JsonValue, Row } from '../core/types.ts';
 import { payloadJson } from '../milvus/rows.ts';
+import { packedPayloadOf } from '../core/packed-payload.ts';
 import type { ObjectUpload } from './objects.ts';
 
 /** Vector field types the JSON layout carries (2.3.5: FloatVector only; sparse/float16 need Parquet or 2.4+). */
@@ -46,7 +47,9 @@ export function encodeJsonRow(plan: CollectionPlan, row: Row, corrupt = false): 
     if (value === null) continue;
     text += `,${JSON.stringify(field)}:${jsonValue(value)}`;
   }
-  const meta = payloadJson(row.dynamic);
+  // The transcoder's JSON where mapping kept it (what payloadJson writes: src/core/packed-payload.ts).
+  const packed = packedPayloadOf(row);
+  const meta = packed ? Buffer.from(packed.json.buffer, packed.json.byteOffset, packed.json.length).toString('utf8') : payloadJson(row.dynamic);
   if (meta === undefined) throw systemError('BULK_ROW_ENCODING', `Payload of id ${String(row.id)} cannot be serialised.`);
   return `${text},"$meta":${meta}}`;
 }

@@ -23,6 +23,7 @@ import { configError, systemError } from '../core/errors.ts';
 import type { CollectionPlan, DenseVector, JsonValue, Row } from '../core/types.ts';
 import type { PromotedFieldPlan } from '../core/payload-schema.ts';
 import { payloadJson } from '../milvus/rows.ts';
+import { packedPayloadOf } from '../core/packed-payload.ts';
 import type { ImportFile } from './formats.ts';
 import type { ObjectUpload } from './objects.ts';
 import { ParquetStream } from './parquet-stream.ts';
@@ -111,6 +112,15 @@ class Strings {
     this.offsets.slots(1)[this.offsets.length] = this.bytes.length;
     this.offsets.advance(1);
     return written;
+  }
+
+  /** Appends UTF-8 bytes as they are (copied); returns their length. */
+  addBytes(b: Uint8Array): number {
+    this.bytes.slots(b.length).set(b, this.bytes.length);
+    this.bytes.advance(b.length);
+    this.offsets.slots(1)[this.offsets.length] = this.bytes.length;
+    this.offsets.advance(1);
+    return b.length;
   }
 
   clear(): void {
@@ -213,9 +223,16 @@ export class ParquetRowsFile implements ImportFile {
       s.values.push(scalarValue(s.type, v));
       this.bytes += typeof v === 'string' ? TEXT_ENCODER.encode(v).length + 4 : 8;
     }
-    const meta = payloadJson(row.dynamic);
-    if (meta === undefined) throw systemError('BULK_ROW_ENCODING', `Payload of id ${String(row.id)} cannot be serialised.`);
-    this.bytes += this.#meta.add(meta) + 4;
+    // The transcoder's JSON bytes where mapping kept them (the same text payloadJson writes for the
+    // payload: src/core/packed-payload.ts), copied into the column; else the payload serialised here.
+    const packed = packedPayloadOf(row);
+    if (packed) {
+      this.bytes += this.#meta.addBytes(packed.json) + 4;
+    } else {
+      const meta = payloadJson(row.dynamic);
+      if (meta === undefined) throw systemError('BULK_ROW_ENCODING', `Payload of id ${String(row.id)} cannot be serialised.`);
+      this.bytes += this.#meta.add(meta) + 4;
+    }
     this.rows += 1;
     this.#groupRows += 1;
     this.#groupSize += this.bytes - before;

@@ -13,6 +13,7 @@ import { fileMaker, rowBytes } from '../../src/bulk/formats.ts';
 import type { CollectionPlan, Row } from '../../src/core/types.ts';
 import { denseF32, mulberry32 } from '../../testkit/datasets/prng.ts';
 import { memoryUpload } from './bulk-memory-upload.ts';
+import { PackedRow } from '../../src/core/packed-payload.ts';
 
 const plan = {
   source: 'docs', target: 'docs', primaryKey: { field: 'id', type: 'Int64', autoId: false },
@@ -85,6 +86,27 @@ describe('Parquet import file', () => {
     const size = await f.seal();
     assert.ok(Math.abs(size - f.bytes) / size < 0.1, `counted ${f.bytes}, file ${size}`);
     assert.ok(rowBytes(plan, 'parquet') < rowBytes(plan, 'json'));
+  });
+
+  it('a row read packed goes in as its bytes, copied: later reuse of the page blocks leaves the file as it was', async () => {
+    // As the bulk copy reads (packedVectors): vectors are views of a block of the page, $meta the
+    // transcoder's JSON bytes (another block), and the page is released once its rows are added.
+    const block = new Float32Array([0.5, -2, 3, 7, 8, 9]);
+    const json = Buffer.from('{"s":"ü","big":18446744073709551615}{"x":[1,2]}');
+    const point = { id: 5n, vectors: {}, payload: { wrong: 'decoded object, not the bytes' } };
+    const packed = [
+      new PackedRow(5n, { vector: block.subarray(0, 3) }, point, { json: json.subarray(0, 37), keys: ['s', 'big'] }),
+      new PackedRow(6n, { vector: block.subarray(3, 6) }, point, { json: json.subarray(37), keys: ['x'] }),
+    ];
+    const out = memoryUpload();
+    const f = new ParquetRowsFile(plan, out);
+    for (const r of packed) f.add(r);
+    block.fill(NaN);
+    json.fill(0x20);
+    await f.seal();
+    const t = readBack(out.body());
+    assert.deepEqual([...t.getChild('$meta')!], ['{"s":"ü","big":18446744073709551615}', '{"x":[1,2]}']);
+    assert.deepEqual([...t.getChild('vector')!].map((v) => [...(v as Iterable<number>)]), [[0.5, -2, 3], [7, 8, 9]]);
   });
 
   it('carries promoted payload fields as typed nullable columns, and refuses types it has no layout for', async () => {
