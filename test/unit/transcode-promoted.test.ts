@@ -316,3 +316,19 @@ test('an oversize payload\'s nulls are counted on the bytes as the object path c
     assert.equal(fast.stats.nullsDropped, 2);
   }
 });
+
+test('a double -0 under a promoted Double key is -0 on the byte path too (its JSON text is `0`)', () => {
+  // The test server sends integers for -0, so the wire is patched: the double 0.5 becomes -0.
+  const wire = Buffer.from(encodeScrollResponse({ points: [{ id: 1n, payload: { z: 0.5, s: 'x' }, vector: [1, 2, 3, 4] }], next_page_offset: null }).withTime(0));
+  const at = wire.indexOf(Buffer.from([0, 0, 0, 0, 0, 0, 0xe0, 0x3f]));
+  assert.ok(at > 0);
+  Buffer.from([0, 0, 0, 0, 0, 0, 0, 0x80]).copy(wire, at);
+  const [point] = decodeScrollResponse(wire, { packedVectors: true }).points;
+  assert.equal(Buffer.from(packedPayloadOf(point!)!.json).toString(), '{"z":0,"s":"x"}');
+  const plan = planWith(['z', { type: 'Double' }]);
+  const fast = mapped(plan, decodeScrollResponse(wire, { packedVectors: true }).points);
+  const slow = mapped(plan, decodeScrollResponse(wire).points);
+  assert.ok(Object.is(fast.rows[0]!.scalars!.z, -0));
+  assert.equal(Buffer.from(packedPayloadOf(fast.rows[0]!)!.json).toString(), '{"s":"x"}');
+  assert.ok(fast.requests[0]!.equals(slow.requests[0]!), 'the Double column holds -0 on both paths');
+});
