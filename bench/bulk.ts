@@ -8,6 +8,7 @@
  *   node --import tsx bench/bulk.ts [--points 100000,300000,1000000] [--modes upsert,parquet,json]
  *                                   [--dataset basic] [--file-kb 65536]
  *                                   [--trees /tmp/old/main,.] [--repeat 2] [--cli compiled|source]
+ *                                   [--mem-dir /tmp/mem]
  *
  * --trees: run each mode with the CLI of each tree in turn (an old snapshot beside this one: the
  * same servers, the same minutes), --repeat times, alternating; rows name their tree.
@@ -15,6 +16,10 @@
  * --cli: `compiled` (the default) runs what users install: each tree's src/ compiled once, as the
  * test runners do (scripts/test-cli-build.mjs, into <tree>/.tmp/cli-build); `source` runs the
  * clone's bin, which loads src/ through tsx (~45 MB more RSS and ~0.6 CPU s more per start).
+ *
+ * --mem-dir: preloads bench/mem-sample.mjs into each CLI run (RSS, V8 heap, external, array
+ * buffers every 500 ms, and after each full GC) and writes <dir>/<points>-<mode>-<run>.tsv there, to
+ * tell what the peak RSS is made of.
  *
  * Prints one JSON line per (points, mode) and a summary table on stderr. Two cores are shared with
  * the servers here: compare the modes, not the absolute numbers, with other machines.
@@ -40,6 +45,7 @@ const { values } = parseArgs({
     trees: { type: 'string', default: '' },
     repeat: { type: 'string', default: '1' },
     cli: { type: 'string', default: 'compiled' },
+    'mem-dir': { type: 'string', default: '' },
   },
 });
 const trees = values.trees ? values.trees.split(',').map((t) => resolve(t)) : [repoRoot];
@@ -88,11 +94,15 @@ try {
       const source = values.dataset;
       const runs = Array.from({ length: Number(values.repeat) }, (_, i) => (i % 2 === 0 ? trees : [...trees].reverse())).flat();
       for (const [tree, mode] of runs.flatMap((t) => modes.map((m) => [t, m] as const))) {
-        const env = {
+        const env: NodeJS.ProcessEnv = {
           ...process.env, QDRANT_URL: qdrant.restUrl, MILVUS_URI: milvus.uri, QDRANT2MILVUS_HOME: dataDir,
           QDRANT2MILVUS_BULK_ACCESS_KEY: s3.accessKey, QDRANT2MILVUS_BULK_SECRET_KEY: s3.secretKey,
         };
         const modeFlags = mode === 'upsert' ? [] : ['--mode', 'bulk', '--bulk-format', mode, '--bulk-endpoint', s3.endpoint, '--bulk-bucket', 'a-bucket', '--bulk-file-kb', values['file-kb']];
+        if (values['mem-dir']) {
+          env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${join(repoRoot, 'bench', 'mem-sample.mjs')}`.trim();
+          env.MEM_OUT = join(resolve(values['mem-dir']), `${n}-${mode}-${rows.length + 1}.tsv`);
+        }
         const load1Before = load1();
         const run = await runCli(tree, ['migrate', '--collections', source, '--yes', '--json', '--if-exists', 'drop', '--source-grpc-port', String(qdrant.grpcPort), ...modeFlags], env);
         if (run.code !== 0) throw new Error(`${mode} at ${n}: exit ${run.code}\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-3000)}`);
