@@ -3,7 +3,7 @@
  * of a measurement, CPU accounting of our process and of the two servers, and the plan every
  * measure copies with.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { Sink, SourceReader } from '../src/core/contracts.ts';
 import type { CollectionPlan } from '../src/core/types.ts';
@@ -55,6 +55,9 @@ export interface MeasureResult {
   /** CPU seconds of the test server / Milvus Lite per 1000 points, while this measure ran. */
   sourceCpuPer1k: number;
   targetCpuPer1k: number;
+  /** Of cpuPer1k: our main thread's and our other threads' CPU seconds per 1000 points (Linux). */
+  mainCpuPer1k?: number;
+  otherCpuPer1k?: number;
   /** Peak RSS of the measuring process, MB. */
   peakRssMb: number;
   /** The settings used (for the ceilings: the best of those tried). */
@@ -91,17 +94,55 @@ export interface Span {
   cpu: number;
   sourceCpu: number;
   targetCpu: number;
+  /** CPU seconds of our main thread (the JS thread) and of every other thread (V8's helpers: GC
+   *  marking and sweeping, the optimizing compiler; libuv's pool), from /proc; undefined elsewhere. */
+  mainCpu?: number;
+  otherCpu?: number;
+}
+
+/** CPU seconds per thread of this process (Linux /proc/self/task), keyed by thread id. */
+export function threadCpuSeconds(): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(Number(tid), (Number(f[11]) + Number(f[12])) / 100);
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  } catch {
+    // Not Linux.
+  }
+  return out;
+}
+
+/** Main-thread and other-thread CPU seconds between two threadCpuSeconds() readings. */
+function threadSplit(before: Map<number, number>, after: Map<number, number>): { mainCpu?: number; otherCpu?: number } {
+  if (after.size === 0) return {};
+  let main = 0;
+  let other = 0;
+  for (const [tid, cpu] of after) {
+    const d = cpu - (before.get(tid) ?? 0);
+    if (tid === process.pid) main += d;
+    else other += d;
+  }
+  return { mainCpu: main, otherCpu: other };
 }
 
 /** Wall time and CPU of us and both servers around `fn`. */
 export async function measureSpan<T>(endpoints: Endpoints, fn: () => Promise<T>): Promise<{ value: T; span: Span }> {
   const s0 = processCpuSeconds(endpoints.qdrantPid);
   const t0 = processCpuSeconds(endpoints.milvusPid);
+  const th0 = threadCpuSeconds();
   const c0 = process.cpuUsage();
   const w0 = performance.now();
   const value = await fn();
   const seconds = (performance.now() - w0) / 1000;
   const c = process.cpuUsage(c0);
+  const threads = threadSplit(th0, threadCpuSeconds());
   return {
     value,
     span: {
@@ -109,6 +150,7 @@ export async function measureSpan<T>(endpoints: Endpoints, fn: () => Promise<T>)
       cpu: (c.user + c.system) / 1e6,
       sourceCpu: processCpuSeconds(endpoints.qdrantPid) - s0,
       targetCpu: processCpuSeconds(endpoints.milvusPid) - t0,
+      ...threads,
     },
   };
 }
@@ -126,6 +168,7 @@ export function result(input: MeasureInput, points: number, span: Span, config: 
     cpuPer1k: per1k(span.cpu),
     sourceCpuPer1k: per1k(span.sourceCpu),
     targetCpuPer1k: per1k(span.targetCpu),
+    ...(span.mainCpu !== undefined ? { mainCpuPer1k: per1k(span.mainCpu), otherCpuPer1k: per1k(span.otherCpu ?? 0) } : {}),
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     config,
     notes,

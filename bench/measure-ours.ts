@@ -12,7 +12,7 @@ import type { CollectionPlan, Row } from '../src/core/types.ts';
 import { createMilvusSink, DEFAULT_BATCH_BYTES } from '../src/milvus/index.ts';
 import { prepareUpserts, releaseBatches, RequestBuffers } from '../src/milvus/writer.ts';
 import { createQdrantReader } from '../src/qdrant/index.ts';
-import { benchPlan, measureSpan, result, type MeasureInput, type MeasureResult } from './lib.ts';
+import { benchPlan, measureSpan, result, threadCpuSeconds, type MeasureInput, type MeasureResult } from './lib.ts';
 
 export interface OurSettings {
   readers?: number;
@@ -49,7 +49,21 @@ export async function measureMigrate(input: MeasureInput, settings: OurSettings 
     const checkpoints = memoryCheckpoints();
     const events = new MigrationEvents();
     const phases: Array<[string, number]> = [];
-    events.on('collection:status', (e) => phases.push([e.phase, performance.now()]));
+    // Our CPU by phase, main thread and the rest (V8's GC and compiler threads): /proc, Linux only.
+    const cpuAt: Array<[number, number]> = [];
+    const cpuNow = (): [number, number] => {
+      let main = 0;
+      let other = 0;
+      for (const [tid, cpu] of threadCpuSeconds()) {
+        if (tid === process.pid) main += cpu;
+        else other += cpu;
+      }
+      return [main, other];
+    };
+    events.on('collection:status', (e) => {
+      phases.push([e.phase, performance.now()]);
+      cpuAt.push(cpuNow());
+    });
     const migrationPlan = { version: 1 as const, source: { url: endpoints.restUrl }, target: { uri: endpoints.milvusUri, database: 'default' }, collections: [plan] };
     const { value: report, span } = await measureSpan(endpoints, () =>
       runMigration(migrationPlan, reader, sink, {
@@ -64,7 +78,8 @@ export async function measureMigrate(input: MeasureInput, settings: OurSettings 
     const c = report.collections[0]!;
     if (!report.ok) throw new Error(`migrate did not verify: ${JSON.stringify(c.error)}`);
     const took = phases.slice(0, -1).map(([phase, at], i) => `${phase} ${((phases[i + 1]![1] - at) / 1000).toFixed(1)} s`);
-    const notes = [...warnings, `phases: ${took.join(', ')}`, `verified: source ${c.sourceCount}, target ${c.targetCount}, rejected ${c.rejectedCount}`, `${checkpoints.saves} checkpoint saves`];
+    const cpuTook = phases.slice(0, -1).map(([phase], i) => `${phase} ${(cpuAt[i + 1]![0] - cpuAt[i]![0]).toFixed(2)} + ${(cpuAt[i + 1]![1] - cpuAt[i]![1]).toFixed(2)}`);
+    const notes = [...warnings, `phases: ${took.join(', ')}`, `CPU s by phase (main thread + other threads): ${cpuTook.join(', ')}`, `verified: source ${c.sourceCount}, target ${c.targetCount}, rejected ${c.rejectedCount}`, `${checkpoints.saves} checkpoint saves`];
     const phaseSeconds = Object.fromEntries(phases.slice(0, -1).map(([phase, at], i) => [phase, (phases[i + 1]![1] - at) / 1000]));
     return result(input, c.written + c.rejectedCount, span, describe(settings, warnings.length ? 'rest (fallback)' : settings.transport ?? 'auto→grpc', plan), notes, { phaseSeconds });
   } finally {

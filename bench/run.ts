@@ -135,7 +135,7 @@ async function runWorkload(workload: WorkloadName, count: number, which: Measure
     for (const measure of which) {
       process.stderr.write(`[bench] ${workload} ${measure} ...\n`);
       const res = await runChild({ measure, workload, count, rowBytes: bytes, endpoints, quick }, opts.settings ? (JSON.parse(opts.settings) as Record<string, unknown>) : undefined);
-      process.stderr.write(`[bench] ${workload} ${measure}: ${Math.round(res.pointsPerSecond)} points/s, ${res.seconds.toFixed(1)} s, our CPU ${res.cpuPer1k.toFixed(3)} s/1k, RSS ${res.peakRssMb.toFixed(0)} MB, load ${res.load?.[0]}, ${res.config}\n`);
+      process.stderr.write(`[bench] ${workload} ${measure}: ${Math.round(res.pointsPerSecond)} points/s, ${res.seconds.toFixed(1)} s, our CPU ${res.cpuPer1k.toFixed(3)} s/1k${res.mainCpuPer1k !== undefined ? ` (main thread ${res.mainCpuPer1k.toFixed(3)}, others ${res.otherCpuPer1k!.toFixed(3)})` : ''}, RSS ${res.peakRssMb.toFixed(0)} MB, load ${res.load?.[0]}, ${res.config}\n`);
       results.push(res);
       await dropBenchCollections(milvus.uri);
     }
