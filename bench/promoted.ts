@@ -11,6 +11,12 @@
  * above 2^53, Double, Bool, Timestamptz, Geometry, Array<VarChar>, and `note`, null on a third of
  * the points) and `plain` (nothing promoted: the byte path both trees already had, to show the
  * transcoder's extra bookkeeping costs nothing there). Both trees' Upsert bytes are checked equal.
+ *
+ * `--migrate [--runs new,old,old,new]`: end to end instead. One real Qdrant 1.19 loaded with rich
+ * (--points) and one Milvus Lite 3; `plan -o` once, the file edited to promote the same keys; then
+ * each tree's CLI (bin/qdrant2milvus.js, src through tsx in both) runs `migrate --plan FILE --yes`
+ * (the file: missing vectors skipped, the target dropped first) in the order given; each run's wall time and the CLI's
+ * own CPU seconds (/usr/bin/time: user + sys) and peak RSS are reported.
  */
 import { Command } from 'commander';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +32,10 @@ import { decodeScrollResponse, encodeScrollRequest } from '../src/qdrant/grpc-sc
 import { DEFAULT_BATCH_BYTES } from '../src/milvus/writer.ts';
 import { dataset } from '../testkit/datasets/index.ts';
 import { seedRealQdrant, startRealQdrant } from '../testkit/qdrant/real.ts';
+import { startMilvus } from '../testkit/milvus/launcher.ts';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const LITE3: TargetCapabilities = {
   kind: 'milvus-lite', version: 'milvus_lite-3.2.2', float16Vector: false, sparseVector: true, nullableVector: false,
@@ -134,6 +144,45 @@ function pass(tree: Tree, plan: CollectionPlan, pages: Buffer[], keep?: Buffer[]
   return { per1k: ((cpu() - t0) / points) * 1000, rejected };
 }
 
+/** `migrate --plan` end to end, each tree's CLI in turn (see the header). */
+async function migrateRuns(points: number, runs: string[], oldRoot: string): Promise<void> {
+  const q = await startRealQdrant();
+  const lite = await startMilvus({ engine: 'lite3' });
+  try {
+    await seedRealQdrant(q.restUrl, undefined, dataset('rich', points));
+    const env = { ...process.env, QDRANT_URL: q.restUrl, QDRANT_GRPC_PORT: String(q.grpcPort), MILVUS_URI: lite.uri };
+    const roots: Record<string, string> = { new: resolve(import.meta.dirname, '..'), old: oldRoot };
+    const file = `${mkdtempSync(resolve(tmpdir(), 'q2m-promoted-'))}/plan.json`;
+    const cli = (root: string, args: string[]) => spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', 'node', resolve(root, 'bin/qdrant2milvus.js'), ...args], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const planned = cli(roots.new!, ['plan', '--collections', 'rich', '--missing-vector', 'skip', '-o', file]);
+    if (![0, 1].includes(planned.status ?? -1)) throw new Error(`plan exited ${planned.status}: ${planned.stderr}`);
+    const plan = JSON.parse(readFileSync(file, 'utf8')) as { collections: Array<{ payload?: PayloadKeyPlan[]; ifExists: string }> };
+    // Each run replaces the last one's collection (the file's own setting wins over --if-exists).
+    plan.collections[0]!.ifExists = 'drop';
+    for (const [key, f] of PROMOTED) {
+      const k = plan.collections[0]!.payload!.find((x) => x.key === key)!;
+      k.mode = 'field';
+      k.field = { name: key, nullable: true, index: null, onMismatch: 'reject', ...f };
+    }
+    writeFileSync(file, JSON.stringify(plan));
+    console.log(`rich ${points} from real Qdrant 1.19 into Milvus Lite 3; promoted: ${PROMOTED.map(([k]) => k).join(', ')}`);
+    for (const tree of runs) {
+      const load0 = loadavg()[0]!;
+      const r = cli(roots[tree]!, ['migrate', '--plan', file, '--yes', '--json']);
+      const time = /TIME (\S+) (\S+) (\S+) (\S+)/.exec(r.stderr);
+      if (r.status !== 0 || !time) throw new Error(`${tree}: migrate exited ${r.status}: ${r.stderr.slice(-2000)}`);
+      const c = (JSON.parse(r.stdout) as { collections: Array<{ targetCount: number; rejectedCount: number; verified: boolean }> }).collections[0]!;
+      const [wall, user, sys, rssKb] = time.slice(1).map(Number) as [number, number, number, number];
+      const cpuPer1k = ((user + sys) / points) * 1000;
+      console.log(`${tree.padEnd(4)} ${wall.toFixed(1)} s, our CPU ${(user + sys).toFixed(2)} s (${cpuPer1k.toFixed(3)} s/1k), peak RSS ${(rssKb / 1024).toFixed(0)} MB; ${c.targetCount} rows, ${c.rejectedCount} rejected, verified ${c.verified}; load ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}`);
+      console.log(`PROMOTED_MIGRATE ${JSON.stringify({ tree, points, wall, cpu: user + sys, cpuPer1k, rssMB: rssKb / 1024, rows: c.targetCount, rejected: c.rejectedCount, verified: c.verified, load: [load0, loadavg()[0]] })}`);
+    }
+  } finally {
+    await lite.stop();
+    await q.stop();
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -142,8 +191,11 @@ async function main(): Promise<void> {
     .option('--rounds <n>', 'rounds per tree and plan (alternating)', '8')
     .option('--old <dir>', 'the old tree (git archive, node_modules symlinked)', '/tmp/D/old')
     .option('--pages <file>', 'recorded pages (made on first use)', '/tmp/D/rich-pages.bin')
+    .option('--migrate', 'end to end: each tree\'s CLI migrates with the promoting plan')
+    .option('--runs <trees>', 'with --migrate: the trees in run order', 'new,old,old,new')
     .parse()
-    .opts<{ points: string; rounds: string; old: string; pages: string }>();
+    .opts<{ points: string; rounds: string; old: string; pages: string; migrate?: boolean; runs: string }>();
+  if (opts.migrate) return migrateRuns(Number(opts.points), opts.runs.split(','), opts.old);
   if (!existsSync(opts.pages)) {
     const { plan, pages } = await recordPages(Number(opts.points));
     save(opts.pages, plan, pages);
