@@ -154,9 +154,9 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
    * scalars, rejections and values set aside); the promoted keys' text is cut out of the JSON and
    * each value set aside is appended as `<key>__raw` with its text, as extractScalars adds it to the
    * object. The null-valued keys counted are the rest's: the transcoder's count less the promoted
-   * keys that were null (extractScalars takes those out before nulls are counted). Returns false, having done
-   * nothing, when the object path must decide: a value set aside under a name the payload already
-   * has (extractScalars then overwrites that key in place, or re-adds a promoted one).
+   * keys that were null (extractScalars takes those out before nulls are counted). Returns false,
+   * having done nothing, when the object path must decide: a value set aside under a name the
+   * payload already has (extractScalars then overwrites that key in place, or re-adds a promoted one).
    */
   const mapPromotedBytes = (p: Point, packed: TranscodedPayload, id: Row['id'], vectors: Row['vectors'], out: ToRowsResult, walk: WalkState): boolean => {
     const { keys, entryAt, dropped } = packed;
@@ -198,7 +198,9 @@ export function makeRowMapper(plan: CollectionPlan): RowMapper {
     // The transcoder's count stays right for what is left: a value that fits a field holds no
     // null-valued key (no field type takes an object with one, nor a list of objects), and a value
     // set aside keeps its nulls left out, as dropNullKeys leaves them out of `<key>__raw`.
-    const edited = remove || append ? editKeys(packed, remove ?? [], append ?? [], nulls) : nulls === packed.nulls ? packed : editKeys(packed, [], [], nulls);
+    // Only null promoted keys (left out already): the same bytes, fewer nulls to count.
+    const edited = remove || append ? editKeys(packed, remove ?? [], append ?? [], nulls)
+      : nulls === packed.nulls ? packed : new TranscodedPayload(packed.json, packed.keys, packed.keyAt, nulls);
     const mapped = mapBytes(edited, out.stats);
     walk.nulls += mapped.nulls;
     out.stats.mismatchNulled += raws?.length ?? 0;
