@@ -51,11 +51,23 @@ export interface PlanSession {
   close(): Promise<void>;
 }
 
+/** How a command that only reads existing targets (verify, sync) plans. */
+export interface PlanSessionDefaults {
+  /**
+   * The targets exist and nothing is created or dropped: every collection is planned as
+   * `append`, whatever the plan file (whose `"ifExists": "fail"` from `plan -o` would refuse the
+   * very target to check) or `--if-exists` say.
+   */
+  targetsExist?: true;
+  /** false: plan no alias step at all, whatever the flags say. */
+  aliases?: false;
+}
+
 /** Connects to both sides and builds the plan. The caller closes the session. */
-/** `defaults.aliases: false` (verify): plan no alias step at all, whatever the flags say. */
-export async function openPlanSession(flags: PlanFlags, defaults: { ifExists?: IfExists; aliases?: false } = {}): Promise<PlanSession> {
+export async function openPlanSession(flags: PlanFlags, defaults: PlanSessionDefaults = {}): Promise<PlanSession> {
   // Flag values were checked when the command line was parsed (flags.ts).
   const file = flags.plan ? await readPlanFile(flags.plan) : undefined;
+  if (file && defaults.targetsExist) for (const o of Object.values(file.overrides)) delete o.ifExists;
   const source = resolveSource(flags, file?.source);
   const target = resolveTarget(flags, file?.target);
   const reader = await openSource(source);
@@ -74,7 +86,7 @@ export async function openPlanSession(flags: PlanFlags, defaults: { ifExists?: I
         target: { uri: target.uri, database: target.database },
         collections,
         overrides: file?.overrides,
-        ifExists: flags.ifExists ?? defaults.ifExists,
+        ifExists: defaults.targetsExist ? 'append' : flags.ifExists,
         missingVector: flags.missingVector,
         maxVectorFields: flags.maxVectorFields,
         aliases: defaults.aliases ?? flags.aliases,

@@ -74,10 +74,9 @@ describe('promoted payload keys, verified in full', () => {
     const misfits = [...payloads].filter(([, p]) => 'mixed' in p && !Number.isInteger(p.mixed)).map(([id]) => id);
     assert.deepEqual([report.targetCount, report.rejectedCount, report.mismatchNulled], [POINTS, 0, misfits.length]);
 
-    // The plan file says `"ifExists": "fail"` (plan's default), and verify --plan reads it as an
-    // order for a migration still to come (TARGET_EXISTS): the file verify gets says append.
-    (c as { ifExists?: string }).ifExists = 'append';
-    await writeFile(file, JSON.stringify(plan));
+    // The same file, as `plan -o` wrote it: its `"ifExists": "fail"` is for migrate, and verify
+    // (which never creates or drops) must not refuse the target it checks as existing.
+    assert.equal((c as { ifExists?: string }).ifExists, 'fail');
     const clean = await verifyFull(file);
     assert.equal(clean.code, 0, JSON.stringify(clean.full.first));
     assert.deepEqual([clean.full.compared, clean.full.missing, clean.full.extra, clean.full.different], [POINTS, 0, 0, 0]);

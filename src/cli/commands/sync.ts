@@ -78,8 +78,8 @@ async function sync(flags: SyncFlags): Promise<number> {
 
 /** The plan of the flags (or --plan FILE), checked like verify checks it: no errors, targets exist. */
 async function planFromFlags(flags: SyncFlags): Promise<{ input: Extract<CompareJobInput, { plan: unknown }>; secrets: string[] }> {
-  // The targets exist by now: plan as if appending, so existing names are not refused.
-  const session = await openPlanSession(flags, { ifExists: 'append', aliases: false });
+  // The targets exist by now: plan every collection as appending, so they are not refused.
+  const session = await openPlanSession(flags, { targetsExist: true, aliases: false });
   try {
     const { plan, problems } = session.result;
     for (const p of problems) if (p.severity !== 'error') process.stderr.write(`${formatProblem(p)}\n`);

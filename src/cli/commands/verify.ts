@@ -57,8 +57,8 @@ async function verify(flags: VerifyFlags): Promise<number> {
   let secrets: string[] = [];
   try {
     if (flags.job) return await verifyJob(flags.job, flags);
-    // The targets exist by now: plan as if appending, so existing names are not refused.
-    const session = await openPlanSession(flags, { ifExists: 'append', aliases: false });
+    // The targets exist by now: plan every collection as appending, so they are not refused.
+    const session = await openPlanSession(flags, { targetsExist: true, aliases: false });
     secrets = secretsOf(session.source, session.target);
     const results: VerifyResult[] = [];
     try {
