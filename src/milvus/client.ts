@@ -7,6 +7,7 @@ import { MilvusClient, promisify } from '@zilliz/milvus2-sdk-node';
 import { MigrationError, configError, redact } from '../core/errors.ts';
 import { isMilvusLite } from './capabilities.ts';
 import { shareSdkServiceClasses } from './sdk-lazy.ts';
+import { RawGrpcClient } from '../qdrant/grpc-raw.ts';
 import { Grpc, databaseMissing, fromThrown, grpcCode, Merr, statusFailed, type ErrorContext, type MilvusStatus } from './errors.ts';
 
 export interface MilvusConnectOptions {
@@ -37,7 +38,37 @@ export interface MilvusConnection {
   describe(collection?: string): string;
   /** What to call SDK methods with, for error mapping. */
   ctx(op: string, collection?: string): ErrorContext;
+  /**
+   * Our own gRPC client over node:http2 for the Upsert / Insert requests (raw-call.ts), made on
+   * first use; undefined where the SDK's channel must carry them: TLS (https://), a gRPC or HTTP
+   * proxy in the environment (grpc-js honours grpc_proxy / https_proxy / http_proxy, this client
+   * does not), a client-side message cap (maxMessageBytes: grpc-js enforces it).
+   */
+  rawWrites(): RawGrpcClient | undefined;
   close(): Promise<void>;
+}
+
+/** Proxy variables grpc-js reads (http_proxy.ts): with any of them set, writes stay on its channel. */
+const PROXY_VARIABLES = ['grpc_proxy', 'https_proxy', 'http_proxy', 'GRPC_PROXY', 'HTTPS_PROXY', 'HTTP_PROXY'];
+
+/**
+ * The origin our own HTTP/2 client can reach the target at with what the SDK would send: plaintext
+ * only (`http://host:port` or `host:port`), no proxy, no message cap; else undefined.
+ */
+export function rawWriteOrigin(uri: string, opts: { maxMessageBytes?: number }, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (opts.maxMessageBytes) return undefined;
+  if (PROXY_VARIABLES.some((v) => env[v])) return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme !== 'http') return undefined;
+  let url: URL;
+  try {
+    url = new URL(scheme ? uri : `http://${uri}`);
+  } catch {
+    return undefined;
+  }
+  // Without a port the SDK connects to what grpc-js makes of the bare host: leave that to it.
+  if (!url.port || url.username || url.password) return undefined;
+  return `http://${url.host}`;
 }
 
 export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusConnection> {
@@ -87,6 +118,10 @@ export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusC
     throw connectError(e, where, secrets);
   }
   const lite = isMilvusLite(version);
+  const rawOrigin = rawWriteOrigin(uri, opts);
+  // The headers the SDK's metadata interceptor adds to every call (its getAuthString and database).
+  const rawHeaders: Record<string, string> = { dbname: database, ...(token ? { authorization: Buffer.from(token, 'utf8').toString('base64') } : {}) };
+  let raw: RawGrpcClient | undefined;
   const conn: MilvusConnection = {
     client,
     version,
@@ -95,7 +130,10 @@ export async function connectMilvus(opts: MilvusConnectOptions): Promise<MilvusC
     database,
     describe: (collection) => (collection ? `collection ${collection} in ${where}` : where),
     ctx: (op, collection) => ({ op, target: conn.describe(collection), secrets, lite }),
+    rawWrites: () => (rawOrigin ? (raw ??= new RawGrpcClient(rawOrigin, rawHeaders)) : undefined),
     close: async () => {
+      raw?.close();
+      raw = undefined;
       await client.closeConnection().catch(() => undefined);
     },
   };

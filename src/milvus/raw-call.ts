@@ -90,7 +90,49 @@ let successStatus: MilvusStatus | undefined;
 /** A MutationResult holding an empty status (field 1, length 0). */
 const EMPTY_STATUS = Buffer.from([0x0a, 0x00]);
 
+/** The SDK's path and answer deserializer of each method, per connection (read once from its pool). */
+const methodAttrs = new WeakMap<MilvusConnection, Map<string, Promise<MethodAttrs>>>();
+
+function attrsOf(conn: MilvusConnection, method: string): Promise<MethodAttrs> {
+  let byMethod = methodAttrs.get(conn);
+  if (!byMethod) methodAttrs.set(conn, (byMethod = new Map()));
+  let attrs = byMethod.get(method);
+  if (!attrs) {
+    const pool = conn.client.channelPool as unknown as Pool;
+    attrs = pool.acquire().then(async (client) => {
+      const { path, responseDeserialize } = client[method] as MethodAttrs;
+      await pool.release(client);
+      return { path, responseDeserialize };
+    });
+    byMethod.set(method, attrs);
+    // A failed read is not an answer: the next call reads again.
+    attrs.catch(() => byMethod.delete(method));
+  }
+  return attrs;
+}
+
+/**
+ * Upsert / Insert. On a plaintext target without a proxy (MilvusConnection.rawWrites) the request
+ * goes over our own HTTP/2 client (the one that reads Qdrant, src/qdrant/grpc-raw.ts) with the
+ * headers the SDK's interceptors add (authorization, dbname) and its deadline: grpc-js copied each
+ * ~1 MB request into a framed buffer of its own (fresh memory outside V8's heap per page, which
+ * forced young-generation GCs) and ran it through its call stack and the SDK's interceptors, about
+ * a sixth of the main thread's time in a migrate into Milvus Lite (docs/performance.md). Failures
+ * carry gRPC status codes as grpc-js's do, so errors.ts maps both the same way; the answer is
+ * decoded as on the SDK's channel. Elsewhere (TLS, proxies, a message cap) the SDK's channel.
+ */
 export async function rawUnary<T>(conn: MilvusConnection, method: 'Upsert' | 'Insert', request: Buffer): Promise<T> {
+  const raw = conn.rawWrites();
+  if (raw) {
+    const attrs = await attrsOf(conn, method);
+    const bytes = await raw.call(attrs.path, request, { timeoutMs: conn.client.timeout });
+    return decodeMutationResult(bytes, attrs.responseDeserialize) as T;
+  }
+  return sdkUnary(conn, method, request);
+}
+
+/** The same call on the SDK's pooled grpc-js clients (its channels and interceptors). */
+export async function sdkUnary<T>(conn: MilvusConnection, method: 'Upsert' | 'Insert', request: Buffer): Promise<T> {
   const pool = conn.client.channelPool as unknown as Pool;
   const client = await pool.acquire();
   try {

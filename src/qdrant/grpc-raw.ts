@@ -1,7 +1,8 @@
 /**
- * A minimal gRPC unary client over node:http2 for the one call whose bytes we handle ourselves
- * (Scroll, see grpc-scroll.ts). One HTTP/2 session per transport, opened on first use and again
- * after it closes; concurrent calls are streams on it.
+ * A minimal gRPC unary client over node:http2 for the calls whose bytes we handle ourselves
+ * (Qdrant's Scroll, see grpc-scroll.ts; Milvus's Upsert on plaintext targets, see
+ * milvus/raw-call.ts). One HTTP/2 session per transport, opened on first use and again after it
+ * closes; concurrent calls are streams on it.
  *
  * Failures are thrown in the shape the official client's errors have ({code, rawMessage,
  * metadata}, gRPC status codes), so grpc.ts maps both through the same code, never by message text.
@@ -52,6 +53,9 @@ const SESSION_OPTIONS: http2.ClientSessionOptions = {
   // nghttp2's buffered-data limit (MB): above the window, so a burst is never refused as abuse.
   maxSessionMemory: 128,
 };
+
+/** Messages from this size on are written without being copied behind their prefix. */
+const LARGE_MESSAGE = 64 * 2 ** 10;
 
 export class RawGrpcClient {
   private session: http2.ClientHttp2Session | undefined;
@@ -127,7 +131,14 @@ export class RawGrpcClient {
       const frame = Buffer.allocUnsafe(5);
       frame[0] = 0;
       frame.writeUInt32BE(message.length, 1);
-      stream.end(Buffer.concat([frame, message]));
+      // A large message (a Milvus Upsert: ~1 MB a page) goes out as it is, after its 5-byte prefix:
+      // node:http2 sends from the caller's buffer, so no copy of it is made (a fresh buffer per
+      // request is also memory outside V8's heap, which forces young-generation GCs). A small one
+      // is joined with its prefix into one DATA frame.
+      if (message.length >= LARGE_MESSAGE) {
+        stream.write(frame);
+        stream.end(message);
+      } else stream.end(Buffer.concat([frame, message]));
     });
   }
 
