@@ -27,7 +27,7 @@ import type { CollectionPlan, Point, Row, TargetCapabilities } from '../src/core
 import { pageSizeFor } from '../src/core/defaults.ts';
 import { planCollection } from '../src/mapping/plan.ts';
 import { createQdrantReader } from '../src/qdrant/index.ts';
-import { RawGrpcClient } from '../src/qdrant/grpc-raw.ts';
+import { RawGrpcClient } from '../src/transcode/grpc-raw.ts';
 import { decodeScrollResponse, encodeScrollRequest } from '../src/qdrant/grpc-scroll.ts';
 import { DEFAULT_BATCH_BYTES } from '../src/milvus/writer.ts';
 import { dataset } from '../testkit/datasets/index.ts';

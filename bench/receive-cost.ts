@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import { Command } from 'commander';
 import { ProtoReader } from '../src/core/protobuf.ts';
 import type { PointId } from '../src/core/types.ts';
-import { RawGrpcClient } from '../src/qdrant/grpc-raw.ts';
+import { RawGrpcClient } from '../src/transcode/grpc-raw.ts';
 import { encodeScrollRequest } from '../src/qdrant/grpc-scroll.ts';
 import { startRealQdrantSource } from './real-source.ts';
 import { startQdrantProcess } from './servers.ts';

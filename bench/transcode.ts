@@ -21,7 +21,7 @@ import { toRows } from '../src/mapping/rows.ts';
 import { prepareUpserts, DEFAULT_BATCH_BYTES } from '../src/milvus/writer.ts';
 import { createQdrantReader } from '../src/qdrant/index.ts';
 import { decodeScrollResponse } from '../src/qdrant/grpc-scroll.ts';
-import { RawGrpcClient } from '../src/qdrant/grpc-raw.ts';
+import { RawGrpcClient } from '../src/transcode/grpc-raw.ts';
 import { BlockPool } from '../src/transcode/arena.ts';
 import { encodeScrollRequest } from '../src/qdrant/grpc-scroll.ts';
 import { dataset } from '../testkit/datasets/index.ts';

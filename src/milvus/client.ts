@@ -7,7 +7,7 @@ import { MilvusClient, promisify } from '@zilliz/milvus2-sdk-node';
 import { MigrationError, configError, redact } from '../core/errors.ts';
 import { isMilvusLite } from './capabilities.ts';
 import { shareSdkServiceClasses } from './sdk-lazy.ts';
-import { RawGrpcClient } from '../qdrant/grpc-raw.ts';
+import { RawGrpcClient } from '../transcode/grpc-raw.ts';
 import { Grpc, databaseMissing, fromThrown, grpcCode, Merr, statusFailed, type ErrorContext, type MilvusStatus } from './errors.ts';
 
 export interface MilvusConnectOptions {

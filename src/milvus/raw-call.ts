@@ -113,7 +113,7 @@ function attrsOf(conn: MilvusConnection, method: string): Promise<MethodAttrs> {
 
 /**
  * Upsert / Insert. On a plaintext target without a proxy (MilvusConnection.rawWrites) the request
- * goes over our own HTTP/2 client (the one that reads Qdrant, src/qdrant/grpc-raw.ts) with the
+ * goes over our own HTTP/2 client (the one that reads Qdrant, src/transcode/grpc-raw.ts) with the
  * headers the SDK's interceptors add (authorization, dbname) and its deadline: grpc-js copied each
  * ~1 MB request into a framed buffer of its own (fresh memory outside V8's heap per page, which
  * forced young-generation GCs) and ran it through its call stack and the SDK's interceptors, about

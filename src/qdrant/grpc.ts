@@ -12,7 +12,7 @@ import type { Point, PointId } from '../core/types.ts';
 import { diagnoseGrpcFailure } from './check.ts';
 import { displayUrl, sourceErrors } from './errors.ts';
 import { fromGrpcId, grpcCollectionConfig } from './grpc-convert.ts';
-import { RawGrpcClient } from './grpc-raw.ts';
+import { RawGrpcClient } from '../transcode/grpc-raw.ts';
 import { BlockPool } from '../transcode/arena.ts';
 import { decodeGetResponse, decodeScrollResponse, encodeGetRequest, encodeScrollRequest } from './grpc-scroll.ts';
 import type { CollectionConfig, QdrantTransport, ScrollRequest, ScrollResult } from './transport.ts';

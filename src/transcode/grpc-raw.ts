@@ -8,7 +8,7 @@
  * metadata}, gRPC status codes), so grpc.ts maps both through the same code, never by message text.
  */
 import http2 from 'node:http2';
-import { BlockPool } from '../transcode/arena.ts';
+import { BlockPool } from './arena.ts';
 
 export interface GrpcFailureShape {
   /** gRPC status code (the numbering Connect's Code uses too). */
