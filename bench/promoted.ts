@@ -27,8 +27,7 @@ import type { CollectionPlan, Point, Row, TargetCapabilities } from '../src/core
 import { pageSizeFor } from '../src/core/defaults.ts';
 import { planCollection } from '../src/mapping/plan.ts';
 import { createQdrantReader } from '../src/qdrant/index.ts';
-import { RawGrpcClient } from '../src/transcode/grpc-raw.ts';
-import { decodeScrollResponse, encodeScrollRequest } from '../src/qdrant/grpc-scroll.ts';
+import { scrollPages } from './transcode.ts';
 import { DEFAULT_BATCH_BYTES } from '../src/milvus/writer.ts';
 import { dataset } from '../testkit/datasets/index.ts';
 import { seedRealQdrant, startRealQdrant } from '../testkit/qdrant/real.ts';
@@ -69,16 +68,7 @@ async function recordPages(points: number): Promise<{ plan: CollectionPlan; page
     const source = await reader.describe('rich');
     await reader.close();
     const { plan } = planCollection(source, LITE3, { target: 'bench_rich', policies: { missingVector: 'skip' } });
-    const raw = new RawGrpcClient(q.grpcUrl, {});
-    const pages: Buffer[] = [];
-    let offset: Point['id'] | undefined;
-    do {
-      const bytes = await raw.call('/qdrant.Points/Scroll', encodeScrollRequest({ collection: 'rich', offset, limit: pageSizeFor(plan), withData: true }), { timeoutMs: 60_000 });
-      pages.push(Buffer.from(bytes));
-      offset = decodeScrollResponse(bytes).next ?? undefined;
-    } while (offset !== undefined);
-    raw.close();
-    return { plan, pages };
+    return { plan, pages: await scrollPages(q.grpcUrl, 'rich', pageSizeFor(plan)) };
   } finally {
     await q.stop();
   }

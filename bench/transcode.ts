@@ -58,18 +58,26 @@ async function recordRealPages(workload: string, points: number, caps: TargetCap
   try {
     await seedRealQdrant(q.restUrl, undefined, dataset(workload, points));
     const plan = await planFor(q.restUrl, workload, caps);
-    const raw = new RawGrpcClient(q.grpcUrl, {});
+    return { plan, pages: await scrollPages(q.grpcUrl, workload, pageSizeFor(plan)) };
+  } finally {
+    await q.stop();
+  }
+}
+
+/** Every page of `collection` as the source's own ScrollResponse bytes, over our raw gRPC call (as the reader gets them). */
+export async function scrollPages(grpcUrl: string, collection: string, pageSize: number): Promise<Buffer[]> {
+  const raw = new RawGrpcClient(grpcUrl, {});
+  try {
     const pages: Buffer[] = [];
     let offset: Point['id'] | undefined;
     do {
-      const bytes = await raw.call('/qdrant.Points/Scroll', encodeScrollRequest({ collection: workload, offset, limit: pageSizeFor(plan), withData: true }), { timeoutMs: 60_000 });
+      const bytes = await raw.call('/qdrant.Points/Scroll', encodeScrollRequest({ collection, offset, limit: pageSize, withData: true }), { timeoutMs: 60_000 });
       pages.push(Buffer.from(bytes));
       offset = decodeScrollResponse(bytes).next ?? undefined;
     } while (offset !== undefined);
-    raw.close();
-    return { plan, pages };
+    return pages;
   } finally {
-    await q.stop();
+    raw.close();
   }
 }
 
