@@ -115,7 +115,10 @@ export class RawGrpcClient {
         chunks.push(c);
         received += c.length;
       });
-      stream.on('error', () => undefined); // reported through 'close' below
+      // Reported through 'close' below. A stream the connection took down says why in its cause
+      // (e.g. `connect ECONNREFUSED`), before the session's own error arrives.
+      let streamError = '';
+      stream.on('error', (error: Error) => (streamError = (error.cause instanceof Error ? error.cause.message : '') || error.message));
       stream.on('close', () => {
         clearTimeout(timer);
         // Idle sessions must not keep the process alive; busy ones must.
@@ -123,7 +126,7 @@ export class RawGrpcClient {
         options.signal?.removeEventListener('abort', onAbort);
         if (options.signal?.aborted) return reject(options.signal.reason);
         try {
-          resolve(this.outcome(headers, trailers, this.assemble(chunks, received), stream.rstCode, timedOut));
+          resolve(this.outcome(headers, trailers, this.assemble(chunks, received), stream.rstCode, timedOut, streamError));
         } catch (error) {
           reject(error);
         }
@@ -183,13 +186,13 @@ export class RawGrpcClient {
   }
 
   /** The message, or the failure the status (in trailers, or headers for trailers-only) says. */
-  private outcome(headers: http2.IncomingHttpHeaders, trailers: http2.IncomingHttpHeaders, body: Buffer, rst: number, timedOut: boolean): Buffer {
+  private outcome(headers: http2.IncomingHttpHeaders, trailers: http2.IncomingHttpHeaders, body: Buffer, rst: number, timedOut: boolean, streamError: string): Buffer {
     const httpStatus = Number(headers[':status'] ?? 0);
     const statusText = trailers['grpc-status'] ?? headers['grpc-status'];
     if (statusText === undefined) {
       if (timedOut) throw failure(DEADLINE_EXCEEDED, 'no answer within the deadline');
       if (httpStatus !== 0 && httpStatus !== 200) throw failure(codeForHttp(httpStatus), `HTTP ${httpStatus} from a server that is not speaking gRPC`, headers);
-      throw failure(UNAVAILABLE, this.sessionError || `the stream ended without a gRPC status (HTTP/2 code ${rst})`);
+      throw failure(UNAVAILABLE, this.sessionError || streamError || `the stream ended without a gRPC status (HTTP/2 code ${rst})`);
     }
     const code = Number(statusText);
     if (code !== 0) {
