@@ -28,8 +28,8 @@ function readId(r: ProtoReader): PointId | null {
   return id;
 }
 
-/** ScrollResponse: next_page_offset 1, result 2: only the cursor is decoded. */
-function pageOf(buf: Buffer): { points: number; next: PointId | null } {
+/** ScrollResponse: next_page_offset 1, result 2: only the cursor is decoded (receive-cost.ts too). */
+export function pageOf(buf: Buffer): { points: number; next: PointId | null } {
   const r = new ProtoReader(buf);
   let points = 0;
   let next: PointId | null = null;

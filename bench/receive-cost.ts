@@ -3,18 +3,18 @@
  * ≤ 0.010 s per 1,000 points"). One stream of the product's raw gRPC client (grpc-raw.ts) scrolls
  * a whole collection of real Qdrant 1.19 (or the test server) again and again, warm; of each
  * answer only the cursor is read. Per round: our CPU per 1,000 points and per MB received, and the
- * source's CPU (from /proc). The bench's `raw-read` measure also times cutting its ranges and its
+ * source's CPU (from /proc, its child processes included). The bench's `raw-read` measure also times cutting its ranges and its
  * connections, so it reads higher than this.
  *
  *   node --import tsx bench/receive-cost.ts [--workload ref768] [--points 20000] [--rounds 6] [--source real|test]
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Command } from 'commander';
-import { ProtoReader } from '../src/core/protobuf.ts';
 import type { PointId } from '../src/core/types.ts';
 import { RawGrpcClient } from '../src/transcode/grpc-raw.ts';
 import { encodeScrollRequest } from '../src/qdrant/grpc-scroll.ts';
+import { processCpuSeconds } from './lib.ts';
+import { pageOf } from './measure-raw.ts';
 import { startRealQdrantSource } from './real-source.ts';
 import { startQdrantProcess } from './servers.ts';
 
@@ -27,49 +27,20 @@ const opts = new Command()
   .parse()
   .opts<{ workload: string; points: string; rounds: string; page: string; source: string }>();
 
-/** CPU seconds a process has used (utime + stime from /proc, in clock ticks of 1/100 s). */
-function processCpu(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** ScrollResponse: next_page_offset = 1 (PointId: num = 1), result = 2 (one per point). */
-function cursorOf(buf: Buffer): { points: number; next: PointId | null } {
-  const r = new ProtoReader(buf);
-  let points = 0;
-  let next: PointId | null = null;
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) {
-      const id = r.sub();
-      while (!id.done) {
-        const t = id.tag();
-        if (t.field === 1 && t.wire === 0) next = id.varint64();
-        else if (t.field === 2 && t.wire === 2) next = id.string();
-        else id.skip(t.wire);
-      }
-    } else {
-      if (field === 2) points++;
-      r.skip(wire);
-    }
-  }
-  return { points, next };
-}
-
 const count = Number(opts.points);
 const source = opts.source === 'test' ? await startQdrantProcess(opts.workload, count) : await startRealQdrantSource(opts.workload, count, (m) => console.error(`[receive-cost] ${m}`));
 const client = new RawGrpcClient(`http://127.0.0.1:${source.grpcPort}`, {});
 try {
   for (let round = 0; round < Number(opts.rounds); round++) {
     const ours = process.cpuUsage();
-    const theirs = processCpu(source.pid);
+    const theirs = processCpuSeconds(source.pid);
     const started = performance.now();
     let offset: PointId | undefined;
     let points = 0;
     let bytes = 0;
     for (;;) {
       const answer = await client.call('/qdrant.Points/Scroll', encodeScrollRequest({ collection: opts.workload, offset, limit: Number(opts.page), withData: true }), { timeoutMs: 120_000 });
-      const page = cursorOf(answer);
+      const page = pageOf(answer);
       bytes += answer.length;
       points += page.points;
       client.release(answer);
@@ -82,7 +53,7 @@ try {
     console.log(
       `round ${round}: ${points} points, ${mb.toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(2)} s; ` +
         `our CPU ${((cpu / points) * 1000).toFixed(4)} s/1k (${((cpu / mb) * 1000).toFixed(2)} ms/MB); ` +
-        `source ${(((processCpu(source.pid) - theirs) / points) * 1000).toFixed(4)} s/1k; load ${loadavg()[0]!.toFixed(1)}`,
+        `source ${(((processCpuSeconds(source.pid) - theirs) / points) * 1000).toFixed(4)} s/1k; load ${loadavg()[0]!.toFixed(1)}`,
     );
   }
 } finally {
