@@ -193,7 +193,10 @@ const median = (xs: number[]) => {
  */
 async function tryWriteSettings(input: MeasureInput, plan: CollectionPlan, sink: Awaited<ReturnType<typeof createMilvusSink>>, conn: MilvusConnection, slice: number): Promise<WriteTry[]> {
   const tries: WriteTry[] = [];
-  for (const batchMiB of input.quick ? [1, 4] : [1, 4, 16]) for (const writers of input.quick ? [1, 2] : [1, 2, 4]) tries.push({ op: 'Upsert', batchMiB, writers, runs: [] });
+  // Milvus Lite's writes to one collection must be serialised (DESIGN.md; MilvusSink.write), so a
+  // ceiling with more in flight is one no tool may safely use there: on Lite, one at a time.
+  const inFlight = conn.lite ? [1] : input.quick ? [1, 2] : [1, 2, 4];
+  for (const batchMiB of input.quick ? [1, 4] : [1, 4, 16]) for (const writers of inFlight) tries.push({ op: 'Upsert', batchMiB, writers, runs: [] });
   // Insert beside the same Upsert setting: is Insert cheaper here? (Upsert stays: see README.)
   tries.push({ op: 'Insert', batchMiB: 4, writers: 1, runs: [] });
   const built = new Map<number, { requests: Buffer[]; rows: number }>();
