@@ -79,10 +79,10 @@ function decodePoints(buf: Buffer, resultField: number, options: DecodeOptions):
   jsonOut = memory ? new JsonOut(Math.min(2 ** 20, Math.max(2 ** 12, buf.length >> 2)), memory) : undefined;
   jsonTries = JSON_TRIES;
   try {
-    while (!r.done) {
-      const { field, wire } = r.tag();
-      if (field === resultField && wire === 2) points.push(readPoint(r.sub()));
-      else if (resultField === 2 && field === 1 && wire === 2) next = readPointId(r.sub());
+    while (r.next()) {
+      const { field, wire } = r;
+      if (field === resultField && wire === 2) points.push(readPoint(r.child()));
+      else if (resultField === 2 && field === 1 && wire === 2) next = readPointId(r.child());
       else r.skip(wire);
     }
   } finally {
@@ -109,8 +109,8 @@ export function decodeGetResponse(buf: Buffer, options: DecodeOptions = {}): Poi
 /** PointId: num 1 (uint64), uuid 2 (string). */
 function readPointId(r: ProtoReader): PointId {
   let id: unknown;
-  while (!r.done) {
-    const { field, wire } = r.tag();
+  while (r.next()) {
+    const { field, wire } = r;
     if (field === 1 && wire === 0) id = uint64(r);
     else if (field === 2 && wire === 2) id = r.string();
     else r.skip(wire);
@@ -132,31 +132,33 @@ function uint64(r: ProtoReader): bigint {
 function readPoint(r: ProtoReader): Point {
   const pointStart = r.pos;
   let id: PointId | undefined;
-  const payload: JsonObject = {};
+  // Only without jsonOut: a packed point's payload is decoded when someone reads it.
+  const payload: JsonObject | undefined = jsonOut ? undefined : {};
   // Packed mode: where the payload's map entries are (decoded only if asked). Qdrant writes them one
   // after another; if other fields come between, the whole point is the range (they are skipped).
   let from = 0;
   let to = 0;
-  let vectors: Record<string, VectorValue> = {};
-  while (!r.done) {
-    const at = r.pos;
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) id = readPointId(r.sub());
+  let vectors: Record<string, VectorValue> | undefined;
+  for (let at = r.pos; r.next(); at = r.pos) {
+    const { field, wire } = r;
+    if (field === 1 && wire === 2) id = readPointId(r.child());
     else if (field === 2 && wire === 2) {
-      if (!jsonOut) readMapEntry(r.sub(), payload);
+      if (payload) readMapEntry(r.child(), payload);
       else {
         if (from === to) from = at;
         else if (to !== at) from = pointStart;
-        r.skip(wire);
+        r.delimited();
         to = r.pos;
       }
-    } else if (field === 4 && wire === 2) vectors = readVectors(r.sub(), arenas);
+    } else if (field === 4 && wire === 2) vectors = readVectors(r.child(), arenas);
     else r.skip(wire);
   }
   if (id === undefined) throw new TypeError('A point without an id');
-  if (!jsonOut) return { id, vectors, payload };
+  vectors ??= {};
+  if (payload) return { id, vectors, payload };
+  const out = jsonOut as JsonOut;
   const buf = r.buf;
-  const packed = jsonTries > 0 ? payloadToJson(buf, from, to, jsonOut) : undefined;
+  const packed = jsonTries > 0 ? payloadToJson(buf, from, to, out) : undefined;
   // A page whose payloads keep failing to transcode (repeated or array-index-like keys, say) stops trying: none will pass through.
   jsonTries = packed === undefined ? jsonTries - 1 : JSON_TRIES;
   // No JSON written (a repeated key, say): mapping needs the value anyway, and decoding it now,
@@ -164,17 +166,17 @@ function readPoint(r: ProtoReader): Point {
   if (packed === undefined) return { id, vectors, payload: readPayload(buf, from, to) };
   // The payload's protobuf bytes are copied beside its JSON: nothing decoded refers to the response,
   // whose buffer the transport reuses for the next answer (grpc-raw.ts).
-  const kept = jsonOut.copy(buf, from, to);
-  return new PackedPoint(id, vectors, readPayload, jsonOut.buf, kept, kept + (to - from), packed);
+  const kept = out.copy(buf, from, to);
+  return new PackedPoint(id, vectors, readPayload, out.buf, kept, kept + (to - from), packed);
 }
 
 /** A payload from the map entries (field 2) among the fields in `buf[from, to)` (a PackedPoint's, when someone reads it). */
 function readPayload(buf: Buffer, from: number, to: number): JsonObject {
   const out: JsonObject = {};
   const r = new ProtoReader(buf, from, to);
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 2 && wire === 2) readMapEntry(r.sub(), out);
+  while (r.next()) {
+    const { field, wire } = r;
+    if (field === 2 && wire === 2) readMapEntry(r.child(), out);
     else r.skip(wire);
   }
   return out;
@@ -184,10 +186,10 @@ function readPayload(buf: Buffer, from: number, to: number): JsonObject {
 function readMapEntry(r: ProtoReader, into: JsonObject): void {
   let key = '';
   let value: JsonValue = null;
-  while (!r.done) {
-    const { field, wire } = r.tag();
+  while (r.next()) {
+    const { field, wire } = r;
     if (field === 1 && wire === 2) key = r.string();
-    else if (field === 2 && wire === 2) value = readValue(r.sub());
+    else if (field === 2 && wire === 2) value = readValue(r.child());
     else r.skip(wire);
   }
   // Payload keys are the user's data: `__proto__` must stay a key (see core/own.ts).
@@ -197,8 +199,8 @@ function readMapEntry(r: ProtoReader, into: JsonObject): void {
 /** Value: null 1, double 2, integer 3 (int64), string 4, bool 5, struct 6, list 7. */
 function readValue(r: ProtoReader): JsonValue {
   let value: JsonValue = null;
-  while (!r.done) {
-    const { field, wire } = r.tag();
+  while (r.next()) {
+    const { field, wire } = r;
     switch (field) {
       case 1:
         r.skip(wire);
@@ -217,10 +219,10 @@ function readValue(r: ProtoReader): JsonValue {
         value = r.bool();
         break;
       case 6:
-        value = readStruct(r.sub());
+        value = readStruct(r.child());
         break;
       case 7:
-        value = readList(r.sub());
+        value = readList(r.child());
         break;
       default:
         r.skip(wire);
@@ -231,9 +233,9 @@ function readValue(r: ProtoReader): JsonValue {
 
 function readStruct(r: ProtoReader): JsonObject {
   const out: JsonObject = {};
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) readMapEntry(r.sub(), out);
+  while (r.next()) {
+    const { field, wire } = r;
+    if (field === 1 && wire === 2) readMapEntry(r.child(), out);
     else r.skip(wire);
   }
   return out;
@@ -241,9 +243,9 @@ function readStruct(r: ProtoReader): JsonObject {
 
 function readList(r: ProtoReader): JsonValue[] {
   const out: JsonValue[] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) out.push(readValue(r.sub()));
+  while (r.next()) {
+    const { field, wire } = r;
+    if (field === 1 && wire === 2) out.push(readValue(r.child()));
     else r.skip(wire);
   }
   return out;

@@ -22,15 +22,14 @@ const PACKED_MIN_FLOATS = 128;
 /** VectorsOutput: vector 1 (unnamed), vectors 2 (NamedVectorsOutput: map<string, VectorOutput> 1). */
 export function readVectors(r: ProtoReader, arenas: Arenas | undefined): Record<string, VectorValue> {
   const out: Record<string, VectorValue> = {};
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) out[UNNAMED_VECTOR] = readVector(r.sub(), arenas);
+  while (r.next()) {
+    const { field, wire } = r;
+    if (field === 1 && wire === 2) out[UNNAMED_VECTOR] = readVector(r.child(), arenas);
     else if (field === 2 && wire === 2) {
-      const named = r.sub();
-      while (!named.done) {
-        const t = named.tag();
-        if (t.field === 1 && t.wire === 2) readNamedVector(named.sub(), out, arenas);
-        else named.skip(t.wire);
+      const named = r.child();
+      while (named.next()) {
+        if (named.field === 1 && named.wire === 2) readNamedVector(named.child(), out, arenas);
+        else named.skip(named.wire);
       }
     } else r.skip(wire);
   }
@@ -40,10 +39,10 @@ export function readVectors(r: ProtoReader, arenas: Arenas | undefined): Record<
 function readNamedVector(r: ProtoReader, into: Record<string, VectorValue>, arenas: Arenas | undefined): void {
   let name = '';
   let value: VectorValue = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
+  while (r.next()) {
+    const { field, wire } = r;
     if (field === 1 && wire === 2) name = r.string();
-    else if (field === 2 && wire === 2) value = readVector(r.sub(), arenas);
+    else if (field === 2 && wire === 2) value = readVector(r.child(), arenas);
     else r.skip(wire);
   }
   setOwn(into, name, value);
@@ -57,14 +56,14 @@ function readVector(r: ProtoReader, arenas: Arenas | undefined): VectorValue {
   const legacy: Array<[number, WireType, number]> = [];
   let indices: number[] | undefined;
   let count = 0;
-  while (!r.done) {
-    const { field, wire } = r.tag();
+  while (r.next()) {
+    const { field, wire } = r;
     const at = r.pos;
-    if (field === 101 && wire === 2) return arenas ? packedDense(r.sub(), arenas.dense) : repeatedFloats(r.sub(), 1);
-    if (field === 102 && wire === 2) return arenas ? packedOrPlainSparse(r.sub(), arenas.sparse) : readSparse(r.sub());
-    if (field === 103 && wire === 2) return readMulti(r.sub());
+    if (field === 101 && wire === 2) return arenas ? packedDense(r.child(), arenas.dense) : repeatedFloats(r.child(), 1);
+    if (field === 102 && wire === 2) return arenas ? packedOrPlainSparse(r.child(), arenas.sparse) : readSparse(r.child());
+    if (field === 103 && wire === 2) return readMulti(r.child());
     if (field === 1) legacy.push([at, wire, 0]);
-    else if (field === 2 && wire === 2) indices = repeatedUints(r.sub(), 1);
+    else if (field === 2 && wire === 2) indices = repeatedUints(r.child(), 1);
     else if (field === 3 && wire === 0) count = r.varint();
     r.pos = at;
     r.skip(wire);
@@ -86,8 +85,8 @@ function readVector(r: ProtoReader, arenas: Arenas | undefined): VectorValue {
 /** Every occurrence of repeated float field `n` (packed or not) of one message. */
 function repeatedFloats(r: ProtoReader, n: number): number[] {
   let out: number[] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
+  while (r.next()) {
+    const { field, wire } = r;
     if (field === n) out = r.floats(wire, out);
     else r.skip(wire);
   }
@@ -101,18 +100,18 @@ function repeatedFloats(r: ProtoReader, n: number): number[] {
  */
 function packedDense(r: ProtoReader, into: FloatArena): DenseVector {
   const start = r.pos;
-  const span = r.soleSpan(1);
-  if (span === undefined || (span[1] - span[0]) % 4 !== 0 || span[1] - span[0] < PACKED_MIN_FLOATS * 4) {
+  const bytes = r.sole(1) ? r.to - r.from : -1;
+  if (bytes % 4 !== 0 || bytes < PACKED_MIN_FLOATS * 4) {
     r.pos = start;
     return repeatedFloats(r, 1);
   }
-  return into.take(r.buf, span[0], span[1], r.buf.length - span[0]);
+  return into.take(r.buf, r.from, r.to, r.buf.length - r.from);
 }
 
 function repeatedUints(r: ProtoReader, n: number): number[] {
   const out: number[] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
+  while (r.next()) {
+    const { field, wire } = r;
     if (field === n) r.uints(wire, out);
     else r.skip(wire);
   }
@@ -132,8 +131,8 @@ function packedOrPlainSparse(r: ProtoReader, into: FloatArena): VectorValue {
 function readSparse(r: ProtoReader): VectorValue {
   let values: number[] = [];
   const indices: number[] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
+  while (r.next()) {
+    const { field, wire } = r;
     if (field === 1) values = r.floats(wire, values);
     else if (field === 2) r.uints(wire, indices);
     else r.skip(wire);
@@ -144,9 +143,9 @@ function readSparse(r: ProtoReader): VectorValue {
 /** MultiDenseVector: vectors 1 (DenseVector: data 1). */
 function readMulti(r: ProtoReader): VectorValue {
   const out: number[][] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) out.push(repeatedFloats(r.sub(), 1));
+  while (r.next()) {
+    const { field, wire } = r;
+    if (field === 1 && wire === 2) out.push(repeatedFloats(r.child(), 1));
     else r.skip(wire);
   }
   return out;

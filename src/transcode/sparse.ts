@@ -51,11 +51,18 @@ export function packedSparse(r: ProtoReader, arena: FloatArena): PackedSparse | 
   let ve = -1;
   let is = -1;
   let ie = -1;
-  while (!r.done) {
-    const { field, wire } = r.tag();
+  while (r.next()) {
+    const { field, wire } = r;
     if ((field === 1 || field === 2) && wire !== 2) return undefined;
-    if (field === 1 && vs < 0) [vs, ve] = r.span();
-    else if (field === 2 && is < 0) [is, ie] = r.span();
+    if (field === 1 && vs < 0) {
+      r.delimited();
+      vs = r.from;
+      ve = r.to;
+    } else if (field === 2 && is < 0) {
+      r.delimited();
+      is = r.from;
+      ie = r.to;
+    }
     else if (field === 1 || field === 2) return undefined;
     else r.skip(wire);
   }
