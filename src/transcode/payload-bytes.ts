@@ -10,24 +10,70 @@ import type { PackedPayload } from '../core/packed-payload.ts';
  * A payload as `$meta` JSON (PackedPayload), with what the walk learnt on the way: how many
  * null-valued keys it left out, and where each top-level key's `"key":` text starts and ends in
  * `json` (mapping renames a key that clashes with a field on the bytes: renameKeys below).
+ *
+ * The transcoder's own payloads (fromTable) keep those offsets in their page's table, an Int32Array
+ * off the JS heap, and share their `keys` array with every payload of the same keys in the same
+ * order (frozen): a page waits seconds for the target, so what a payload holds is promoted and
+ * collected by the old generation, and three arrays per payload were half of a decoded 768-d
+ * point's ~1 KB of JS heap. keyAt / entryAt are made from the table when first read (mapping's
+ * renames and promoted keys; the plain pass-through never reads them).
  */
 export class TranscodedPayload implements PackedPayload {
+  #keyAt: number[] | undefined;
+  #entryAt: number[] | undefined;
+  /** fromTable(): per top-level key i, table[at + 4i ..] = its key text's start and end, its entry's start and end. */
+  #table: Int32Array | undefined;
+  #at = 0;
+
   constructor(
     public json: Uint8Array,
     public keys: string[],
     /** Per top-level key i: its `"key":` text is json[keyAt[2i], keyAt[2i + 1]). */
-    readonly keyAt: number[],
+    keyAt: number[],
     readonly nulls: number,
     /**
      * The transcoder's own payloads only (undefined once edited): per top-level key i, its map entry
      * in the payload's protobuf bytes is [entryAt[2i], entryAt[2i + 1]), offsets from their start,
      * so mapping can decode one key's value alone (a promoted key's: PackedPoint.entryValue).
      */
-    readonly entryAt?: number[],
+    entryAt?: number[],
     /** The transcoder's own payloads only: the top-level keys left out as null-valued (counted in `nulls`). */
     readonly dropped?: string[],
-  ) {}
+  ) {
+    this.#keyAt = keyAt;
+    this.#entryAt = entryAt;
+  }
+
+  /** The transcoder's payload whose offsets are `table[at, at + 4 * keys.length)` (see #table). */
+  static fromTable(json: Uint8Array, keys: string[], table: Int32Array, at: number, nulls: number, dropped: string[] | undefined): TranscodedPayload {
+    const p = new TranscodedPayload(json, keys, NONE, nulls, undefined, dropped);
+    p.#keyAt = undefined;
+    p.#table = table;
+    p.#at = at;
+    return p;
+  }
+
+  get keyAt(): number[] {
+    return (this.#keyAt ??= this.#pairs(0));
+  }
+
+  get entryAt(): number[] | undefined {
+    return this.#table === undefined ? this.#entryAt : (this.#entryAt ??= this.#pairs(2));
+  }
+
+  /** Per key, its two table values from `k` on, as one array. */
+  #pairs(k: number): number[] {
+    const t = this.#table!;
+    const out = new Array<number>(2 * this.keys.length);
+    for (let i = 0, j = this.#at + k; i < this.keys.length; i++, j += 4) {
+      out[2 * i] = t[j]!;
+      out[2 * i + 1] = t[j + 1]!;
+    }
+    return out;
+  }
 }
+
+const NONE: number[] = [];
 
 /** Where the JSON text of top-level key i's value ends in `p.json` (before a comma or the closing brace). */
 export function valueEnd(p: TranscodedPayload, i: number): number {

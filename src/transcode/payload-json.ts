@@ -44,7 +44,24 @@ export class JsonOut {
   /** `memory`: the page's (arena.ts), so the buffers are reused once the page is released. */
   constructor(size = 1 << 16, private readonly memory?: PageMemory) {
     this.buf = memory ? Buffer.from(memory.take(size)) : Buffer.allocUnsafe(size);
+    this.table = this.ints(size >> 4);
   }
+
+  /** Room for `n` more ints in `table`. The payload being written moves with the rest; earlier payloads keep the old table. */
+  ensureTable(n: number): void {
+    if (this.tablePos + n <= this.table.length) return;
+    const next = this.ints(Math.max(this.table.length * 2, this.tablePos + n + 256));
+    next.set(this.table.subarray(0, this.tablePos));
+    this.table = next;
+  }
+
+  private ints(n: number): Int32Array {
+    return this.memory ? new Int32Array(this.memory.take(n * 4), 0, n) : new Int32Array(n);
+  }
+
+  /** The page's offsets table (TranscodedPayload.fromTable): where each payload's keys and entries are. */
+  table: Int32Array;
+  tablePos = 0;
 
   /** Copies `src[from, to)` here; returns where the copy starts in `buf` (the buffer now current). */
   copy(src: Buffer, from: number, to: number): number {
@@ -340,9 +357,10 @@ export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOu
     }
   }
   const start = out.pos;
-  const keys: string[] = [];
-  const keyAt: number[] = [];
-  const entryAt: number[] = [];
+  const tableStart = out.tablePos;
+  let n = 0;
+  // The keys' slots, hashed in order (keyList): -1 once a key is not cached, then no list is shared.
+  let listHash = 0x811c9dc5;
   let dropped: string[] | undefined;
   const no = ++payloadNo;
   nulls = 0;
@@ -357,28 +375,66 @@ export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOu
     }
     const len = varint();
     const end = at + len;
-    const written = entry(end, out, keys.length > 0);
-    if (written === FAIL) return fail(out, start);
+    const written = entry(end, out, n > 0);
+    if (written === FAIL) return fail(out, start, tableStart);
     // A repeated key goes to the general path. A cached key whose set this payload has not used
     // cannot be a repeat; otherwise (a repeat, or two keys sharing a slot) and for keys too long
     // to cache, the keys so far (left-out ones too) are searched.
     if (keySlot >= 0 && internSeen[keySlot >> 1] !== no) internSeen[keySlot >> 1] = no;
-    else if (keys.includes(keyName) || dropped?.includes(keyName)) return fail(out, start);
+    else if (listed(keyName, n) || dropped?.includes(keyName)) return fail(out, start, tableStart);
     if (written === NULL) {
       (dropped ??= []).push(keyName);
       nulls++;
       continue;
     }
-    keys.push(keyName);
-    keyAt.push(keyStart - start, keyEnd - start);
-    entryAt.push(entryStart - from, end - from);
+    keyList[n++] = keyName;
+    listHash = keySlot < 0 || listHash < 0 ? -1 : Math.imul(listHash ^ keySlot, 0x01000193) >>> 0;
+    out.ensureTable(4);
+    const table = out.table;
+    const p = out.tablePos;
+    table[p] = keyStart - start;
+    table[p + 1] = keyEnd - start;
+    table[p + 2] = entryStart - from;
+    table[p + 3] = end - from;
+    out.tablePos = p + 4;
   }
   out.byte(0x7d);
-  return new TranscodedPayload(out.buf.subarray(start, out.pos), keys, keyAt, nulls, entryAt, dropped);
+  return TranscodedPayload.fromTable(out.buf.subarray(start, out.pos), keysOf(n, listHash), out.table, tableStart, nulls, dropped);
 }
 
-function fail(out: JsonOut, start: number): undefined {
+/** The top-level keys written so far of the payload being written (its first n entries: one list, reused). */
+const keyList: string[] = [];
+
+/** `name` is among keyList's first n keys. */
+function listed(name: string, n: number): boolean {
+  for (let i = 0; i < n; i++) if (keyList[i] === name) return true;
+  return false;
+}
+
+/**
+ * Key lists shared by payloads, by the hash of their slots: the points of a collection mostly
+ * repeat a few key orders, and a list per payload was ~180 B of heap kept as long as its page.
+ */
+const LISTS = 256;
+const lists: Array<readonly string[] | undefined> = new Array<readonly string[] | undefined>(LISTS).fill(undefined);
+
+/** keyList's first n keys as a frozen list, the one already kept for them when there is one (hash -1: none can be). */
+function keysOf(n: number, hash: number): string[] {
+  const i = hash & (LISTS - 1);
+  const kept = hash < 0 ? undefined : lists[i];
+  if (kept !== undefined && kept.length === n) {
+    let k = 0;
+    while (k < n && kept[k] === keyList[k]) k++;
+    if (k === n) return kept as string[];
+  }
+  const keys = Object.freeze(keyList.slice(0, n));
+  if (hash >= 0) lists[i] = keys;
+  return keys as string[];
+}
+
+function fail(out: JsonOut, start: number, tableStart: number): undefined {
   out.pos = start;
+  out.tablePos = tableStart;
   return undefined;
 }
 

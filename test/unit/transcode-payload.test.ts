@@ -15,12 +15,13 @@ import { test } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import { ScrollResponseSchema } from '@qdrant/js-client-grpc';
 import { ProtoWriter } from '../../src/core/protobuf.ts';
-import { packedPayloadOf } from '../../src/core/packed-payload.ts';
+import { PackedPoint, packedPayloadOf } from '../../src/core/packed-payload.ts';
 import type { JsonObject, JsonValue } from '../../src/core/types.ts';
 import { payloadJson } from '../../src/milvus/rows.ts';
 import { fromGrpcPoint } from '../../src/qdrant/grpc-convert.ts';
 import { decodeScrollResponse } from '../../src/qdrant/grpc-scroll.ts';
 import { BlockPool } from '../../src/transcode/arena.ts';
+import { TranscodedPayload } from '../../src/transcode/payload-bytes.ts';
 import { mulberry32 } from '../../testkit/datasets/prng.ts';
 
 type R = () => number;
@@ -71,11 +72,22 @@ function check(wire: Buffer, label: string): number {
       written++;
       assert.equal(Buffer.from(json.json).toString('utf8'), payloadJson(plain[i]!.payload), `${label} point ${i}`);
       assert.deepEqual(json.keys, Object.keys(plain[i]!.payload), `${label} point ${i} keys`);
+      checkOffsets(p, json as TranscodedPayload, plain[i]!.payload, `${label} point ${i}`);
     }
     assert.deepEqual(p.payload, plain[i]!.payload, `${label} point ${i}: lazy payload`);
   });
   packed.release?.();
   return written;
+}
+
+/** Where the transcoder says each key's text and protobuf entry are (mapping renames and promotes keys there). */
+function checkOffsets(p: unknown, json: TranscodedPayload, payload: JsonObject, label: string): void {
+  const texts = json.keys.map((_, k) => Buffer.from(json.json.subarray(json.keyAt[2 * k], json.keyAt[2 * k + 1])).toString());
+  assert.deepEqual(texts, json.keys.map((k) => `${JSON.stringify(k)}:`), `${label}: keyAt`);
+  const entryAt = json.entryAt!;
+  const alone = json.keys.map((k, i) => PackedPoint.entryValue(p as PackedPoint, k, entryAt[2 * i]!, entryAt[2 * i + 1]!));
+  assert.deepEqual(alone, json.keys.map((k) => payload[k]), `${label}: entryAt`);
+  assert.ok(Object.isFrozen(json.keys), `${label}: a key list that may be shared is frozen`);
 }
 
 /** Random strings over the characters that matter to the scan: plain ASCII, escapes, controls, multi-byte. */
@@ -157,4 +169,22 @@ test('more keys than the key cache holds, long keys and repeated keys: written e
   ];
   const written = check(response(repeats), 'repeats');
   assert.equal(written, 1, 'only the payload whose key appears once per object is transcoded');
+});
+
+test('payloads with the same keys in the same order share one key list; offsets stay right when a page outgrows its offsets table', () => {
+  const r = mulberry32(29);
+  const names = Array.from({ length: 24 }, (_, i) => `key_${i}`);
+  // 300 points of 16-24 keys: ~5,000 keys' offsets, far more than a small page's first table holds.
+  const payloads = Array.from({ length: 300 }, (_, i) => {
+    const keys = i % 3 === 0 ? names.slice(0, 16) : i % 3 === 1 ? [...names].reverse() : names.slice(0, int(r, 16, 24));
+    return keys.map((k) => [k, r() < 0.5 ? text(r) : int(r, 0, 1000)] as [string, Wire]);
+  });
+  const wire = response(payloads);
+  assert.equal(check(wire, 'shared lists'), payloads.length);
+  const points = decodeScrollResponse(wire, { packedVectors: true }).points;
+  const lists = points.map((p) => packedPayloadOf(p)!.keys);
+  assert.equal(lists[0], lists[3], 'the same keys in the same order: one list');
+  assert.equal(lists[1], lists[4], 'likewise in another order');
+  assert.notEqual(lists[0], lists[1]);
+  assert.deepEqual(lists[1], [...names].reverse());
 });
