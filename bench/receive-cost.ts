@@ -6,12 +6,16 @@
  * source's CPU (from /proc, its child processes included). The bench's `raw-read` measure also times cutting its ranges and its
  * connections, so it reads higher than this.
  *
- *   node --import tsx bench/receive-cost.ts [--workload ref768] [--points 20000] [--rounds 6] [--source real|test]
+ * `--clients socket,http2` compares the raw client's two HTTP/2 transports (our own over a socket,
+ * h2-socket.ts, and node:http2) in one process, alternating round by round (a, b, b, a, a, b, …, so
+ * neither always runs first or last); each prints its median and range at the end.
+ *
+ *   node --import tsx bench/receive-cost.ts [--workload ref768] [--points 20000] [--rounds 6] [--source real|test] [--clients socket,http2]
  */
 import { loadavg } from 'node:os';
 import { Command } from 'commander';
 import type { PointId } from '../src/core/types.ts';
-import { RawGrpcClient } from '../src/transcode/grpc-raw.ts';
+import { RawGrpcClient, type RawTransport } from '../src/transcode/grpc-raw.ts';
 import { encodeScrollRequest } from '../src/qdrant/grpc-scroll.ts';
 import { processCpuSeconds } from './lib.ts';
 import { pageOf } from './measure-raw.ts';
@@ -24,14 +28,21 @@ const opts = new Command()
   .option('--rounds <n>', 'scrolls of the whole collection', '6')
   .option('--page <n>', 'points per Scroll', '500')
   .option('--source <kind>', 'real (Qdrant 1.19 from ../shared/qdrant) or test (the test server)', 'real')
+  .option('--clients <list>', 'raw client transports, alternated round by round: socket, http2', 'socket')
   .parse()
-  .opts<{ workload: string; points: string; rounds: string; page: string; source: string }>();
+  .opts<{ workload: string; points: string; rounds: string; page: string; source: string; clients: string }>();
 
 const count = Number(opts.points);
 const source = opts.source === 'test' ? await startQdrantProcess(opts.workload, count) : await startRealQdrantSource(opts.workload, count, (m) => console.error(`[receive-cost] ${m}`));
-const client = new RawGrpcClient(`http://127.0.0.1:${source.grpcPort}`, {});
+const transports = opts.clients.split(',') as RawTransport[];
+const clients = new Map(transports.map((t) => [t, new RawGrpcClient(`http://127.0.0.1:${source.grpcPort}`, {}, { transport: t })]));
+const msPerMb = new Map<RawTransport, number[]>(transports.map((t) => [t, []]));
+/** Round r's transport: a, b, b, a, a, b, … for two (one per round in turn for more). */
+const transportOf = (round: number): RawTransport => transports[transports.length === 2 ? ((round + 1) >> 1) % 2 : round % transports.length]!;
 try {
   for (let round = 0; round < Number(opts.rounds); round++) {
+    const transport = transportOf(round);
+    const client = clients.get(transport)!;
     const ours = process.cpuUsage();
     const theirs = processCpuSeconds(source.pid);
     const started = performance.now();
@@ -50,13 +61,18 @@ try {
     const used = process.cpuUsage(ours);
     const cpu = (used.user + used.system) / 1e6;
     const mb = bytes / 2 ** 20;
+    msPerMb.get(transport)!.push((cpu / mb) * 1000);
     console.log(
-      `round ${round}: ${points} points, ${mb.toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(2)} s; ` +
+      `round ${round} ${transport}: ${points} points, ${mb.toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(2)} s; ` +
         `our CPU ${((cpu / points) * 1000).toFixed(4)} s/1k (${((cpu / mb) * 1000).toFixed(2)} ms/MB); ` +
         `source ${(((processCpuSeconds(source.pid) - theirs) / points) * 1000).toFixed(4)} s/1k; load ${loadavg()[0]!.toFixed(1)}`,
     );
   }
+  for (const [t, values] of msPerMb) {
+    const sorted = [...values].sort((a, b) => a - b);
+    if (sorted.length) console.log(`${t}: median ${sorted[sorted.length >> 1]!.toFixed(2)} ms/MB over ${sorted.length} rounds (${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)})`);
+  }
 } finally {
-  client.close();
+  for (const c of clients.values()) c.close();
   await source.stop();
 }

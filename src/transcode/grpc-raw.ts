@@ -1,14 +1,18 @@
 /**
- * A minimal gRPC unary client over node:http2 for the calls whose bytes we handle ourselves
- * (Qdrant's Scroll, see grpc-scroll.ts; Milvus's Upsert on plaintext targets, see
- * milvus/raw-call.ts). One HTTP/2 session per transport, opened on first use and again after it
- * closes; concurrent calls are streams on it.
+ * A minimal gRPC unary client for the calls whose bytes we handle ourselves (Qdrant's Scroll and
+ * Get, see grpc-scroll.ts; Milvus's Upsert on plaintext targets, see milvus/raw-call.ts). One
+ * HTTP/2 connection per client, opened on first use and again after it closes; concurrent calls
+ * are streams on it. node:http2 carries them, or, for plaintext (http://) origins with
+ * `Q2M_RAW_GRPC=socket` (or the transport option), our own HTTP/2 connection over a socket
+ * (h2-socket.ts: cheaper to receive on); https:// origins always use node:http2.
  *
  * Failures are thrown in the shape the official client's errors have ({code, rawMessage,
  * metadata}, gRPC status codes), so grpc.ts maps both through the same code, never by message text.
  */
 import http2 from 'node:http2';
 import { BlockPool } from './arena.ts';
+import { H2Connection, type H2Stream } from './h2-socket.ts';
+import { encodeHeaderBlock, type HeaderList } from './hpack.ts';
 
 export interface GrpcFailureShape {
   /** gRPC status code (the numbering Connect's Code uses too). */
@@ -22,10 +26,22 @@ const UNKNOWN = 2;
 const DEADLINE_EXCEEDED = 4;
 const UNAVAILABLE = 14;
 const INTERNAL = 13;
+const RESOURCE_EXHAUSTED = 8;
+
+/** Which HTTP/2 client plaintext origins use (the transport option, else Q2M_RAW_GRPC, else node:http2). */
+export type RawTransport = 'socket' | 'http2';
+const DEFAULT_TRANSPORT: RawTransport = process.env.Q2M_RAW_GRPC === 'socket' ? 'socket' : 'http2';
 
 function failure(code: number, rawMessage: string, headers: http2.IncomingHttpHeaders = {}): GrpcFailureShape & Error {
   const metadata = new Headers();
-  for (const [k, v] of Object.entries(headers)) if (!k.startsWith(':') && v !== undefined) metadata.set(k, String(v));
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.startsWith(':') || v === undefined) continue;
+    try {
+      metadata.set(k, String(v));
+    } catch {
+      // A value Headers refuses (not a ByteString): left out of the metadata, not a crash.
+    }
+  }
   return Object.assign(new Error(rawMessage), { code, rawMessage, metadata });
 }
 
@@ -71,16 +87,89 @@ export class RawGrpcClient {
   /** Why the last session failed, for the message of the calls it took down. */
   private sessionError = '';
 
+  /** Our own HTTP/2 connection (plaintext origins), and the header blocks of its requests by path and deadline. */
+  private connection: H2Connection | undefined;
+  private readonly url: URL;
+  readonly transport: RawTransport;
+  private readonly blocks = new Map<string, Buffer>();
+
   constructor(
     private readonly origin: string,
     private readonly headers: Record<string, string>,
-  ) {}
+    options: { transport?: RawTransport } = {},
+  ) {
+    this.url = new URL(origin);
+    this.transport = this.url.protocol === 'http:' ? (options.transport ?? DEFAULT_TRANSPORT) : 'http2';
+  }
 
   /**
    * One unary call; resolves with the response message's bytes. Hand them back with release()
    * once nothing refers to them any more (decoded: grpc-scroll.ts copies what it keeps).
    */
   call(path: string, message: Buffer, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Buffer> {
+    return this.transport === 'socket' ? this.callSocket(path, message, options) : this.callHttp2(path, message, options);
+  }
+
+  private callSocket(path: string, message: Buffer, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const { signal } = options;
+      if (signal?.aborted) return reject(signal.reason);
+      const conn = this.socketConnection();
+      let timedOut = false;
+      const stream: H2Stream = conn.request(this.headerBlock(path, options.timeoutMs), message, (o) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        try {
+          if (signal?.aborted) throw signal.reason;
+          if (o.extraData) throw failure(RESOURCE_EXHAUSTED, 'the answer holds more than one message, or one larger than 1 GiB');
+          resolve(outcome(o.headers, o.trailers, o.body, o.rstCode, timedOut, o.connectionError));
+        } catch (error) {
+          this.buffers.give(o.body.buffer as ArrayBuffer);
+          reject(error);
+        }
+      });
+      const timer = setTimeout(() => {
+        timedOut = true;
+        conn.cancel(stream);
+      }, options.timeoutMs);
+      const onAbort = () => conn.cancel(stream);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private socketConnection(): H2Connection {
+    if (this.connection?.usable) return this.connection;
+    const conn: H2Connection = new H2Connection(this.url.hostname.replace(/^\[|\]$/g, ''), Number(this.url.port || 80), this.buffers, () => {
+      if (this.connection === conn) this.connection = undefined;
+    });
+    this.connection = conn;
+    return conn;
+  }
+
+  /** The HPACK block of a request (the same fields, in the same order, as callHttp2 gives node:http2). */
+  private headerBlock(path: string, timeoutMs: number): Buffer {
+    const timeout = `${Math.max(1, Math.ceil(timeoutMs))}m`;
+    const key = `${timeout} ${path}`;
+    let block = this.blocks.get(key);
+    if (!block) {
+      const fields: HeaderList = [
+        [':method', 'POST'],
+        [':scheme', 'http'],
+        [':authority', this.url.host],
+        [':path', path],
+        ['content-type', 'application/grpc'],
+        ['te', 'trailers'],
+        ['grpc-timeout', timeout],
+        ...Object.entries(this.headers).map(([k, v]): [string, string] => [k.toLowerCase(), v]),
+      ];
+      block = encodeHeaderBlock(fields);
+      if (this.blocks.size > 64) this.blocks.clear();
+      this.blocks.set(key, block);
+    }
+    return block;
+  }
+
+  private callHttp2(path: string, message: Buffer, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       let stream: http2.ClientHttp2Stream;
       try {
@@ -126,7 +215,7 @@ export class RawGrpcClient {
         options.signal?.removeEventListener('abort', onAbort);
         if (options.signal?.aborted) return reject(options.signal.reason);
         try {
-          resolve(this.outcome(headers, trailers, this.assemble(chunks, received), stream.rstCode, timedOut, streamError));
+          resolve(outcome(headers, trailers, this.assemble(chunks, received), stream.rstCode, timedOut, this.sessionError || streamError));
         } catch (error) {
           reject(error);
         }
@@ -165,6 +254,8 @@ export class RawGrpcClient {
   close(): void {
     this.session?.close();
     this.session = undefined;
+    this.connection?.close();
+    this.connection = undefined;
   }
 
   private connect(): http2.ClientHttp2Session {
@@ -184,27 +275,27 @@ export class RawGrpcClient {
     this.session = session;
     return session;
   }
+}
 
-  /** The message, or the failure the status (in trailers, or headers for trailers-only) says. */
-  private outcome(headers: http2.IncomingHttpHeaders, trailers: http2.IncomingHttpHeaders, body: Buffer, rst: number, timedOut: boolean, streamError: string): Buffer {
-    const httpStatus = Number(headers[':status'] ?? 0);
-    const statusText = trailers['grpc-status'] ?? headers['grpc-status'];
-    if (statusText === undefined) {
-      if (timedOut) throw failure(DEADLINE_EXCEEDED, 'no answer within the deadline');
-      if (httpStatus !== 0 && httpStatus !== 200) throw failure(codeForHttp(httpStatus), `HTTP ${httpStatus} from a server that is not speaking gRPC`, headers);
-      throw failure(UNAVAILABLE, this.sessionError || streamError || `the stream ended without a gRPC status (HTTP/2 code ${rst})`);
-    }
-    const code = Number(statusText);
-    if (code !== 0) {
-      const text = String(trailers['grpc-message'] ?? headers['grpc-message'] ?? '');
-      throw failure(Number.isInteger(code) ? code : UNKNOWN, decodeGrpcMessage(text), { ...headers, ...trailers });
-    }
-    if (body.length < 5) throw failure(INTERNAL, 'the answer holds no message');
-    if (body[0] !== 0) throw failure(INTERNAL, 'the answer is compressed, which was not asked for');
-    const len = body.readUInt32BE(1);
-    if (body.length < 5 + len) throw failure(INTERNAL, 'the answer is truncated');
-    return body.subarray(5, 5 + len);
+/** The message, or the failure the status (in trailers, or headers for trailers-only) says. */
+function outcome(headers: http2.IncomingHttpHeaders, trailers: http2.IncomingHttpHeaders, body: Buffer, rst: number, timedOut: boolean, connectionError: string): Buffer {
+  const httpStatus = Number(headers[':status'] ?? 0);
+  const statusText = trailers['grpc-status'] ?? headers['grpc-status'];
+  if (statusText === undefined) {
+    if (timedOut) throw failure(DEADLINE_EXCEEDED, 'no answer within the deadline');
+    if (httpStatus !== 0 && httpStatus !== 200) throw failure(codeForHttp(httpStatus), `HTTP ${httpStatus} from a server that is not speaking gRPC`, headers);
+    throw failure(UNAVAILABLE, connectionError || `the stream ended without a gRPC status (HTTP/2 code ${rst})`);
   }
+  const code = Number(statusText);
+  if (code !== 0) {
+    const text = String(trailers['grpc-message'] ?? headers['grpc-message'] ?? '');
+    throw failure(Number.isInteger(code) ? code : UNKNOWN, decodeGrpcMessage(text), { ...headers, ...trailers });
+  }
+  if (body.length < 5) throw failure(INTERNAL, 'the answer holds no message');
+  if (body[0] !== 0) throw failure(INTERNAL, 'the answer is compressed, which was not asked for');
+  const len = body.readUInt32BE(1);
+  if (body.length < 5 + len) throw failure(INTERNAL, 'the answer is truncated');
+  return body.subarray(5, 5 + len);
 }
 
 /** grpc-message is percent-encoded (gRPC over HTTP/2 spec). */
