@@ -158,16 +158,20 @@ function readPoint(r: ProtoReader): Point {
   if (payload) return { id, vectors, payload };
   const out = jsonOut as JsonOut;
   const buf = r.buf;
-  const packed = jsonTries > 0 ? payloadToJson(buf, from, to, out) : undefined;
   // A page whose payloads keep failing to transcode (repeated or array-index-like keys, say) stops trying: none will pass through.
-  jsonTries = packed === undefined ? jsonTries - 1 : JSON_TRIES;
-  // No JSON written (a repeated key, say): mapping needs the value anyway, and decoding it now,
-  // while the bytes are in cache, measured half the cost of decoding it later.
-  if (packed === undefined) return { id, vectors, payload: readPayload(buf, from, to) };
-  // The payload's protobuf bytes are copied beside its JSON: nothing decoded refers to the response,
-  // whose buffer the transport reuses for the next answer (grpc-raw.ts).
+  if (jsonTries === 0) return { id, vectors, payload: readPayload(buf, from, to) };
+  // The payload's protobuf bytes are copied first, and its JSON is written from that copy: nothing
+  // decoded refers to the response, whose buffer the transport reuses for the next answer
+  // (grpc-raw.ts), and the JSON's strings are moved within one buffer (payload-json.ts string()).
   const kept = out.copy(buf, from, to);
-  return new PackedPoint(id, vectors, readPayload, out.buf, kept, kept + (to - from), packed);
+  const copy = out.buf;
+  const packed = payloadToJson(copy, kept, kept + (to - from), out);
+  jsonTries = packed === undefined ? jsonTries - 1 : JSON_TRIES;
+  if (packed) return new PackedPoint(id, vectors, readPayload, copy, kept, kept + (to - from), packed);
+  // No JSON written (a repeated key, say): the copy is not needed. Mapping needs the value anyway,
+  // and decoding it now, while the bytes are in cache, measured half the cost of decoding it later.
+  out.pos = kept;
+  return { id, vectors, payload: readPayload(buf, from, to) };
 }
 
 /** A payload from the map entries (field 2) among the fields in `buf[from, to)` (a PackedPoint's, when someone reads it). */

@@ -188,3 +188,13 @@ test('payloads with the same keys in the same order share one key list; offsets 
   assert.notEqual(lists[0], lists[1]);
   assert.deepEqual(lists[1], [...names].reverse());
 });
+
+test('long strings stay exact when the page\'s JSON buffer grows in the middle of a payload (written from the copy in the old buffer)', () => {
+  const r = mulberry32(31);
+  for (let round = 0; round < 20; round++) {
+    // Payloads of a few KB against a buffer sized by a quarter of the response: it grows several
+    // times a page, sometimes between a payload's copy and its strings.
+    const payloads = Array.from({ length: 40 }, () => [['a', 'x'.repeat(int(r, 24, 200))], ['b', 'é'.repeat(int(r, 300, 3000))], ['c', 'y'.repeat(int(r, 24, 5000))]] as Array<[string, Wire]>);
+    assert.equal(check(response(payloads), `round ${round}`), payloads.length);
+  }
+});
