@@ -11,9 +11,18 @@
  * Paths: `current` decodes vectors into JS numbers (grpc-scroll.ts decodeScrollResponse) and
  * encodes them back; `transcode` keeps dense vectors as the packed bytes they arrived as
  * (src/transcode/), so a float is never a JS number on the way.
+ *
+ * `--heap` adds, per path, the JS heap one pass allocates per point (V8's sampling heap profiler,
+ * objects already collected counted too, by function) and what a decoded page keeps alive per
+ * point, and its rows on top (after a full GC): in a migrate pages wait seconds for the target, so
+ * what they keep is promoted and collected by the old generation, and what a pass allocates sets
+ * how often the young one is scavenged (docs/performance.md, issue 12).
  */
 import { Command } from 'commander';
+import { Session } from 'node:inspector';
 import { loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { pageSizeFor } from '../src/core/defaults.ts';
 import type { CollectionPlan, Point, TargetCapabilities } from '../src/core/types.ts';
 import { planCollection } from '../src/mapping/plan.ts';
@@ -36,7 +45,7 @@ const LITE3: TargetCapabilities = {
 const MILVUS26: TargetCapabilities = { ...LITE3, kind: 'milvus', version: 'v2.6.4', float16Vector: true, nullableVector: true, emptySparseVector: true, autoIndex: true };
 
 type PathName = 'current' | 'transcode';
-interface Options { workload: string; points: string; rounds: string; target: string; path: string; source: string }
+interface Options { workload: string; points: string; rounds: string; target: string; path: string; source: string; heap?: boolean }
 
 /** Plans the collection from the source's own description. */
 async function planFor(restUrl: string, workload: string, caps: TargetCapabilities): Promise<CollectionPlan> {
@@ -128,6 +137,52 @@ function pass(path: PathName, plan: CollectionPlan, pages: Buffer[]): Stages {
   return s;
 }
 
+/** A call into the inspector whose answer (same thread) arrives before post() returns. */
+function post<T>(session: Session, method: string, params?: object): T {
+  let out: { error: Error | null; result?: T } | undefined;
+  session.post(method, params, (error, result) => (out = { error, result: result as T }));
+  if (!out) throw new Error(`${method}: the inspector did not answer synchronously`);
+  if (out.error) throw out.error;
+  return out.result as T;
+}
+
+interface ProfileNode { callFrame: { functionName: string; url: string }; selfSize: number; children: ProfileNode[] }
+
+/** JS heap allocated per point by one pass (collected objects too), by function, and kept per point by decoded pages and their rows. */
+function heapReport(path: PathName, plan: CollectionPlan, pages: Buffer[]): Record<string, unknown> {
+  const session = new Session();
+  session.connect();
+  post(session, 'HeapProfiler.enable');
+  post(session, 'HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const s = pass(path, plan, pages);
+  const { profile } = post<{ profile: { head: ProfileNode } }>(session, 'HeapProfiler.stopSampling');
+  session.disconnect();
+  const sites = new Map<string, number>();
+  let total = 0;
+  const walk = (n: ProfileNode): void => {
+    const where = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').slice(-2).join('/')}`;
+    sites.set(where, (sites.get(where) ?? 0) + n.selfSize);
+    total += n.selfSize;
+    n.children.forEach(walk);
+  };
+  walk(profile.head);
+  const top = [...sites].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([where, bytes]) => `${Math.round(bytes / s.points)} ${where}`);
+  // Kept alive: every page decoded and held, then mapped and held, measured after full GCs.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const used = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
+  const h0 = used();
+  const decoded = pages.map((page) => decodeScrollResponse(page, { packedVectors: path === 'transcode', pool }));
+  const h1 = used();
+  const rows = decoded.map((d) => toRows(plan, d.points).rows);
+  const h2 = used();
+  const points = decoded.reduce((n, d) => n + d.points.length, 0);
+  const report = { allocatedPerPoint: Math.round(total / s.points), keptDecodedPerPoint: Math.round((h1 - h0) / points), keptRowsPerPoint: Math.round((h2 - h1) / points), rowsKept: rows.length, top };
+  for (const d of decoded) d.release?.();
+  console.log(`${path.padEnd(9)} JS heap per point: ${report.allocatedPerPoint} B allocated by a pass (decode + toRows + encode), ${report.keptDecodedPerPoint} B kept by a decoded page, +${report.keptRowsPerPoint} B by its rows; allocated by: ${top.join(', ')}`);
+  return report;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const opts = new Command('bench --transcode')
     .option('--transcode', 'this mode')
@@ -137,6 +192,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--target <caps>', 'lite3 (no Float16Vector) or milvus26', 'lite3')
     .option('--path <name>', 'current, transcode or both', 'both')
     .option('--source <name>', 'test (the test server\'s encoder) or real (a real Qdrant 1.19)', 'test')
+    .option('--heap', 'also the JS heap a pass allocates and a decoded page keeps, per point')
     .parse(['node', 'bench', ...argv])
     .opts<Options>();
   const caps = opts.target === 'milvus26' ? MILVUS26 : LITE3;
@@ -158,6 +214,8 @@ export async function main(argv: string[]): Promise<void> {
     const total = b.decode + b.map + b.encode;
     results[path] = { cpuPer1k: +per1k(total, b.points), decodePer1k: +per1k(b.decode, b.points), mapPer1k: +per1k(b.map, b.points), encodePer1k: +per1k(b.encode, b.points), requestMB: +(b.requestBytes / 1e6).toFixed(1) };
     console.log(`${path.padEnd(9)} CPU s/1k ${per1k(total, b.points)}  (decode ${per1k(b.decode, b.points)}, toRows ${per1k(b.map, b.points)}, encode ${per1k(b.encode, b.points)}); ${b.points} points, ${(b.requestBytes / 1e6).toFixed(1)} MB of Upsert`);
+    // After the CPU rounds: the profiler slows what it samples.
+    if (opts.heap) results[path] = { ...(results[path] as object), heap: heapReport(path, plan, pages) };
   }
   console.log(`TRANSCODE_RESULT ${JSON.stringify({ workload: opts.workload, source: opts.source, points: Number(opts.points), target: caps.version, load: loadavg(), results })}`);
 }
