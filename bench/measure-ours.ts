@@ -3,14 +3,14 @@
  * to an in-memory store here instead of SQLite), and (e) our pipeline (read, transform, encode)
  * into a sink that encodes every request and drops it: the tool's own cost.
  */
-import type { Sink } from '../src/core/contracts.ts';
+import type { PreparedWrite, Sink } from '../src/core/contracts.ts';
 import { MigrationEvents } from '../src/core/events.ts';
 import { runMigration, type CheckpointStore } from '../src/core/migrate.ts';
 import { copyCollection, DEFAULT_READERS, DEFAULT_WRITERS, type RangeCheckpoint } from '../src/core/pipeline.ts';
 import { pageSizeFor } from '../src/core/defaults.ts';
 import type { CollectionPlan, Row } from '../src/core/types.ts';
 import { createMilvusSink, DEFAULT_BATCH_BYTES } from '../src/milvus/index.ts';
-import { prepareUpserts, releaseBatches, RequestBuffers } from '../src/milvus/writer.ts';
+import { detachRows, prepareUpserts, releaseBatches, RequestBuffers } from '../src/milvus/writer.ts';
 import { createQdrantReader } from '../src/qdrant/index.ts';
 import { benchPlan, measureSpan, result, threadCpuSeconds, type MeasureInput, type MeasureResult } from './lib.ts';
 
@@ -102,8 +102,17 @@ function encodingNullSink(inner: Sink, batchBytes: number, counters: { requests:
     }
     releaseBatches(batches, buffers);
   };
+  // The pipeline's own path (Sink.prepareWrite): encoded at read, the page released, sent later.
+  const prepareWrite = (plan: CollectionPlan, rows: Row[]): PreparedWrite => {
+    const batches = detachRows(prepareUpserts('default', plan, rows, batchBytes, buffers));
+    for (const b of batches) {
+      counters.requests++;
+      counters.bytes += b.request.length;
+    }
+    return { rows: rows.length, send: async () => releaseBatches(batches, buffers) };
+  };
   // Everything but write comes from the real sink (only capabilities is used).
-  return Object.assign(Object.create(inner) as Sink, { write });
+  return Object.assign(Object.create(inner) as Sink, { write, prepareWrite });
 }
 
 /** Runs `copy` until about `points` points went through, then stops it (untimed). */

@@ -95,6 +95,14 @@ export interface SourceAlias {
   collection: string;
 }
 
+/** Sink.prepareWrite's result: request bytes ready to send. Never sent: its buffers go to the GC. */
+export interface PreparedWrite {
+  /** Rows it writes. */
+  readonly rows: number;
+  /** Resolves once the target acknowledged every row (see Sink.prepareWrite for the one exception). */
+  send(signal?: AbortSignal): Promise<void>;
+}
+
 export interface Sink {
   /** Called first. Resolves with what the target can hold; throws config errors (unreachable, auth, db). */
   capabilities(): Promise<TargetCapabilities>;
@@ -106,6 +114,16 @@ export interface Sink {
   /** Writes rows; idempotent by primary key (upsert), so a replay never duplicates. Resolves only
    *  once the target acknowledged every row; splits batches that are too large, never drops one. */
   write(plan: CollectionPlan, rows: Row[], signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional: write() in two halves, for the copy pipeline (core/pipeline.ts). prepareWrite does
+   * the CPU half now (rows → request bytes); once it returns the sink holds nothing of `rows` or of
+   * the memory their vectors and payloads live in, so the caller may release the page at once and
+   * keep only the bytes while the write waits for its turn. `send` is the network half, with
+   * write()'s outcomes, but it cannot halve a request the target refuses as too large (the rows are
+   * gone): it rejects with code TARGET_REQUEST_TOO_LARGE, and the caller writes the same rows again
+   * through write(), which halves. Call `send` at most once.
+   */
+  prepareWrite?(plan: CollectionPlan, rows: Row[]): PreparedWrite;
   /** Flush and load, after the last write. */
   finish(plan: CollectionPlan): Promise<void>;
   /** Exact entity count of a target collection. */

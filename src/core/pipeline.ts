@@ -3,16 +3,23 @@
  * writers in flight.
  *
  *   split the id space into ranges (once; saved before any point moves, see ranges.ts)
- *   R readers: scroll a page of their range → toRows (pure) → bounded queue   (waits when full)
- *   W writers: take a page → sink.write (resolves once the target acknowledged every row)
+ *   R readers: scroll a page of their range → toRows (pure) → request bytes (Sink.prepareWrite),
+ *              page released → bounded queue   (waits when full)
+ *   W writers: take a page → send it (resolves once the target acknowledged every row)
  *              → the range's checkpoint moves over every page acknowledged in order (range-progress.ts)
  *
  * Memory is bounded by the pages in flight (R being read, the queue, W being written), never by
  * the collection size. Because a checkpoint only ever covers acknowledged rows, a crash at any
  * moment replays at most the pages in flight, and the sink's upsert makes the replay harmless.
+ *
+ * Why pages wait as request bytes, not as points and rows: against a slow target (Milvus Lite
+ * takes ~3k 768-d points/s) a page waits seconds in the queue, and its thousands of small objects
+ * outlive V8's young-generation collections: each is copied, promoted and later marked, which
+ * made a migrate's CPU per point almost twice the same pipeline's into a null sink
+ * (docs/performance.md). Encoded at once, a page's objects die young; what waits is one buffer.
  */
 import { setOwn } from './own.ts';
-import type { Sink, SourceReader } from './contracts.ts';
+import type { PreparedWrite, Sink, SourceReader } from './contracts.ts';
 import { MigrationError, asMigrationError } from './errors.ts';
 import type { MigrationEvents } from './events.ts';
 import { RateMeter } from './events.ts';
@@ -159,7 +166,13 @@ export async function prepareRanges(options: CopyOptions): Promise<RangeCheckpoi
 interface Work {
   progress: RangeProgress;
   seq: number;
-  rows: Row[];
+  /** The page's rows, encoded (Sink.prepareWrite); else `rows` are written with Sink.write. */
+  prepared: PreparedWrite | undefined;
+  rows: Row[] | undefined;
+  /** Rows the page maps to (what the checkpoint counts as written once acknowledged). */
+  written: number;
+  /** The page's first point: with `next`, the id range a re-read covers (rewritePage). */
+  first: PointId | undefined;
   rejected: number;
   next: PointId | null;
   /** The page's buffers back to the reader (Page.release), once its write is acknowledged. */
@@ -205,7 +218,20 @@ async function readRange(options: CopyOptions, progress: RangeProgress, queue: B
   });
   for await (const page of pages) {
     const { rows, rejected } = mapPage(plan, page.points, stats, options.events, maxKept);
-    const work = { progress, seq: progress.nextSeq(), rows, rejected: rejected.length, next: page.next, release: page.release };
+    const prepared = rows.length > 0 ? options.sink.prepareWrite?.(plan, rows) : undefined;
+    // The request holds copies of what it needs: the page's memory goes back to the reader now.
+    if (prepared) page.release?.();
+    const work: Work = {
+      progress,
+      seq: progress.nextSeq(),
+      prepared,
+      rows: prepared ? undefined : rows,
+      written: rows.length,
+      first: page.points[0]?.id,
+      rejected: rejected.length,
+      next: page.next,
+      release: prepared ? undefined : page.release,
+    };
     if (!(await queue.put(work)) || page.next === null) return;
   }
   // The reader ends without a null `next` only when aborted.
@@ -214,13 +240,47 @@ async function readRange(options: CopyOptions, progress: RangeProgress, queue: B
 
 async function writePages(options: CopyOptions, queue: BoundedQueue<Work>, stats: CopyStats, report: () => void, signal: AbortSignal): Promise<void> {
   for (let work = await queue.take(); work !== undefined; work = await queue.take()) {
-    if (work.rows.length > 0) await options.sink.write(options.plan, work.rows, signal);
+    if (work.prepared) await sendPrepared(options, work, signal);
+    else if (work.rows && work.rows.length > 0) await options.sink.write(options.plan, work.rows, signal);
     // Acknowledged: nothing reads the page's rows again (a failed write has thrown: left to the GC).
     work.release?.();
-    const outcome = { seq: work.seq, written: work.rows.length, rejected: work.rejected, next: work.next };
+    const outcome = { seq: work.seq, written: work.written, rejected: work.rejected, next: work.next };
     await work.progress.complete(outcome, (p) => (stats.written += p.written));
     report();
   }
+}
+
+/**
+ * A prepared page's send; a request the target refused as too large (which a prepared write
+ * cannot halve: its rows are gone) is written again from the source (rewritePage).
+ */
+async function sendPrepared(options: CopyOptions, work: Work, signal: AbortSignal): Promise<void> {
+  try {
+    await work.prepared!.send(signal);
+  } catch (e) {
+    if (asMigrationError(e).code !== 'TARGET_REQUEST_TOO_LARGE') throw e;
+    await rewritePage(options, work, signal);
+  }
+}
+
+/**
+ * The page's points read again, [first point, next) of its range, mapped and written through
+ * Sink.write, which halves a request the target refuses as too large. The same points unless the
+ * source changed in between (then what it holds now is written: upsert keeps that harmless);
+ * its counts and rejections were taken when the page was first read, so they are not taken again.
+ */
+async function rewritePage(options: CopyOptions, work: Work, signal: AbortSignal): Promise<void> {
+  const { plan, reader, pageSize } = options;
+  const end = work.progress.checkpoint.to;
+  const to = work.next ?? (end === null ? undefined : parseId(end));
+  const pages = reader.read({ collection: plan.source, range: { from: work.first, to }, pageSize, signal, packedVectors: true });
+  for await (const page of pages) {
+    const { rows } = toRows(plan, page.points);
+    if (rows.length > 0) await options.sink.write(plan, rows, signal);
+    page.release?.();
+    if (page.next === null) return;
+  }
+  throwIfAborted(signal);
 }
 
 /**

@@ -303,8 +303,9 @@ export interface Page {
   next: PointId | null;
   /**
    * Lets the reader reuse the page's buffers (the bytes its packed vectors and payloads are views
-   * of): call it once nothing refers to the points or the rows made from them (the pipeline: after
-   * the page's write is acknowledged). Optional to call; after it, the points must not be read.
+   * of): call it once nothing refers to the points or the rows made from them (the pipeline: once
+   * the page's rows are encoded by Sink.prepareWrite, else after its write is acknowledged).
+   * Optional to call; after it, the points must not be read.
    */
   release?: () => void;
 }

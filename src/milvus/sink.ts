@@ -2,7 +2,7 @@
  * The Milvus / Zilliz Cloud / Milvus Lite implementation of the Sink contract (core/contracts.ts).
  */
 import { promisify } from '@zilliz/milvus2-sdk-node';
-import type { AliasOutcome, Sink, TargetLease } from '../core/contracts.ts';
+import type { AliasOutcome, PreparedWrite, Sink, TargetLease } from '../core/contracts.ts';
 import type { CollectionPlan, Row, TargetCapabilities } from '../core/types.ts';
 import { systemError } from '../core/errors.ts';
 import { withRetry, type RetryOptions } from '../core/retry.ts';
@@ -19,7 +19,7 @@ import { TargetRow } from '../core/compare-payload.ts';
 import type { QueryField } from './query-codec.ts';
 import { rawQuery, rowOutputFields, scanOrdered, type ScanOptions } from './scan.ts';
 import { ensureIndexes, prepareCollection } from './schema.ts';
-import { DEFAULT_BATCH_BYTES, prepareUpserts, releaseBatches, RequestBuffers, sendPrepared } from './writer.ts';
+import { DEFAULT_BATCH_BYTES, detachRows, prepareUpserts, releaseBatches, RequestBuffers, sendPrepared, type DetachedBatch, type PreparedBatch } from './writer.ts';
 import { estimateRowBytes } from '../core/defaults.ts';
 
 export interface MilvusSinkOptions {
@@ -167,6 +167,29 @@ export class MilvusSink implements Sink {
     if (rows.length === 0) return;
     // Encoding is CPU work: done now, before this write's turn, so it overlaps a write in flight.
     const batches = prepareUpserts(this.conn.database, plan, rows, this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, this.requestBuffers);
+    return this.send(plan, batches, signal);
+  }
+
+  /**
+   * Sink.prepareWrite: write()'s encoding now, its requests kept as bytes only (writer.ts
+   * DetachedBatch): the request buffers hold copies of the rows' vectors and payload bytes, so the
+   * caller's page may be released as soon as this returns.
+   */
+  prepareWrite(plan: CollectionPlan, rows: Row[]): PreparedWrite {
+    const batches = detachRows(prepareUpserts(this.conn.database, plan, rows, this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, this.requestBuffers));
+    let sent = false;
+    return {
+      rows: rows.length,
+      send: (signal?: AbortSignal) => {
+        if (sent) return Promise.reject(systemError('SINK_SENT_TWICE', `A prepared write to ${this.conn.describe(plan.target)} was sent twice; its request buffers may already hold another write.`));
+        sent = true;
+        return this.send(plan, batches, signal);
+      },
+    };
+  }
+
+  /** Sends prepared batches in the collection's turn (Milvus Lite), then gives their buffers back. */
+  private send(plan: CollectionPlan, batches: Array<PreparedBatch | DetachedBatch>, signal?: AbortSignal): Promise<void> {
     // Retrying the whole call may re-send batches the target already acked: upsert makes that harmless.
     const run = () => this.retrying(() => sendPrepared(this.conn, plan, batches, { signal, onRequest: this.opts.onRequest }), signal);
     // Settled (acked, or failed after every retry): nothing sends these requests again.

@@ -72,8 +72,27 @@ export function prepareUpserts(database: string, plan: CollectionPlan, rows: Row
   });
 }
 
+/**
+ * A prepared batch without its rows (MilvusSink.prepareWrite): the request, its row count and
+ * estimated bytes. Holding only bytes while a write waits its turn is the point: a page's rows and
+ * points are thousands of small objects that, kept for the seconds a slow target takes, survive
+ * V8's young-generation collections and are copied and promoted (docs/performance.md). What it
+ * cannot do is halve itself: a refusal for size is TARGET_REQUEST_TOO_LARGE (upsertBatch).
+ */
+export interface DetachedBatch {
+  request: Buffer;
+  block?: Buffer;
+  count: number;
+  bytes: number;
+}
+
+/** The same requests without their rows (see DetachedBatch). */
+export function detachRows(batches: PreparedBatch[]): DetachedBatch[] {
+  return batches.map(({ rows, request, block }) => ({ request, block, count: rows.length, bytes: rows.reduce((n, r) => n + r.bytes, 0) }));
+}
+
 /** The batches' buffers back to `buffers`; the batches must never be sent again. Idempotent. */
-export function releaseBatches(batches: PreparedBatch[], buffers: RequestBuffers): void {
+export function releaseBatches(batches: Array<{ block?: Buffer }>, buffers: RequestBuffers): void {
   for (const batch of batches) {
     if (batch.block) buffers.give(batch.block);
     batch.block = undefined;
@@ -81,7 +100,7 @@ export function releaseBatches(batches: PreparedBatch[], buffers: RequestBuffers
 }
 
 /** The network half: sends each request in order; resolves once the target acked every row. */
-export async function sendPrepared(conn: MilvusConnection, plan: CollectionPlan, batches: PreparedBatch[], opts: Omit<WriteOptions, 'batchBytes'>): Promise<void> {
+export async function sendPrepared(conn: MilvusConnection, plan: CollectionPlan, batches: Array<PreparedBatch | DetachedBatch>, opts: Omit<WriteOptions, 'batchBytes'>): Promise<void> {
   for (const batch of batches) await upsertBatch(conn, plan, batch, opts);
 }
 
@@ -103,13 +122,22 @@ export function splitByBytes(rows: EncodedRow[], limit: number): EncodedRow[][] 
   return batches;
 }
 
-async function upsertBatch(conn: MilvusConnection, plan: CollectionPlan, batch: PreparedBatch, opts: Omit<WriteOptions, 'batchBytes'>): Promise<void> {
+async function upsertBatch(conn: MilvusConnection, plan: CollectionPlan, batch: PreparedBatch | DetachedBatch, opts: Omit<WriteOptions, 'batchBytes'>): Promise<void> {
   if (opts.signal) throwIfAborted(opts.signal);
-  const { rows } = batch;
-  const outcome = await sendUpsert(conn, plan, batch);
+  const rows = 'rows' in batch ? batch.rows : undefined;
+  const count = rows ? rows.length : (batch as DetachedBatch).count;
+  const outcome = await sendUpsert(conn, plan, batch.request, count);
   if (outcome === 'ok') {
-    opts.onRequest?.(rows.length, rows.reduce((n, r) => n + r.bytes, 0));
+    opts.onRequest?.(count, rows ? rows.reduce((n, r) => n + r.bytes, 0) : (batch as DetachedBatch).bytes);
     return;
+  }
+  if (!rows) {
+    // Not retried (a system error): the caller holds the rows and writes them through write().
+    throw systemError(
+      'TARGET_REQUEST_TOO_LARGE',
+      `${conn.describe(plan.target)} refused an Upsert of ${count} rows as too large; prepared requests cannot be halved, so these rows must be written again through Sink.write().`,
+      outcome,
+    );
   }
   if (rows.length === 1) {
     const id = String(rows[0]!.row.id);
@@ -127,13 +155,13 @@ async function upsertBatch(conn: MilvusConnection, plan: CollectionPlan, batch: 
 }
 
 /** 'ok', or the error when the server refused the request for its size (caller halves); throws otherwise. */
-async function sendUpsert(conn: MilvusConnection, plan: CollectionPlan, batch: PreparedBatch): Promise<'ok' | MigrationError> {
-  const ctx = conn.ctx(`Upsert of ${batch.rows.length} rows`, plan.target);
+async function sendUpsert(conn: MilvusConnection, plan: CollectionPlan, request: Buffer, count: number): Promise<'ok' | MigrationError> {
+  const ctx = conn.ctx(`Upsert of ${count} rows`, plan.target);
   let res: { status: MilvusStatus; upsert_cnt?: string | number };
   try {
     // The SDK's own upsert() goes through its lossy row conversion (see rows.ts) and a slow
     // encoder (see encode.ts); this is the same pooled gRPC call with our own request bytes.
-    res = await rawUnary(conn, 'Upsert', batch.request);
+    res = await rawUnary(conn, 'Upsert', request);
   } catch (e) {
     const err = fromThrown(e, ctx);
     // RESOURCE_EXHAUSTED is what gRPC says for a message above the receive limit (and for some
@@ -147,8 +175,8 @@ async function sendUpsert(conn: MilvusConnection, plan: CollectionPlan, batch: P
     if (code === Merr.parameterTooLarge || code === Merr.requestLimitExceeded) return err;
     throw err;
   }
-  if (Number(res.upsert_cnt ?? batch.rows.length) !== batch.rows.length) {
-    throw systemError('SINK_PARTIAL_WRITE', `${ctx.op} into ${ctx.target}: the server acknowledged ${res.upsert_cnt} of ${batch.rows.length} rows.`);
+  if (Number(res.upsert_cnt ?? count) !== count) {
+    throw systemError('SINK_PARTIAL_WRITE', `${ctx.op} into ${ctx.target}: the server acknowledged ${res.upsert_cnt} of ${count} rows.`);
   }
   return 'ok';
 }

@@ -258,6 +258,34 @@ test('a request the transport refuses as too large is halved until it fits, noth
   }
 });
 
+test('a prepared write lands the same rows as write(); one refused as too large says so instead of halving', async () => {
+  const plan = planFor('prepared');
+  await sink.prepare(plan);
+  const rows = rowsFor(int64Ids);
+  const prepared = sink.prepareWrite!(plan, rows);
+  assert.equal(prepared.rows, rows.length);
+  await prepared.send();
+  await assert.rejects(prepared.send(), (e: MigrationError) => e.code === 'SINK_SENT_TWICE');
+  await sink.finish(plan);
+  assert.deepStrictEqual(sortRows(await sink.fetch(plan, int64Ids)), sortRows(rows));
+
+  const requests: number[] = [];
+  const capped = await createMilvusSink({ uri, token, database, maxMessageBytes: 64 * 1024, onRequest: (n) => requests.push(n) });
+  try {
+    const big = planFor('prepared_big', { vectors: [{ source: '', field: 'vector', type: 'FloatVector', dim: 256, metric: 'L2', index: denseIndex(), nullable: false }] });
+    await capped.prepare(big);
+    const ids = Array.from({ length: 300 }, (_, i) => BigInt(i + 1));
+    const bigRows = ids.map((id) => ({ id, vectors: { vector: new Array(256).fill(Number(id) / 4) }, dynamic: { key: String(id) } }));
+    await assert.rejects(capped.prepareWrite!(big, bigRows).send(), (e: MigrationError) => e.code === 'TARGET_REQUEST_TOO_LARGE' && e.kind === 'system' && e.message.includes('Sink.write'));
+    assert.deepEqual(requests, [], 'nothing acknowledged');
+    await capped.write(big, bigRows); // what the pipeline does next: write() halves
+    await capped.finish(big);
+    assert.equal(await capped.count(big.target), bigRows.length);
+  } finally {
+    await capped.close();
+  }
+});
+
 test('connection problems are config errors that name the fix and never show the token', async () => {
   const secret = 'root:S3cretPassw0rd';
   await assert.rejects(createMilvusSink({ uri: 'http://127.0.0.1:1', token: secret, timeoutMs: 5000 }), (e: MigrationError) => {
