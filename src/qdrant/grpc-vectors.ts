@@ -21,11 +21,17 @@ const PACKED_MIN_FLOATS = 128;
 
 /** VectorsOutput: vector 1 (unnamed), vectors 2 (NamedVectorsOutput: map<string, VectorOutput> 1). */
 export function readVectors(r: ProtoReader, arenas: Arenas | undefined): Record<string, VectorValue> {
-  const out: Record<string, VectorValue> = {};
+  let out: Record<string, VectorValue> | undefined;
   while (r.next()) {
     const { field, wire } = r;
-    if (field === 1 && wire === 2) out[UNNAMED_VECTOR] = readVector(r.child(), arenas);
-    else if (field === 2 && wire === 2) {
+    if (field === 1 && wire === 2) {
+      const v = readVector(r.child(), arenas);
+      // The unnamed vector, most often alone: a literal with its key is 32 B of heap, an object
+      // grown from {} 56, kept as long as the page ('' is UNNAMED_VECTOR: `satisfies` checks it).
+      if (out === undefined) out = { '': v } satisfies Record<typeof UNNAMED_VECTOR, VectorValue>;
+      else out[UNNAMED_VECTOR] = v;
+    } else if (field === 2 && wire === 2) {
+      out ??= {};
       const named = r.child();
       while (named.next()) {
         if (named.field === 1 && named.wire === 2) readNamedVector(named.child(), out, arenas);
@@ -33,7 +39,7 @@ export function readVectors(r: ProtoReader, arenas: Arenas | undefined): Record<
       }
     } else r.skip(wire);
   }
-  return out;
+  return out ?? {};
 }
 
 function readNamedVector(r: ProtoReader, into: Record<string, VectorValue>, arenas: Arenas | undefined): void {
