@@ -364,6 +364,7 @@ export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOu
   let dropped: string[] | undefined;
   const no = ++payloadNo;
   nulls = 0;
+  structTop = 0;
   out.byte(0x7b);
   at = from;
   while (at < to) {
@@ -541,10 +542,20 @@ function valueJson(end: number, out: JsonOut, inObject: boolean): number {
   return 0;
 }
 
+/**
+ * The keys of the structs being written, the innermost's last (structKeys[its base, structTop)): a
+ * nested object's repeated key is found in one list shared by all of them, not a Set per object
+ * (~740 B per point of the rich workload). A payload that fails leaves it as it is: payloadToJson
+ * starts each payload at 0.
+ */
+const structKeys: string[] = [];
+let structTop = 0;
+
 /** Struct ending at `end`: fields 1 (map entries). A key repeated in one struct (a left-out one too) goes to the general path. */
 function struct(end: number, out: JsonOut): number {
+  const base = structTop;
+  // Past a few dozen keys, a Set: the scan of structKeys is quadratic.
   let seen: Set<string> | undefined;
-  let first: string | undefined;
   let written = 0;
   out.byte(0x7b);
   while (at < end) {
@@ -555,19 +566,23 @@ function struct(end: number, out: JsonOut): number {
     }
     const len = varint();
     const e = at + len;
+    // A nested struct in the value uses structKeys above structTop and gives it back.
     const r = entry(e, out, written > 0);
     if (r === FAIL) return FAIL;
     if (r === NULL) nulls++;
     else written++;
     // Keys that are valid UTF-8 (others failed) are equal strings exactly when their bytes are equal.
     const id = keyName;
-    if (first === undefined) first = id;
-    else {
-      seen ??= new Set([first]);
+    if (seen) {
       if (seen.has(id)) return FAIL;
       seen.add(id);
+      continue;
     }
+    for (let i = base; i < structTop; i++) if (structKeys[i] === id) return FAIL;
+    structKeys[structTop++] = id;
+    if (structTop - base > 32) seen = new Set(structKeys.slice(base, structTop));
   }
+  structTop = base;
   out.byte(0x7d);
   return 0;
 }

@@ -198,3 +198,23 @@ test('long strings stay exact when the page\'s JSON buffer grows in the middle o
     assert.equal(check(response(payloads), `round ${round}`), payloads.length);
   }
 });
+
+test('objects inside objects and lists: a key repeated in one object goes to the general path, the same key in another object does not', () => {
+  const wide: Array<[string, Wire]> = Array.from({ length: 40 }, (_, i) => [`w${i}`, i]);
+  const payloads: Array<Array<[string, Wire]>> = [
+    // Siblings and nested objects reuse their parents' and each other's keys: no repeat.
+    [['a', { a: 1, b: { a: 2, b: { a: 3 } }, c: [{ a: 1, b: 2 }, { a: 3, b: 4 }] }], ['b', { a: 0, b: 1 }], ['c', [[{ x: 1 }], { x: 2, y: { x: 3 } }]]],
+    // More keys than the scan handles before a Set takes over, each once.
+    [['wide', Object.fromEntries(wide)], ['after', { w0: 1, w1: 2 }]],
+    // Repeated after the Set took over, in an object after a nested one, in an object in a list.
+    [['wide', { dup: [...wide, ['w3', 'again']] }]],
+    [['o', { dup: [['x', { x: 1, y: 2 }], ['y', 2], ['x', 3]] }]],
+    [['l', [{ ok: 1 }, { dup: [['p', 1], ['q', null], ['q', 2]] }]]],
+    // After payloads that failed half way through nested objects, the next is written as usual.
+    [['o', { x: { y: 1 }, y: 2 }], ['x', 1]],
+  ];
+  const wire = response(payloads);
+  check(wire, 'nested keys');
+  const transcoded = decodeScrollResponse(wire, { packedVectors: true }).points.map((p) => packedPayloadOf(p) !== undefined);
+  assert.deepEqual(transcoded, [true, true, false, false, false, true]);
+});
