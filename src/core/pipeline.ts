@@ -30,7 +30,7 @@ import { BoundedQueue } from './queue.ts';
 import { RangeProgress } from './range-progress.ts';
 import { completeRanges, rangesFromBoundaries, SAMPLE_SPLIT_MIN_POINTS } from './ranges.ts';
 import { splitIdSpace } from './split.ts';
-import type { CollectionPlan, Point, PointId, RejectedPoint, Row } from './types.ts';
+import type { CollectionPlan, Page, Point, PointId, RejectedPoint, Row } from './types.ts';
 import { toRows } from '../mapping/rows.ts';
 
 export { DEFAULT_READERS, DEFAULT_WRITERS };
@@ -217,25 +217,41 @@ async function readRange(options: CopyOptions, progress: RangeProgress, queue: B
     packedVectors: true,
   });
   for await (const page of pages) {
-    const { rows, rejected } = mapPage(plan, page.points, stats, options.events, maxKept);
-    const prepared = rows.length > 0 ? options.sink.prepareWrite?.(plan, rows) : undefined;
-    // The request holds copies of what it needs: the page's memory goes back to the reader now.
-    if (prepared) page.release?.();
-    const work: Work = {
-      progress,
-      seq: progress.nextSeq(),
-      prepared,
-      rows: prepared ? undefined : rows,
-      written: rows.length,
-      first: page.points[0]?.id,
-      rejected: rejected.length,
-      next: page.next,
-      release: prepared ? undefined : page.release,
-    };
+    const work = pageWork(options, progress, page, stats, maxKept);
     if (!(await queue.put(work)) || page.next === null) return;
   }
   // The reader ends without a null `next` only when aborted.
   throwIfAborted(signal);
+}
+
+/**
+ * One page mapped and, where the sink can, encoded (Sink.prepareWrite) and released. Its own
+ * function, and the page's points array emptied, because a suspended async function keeps every
+ * local it had: a reader waiting for the queue (and the reader's generator, suspended at its
+ * `yield`) would hold the page's points and rows for as long as the target keeps it waiting.
+ */
+function pageWork(options: CopyOptions, progress: RangeProgress, page: Page, stats: CopyStats, maxKept: number): Work {
+  const { plan } = options;
+  const { rows, rejected } = mapPage(plan, page.points, stats, options.events, maxKept);
+  const prepared = rows.length > 0 ? options.sink.prepareWrite?.(plan, rows) : undefined;
+  const work: Work = {
+    progress,
+    seq: progress.nextSeq(),
+    prepared,
+    rows: prepared ? undefined : rows,
+    written: rows.length,
+    first: page.points[0]?.id,
+    rejected: rejected.length,
+    next: page.next,
+    release: prepared ? undefined : page.release,
+  };
+  if (prepared) {
+    // The request holds copies of what it needs: the page's memory goes back to the reader now,
+    // and nothing reads its points again (Page.release).
+    page.release?.();
+    if (!Object.isFrozen(page.points)) page.points.length = 0;
+  }
+  return work;
 }
 
 async function writePages(options: CopyOptions, queue: BoundedQueue<Work>, stats: CopyStats, report: () => void, signal: AbortSignal): Promise<void> {

@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { PreparedWrite, ReadOptions, Sink, SourceReader } from '../../src/core/contracts.ts';
 import { systemError } from '../../src/core/errors.ts';
 import { MigrationEvents } from '../../src/core/events.ts';
@@ -170,4 +172,49 @@ test('other failures of a prepared write fail the copy as before', async () => {
     copyCollection({ plan, reader, sink: failing, events: new MigrationEvents(), signal: new AbortController().signal, pageSize: 20, total: 100, ranges: wholeIdSpace() }),
     (e: { code?: string }) => e.code === 'SINK_PARTIAL_WRITE',
   );
+});
+
+test('while a reader waits for the queue, the pages it already encoded hold no points or rows', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const points: Array<WeakRef<object>> = [];
+  const rowLists: Array<WeakRef<object>> = [];
+  // Points made as read (the source keeps none of them), 20 a page.
+  const reader = {
+    async *read(o: ReadOptions): AsyncGenerator<Page> {
+      for (let at = 0; at < 200; ) {
+        await new Promise((r) => setImmediate(r));
+        const page: Point[] = [];
+        for (const end = at + o.pageSize; at < end; at++) page.push({ id: BigInt(at), vectors: { '': [at, 1] }, payload: { at } });
+        points.push(new WeakRef(page[5]!));
+        yield { points: page, next: at < 200 ? BigInt(at) : null, release: () => undefined };
+      }
+    },
+  } as unknown as SourceReader;
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  let sent = 0;
+  const sink = {
+    write: () => Promise.reject(new Error('not used')),
+    prepareWrite(_p: CollectionPlan, rows: Row[]): PreparedWrite {
+      rowLists.push(new WeakRef(rows));
+      const count = rows.length;
+      return { rows: count, send: async () => void (await gate, (sent += count)) };
+    },
+  } as unknown as Sink;
+  const copy = copyCollection({
+    plan, reader, sink, events: new MigrationEvents(), signal: new AbortController().signal,
+    pageSize: 20, total: 200, readers: 1, writers: 1, queuePages: 1, ranges: wholeIdSpace(),
+  });
+  // The target holds the first write: one page sending, one queued, the reader waiting with a third.
+  for (let i = 0; i < 100 && rowLists.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(rowLists.length, 3, 'three pages encoded, the reader waiting for the queue');
+  gc();
+  assert.deepEqual(points.map((w) => w.deref() === undefined), [true, true, true], "no page's points kept while its write waits");
+  assert.deepEqual(rowLists.map((w) => w.deref() === undefined), [true, true, true], "no page's rows kept while its write waits");
+  open();
+  const stats = await copy;
+  assert.equal(stats.written, 200);
+  assert.equal(sent, 200);
 });
