@@ -20,6 +20,12 @@ export interface OurSettings {
   pageSize?: number;
   batchBytes?: number;
   transport?: 'rest' | 'grpc' | 'auto';
+  /** pipeline only: the null sink takes at most this many points/s, one write at a time (as Milvus
+   *  Lite's serialised writes do), so pages wait as long as in a migrate into a slow target while
+   *  nothing is sent: what the wait itself costs us. Default: no pacing. */
+  pacePointsPerSecond?: number;
+  /** pipeline only: no untimed warm-up slice first (a migrate runs cold). Default false. */
+  cold?: boolean;
 }
 
 const describe = (s: OurSettings, transport: string, plan: CollectionPlan) =>
@@ -91,15 +97,22 @@ export async function measureMigrate(input: MeasureInput, settings: OurSettings 
  * A Sink whose write does all of our CPU work (payload JSON, byte-sized batches, protobuf request
  * bytes) and drops the result: what the pipeline costs without a target. Only for this benchmark.
  */
-function encodingNullSink(inner: Sink, batchBytes: number, counters: { requests: number; bytes: number }): Sink {
-  // Reused request buffers, as MilvusSink.write lays them out (released here at once: nothing is sent).
+function encodingNullSink(inner: Sink, batchBytes: number, counters: { requests: number; bytes: number }, pace?: number): Sink {
+  // Reused request buffers, as MilvusSink.write lays them out (released once "sent": at once, or paced).
   const buffers = new RequestBuffers();
+  let turn: Promise<unknown> = Promise.resolve();
+  const wait = (rows: number): Promise<unknown> => {
+    if (!pace) return Promise.resolve();
+    turn = turn.then(() => new Promise((r) => setTimeout(r, (1000 * rows) / pace)));
+    return turn;
+  };
   const write = async (plan: CollectionPlan, rows: Row[]) => {
     const batches = prepareUpserts('default', plan, rows, batchBytes, buffers);
     for (const b of batches) {
       counters.requests++;
       counters.bytes += b.request.length;
     }
+    await wait(rows.length);
     releaseBatches(batches, buffers);
   };
   // The pipeline's own path (Sink.prepareWrite): encoded at read, the page released, sent later.
@@ -109,7 +122,14 @@ function encodingNullSink(inner: Sink, batchBytes: number, counters: { requests:
       counters.requests++;
       counters.bytes += b.request.length;
     }
-    return { rows: rows.length, send: async () => releaseBatches(batches, buffers) };
+    const count = rows.length;
+    return {
+      rows: count,
+      send: async () => {
+        await wait(count);
+        releaseBatches(batches, buffers);
+      },
+    };
   };
   // Everything but write comes from the real sink (only capabilities is used).
   return Object.assign(Object.create(inner) as Sink, { write, prepareWrite });
@@ -135,7 +155,7 @@ export async function measurePipeline(input: MeasureInput, settings: OurSettings
   try {
     const plan = await benchPlan(reader, target, input.workload, `bench_${input.workload}_null`);
     const counters = { requests: 0, bytes: 0 };
-    const sink = encodingNullSink(target, settings.batchBytes ?? DEFAULT_BATCH_BYTES, counters);
+    const sink = encodingNullSink(target, settings.batchBytes ?? DEFAULT_BATCH_BYTES, counters, settings.pacePointsPerSecond);
     const copy = (signal: AbortSignal, events = new MigrationEvents()) =>
       copyCollection({
         plan, reader, sink, events, signal,
@@ -146,12 +166,16 @@ export async function measurePipeline(input: MeasureInput, settings: OurSettings
     // Warm, like the ceilings it is held to (raw-read and read-ceiling time their best setting
     // after trying each on a slice in the same process): an untimed copy of a slice first, so the
     // timed run does not pay the JIT's warm-up (~0.015 CPU s/1k on a 20k-point run).
-    await warmUp(copy, Math.min(input.count, Math.max(5000, Math.min(50_000, Math.round(input.count / 8)))));
+    if (!settings.cold) await warmUp(copy, Math.min(input.count, Math.max(5000, Math.min(50_000, Math.round(input.count / 8)))));
     const before = { ...counters };
     const { value: stats, span } = await measureSpan(endpoints, () => copy(new AbortController().signal));
     counters.requests -= before.requests;
     counters.bytes -= before.bytes;
-    const notes = [`${counters.requests} requests encoded, ${(counters.bytes / 1e6).toFixed(0)} MB of protobuf`];
+    const notes = [
+      `${counters.requests} requests encoded, ${(counters.bytes / 1e6).toFixed(0)} MB of protobuf`,
+      ...(settings.pacePointsPerSecond ? [`null sink paced to ${settings.pacePointsPerSecond} points/s, one write at a time`] : []),
+      ...(settings.cold ? ['cold: no warm-up slice'] : []),
+    ];
     return result(input, stats.written + stats.rejectedCount, span, describe(settings, settings.transport ?? 'auto→grpc', plan), notes);
   } finally {
     await Promise.allSettled([reader.close(), target.close()]);
