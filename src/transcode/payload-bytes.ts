@@ -57,6 +57,11 @@ export class TranscodedPayload implements PackedPayload {
     return (this.#keyAt ??= this.#pairs(0));
   }
 
+  /** keyAt[2i + end]: where top-level key i's `"key":` text starts (end 0) or ends (end 1) in `json`, from the table without making keyAt (the edits below). */
+  keyOffset(i: number, end: 0 | 1): number {
+    return this.#keyAt ? this.#keyAt[2 * i + end]! : this.#table![this.#at + 4 * i + end]!;
+  }
+
   get entryAt(): number[] | undefined {
     return this.#table === undefined ? this.#entryAt : (this.#entryAt ??= this.#pairs(2));
   }
@@ -77,7 +82,7 @@ const NONE: number[] = [];
 
 /** Where the JSON text of top-level key i's value ends in `p.json` (before a comma or the closing brace). */
 export function valueEnd(p: TranscodedPayload, i: number): number {
-  return i + 1 < p.keys.length ? p.keyAt[2 * i + 2]! - 1 : p.json.length - 1;
+  return i + 1 < p.keys.length ? p.keyOffset(i + 1, 0) - 1 : p.json.length - 1;
 }
 
 /** A value to append as a new top-level key: `name`, with the JSON text `p.json[from, to)`. */
@@ -95,11 +100,11 @@ export interface Appended {
  * `nulls` is the edited payload's count of null-valued keys left out.
  */
 export function editKeys(p: TranscodedPayload, remove: readonly boolean[], append: readonly Appended[], nulls: number): TranscodedPayload {
-  const { json: src, keyAt: at } = p;
+  const src = p.json;
   const n = p.keys.length;
   // Braces, entries, and a comma between each two.
   let size = 1;
-  for (let i = 0; i < n; i++) if (!remove[i]) size += valueEnd(p, i) - at[2 * i]! + 1;
+  for (let i = 0; i < n; i++) if (!remove[i]) size += valueEnd(p, i) - p.keyOffset(i, 0) + 1;
   for (const a of append) size += keyText(a.name).length + (a.to - a.from) + 1;
   if (size === 1) size = 2;
   const json = Buffer.allocUnsafe(size);
@@ -117,12 +122,12 @@ export function editKeys(p: TranscodedPayload, remove: readonly boolean[], appen
     const first = i;
     while (i < n && !remove[i]) i++;
     if (keys.length > 0) json[o++] = 0x2c;
-    const shift = o - at[2 * first]!;
+    const shift = o - p.keyOffset(first, 0);
     for (let k = first; k < i; k++) {
       keys.push(p.keys[k]!);
-      keyAt.push(at[2 * k]! + shift, at[2 * k + 1]! + shift);
+      keyAt.push(p.keyOffset(k, 0) + shift, p.keyOffset(k, 1) + shift);
     }
-    o = copyRun(src, at[2 * first]!, valueEnd(p, i - 1), json, o);
+    o = copyRun(src, p.keyOffset(first, 0), valueEnd(p, i - 1), json, o);
   }
   for (const a of append) {
     if (keys.length > 0) json[o++] = 0x2c;
@@ -143,17 +148,17 @@ export function editKeys(p: TranscodedPayload, remove: readonly boolean[], appen
  * payloadJson of the payload with those keys renamed in place.
  */
 export function renameKeys(p: TranscodedPayload, names: ReadonlyArray<string | undefined>): TranscodedPayload {
-  const { json: src, keyAt: at } = p;
+  const src = p.json;
   let size = src.length;
-  for (let i = 0; i < names.length; i++) if (names[i] !== undefined) size += keyText(names[i]!).length - (at[2 * i + 1]! - at[2 * i]!);
+  for (let i = 0; i < names.length; i++) if (names[i] !== undefined) size += keyText(names[i]!).length - (p.keyOffset(i, 1) - p.keyOffset(i, 0));
   const json = Buffer.allocUnsafe(size);
-  const keyAt = new Array<number>(at.length);
+  const keyAt = new Array<number>(2 * p.keys.length);
   // Only the renamed keys' text changes: the runs between them are copied whole.
   let from = 0;
   let o = 0;
   for (let i = 0; i < p.keys.length; i++) {
-    const ks = at[2 * i]!;
-    const ke = at[2 * i + 1]!;
+    const ks = p.keyOffset(i, 0);
+    const ke = p.keyOffset(i, 1);
     keyAt[2 * i] = ks + o - from;
     const name = names[i];
     if (name === undefined) {
