@@ -1,7 +1,8 @@
 /**
  * The raw read ceiling (issue 12 §2): what the source can serve to a minimal gRPC client that
  * decodes nothing but the page cursor. Scroll requests are encoded like ours (grpc-scroll.ts) and
- * sent over one HTTP/2 session (grpc-raw.ts); of each ScrollResponse only next_page_offset is
+ * sent over one HTTP/2 connection of the fastest client we have (grpc-raw.ts over our own socket
+ * HTTP/2, h2-socket.ts, whatever Q2M_RAW_GRPC says); of each ScrollResponse only next_page_offset is
  * read, and the points are counted by skipping their bytes. Best of 1-4 readers over id ranges
  * (cut from idsAt and the clients made before the clock starts: earlier this timed them too), page 500
  * like our reader. The pipeline's target is ≥ 0.9 × this.
@@ -81,7 +82,7 @@ async function readAll(endpoints: MeasureInput['endpoints'], collection: string,
 /** Cuts the ranges and makes the clients untimed, then times the reads alone. */
 async function timedRead(endpoints: MeasureInput['endpoints'], collection: string, total: number, readers: number, limit: number) {
   const cuts = await cutsFor(endpoints, collection, total, readers);
-  const clients = Array.from({ length: readers }, () => new RawGrpcClient(`http://127.0.0.1:${endpoints.grpcPort}`, {}));
+  const clients = Array.from({ length: readers }, () => new RawGrpcClient(`http://127.0.0.1:${endpoints.grpcPort}`, {}, { transport: 'socket' }));
   try {
     return await measureSpan(endpoints, () => readAll(endpoints, collection, cuts, clients, limit));
   } finally {
@@ -100,5 +101,5 @@ export async function measureRawRead(input: MeasureInput): Promise<MeasureResult
   const best = tries.reduce((a, b) => ((b.pps ?? 0) > (a.pps ?? 0) ? b : a));
   const { value, span } = await timedRead(endpoints, input.workload, input.count, best.readers, Infinity);
   const notes = [`tried on ${slice} points: ${tries.map((t) => `×${t.readers} ${Math.round(t.pps ?? 0)}/s`).join(', ')}`];
-  return result(input, value, span, `raw gRPC, ${best.readers} readers, page ${PAGE}, cursor decode only`, notes, { tries });
+  return result(input, value, span, `raw gRPC (socket HTTP/2), ${best.readers} readers, page ${PAGE}, cursor decode only`, notes, { tries });
 }

@@ -39,10 +39,11 @@ export interface MilvusConnection {
   /** What to call SDK methods with, for error mapping. */
   ctx(op: string, collection?: string): ErrorContext;
   /**
-   * Our own gRPC client over node:http2 for the Upsert / Insert requests (raw-call.ts), made on
-   * first use; undefined where the SDK's channel must carry them: TLS (https://), a gRPC or HTTP
-   * proxy in the environment (grpc-js honours grpc_proxy / https_proxy / http_proxy, this client
-   * does not), a client-side message cap (maxMessageBytes: grpc-js enforces it).
+   * Our own gRPC client (grpc-raw.ts, on its own HTTP/2 connection over a socket) for the Upsert /
+   * Insert requests (raw-call.ts), made on first use; undefined where the SDK's channel must carry
+   * them: TLS (https://), a gRPC or HTTP proxy in the environment (grpc-js honours grpc_proxy /
+   * https_proxy / http_proxy, this client does not), a client-side message cap (maxMessageBytes:
+   * grpc-js enforces it).
    */
   rawWrites(): RawGrpcClient | undefined;
   close(): Promise<void>;

@@ -326,7 +326,10 @@ test('padded HEADERS and DATA frames (a node:http2 server padding to the maximum
 /** A server speaking raw frames: what the test scripts it to send after the client's request. */
 async function scripted(respond: (socket: net.Socket, streamId: number, received: Buffer[]) => void): Promise<{ port: number; received: Buffer[]; close: () => void }> {
   const received: Buffer[] = [];
+  const sockets = new Set<net.Socket>();
   const srv = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     let buf = Buffer.alloc(0);
     let prefaceSeen = false;
     socket.write(frameOf(4, 0, 0, Buffer.alloc(0)));
@@ -348,7 +351,14 @@ async function scripted(respond: (socket: net.Socket, streamId: number, received
     socket.on('error', () => undefined);
   });
   const p = await new Promise<number>((resolve) => srv.listen(0, '127.0.0.1', () => resolve((srv.address() as net.AddressInfo).port)));
-  return { port: p, received, close: () => srv.close() };
+  return {
+    port: p,
+    received,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      srv.close();
+    },
+  };
 }
 
 function frameOf(type: number, flags: number, stream: number, payload: Buffer): Buffer {
@@ -476,8 +486,10 @@ test('a request larger than the peer\'s windows waits for its WINDOW_UPDATEs and
       }
     });
     upstream.on('data', (d: Buffer) => client.write(d));
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
   });
   const at = await new Promise<number>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as net.AddressInfo).port)));
   const client = clientOf('socket', {}, at);
