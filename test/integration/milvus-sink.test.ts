@@ -113,6 +113,12 @@ function rowsFor(ids: Array<bigint | string>): Row[] {
 }
 
 const int64Ids = [1n, 2n ** 53n + 1n, 2n ** 63n - 1n, 0n, 42n];
+// Milvus 2.3.5 stores and counts a row with id 2^63-1, but no filtered query returns it (probed by
+// hand: `==`, `in`, `>`, `>=` all miss it while count(*) includes it; Milvus has more INT64-edge
+// bugs, milvus-io/milvus#46075). It is the server's defect, so verify reports such a point missing:
+// the tests below assert it exactly, so a fix in the server or a regression elsewhere shows.
+const unreadable = engine === 'standalone23' ? [2n ** 63n - 1n] : [];
+const readable = (r: { id: unknown }) => !unreadable.includes(r.id as bigint);
 
 test('capabilities describe the target', () => {
   assert.ok(['milvus', 'zilliz', 'milvus-lite'].includes(caps.kind));
@@ -144,12 +150,6 @@ test('Int64 keys, sparse vectors and lossless payloads round-trip exactly; a rep
   await sink.write(plan, rows);
   await sink.finish(plan);
   assert.equal(await sink.count(plan.target), rows.length);
-  // Milvus 2.3.5 stores and counts a row with id 2^63-1, but no filtered query returns it (probed by
-  // hand: `==`, `in`, `>`, `>=` all miss it while count(*) includes it; Milvus has more INT64-edge
-  // bugs, milvus-io/milvus#46075). It is the server's defect, so verify reports such a point missing:
-  // asserted exactly here, so a fix in the server or a regression elsewhere shows.
-  const unreadable = engine === 'standalone23' ? [2n ** 63n - 1n] : [];
-  const readable = (r: { id: unknown }) => !unreadable.includes(r.id as bigint);
   if (unreadable.length > 0) t.diagnostic(`${engine}: id 2^63-1 is stored and counted but no query returns it`);
   assert.deepStrictEqual(sortRows(await sink.fetch(plan, int64Ids)), sortRows(rows.filter(readable)));
 
@@ -267,7 +267,8 @@ test('a prepared write lands the same rows as write(); one refused as too large 
   await prepared.send();
   await assert.rejects(prepared.send(), (e: MigrationError) => e.code === 'SINK_SENT_TWICE');
   await sink.finish(plan);
-  assert.deepStrictEqual(sortRows(await sink.fetch(plan, int64Ids)), sortRows(rows));
+  assert.equal(await sink.count(plan.target), rows.length);
+  assert.deepStrictEqual(sortRows(await sink.fetch(plan, int64Ids)), sortRows(rows.filter(readable)));
 
   const requests: number[] = [];
   const capped = await createMilvusSink({ uri, token, database, maxMessageBytes: 64 * 1024, onRequest: (n) => requests.push(n) });
