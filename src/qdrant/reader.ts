@@ -7,7 +7,7 @@ import { compareIds, INT64_LIMIT, MIN_UUID } from '../core/ids.ts';
 import { withRetry, type RetryOptions } from '../core/retry.ts';
 import { UNNAMED_VECTOR, type IdKinds, type Page, type Point, type PointId, type SourceCollection } from '../core/types.ts';
 import { isNotFound, sourceErrors } from './errors.ts';
-import type { QdrantTransport, ScrollResult } from './transport.ts';
+import type { QdrantTransport } from './transport.ts';
 import { DEFAULT_PAYLOAD_SAMPLE, samplePayloadKeys } from './payload-sample.ts';
 
 /** Ids per request of the ids-only scroll that finds range boundaries. */
@@ -96,29 +96,17 @@ export class QdrantReader implements SourceReader {
   async *read(options: ReadOptions): AsyncGenerator<Page> {
     const { collection, range, signal } = options;
     if (!(options.pageSize >= 1)) throw new RangeError(`pageSize must be >= 1, got ${options.pageSize}`);
-    const fetch = (offset: PointId | undefined) => {
-      const page = this.about(collection, () =>
+    let cursor: PointId | undefined = options.from ?? range?.from;
+    while (true) {
+      signal?.throwIfAborted();
+      const offset = cursor;
+      const page = await this.about(collection, () =>
         this.withRetry((s) => this.transport.scroll({ collection, offset, limit: options.pageSize, withData: !options.idsOnly, packedVectors: options.packedVectors, signal: s }), signal),
       );
-      // Handled here too: a prefetched page may fail before the caller awaits it.
-      page.catch(() => undefined);
-      return page;
-    };
-    let pending: Promise<ScrollResult> | undefined = fetch(options.from ?? range?.from);
-    try {
-      while (pending) {
-        signal?.throwIfAborted();
-        const page = await pending;
-        pending = undefined;
-        const clipped = clipToRange(page.points, page.next, range?.to);
-        // The next page is asked for before this one is handed over: Qdrant serves it while the
-        // caller maps and encodes this one, instead of idling until the caller asks again.
-        if (clipped.next !== null) pending = fetch(clipped.next);
-        yield page.release ? { ...clipped, release: page.release } : clipped;
-      }
-    } finally {
-      // The caller stopped early: a page asked for ahead goes back to its pool once it arrives.
-      void pending?.then((p) => p.release?.(), () => undefined);
+      const clipped = clipToRange(page.points, page.next, range?.to);
+      yield page.release ? { ...clipped, release: page.release } : clipped;
+      if (clipped.next === null) return;
+      cursor = clipped.next;
     }
   }
 
