@@ -25,10 +25,23 @@ export type HeaderList = Array<[name: string, value: string]>;
 /**
  * One connection's decoding context: every header block the server sends must pass through it in
  * order, those of streams we no longer care about too, or the dynamic table goes out of step.
+ *
+ * Why a cache of decoded blocks: a server answers every call of a copy with the same few header
+ * blocks byte for byte (`:status 200`, `content-type`, `grpc-status 0`, as references to its
+ * tables once it has sent them), and hpack.js decodes bit by bit through a stream, with a deprecated
+ * `new Buffer()` per string (Node builds a stack trace for each, to see who called): ~45 µs a block,
+ * per response of a migrate into Milvus Lite (docs/performance.md). A block that does not change the
+ * dynamic table (only indexed fields and literals "without indexing" / "never indexed") decodes to
+ * the same fields as long as the table is the same, so its fields are kept, keyed by its bytes, and
+ * every kept block is forgotten as soon as a block that changes the table (an incremental-indexing
+ * literal, a size update) or one we cannot scan is decoded. Those, and every block seen the first
+ * time, still go through hpack.js, which keeps the table.
  */
 export class HpackDecoder {
   private readonly decompressor = hpack.decompressor.create({ table: { maxSize: HEADER_TABLE_SIZE } });
   private error: Error | undefined;
+  /** Decoded table-neutral blocks, keyed by their bytes (latin1), valid for the current table. */
+  private readonly decoded = new Map<string, HeaderList>();
 
   constructor() {
     // hpack.js reports a malformed block as an 'error' event during execute().
@@ -38,13 +51,79 @@ export class HpackDecoder {
   /** Throws on a malformed block (a connection error: COMPRESSION_ERROR). */
   decode(block: Buffer): HeaderList {
     if (this.error) throw this.error;
+    const neutral = block.length <= MAX_KEPT_BLOCK && tableNeutral(block);
+    const key = neutral ? block.toString('latin1') : '';
+    if (neutral) {
+      const kept = this.decoded.get(key);
+      if (kept) return kept.map(([name, value]): [string, string] => [name, value]);
+    }
     this.decompressor.write(block);
     this.decompressor.execute();
     if (this.error) throw this.error;
     const out: HeaderList = [];
     for (let field = this.decompressor.read(); field !== null; field = this.decompressor.read()) out.push([field.name, field.value]);
+    if (!neutral) this.decoded.clear();
+    else {
+      if (this.decoded.size >= MAX_KEPT_BLOCKS) this.decoded.clear();
+      this.decoded.set(key, out.map(([name, value]): [string, string] => [name, value]));
+    }
     return out;
   }
+}
+
+/** Decoded blocks kept per connection, and the largest kept (a server's answers have a few, short). */
+const MAX_KEPT_BLOCKS = 32;
+const MAX_KEPT_BLOCK = 1024;
+
+/**
+ * Whether decoding `block` leaves the dynamic table as it is (RFC 7541 §6): it holds only indexed
+ * fields (§6.1) and literals without indexing (§6.2.2) or never indexed (§6.2.3), and scans whole.
+ * False for an incremental-indexing literal (§6.2.1), a table size update (§6.3), or a block that
+ * ends inside a field (hpack.js then decodes it and reports what is wrong).
+ */
+export function tableNeutral(block: Buffer): boolean {
+  let at = 0;
+  while (at < block.length) {
+    const first = block[at]!;
+    if (first & 0x80) at = skipInteger(block, at, 7);
+    else if (first & 0x40 || first & 0x20) return false;
+    else {
+      const nameIndexed = (first & 0x0f) !== 0;
+      at = skipInteger(block, at, 4);
+      if (!nameIndexed) at = skipString(block, at);
+      at = skipString(block, at);
+    }
+    if (at < 0) return false;
+  }
+  return true;
+}
+
+/** The offset after an integer with an N-bit prefix starting at `at` (§5.1); -1 past the end. */
+function skipInteger(block: Buffer, at: number, prefixBits: number): number {
+  return readInteger(block, at, prefixBits)[1];
+}
+
+/** The value and end of an integer with an N-bit prefix at `at`; [0, -1] when it runs past the end or past 2^28. */
+function readInteger(block: Buffer, at: number, prefixBits: number): [value: number, end: number] {
+  if (at < 0 || at >= block.length) return [0, -1];
+  const max = (1 << prefixBits) - 1;
+  let value = block[at]! & max;
+  at++;
+  if (value < max) return [value, at];
+  for (let shift = 0; shift <= 21; shift += 7) {
+    if (at >= block.length) return [0, -1];
+    const b = block[at++]!;
+    value += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) return [value, at];
+  }
+  return [0, -1];
+}
+
+/** The offset after a string literal (§5.2: H bit, 7-bit-prefix length, octets) at `at`; -1 past the end. */
+function skipString(block: Buffer, at: number): number {
+  const [length, start] = readInteger(block, at, 7);
+  if (start < 0 || start + length > block.length) return -1;
+  return start + length;
 }
 
 /** An HPACK integer with an N-bit prefix, the prefix's other bits set to `first`. */
