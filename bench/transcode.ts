@@ -5,8 +5,9 @@
  * ScrollResponse bytes recorded first (`--source test`: the test server's gRPC encoder, the
  * message Qdrant 1.19 sends; `--source real`: scrolled from a real Qdrant 1.19 loaded with the
  * dataset, ../shared/qdrant) → decode → toRows → byte-sized Upsert request bytes. What the
- * pipeline does per page, minus the network. Reports CPU seconds per 1,000 points per stage,
- * best of `--rounds`.
+ * pipeline does per page, minus the network (the decode's blocks and the requests' buffers reused
+ * from page to page, as the reader and MilvusSink's prepared writes do). Reports CPU seconds per
+ * 1,000 points per stage, best of `--rounds`.
  *
  * Paths: `current` decodes vectors into JS numbers (grpc-scroll.ts decodeScrollResponse) and
  * encodes them back; `transcode` keeps dense vectors as the packed bytes they arrived as
@@ -27,7 +28,7 @@ import { pageSizeFor } from '../src/core/defaults.ts';
 import type { CollectionPlan, Point, TargetCapabilities } from '../src/core/types.ts';
 import { planCollection } from '../src/mapping/plan.ts';
 import { toRows } from '../src/mapping/rows.ts';
-import { prepareUpserts, DEFAULT_BATCH_BYTES } from '../src/milvus/writer.ts';
+import { prepareUpserts, releaseBatches, DEFAULT_BATCH_BYTES, RequestBuffers } from '../src/milvus/writer.ts';
 import { createQdrantReader } from '../src/qdrant/index.ts';
 import { decodeScrollResponse } from '../src/qdrant/grpc-scroll.ts';
 import { RawGrpcClient } from '../src/transcode/grpc-raw.ts';
@@ -112,6 +113,8 @@ async function recordPages(workload: string, points: number, caps: TargetCapabil
 interface Stages { decode: number; map: number; encode: number; points: number; requestBytes: number }
 
 const pool = new BlockPool();
+/** Request buffers reused from page to page, as MilvusSink's prepared writes do (a fresh ~1 MB buffer per page was page faults the pipeline never pays). */
+const requestBuffers = new RequestBuffers();
 
 /** One pass over every page, CPU per stage (process.cpuUsage: this thread's work is all there is). */
 function pass(path: PathName, plan: CollectionPlan, pages: Buffer[]): Stages {
@@ -126,8 +129,10 @@ function pass(path: PathName, plan: CollectionPlan, pages: Buffer[]): Stages {
     const t1 = cpu();
     const { rows } = toRows(plan, points);
     const t2 = cpu();
-    for (const b of prepareUpserts('default', plan, rows, DEFAULT_BATCH_BYTES)) s.requestBytes += b.request.length;
+    const batches = prepareUpserts('default', plan, rows, DEFAULT_BATCH_BYTES, requestBuffers);
+    for (const b of batches) s.requestBytes += b.request.length;
     decoded.release?.();
+    releaseBatches(batches, requestBuffers);
     const t3 = cpu();
     s.decode += t1 - t0;
     s.map += t2 - t1;
