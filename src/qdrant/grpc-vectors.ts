@@ -59,7 +59,8 @@ function readNamedVector(r: ProtoReader, into: Record<string, VectorValue>, aren
  * deprecated data 1 / indices 2 / vectors_count 3, read the way the official client's helpers do.
  */
 function readVector(r: ProtoReader, arenas: Arenas | undefined): VectorValue {
-  const legacy: Array<[number, WireType, number]> = [];
+  // The deprecated fields' places, made only when there are some (most vectors are one oneof field).
+  let legacy: Array<[number, WireType]> | undefined;
   let indices: number[] | undefined;
   let count = 0;
   while (r.next()) {
@@ -68,14 +69,14 @@ function readVector(r: ProtoReader, arenas: Arenas | undefined): VectorValue {
     if (field === 101 && wire === 2) return arenas ? packedDense(r.child(), arenas.dense) : repeatedFloats(r.child(), 1);
     if (field === 102 && wire === 2) return arenas ? packedOrPlainSparse(r.child(), arenas.sparse) : readSparse(r.child());
     if (field === 103 && wire === 2) return readMulti(r.child());
-    if (field === 1) legacy.push([at, wire, 0]);
+    if (field === 1) (legacy ??= []).push([at, wire]);
     else if (field === 2 && wire === 2) indices = repeatedUints(r.child(), 1);
     else if (field === 3 && wire === 0) count = r.varint();
     r.pos = at;
     r.skip(wire);
   }
   let data: number[] = [];
-  for (const [at, wire] of legacy) {
+  for (const [at, wire] of legacy ?? []) {
     r.pos = at;
     data = r.floats(wire, data);
   }
