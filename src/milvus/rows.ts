@@ -25,7 +25,8 @@ export type FieldData = Record<string, unknown> & { field_name: string };
 /** A row with its payload already serialised (encoding once serves both size estimate and request). */
 export interface EncodedRow {
   row: Row;
-  meta: Buffer;
+  /** The `$meta` JSON: the transcoder's own view of its page's buffer (a Uint8Array), else a Buffer made here. */
+  meta: Uint8Array;
   /** Bytes this row adds to a request, roughly (protobuf framing is a few bytes per value). */
   bytes: number;
 }
@@ -84,9 +85,9 @@ export function payloadJson(payload: JsonObject): string | undefined {
 }
 
 /** The row's `$meta` bytes: the transcoder's, where mapping kept them (src/core/packed-payload.ts), else serialised here. */
-function metaBytes(row: Row): Buffer {
+function metaBytes(row: Row): Uint8Array {
   const packed = packedPayloadOf(row);
-  if (packed) return Buffer.isBuffer(packed.json) ? packed.json : Buffer.from(packed.json.buffer, packed.json.byteOffset, packed.json.length);
+  if (packed) return packed.json;
   const json = payloadJson(row.dynamic);
   if (json === undefined) throw systemError('SINK_PAYLOAD_ENCODING', `Payload of id ${String(row.id)} cannot be serialised.`);
   return Buffer.from(json, 'utf8');

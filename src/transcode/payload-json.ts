@@ -407,7 +407,9 @@ export function payloadToJson(buf: Buffer, from: number, to: number, out: JsonOu
     out.tablePos = p + 4;
   }
   out.byte(0x7d);
-  return TranscodedPayload.fromTable(out.buf.subarray(start, out.pos), keysOf(n, listHash), out.table, tableStart, nulls, dropped);
+  // A plain Uint8Array view: half the cost of a Buffer's subarray (~30 vs ~65 ns), one per payload.
+  const b = out.buf;
+  return TranscodedPayload.fromTable(new Uint8Array(b.buffer, b.byteOffset + start, out.pos - start), keysOf(n, listHash), out.table, tableStart, nulls, dropped);
 }
 
 /** The top-level keys written so far of the payload being written (its first n entries: one list, reused). */
