@@ -1,15 +1,26 @@
 /**
  * A bounded async queue between pipeline stages: producers wait when it is full, so memory holds
  * at most `capacity` items however fast the source is, and consumers wait when it is empty.
+ *
+ * `refillAt`: once producers found the queue full, they wait until it has drained to this many
+ * items, then all go on at once (default capacity - 1: each take lets one producer on). Against a
+ * slow target this turns one producer's burst of work per item taken into one burst of several
+ * producers' work every few items: the process wakes from idle less often (src/core/pipeline.ts).
  */
 export class BoundedQueue<T> {
   private readonly items: T[] = [];
   private readonly waitingTakers: Array<(item: T | undefined) => void> = [];
   private readonly waitingPutters: Array<() => void> = [];
   private closed = false;
+  /** Producers found the queue full and wait until it has drained to `refillAt`. */
+  private draining = false;
 
-  constructor(private readonly capacity: number) {
+  constructor(
+    private readonly capacity: number,
+    private readonly refillAt = capacity - 1,
+  ) {
     if (!(capacity >= 1)) throw new RangeError(`queue capacity must be >= 1, got ${capacity}`);
+    if (!(refillAt >= 0 && refillAt < capacity)) throw new RangeError(`queue refillAt must be in [0, capacity), got ${refillAt}`);
   }
 
   get size(): number {
@@ -18,7 +29,8 @@ export class BoundedQueue<T> {
 
   /** Resolves once the item is queued (or handed to a waiting taker); false if the queue closed. */
   async put(item: T): Promise<boolean> {
-    while (!this.closed && this.items.length >= this.capacity) {
+    while (!this.closed && (this.draining || this.items.length >= this.capacity)) {
+      this.draining = true;
       await new Promise<void>((resolve) => this.waitingPutters.push(resolve));
     }
     if (this.closed) return false;
@@ -32,7 +44,10 @@ export class BoundedQueue<T> {
   take(): Promise<T | undefined> {
     if (this.items.length > 0) {
       const item = this.items.shift() as T;
-      this.waitingPutters.shift()?.();
+      if (this.draining && this.items.length <= this.refillAt) {
+        this.draining = false;
+        for (const putter of this.waitingPutters.splice(0)) putter();
+      }
       return Promise.resolve(item);
     }
     if (this.closed) return Promise.resolve(undefined);

@@ -60,3 +60,24 @@ test('abort drops what is queued and releases waiting producers and consumers', 
   assert.equal(await waiting, false);
   assert.equal(await q.take(), undefined);
 });
+
+test('with refillAt, producers that found the queue full wait until it drained to that many, then go on together, in order', async () => {
+  const q = new BoundedQueue<number>(4, 1);
+  for (const n of [1, 2, 3, 4]) await q.put(n);
+  const done: number[] = [];
+  const later = [5, 6, 7].map((n) => q.put(n).then((ok) => (done.push(n), ok)));
+  const settle = () => new Promise((r) => setImmediate(r));
+  await settle();
+  assert.deepEqual(done, [], 'full: every producer waits');
+  assert.equal(await q.take(), 1);
+  assert.equal(await q.take(), 2);
+  await settle();
+  assert.deepEqual(done, [], 'two items left: still above refillAt, the producers keep waiting');
+  assert.equal(await q.take(), 3);
+  await settle();
+  assert.deepEqual(done, [5, 6, 7], 'drained to one: all of them go on at once');
+  assert.deepEqual(await Promise.all(later), [true, true, true]);
+  assert.equal(q.size, 4);
+  assert.deepEqual([await q.take(), await q.take(), await q.take(), await q.take()], [4, 5, 6, 7]);
+  assert.throws(() => new BoundedQueue<number>(2, 2), /refillAt/);
+});
