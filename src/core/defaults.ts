@@ -9,12 +9,15 @@
  * - Writers 2: one write in flight while the next is encoded. Milvus Lite takes writes to one
  *   collection one at a time anyway (the sink serialises them); against Milvus and Zilliz Cloud a
  *   second request in flight hides a round trip.
- * - Pages of about 1 MiB of rows: the page is also the write request (the sink only splits what is
- *   above its 16 MiB batch limit). Gathering the pages waiting in the queue into Upserts of up to
- *   8 MiB made a migrate into Milvus 2.3.5 no faster and peak RSS ~50 MB higher (docs/performance.md,
- *   "Writes"), so it was not kept. Into Milvus Lite, 500- to 5000-point pages of 128-d rows copied
- *   within 7% of each other, while the peak RSS rose from 274 to 411 MB; 1 MiB (about 1000 such
- *   rows, 290 of 768-d) kept a 1M-point copy at ~310 MB, the same as a 200k one.
+ * - Pages of about 2 MiB of rows: the page is also the write request (the sink only splits what is
+ *   above its 16 MiB batch limit). Against a target slower than the source, each page is a burst of
+ *   work (a Scroll, its decoding and encoding, a write) after an idle wait, and a burst costs more
+ *   per point than the same work done back to back (cold caches): 2 MiB pages (583 of 768-d) cut
+ *   our CPU in a ref768 migrate into Milvus Lite 3 from 0.014 to 0.011-0.012 s/1k for ~25 MB more
+ *   peak RSS (220 vs 195-199 MB); 4 MiB gave 0.011 at 257 MB and a slower pipeline
+ *   (docs/performance.md, "Session 12"). Gathering the pages waiting in the queue into Upserts of
+ *   up to 8 MiB made a migrate into Milvus 2.3.5 no faster and peak RSS ~50 MB higher ("Writes").
+ *   Into Milvus Lite, 500- to 5000-point pages of 128-d rows copied within 7% of each other.
  */
 import type { CollectionPlan } from './types.ts';
 
@@ -23,7 +26,7 @@ export const DEFAULT_READERS = 4;
 /** Sink writes in flight. */
 export const DEFAULT_WRITERS = 2;
 /** Row bytes a page aims at (vectors as float32 plus the payload). */
-export const DEFAULT_PAGE_BYTES = 2 ** 20;
+export const DEFAULT_PAGE_BYTES = 2 ** 21;
 /**
  * Largest page a user-chosen page size may reach, in estimated row bytes (8x the default page).
  * Several pages are held at once (R readers, the queue, W writes), each also as its REST/gRPC

@@ -138,7 +138,7 @@ export const JobOptionsBody = z
   .strictObject({
     mode: z.enum(['upsert', 'bulk']).optional().describe("How rows reach the target: upsert through the insert path (default), or bulk: files in the target's object storage, imported by Milvus's own import jobs (refused where the target has no import, e.g. Milvus Lite)."),
     storage: BulkStorageBody.optional().describe('mode bulk only: where the import files go.'),
-    pageSize: z.number().int().min(1).max(10_000).optional().describe('Points per source read. Default: about 1 MiB of rows, from the vector sizes (src/core/defaults.ts).'),
+    pageSize: z.number().int().min(1).max(10_000).optional().describe('Points per source read. Default: about 2 MiB of rows, from the vector sizes (src/core/defaults.ts).'),
     verifySample: z.number().int().min(0).max(100_000).optional().describe('Points compared by content after the counts. Default 0.'),
     maxVectorFields: z.number().int().min(1).max(10).optional(),
     payloadSample: payloadSample,

@@ -36,7 +36,7 @@ export function registerMigrate(program: Command): void {
     .description('migrate the planned collections now, in the foreground, and verify them')
     .option('-y, --yes', 'start without asking')
     .option('--json', 'print one JSON report on stdout (progress goes to stderr)')
-    .option('--page-size <n>', `points per source read and per write, 1 to ${MAX_PAGE_SIZE} (default: about 1 MiB of rows, from the plan; pages are also held under 8 MiB of rows whatever this says)`, intIn(1, MAX_PAGE_SIZE))
+    .option('--page-size <n>', `points per source read and per write, 1 to ${MAX_PAGE_SIZE} (default: about 2 MiB of rows, from the plan; pages are also held under 8 MiB of rows whatever this says)`, intIn(1, MAX_PAGE_SIZE))
     .option('--verify-sample <n>', 'after the counts, compare N points by content, 0 to 100,000 (default 0)', intIn(0, 100_000))
     .option('--detach', 'run the job in a background process; print its id and return')
     .option('--retry-budget <seconds>', 'how long the job retries an unavailable source or target before it fails, resumably: 0 to 86400 (default 60)', secondsIn(0, 86_400));
