@@ -14,7 +14,7 @@
  *   work (a Scroll, its decoding and encoding, a write) after an idle wait, and a burst costs more
  *   per point than the same work done back to back (cold caches): 2 MiB pages (583 of 768-d) cut
  *   our CPU in a ref768 migrate into Milvus Lite 3 from 0.014 to 0.011-0.012 s/1k for ~25 MB more
- *   peak RSS (220 vs 195-199 MB); 4 MiB gave 0.011 at 257 MB and a slower pipeline
+ *   peak RSS (220 vs 195-199 MB); 4 MiB gave the same 0.011 at 248-257 MB
  *   (docs/performance.md, "Session 12"). Gathering the pages waiting in the queue into Upserts of
  *   up to 8 MiB made a migrate into Milvus 2.3.5 no faster and peak RSS ~50 MB higher ("Writes").
  *   Into Milvus Lite, 500- to 5000-point pages of 128-d rows copied within 7% of each other.
