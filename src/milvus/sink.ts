@@ -19,7 +19,7 @@ import { TargetRow } from '../core/compare-payload.ts';
 import type { QueryField } from './query-codec.ts';
 import { rawQuery, rowOutputFields, scanOrdered, type ScanOptions } from './scan.ts';
 import { ensureIndexes, prepareCollection } from './schema.ts';
-import { DEFAULT_BATCH_BYTES, detachRows, prepareUpserts, releaseBatches, RequestBuffers, sendPrepared, type DetachedBatch, type PreparedBatch } from './writer.ts';
+import { DEFAULT_BATCH_BYTES, detachRows, Flights, prepareUpserts, releaseBatches, RequestBuffers, sendPrepared, type DetachedBatch, type PreparedBatch } from './writer.ts';
 import { estimateRowBytes } from '../core/defaults.ts';
 
 export interface MilvusSinkOptions {
@@ -172,33 +172,50 @@ export class MilvusSink implements Sink {
 
   /**
    * Sink.prepareWrite: write()'s encoding now, its requests kept as bytes only (writer.ts
-   * DetachedBatch): the request buffers hold copies of the rows' vectors and payload bytes, so the
-   * caller's page may be released as soon as this returns.
+   * DetachedBatch): the rows' objects are not kept, but the requests' vector columns are the
+   * rows' vectors where they lie (the page's arena, encode.ts encodeWriteChunks), so the page is
+   * released (`release`) only once the send is over and no socket reads them any more
+   * (PreparedWrite.holdsRows); a write never sent leaves it to the GC.
    */
-  prepareWrite(plan: CollectionPlan, rows: Row[]): PreparedWrite {
+  prepareWrite(plan: CollectionPlan, rows: Row[], release?: () => void): PreparedWrite {
     const batches = detachRows(prepareUpserts(this.conn.database, plan, rows, this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, this.requestBuffers));
     let sent = false;
     return {
       rows: rows.length,
+      holdsRows: true,
       send: (signal?: AbortSignal) => {
         if (sent) return Promise.reject(systemError('SINK_SENT_TWICE', `A prepared write to ${this.conn.describe(plan.target)} was sent twice; its request buffers may already hold another write.`));
         sent = true;
-        return this.send(plan, batches, signal);
+        return this.send(plan, batches, signal, release);
       },
     };
   }
 
-  /** Sends prepared batches in the collection's turn (Milvus Lite), then gives their buffers back. */
-  private send(plan: CollectionPlan, batches: Array<PreparedBatch | DetachedBatch>, signal?: AbortSignal): Promise<void> {
+  /**
+   * Sends prepared batches in the collection's turn (Milvus Lite), then gives their buffers back
+   * (and calls `release`) once no transport reads them: at once when the last send is over, or
+   * later if a cancelled stream's DATA still waits in a socket (writer.ts Flights). Resolves once
+   * every row is acknowledged and nothing reads the requests any more, so the caller may release
+   * the rows' memory then; rejects as soon as the write has failed for good.
+   */
+  private send(plan: CollectionPlan, batches: Array<PreparedBatch | DetachedBatch>, signal?: AbortSignal, release?: () => void): Promise<void> {
+    const flights = new Flights();
     // Retrying the whole call may re-send batches the target already acked: upsert makes that harmless.
-    const run = () => this.retrying(() => sendPrepared(this.conn, plan, batches, { signal, onRequest: this.opts.onRequest }), signal);
+    const run = () => this.retrying(() => sendPrepared(this.conn, plan, batches, { signal, onRequest: this.opts.onRequest, flights }), signal);
     // Settled (acked, or failed after every retry): nothing sends these requests again.
-    const release = () => releaseBatches(batches, this.requestBuffers);
-    if (!this.conn.lite) return run().finally(release);
-    const previous = this.writeChains.get(plan.target) ?? Promise.resolve();
-    const mine = previous.catch(() => undefined).then(run);
-    this.writeChains.set(plan.target, mine);
-    return mine.finally(release);
+    const settled = () =>
+      flights.whenIdle(() => {
+        releaseBatches(batches, this.requestBuffers);
+        release?.();
+      });
+    let mine: Promise<void>;
+    if (!this.conn.lite) mine = run();
+    else {
+      const previous = this.writeChains.get(plan.target) ?? Promise.resolve();
+      mine = previous.catch(() => undefined).then(run);
+      this.writeChains.set(plan.target, mine);
+    }
+    return mine.finally(settled).then(() => flights.idle());
   }
 
   /** Flush (seal what was written), create any missing index, load (queries and verify need it). */

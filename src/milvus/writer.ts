@@ -16,7 +16,7 @@ import { FreeList } from '../core/free-list.ts';
 import { throwIfAborted } from '../core/pipeline.ts';
 import type { MilvusConnection } from './client.ts';
 import { Grpc, Merr, fromStatus, fromThrown, grpcCode, statusFailed, type MilvusStatus } from './errors.ts';
-import { encodeWriteRequest } from './encode.ts';
+import { encodeWriteChunks, type WriteRequest } from './encode.ts';
 import { rawUnary } from './raw-call.ts';
 import { encodeRow, type EncodedRow } from './rows.ts';
 
@@ -28,6 +28,42 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** Called after each acknowledged request (tests use it to see the splits). */
   onRequest?: (rows: number, bytes: number) => void;
+  /** Counts the sends whose bytes a transport may still read (see Flights). */
+  flights?: Flights;
+}
+
+/**
+ * Sends whose request bytes a transport may still read. A request refers to the rows' vectors
+ * where they are (encode.ts encodeWriteChunks), and a send can be over for its caller before the
+ * socket has written them: a stream cancelled (deadline, abort) or answered early (too large) with
+ * its DATA still queued behind a slow socket. Memory those bytes live in (the page's arena, the
+ * request buffer) is reused only once none is left: else the queued DATA would go out holding
+ * another page's bytes, and the server could take it whole before our RST_STREAM.
+ */
+export class Flights {
+  private count = 0;
+  private waiters: Array<() => void> = [];
+
+  /** One send starts; call what this returns (once or more) when its transport is done with the bytes. */
+  start(): () => void {
+    this.count++;
+    let over = false;
+    return () => {
+      if (over) return;
+      over = true;
+      if (--this.count === 0) for (const f of this.waiters.splice(0)) f();
+    };
+  }
+
+  /** Runs `f` once no send is left (at once if none is). */
+  whenIdle(f: () => void): void {
+    if (this.count === 0) f();
+    else this.waiters.push(f);
+  }
+
+  idle(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
 }
 
 export async function upsertRows(conn: MilvusConnection, plan: CollectionPlan, rows: Row[], opts: WriteOptions): Promise<void> {
@@ -37,14 +73,16 @@ export async function upsertRows(conn: MilvusConnection, plan: CollectionPlan, r
 /** One request, encoded: what upsertRows sends, and what it re-cuts if the server says too large. */
 export interface PreparedBatch {
   rows: EncodedRow[];
-  request: Buffer;
-  /** The reused buffer `request` lives in (RequestBuffers), until releaseBatches gives it back. */
+  /** The request's bytes: its small parts in `block`, its vector columns where the rows hold them. */
+  request: WriteRequest;
+  /** The reused buffer the request's small parts live in (RequestBuffers), until releaseBatches gives it back. */
   block?: Buffer;
 }
 
 /**
- * Buffers for Upsert requests, reused from write to write. A request is ~1 MB per page of 768-d
- * rows; made fresh for each, that memory lives outside V8's heap, and every 64 MB of it makes V8
+ * Buffers for Upsert requests, reused from write to write. A request's small parts (ids, payload
+ * JSON: ~0.3 MB per 2 MiB page of 768-d rows; its vector columns are sent from where they are) were
+ * the whole request (~1-2 MB) before; made fresh for each, that memory lives outside V8's heap, and every 64 MB of it makes V8
  * run a full mark-compact of the whole heap (the SDK's protobuf tables included): in a migrate
  * at Milvus Lite's pace, one every second or two, most of our CPU beyond the pipeline's (the
  * V8 worker threads' marking, --trace-gc). A buffer comes back only once the write that used it is
@@ -65,9 +103,9 @@ export class RequestBuffers extends FreeList<Buffer> {
 export function prepareUpserts(database: string, plan: CollectionPlan, rows: Row[], batchBytes: number, buffers?: RequestBuffers): PreparedBatch[] {
   const encoded = rows.map((r) => encodeRow(plan, r));
   return splitByBytes(encoded, batchBytes).map((batch) => {
-    if (!buffers) return { rows: batch, request: encodeWriteRequest(database, plan, batch) };
+    if (!buffers) return { rows: batch, request: encodeWriteChunks(database, plan, batch) };
     let block: Buffer | undefined;
-    const request = encodeWriteRequest(database, plan, batch, (size) => (block = buffers.take(size)));
+    const request = encodeWriteChunks(database, plan, batch, (size) => (block = buffers.take(size)));
     return { rows: batch, request, block };
   });
 }
@@ -80,7 +118,7 @@ export function prepareUpserts(database: string, plan: CollectionPlan, rows: Row
  * cannot do is halve itself: a refusal for size is TARGET_REQUEST_TOO_LARGE (upsertBatch).
  */
 export interface DetachedBatch {
-  request: Buffer;
+  request: WriteRequest;
   block?: Buffer;
   count: number;
   bytes: number;
@@ -126,7 +164,7 @@ async function upsertBatch(conn: MilvusConnection, plan: CollectionPlan, batch: 
   if (opts.signal) throwIfAborted(opts.signal);
   const rows = 'rows' in batch ? batch.rows : undefined;
   const count = rows ? rows.length : (batch as DetachedBatch).count;
-  const outcome = await sendUpsert(conn, plan, batch.request, count);
+  const outcome = await sendUpsert(conn, plan, batch.request, count, opts.flights);
   if (outcome === 'ok') {
     opts.onRequest?.(count, rows ? rows.reduce((n, r) => n + r.bytes, 0) : (batch as DetachedBatch).bytes);
     return;
@@ -150,18 +188,18 @@ async function upsertBatch(conn: MilvusConnection, plan: CollectionPlan, batch: 
   }
   const half = Math.ceil(rows.length / 2);
   for (const part of [rows.slice(0, half), rows.slice(half)]) {
-    await upsertBatch(conn, plan, { rows: part, request: encodeWriteRequest(conn.database, plan, part) }, opts);
+    await upsertBatch(conn, plan, { rows: part, request: encodeWriteChunks(conn.database, plan, part) }, opts);
   }
 }
 
 /** 'ok', or the error when the server refused the request for its size (caller halves); throws otherwise. */
-async function sendUpsert(conn: MilvusConnection, plan: CollectionPlan, request: Buffer, count: number): Promise<'ok' | MigrationError> {
+async function sendUpsert(conn: MilvusConnection, plan: CollectionPlan, request: WriteRequest, count: number, flights?: Flights): Promise<'ok' | MigrationError> {
   const ctx = conn.ctx(`Upsert of ${count} rows`, plan.target);
   let res: { status: MilvusStatus; upsert_cnt?: string | number };
   try {
     // The SDK's own upsert() goes through its lossy row conversion (see rows.ts) and a slow
     // encoder (see encode.ts); this is the same pooled gRPC call with our own request bytes.
-    res = await rawUnary(conn, 'Upsert', request);
+    res = await rawUnary(conn, 'Upsert', request, flights?.start());
   } catch (e) {
     const err = fromThrown(e, ctx);
     // RESOURCE_EXHAUSTED is what gRPC says for a message above the receive limit (and for some

@@ -71,6 +71,13 @@ const SESSION_OPTIONS: http2.ClientSessionOptions = {
   maxSessionMemory: 128,
 };
 
+export interface CallOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** The transport reads the message's chunks no more (see call()). */
+  onSent?: () => void;
+}
+
 /** Messages from this size on are written without being copied behind their prefix. */
 const LARGE_MESSAGE = 64 * 2 ** 10;
 
@@ -106,15 +113,24 @@ export class RawGrpcClient {
   /**
    * One unary call; resolves with the response message's bytes. Hand them back with release()
    * once nothing refers to them any more (decoded: grpc-scroll.ts copies what it keeps).
+   *
+   * `message` may come in chunks (a Milvus Upsert: its vector columns where the page holds them,
+   * milvus/encode.ts encodeWriteChunks), sent one after another as the same bytes. `onSent` is
+   * called once, when the transport reads the chunks no more (their memory may be reused): after
+   * the call is over and the socket has written what it queued of them, or the socket is gone.
+   * That can be after the call settles (a cancelled stream whose DATA still waits in the socket).
    */
-  call(path: string, message: Buffer, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Buffer> {
+  call(path: string, message: Buffer | readonly Buffer[], options: CallOptions): Promise<Buffer> {
     return this.transport === 'socket' ? this.callSocket(path, message, options) : this.callHttp2(path, message, options);
   }
 
-  private callSocket(path: string, message: Buffer, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Buffer> {
+  private callSocket(path: string, message: Buffer | readonly Buffer[], options: CallOptions): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const { signal } = options;
-      if (signal?.aborted) return reject(signal.reason);
+      if (signal?.aborted) {
+        options.onSent?.();
+        return reject(signal.reason);
+      }
       const conn = this.socketConnection();
       let timedOut = false;
       const stream: H2Stream = conn.request(this.headerBlock(path, options.timeoutMs), message, (o) => {
@@ -128,7 +144,7 @@ export class RawGrpcClient {
           this.buffers.give(o.body.buffer as ArrayBuffer);
           reject(error);
         }
-      });
+      }, options.onSent);
       const timer = setTimeout(() => {
         timedOut = true;
         conn.cancel(stream);
@@ -170,7 +186,16 @@ export class RawGrpcClient {
     return block;
   }
 
-  private callHttp2(path: string, message: Buffer, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Buffer> {
+  private callHttp2(path: string, chunked: Buffer | readonly Buffer[], options: CallOptions): Promise<Buffer> {
+    // node:http2 may still hold a written buffer in its session's queue after the stream closed:
+    // chunks are joined into a buffer of this call's own (TLS targets; not the hot path), so the
+    // caller's are free at once. A whole message is sent from the caller's buffer, as before.
+    let message: Buffer;
+    if (Buffer.isBuffer(chunked)) message = chunked;
+    else {
+      message = chunked.length === 1 ? Buffer.from(chunked[0]!) : Buffer.concat(chunked);
+      options.onSent?.();
+    }
     return new Promise((resolve, reject) => {
       let stream: http2.ClientHttp2Stream;
       try {
@@ -183,6 +208,7 @@ export class RawGrpcClient {
           ...this.headers,
         });
       } catch (error) {
+        if (Buffer.isBuffer(chunked)) options.onSent?.();
         reject(failure(UNAVAILABLE, `cannot open a stream: ${(error as Error).message}`));
         return;
       }
@@ -210,6 +236,7 @@ export class RawGrpcClient {
       let streamError = '';
       stream.on('error', (error: Error) => (streamError = (error.cause instanceof Error ? error.cause.message : '') || error.message));
       stream.on('close', () => {
+        if (Buffer.isBuffer(chunked)) options.onSent?.();
         clearTimeout(timer);
         // Idle sessions must not keep the process alive; busy ones must.
         if (--this.active === 0) this.session?.unref();

@@ -97,19 +97,34 @@ export class H2Stream {
   unacked = 0;
   rstCode = 0;
   finished = false;
+  /** Socket writes of request bytes not yet done (each pass of sendSome waits on its last one). */
+  writing = 0;
 
   constructor(
     readonly block: Buffer,
-    message: Buffer,
+    message: Buffer | readonly Buffer[],
     readonly done: (outcome: StreamOutcome) => void,
+    /** Called once the socket reads the message's buffers no more (see H2Connection.request). */
+    private sent?: () => void,
   ) {
+    const chunks = Buffer.isBuffer(message) ? [message] : message;
+    let length = 0;
+    for (const c of chunks) length += c.length;
     const prefix = Buffer.allocUnsafe(5);
     prefix[0] = 0;
-    prefix.writeUInt32BE(message.length, 1);
+    prefix.writeUInt32BE(length, 1);
     // A small message is joined with its prefix (one piece, one write); a large one is sent from
-    // the caller's buffer as it is (no copy of a 1-16 MB Upsert; grpc-raw.ts).
-    this.pending = message.length < 64 * 1024 ? [Buffer.concat([prefix, message])] : [prefix, message];
-    this.pendingBytes = 5 + message.length;
+    // the caller's buffers as they are (no copy of a 1-16 MB Upsert; grpc-raw.ts).
+    this.pending = length < 64 * 1024 ? [Buffer.concat([prefix, ...chunks])] : [prefix, ...chunks.filter((c) => c.length > 0)];
+    this.pendingBytes = 5 + length;
+  }
+
+  /** `sent`, once the stream is over and no write of its bytes is left. */
+  settleWrites(): void {
+    if (!this.finished || this.writing > 0 || !this.sent) return;
+    const sent = this.sent;
+    this.sent = undefined;
+    sent();
   }
 }
 
@@ -210,10 +225,13 @@ export class H2Connection {
 
   /**
    * Starts a request: `block` is its HPACK header block, `message` the gRPC message (sent with its
-   * prefix). `done` is called once, never synchronously from here.
+   * prefix), whole or in chunks (sent one after another, from the caller's buffers). `done` is
+   * called once, never synchronously from here. `sent` is called once, after `done`, when the
+   * socket reads the message's buffers no more: every write of them done, or the socket gone. A
+   * stream cancelled or answered early may still have DATA queued in the socket then.
    */
-  request(block: Buffer, message: Buffer, done: (outcome: StreamOutcome) => void): H2Stream {
-    const stream = new H2Stream(block, message, done);
+  request(block: Buffer, message: Buffer | readonly Buffer[], done: (outcome: StreamOutcome) => void, sent?: () => void): H2Stream {
+    const stream = new H2Stream(block, message, done, sent);
     if (this.closed) {
       process.nextTick(() => this.finish(stream, this.closeReason()));
       return stream;
@@ -273,16 +291,24 @@ export class H2Connection {
   }
 
   private sendSome(s: H2Stream): void {
+    if (this.closed || this.ended) return;
+    // The pass's last write is held back and made with a callback: writes complete in order, so
+    // when it is done, all of the pass's are (H2Stream.writing, `sent`).
+    let held: Buffer | undefined;
+    const write = (bytes: Buffer) => {
+      if (held) this.socket.write(held);
+      held = bytes;
+    };
     while (s.pendingBytes > 0) {
       const size = Math.min(this.connectionSendWindow, s.sendWindow, this.peerMaxFrame, s.pendingBytes);
-      if (size <= 0) return;
+      if (size <= 0) break;
       const last = size === s.pendingBytes;
-      this.send(frameHeader(size, DATA, last ? END_STREAM : 0, s.id));
+      write(frameHeader(size, DATA, last ? END_STREAM : 0, s.id));
       let left = size;
       while (left > 0) {
         const piece = s.pending[0]!;
         const n = Math.min(left, piece.length - s.at);
-        this.send(n === piece.length ? piece : piece.subarray(s.at, s.at + n));
+        write(n === piece.length && s.at === 0 ? piece : piece.subarray(s.at, s.at + n));
         left -= n;
         s.at += n;
         if (s.at === piece.length) {
@@ -294,7 +320,15 @@ export class H2Connection {
       s.sendWindow -= size;
       this.connectionSendWindow -= size;
     }
-    s.pending = [];
+    if (s.pendingBytes === 0) s.pending = [];
+    if (held) {
+      s.writing++;
+      // Called on success and on failure alike (a destroyed socket fails what it still holds).
+      this.socket.write(held, () => {
+        s.writing--;
+        s.settleWrites();
+      });
+    }
   }
 
   private onRead(buf: Buffer, n: number): void {
@@ -609,6 +643,7 @@ export class H2Connection {
       rstCode: s.rstCode,
       connectionError,
     });
+    s.settleWrites();
     this.startWaiting();
     if (this.draining && this.streams.size === 0 && this.waiting.length === 0) this.endSocket();
   }

@@ -328,7 +328,10 @@ test('padded HEADERS and DATA frames (a node:http2 server padding to the maximum
 });
 
 /** A server speaking raw frames: what the test scripts it to send after the client's request. */
-async function scripted(respond: (socket: net.Socket, streamId: number, received: Buffer[]) => void): Promise<{ port: number; received: Buffer[]; close: () => void }> {
+async function scripted(
+  respond: (socket: net.Socket, streamId: number, received: Buffer[]) => void,
+  window?: number,
+): Promise<{ port: number; received: Buffer[]; sockets: Set<net.Socket>; close: () => void }> {
   const received: Buffer[] = [];
   const sockets = new Set<net.Socket>();
   const srv = net.createServer((socket) => {
@@ -336,7 +339,16 @@ async function scripted(respond: (socket: net.Socket, streamId: number, received
     socket.on('close', () => sockets.delete(socket));
     let buf = Buffer.alloc(0);
     let prefaceSeen = false;
-    socket.write(frameOf(4, 0, 0, Buffer.alloc(0)));
+    if (window === undefined) socket.write(frameOf(4, 0, 0, Buffer.alloc(0)));
+    else {
+      // `window` bytes per stream and for the connection.
+      const settings = Buffer.alloc(6);
+      settings.writeUInt16BE(4, 0);
+      settings.writeUInt32BE(window, 2);
+      const increment = Buffer.alloc(4);
+      increment.writeUInt32BE(window - 65_535, 0);
+      socket.write(Buffer.concat([frameOf(4, 0, 0, settings), frameOf(8, 0, 0, increment)]));
+    }
     socket.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
       if (!prefaceSeen && buf.length >= 24) {
@@ -358,6 +370,7 @@ async function scripted(respond: (socket: net.Socket, streamId: number, received
   return {
     port: p,
     received,
+    sockets,
     close: () => {
       for (const socket of sockets) socket.destroy();
       srv.close();
@@ -508,6 +521,95 @@ test('a request larger than the peer\'s windows waits for its WINDOW_UPDATEs and
   } finally {
     client.close();
     proxy.close();
+    srv.close();
+  }
+});
+
+/** Headers, an empty message and an OK status: a scripted server's answer. */
+function emptyAnswer(socket: net.Socket, id: number): void {
+  socket.write(Buffer.concat([
+    frameOf(1, 4, id, encodeHeaderBlock([[':status', '200']])),
+    frameOf(0, 0, id, Buffer.from([0, 0, 0, 0, 0])),
+    frameOf(1, 5, id, encodeHeaderBlock([[':status', '200'], ['grpc-status', '0']])),
+  ]));
+}
+
+test('a message in chunks goes out as the same frames as the message whole', async () => {
+  const size = 300_000;
+  const whole = pattern(size, 5);
+  // Cut across 16 KiB frames and the 64 KiB line, with empty and tiny chunks.
+  const cuts = [0, 0, 3, 16_390, 16_391, 90_000, 200_001, size, size];
+  const chunks = cuts.slice(1).map((end, i) => whole.subarray(cuts[i], end));
+  assert.ok(Buffer.concat(chunks).equals(whole));
+  const frames = new Map<string, Buffer[]>();
+  for (const [name, message] of [['whole', whole], ['chunks', chunks]] as const) {
+    const srv = await scripted(emptyAnswer, 2 ** 20);
+    const client = clientOf('socket', {}, srv.port);
+    try {
+      // The server's windows are in effect from the second call on: its frames do not depend on timing.
+      await client.call('/x.Y/Z', pattern(10, 1), { timeoutMs: 10_000 });
+      let sent = 0;
+      await client.call('/x.Y/Z', message, { timeoutMs: 10_000, onSent: () => sent++ });
+      await new Promise((r) => setImmediate(r));
+      assert.equal(sent, 1, `${name}: onSent called once`);
+      // DATA frames: the HEADERS differ in :authority (each server its own port).
+      frames.set(name, srv.received.filter((f) => f.readUInt32BE(5) === 3 && f[3] === 0));
+    } finally {
+      client.close();
+      srv.close();
+    }
+  }
+  const data = frames.get('whole')!;
+  assert.ok(data.length >= 18, `${data.length} DATA frames`);
+  assert.ok(Buffer.concat(data.map((f) => f.subarray(9))).subarray(5).equals(whole));
+  assert.deepEqual(frames.get('chunks'), frames.get('whole'));
+});
+
+test('a cancelled call whose DATA still waits in the socket says its chunks are free only once the socket is done with them', async () => {
+  // A server that grants 32 MiB and reads nothing: the request fills the kernel's buffers and
+  // the rest waits in our socket when the deadline cancels the call.
+  const srv = await scripted(emptyAnswer, 2 ** 25);
+  const client = clientOf('socket', {}, srv.port);
+  try {
+    await client.call('/x.Y/Z', pattern(10, 1), { timeoutMs: 10_000 });
+    for (const socket of srv.sockets) socket.pause();
+    const big = pattern(24 * 2 ** 20, 2);
+    let sent = false;
+    const e = await failureOf(client.call('/x.Y/Z', [big.subarray(0, 100), big.subarray(100)], { timeoutMs: 300, onSent: () => (sent = true) }));
+    assert.equal(e.code, status.DEADLINE_EXCEEDED, e.rawMessage);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(sent, false, 'the socket still holds the request: its chunks must not be reused yet');
+    // The server reads again: what was queued goes out (then our RST_STREAM), and the chunks are free.
+    for (const socket of srv.sockets) socket.resume();
+    for (let i = 0; i < 200 && !sent; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(sent, true, 'freed once written');
+    const data = Buffer.concat(srv.received.filter((f) => f[3] === 0 && f.readUInt32BE(5) === 3).map((f) => f.subarray(9)));
+    assert.ok(data.length < 5 + big.length, 'the request was cut short by the cancel');
+    assert.ok(data.subarray(5).equals(big.subarray(0, data.length - 5)), 'what went out is the request as it was');
+  } finally {
+    client.close();
+    srv.close();
+  }
+});
+
+test('a cancelled call whose socket is destroyed frees its chunks', async () => {
+  const srv = await scripted(emptyAnswer, 2 ** 25);
+  const client = clientOf('socket', {}, srv.port);
+  try {
+    await client.call('/x.Y/Z', pattern(10, 1), { timeoutMs: 10_000 });
+    for (const socket of srv.sockets) socket.pause();
+    let sent = false;
+    const ac = new AbortController();
+    const p = client.call('/x.Y/Z', [pattern(24 * 2 ** 20, 3)], { timeoutMs: 10_000, signal: ac.signal, onSent: () => (sent = true) });
+    setTimeout(() => ac.abort(new Error('stopped')), 100);
+    await assert.rejects(p, /stopped/);
+    assert.equal(sent, false);
+    client.close();
+    srv.close();
+    for (let i = 0; i < 200 && !sent; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(sent, true, 'freed once the connection is gone');
+  } finally {
+    client.close();
     srv.close();
   }
 });

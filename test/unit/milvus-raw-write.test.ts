@@ -11,7 +11,7 @@ import { Metadata, Server, ServerCredentials, status, type ServerUnaryCall, type
 import type { CollectionPlan, Row } from '../../src/core/types.ts';
 import { MigrationError } from '../../src/core/errors.ts';
 import { connectMilvus, rawWriteOrigin, type MilvusConnection } from '../../src/milvus/client.ts';
-import { upsertRows } from '../../src/milvus/writer.ts';
+import { Flights, upsertRows } from '../../src/milvus/writer.ts';
 import { sdkCodec, type SdkCodec } from '../helpers/sdk-codec.ts';
 
 const SERVICE = '/milvus.proto.milvus.MilvusService';
@@ -213,4 +213,33 @@ test('a target our client cannot reach as the SDK would stays on the SDK channel
   assert.equal(rawWriteOrigin('http://host:19530', {}, { https_proxy: 'http://proxy:3128' }), undefined, 'a proxy');
   assert.equal(rawWriteOrigin('http://host:19530', {}, { grpc_proxy: 'http://proxy:3128' }), undefined, 'a gRPC proxy');
   assert.equal(rawWriteOrigin('localhost', {}, {}), undefined, 'no port: what grpc-js makes of it');
+});
+
+test('every send says when its transport is done with the request\'s bytes, on success, refusal, halving and deadline, over both transports', async () => {
+  const { raw, sdk } = await both({ timeoutMs: 300 });
+  try {
+    const cases: Array<[string, Answer]> = [
+      ['acked', (req) => acked(countRows(req))],
+      ['too large, halved', (req) => (req.length > 40 * 1024 ? { code: status.RESOURCE_EXHAUSTED, details: 'too large' } : acked(countRows(req)))],
+      ['refused', () => ({ code: status.INTERNAL, details: 'boom' })],
+      ['deadline', () => new Promise<Buffer>((resolve) => setTimeout(() => resolve(acked(rows.length)), 1000))],
+    ];
+    for (const conn of [raw, sdk]) {
+      for (const [name, a] of cases) {
+        answer = a;
+        const flights = new Flights();
+        let started = 0;
+        const start = flights.start.bind(flights);
+        flights.start = () => (started++, start());
+        await upsertRows(conn, plan, rows, { batchBytes: 16 * 2 ** 20, flights }).catch(() => undefined);
+        let idle = false;
+        flights.whenIdle(() => (idle = true));
+        for (let i = 0; i < 100 && !idle; i++) await new Promise((r) => setTimeout(r, 10));
+        assert.ok(started >= 1, name);
+        assert.ok(idle, `${name}: ${started} sends, not all over`);
+      }
+    }
+  } finally {
+    await Promise.all([raw.close(), sdk.close()]);
+  }
 });
