@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--source test|real] [--target lite3|lite25|standalone23] [--points N]
- *    [--workloads ref768,rich] [--measures migrate,naive] [--count basic=200000]`
+ *    [--workloads ref768,rich] [--measures migrate,naive] [--count basic=200000] [--pin]`
  * `npm run bench -- --split [--counts 1000000,10000000] [--real 200000]`: the range split only (split.ts)
  *
  * For each workload: the source (real Qdrant 1.19 where its binary is found, loaded through its API
@@ -9,7 +9,7 @@
  * RSS are per measure and the servers' CPU is never counted as ours (it is reported beside it).
  * Prints a table and the issue's targets; writes everything as JSON to bench/results/.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { dropBenchCollections, startMilvus, startQdrantProcess } from './servers
 import { startRealQdrantSource } from './real-source.ts';
 import { realQdrantBinary } from '../testkit/qdrant/real.ts';
 import { milvusEngines, type MilvusEngine } from '../testkit/milvus/launcher.ts';
+import { descendantPids } from '../testkit/milvus/process.ts';
 
 // `npm run bench -- --split ...`: the range split alone (scan vs sample, no Milvus), see split.ts.
 if (process.argv.includes('--split')) {
@@ -54,9 +55,10 @@ const opts = new Command('bench')
   .option('--source <kind>', 'test (the Qdrant test server) | real (Qdrant 1.19 from ../shared/qdrant); default real where found')
   .option('--target <engine>', `${milvusEngines.join(' | ')}`, 'lite3')
   .option('--points <n>', 'points for every workload (--count overrides it per workload)')
+  .option('--pin', 'the servers on CPU 0, the measuring child on the other CPUs (taskset): what the tool costs and reaches when the source does not share its cores, as where Qdrant runs on its own machine; for raw-read, read-ceiling and pipeline')
   .option('--no-flat-check', 'skip the second, smaller basic migrate that checks peak RSS does not grow with the count')
   .parse()
-  .opts<{ quick?: boolean; workloads?: string; measures?: string; count?: string[]; settings?: string; flatCheck: boolean; source?: string; target: string; points?: string }>();
+  .opts<{ quick?: boolean; workloads?: string; measures?: string; count?: string[]; settings?: string; flatCheck: boolean; source?: string; target: string; points?: string; pin?: boolean }>();
 
 const quick = Boolean(opts.quick);
 const workloads = (opts.workloads?.split(',') ?? Object.keys(WORKLOADS)) as WorkloadName[];
@@ -70,6 +72,21 @@ const haveReal = (await realQdrantBinary()) !== undefined;
 const source = (opts.source ?? (haveReal ? 'real' : 'test')) as 'test' | 'real';
 if (source !== 'test' && source !== 'real') throw new Error(`unknown source ${opts.source}: test | real`);
 if (source === 'real' && !haveReal) throw new Error('--source real: no Qdrant 1.19 binary (../shared/qdrant or QDRANT_BIN)');
+const pin = Boolean(opts.pin);
+if (pin && (cpus().length < 2 || spawnSync('taskset', ['--version']).status !== 0)) {
+  throw new Error('--pin needs 2 or more CPUs and taskset (util-linux); run without --pin');
+}
+/** The measuring child's CPUs under --pin: all but CPU 0. */
+const childCpus = `1-${cpus().length - 1}`;
+
+/** --pin: a server and every process under it (Milvus 2.3.5's binary runs two levels down), all threads, onto CPU 0. */
+function pinToCpu0(pid: number): void {
+  for (const p of [pid, ...descendantPids(pid)]) {
+    const r = spawnSync('taskset', ['-a', '-p', '-c', '0', String(p)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`--pin: taskset could not move process ${p} to CPU 0: ${r.stderr.trim()}`);
+  }
+}
+
 // vdf-io only where its venv was built (bench/vdf/README.md): it is a peer row, not a requirement.
 if (!opts.measures && !existsSync(vdfPython)) measures.splice(measures.indexOf('vdf-io'), 1);
 
@@ -77,7 +94,8 @@ function runChild(input: MeasureInput, settings?: Record<string, unknown>): Prom
   return new Promise((resolve, reject) => {
     // BENCH_NODE_ARGS: extra node flags for the measuring child only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
     const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(repoRoot, 'bench', 'measure.ts')], {
+    const argv = [...nodeArgs, '--import', 'tsx', join(repoRoot, 'bench', 'measure.ts')];
+    const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', childCpus, process.execPath, ...argv] : argv, {
       cwd: repoRoot,
       env: { ...process.env, BENCH_INPUT: JSON.stringify(input), BENCH_SETTINGS: JSON.stringify(settings ?? {}) },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -118,6 +136,12 @@ async function runWorkload(workload: WorkloadName, count: number, which: Measure
     throw e;
   });
   log(`${count} points in ${source === 'real' ? 'real Qdrant 1.19 (green)' : 'the test server'}, ${target} up, in ${((Date.now() - started) / 1000).toFixed(0)} s; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  if (pin) {
+    // After the load: it took both cores, and standalone23's processes are all up by now.
+    pinToCpu0(qdrant.pid);
+    pinToCpu0(milvus.pid);
+    log(`pinned: the source and the target on CPU 0, the measures on CPU ${childCpus}`);
+  }
   const endpoints: Endpoints = { restUrl: qdrant.restUrl, grpcPort: qdrant.grpcPort, qdrantPid: qdrant.pid, milvusUri: milvus.uri, milvusPid: milvus.pid, source, target };
   const results: MeasureResult[] = [];
   try {
@@ -135,6 +159,7 @@ async function runWorkload(workload: WorkloadName, count: number, which: Measure
     for (const measure of which) {
       process.stderr.write(`[bench] ${workload} ${measure} ...\n`);
       const res = await runChild({ measure, workload, count, rowBytes: bytes, endpoints, quick }, opts.settings ? (JSON.parse(opts.settings) as Record<string, unknown>) : undefined);
+      if (pin) res.config += ', pinned (servers on CPU 0)';
       process.stderr.write(`[bench] ${workload} ${measure}: ${Math.round(res.pointsPerSecond)} points/s, ${res.seconds.toFixed(1)} s, our CPU ${res.cpuPer1k.toFixed(3)} s/1k${res.mainCpuPer1k !== undefined ? ` (main thread ${res.mainCpuPer1k.toFixed(3)}, others ${res.otherCpuPer1k!.toFixed(3)})` : ''}, RSS ${res.peakRssMb.toFixed(0)} MB, load ${res.load?.[0]}, ${res.config}\n`);
       results.push(res);
       await dropBenchCollections(milvus.uri);
@@ -145,7 +170,7 @@ async function runWorkload(workload: WorkloadName, count: number, which: Measure
   return results;
 }
 
-const machine = { source, target, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAtStart: loadavg() };
+const machine = { source, target, pinned: pin, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAtStart: loadavg() };
 const results: MeasureResult[] = [];
 const skipped: Array<{ workload: WorkloadName; reason: string }> = [];
 for (const workload of workloads) {
