@@ -121,7 +121,7 @@ async function* prebuild(input: MeasureInput, plan: CollectionPlan, database: st
   let inChunk = 0;
   let rows = 0;
   const flush = () => {
-    for (const b of prepareUpserts(database, plan, pending.splice(0), batchBytes)) requests.push(Buffer.concat(b.request.chunks));
+    for (const b of prepareUpserts(database, plan, pending.splice(0), batchBytes)) requests.push(b.request);
   };
   const take = () => {
     flush();

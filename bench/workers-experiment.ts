@@ -36,7 +36,7 @@ async function work(job: Job, emit: (requests: Buffer[], points: number) => void
     job.ranges.map(async (r) => {
       for await (const page of reader.read({ collection: job.collection, pageSize: 500, range: { from: parse(r.from), to: parse(r.to) } })) {
         const { rows } = toRows(job.plan, page.points);
-        emit(prepareUpserts('default', job.plan, rows, 16 * 2 ** 20).map((b) => Buffer.concat(b.request.chunks)), page.points.length);
+        emit(prepareUpserts('default', job.plan, rows, 16 * 2 ** 20).map((b) => b.request), page.points.length);
       }
     }),
   );

@@ -99,12 +99,6 @@ export interface SourceAlias {
 export interface PreparedWrite {
   /** Rows it writes. */
   readonly rows: number;
-  /**
-   * The requests refer to the memory the rows' vectors live in (sent from there, not copied):
-   * the sink calls the `release` given to prepareWrite once nothing reads it any more, and the
-   * caller must not release that memory itself. Absent: the requests hold copies.
-   */
-  readonly holdsRows?: boolean;
   /** Resolves once the target acknowledged every row (see Sink.prepareWrite for the one exception). */
   send(signal?: AbortSignal): Promise<void>;
 }
@@ -127,11 +121,9 @@ export interface Sink {
    * keep only the bytes while the write waits for its turn. `send` is the network half, with
    * write()'s outcomes, but it cannot halve a request the target refuses as too large (the rows are
    * gone): it rejects with code TARGET_REQUEST_TOO_LARGE, and the caller writes the same rows again
-   * through write(), which halves. Call `send` at most once. A sink whose requests refer to the
-   * rows' memory instead says so (PreparedWrite.holdsRows) and calls `release` (the page's) once
-   * `send` is over and nothing reads that memory any more; never, if `send` is never called.
+   * through write(), which halves. Call `send` at most once.
    */
-  prepareWrite?(plan: CollectionPlan, rows: Row[], release?: () => void): PreparedWrite;
+  prepareWrite?(plan: CollectionPlan, rows: Row[]): PreparedWrite;
   /** Flush and load, after the last write. */
   finish(plan: CollectionPlan): Promise<void>;
   /** Exact entity count of a target collection. */

@@ -239,7 +239,7 @@ async function readRange(options: CopyOptions, progress: RangeProgress, queue: B
 function pageWork(options: CopyOptions, progress: RangeProgress, page: Page, stats: CopyStats, maxKept: number): Work {
   const { plan } = options;
   const { rows, rejected } = mapPage(plan, page.points, stats, options.events, maxKept);
-  const prepared = rows.length > 0 ? options.sink.prepareWrite?.(plan, rows, page.release) : undefined;
+  const prepared = rows.length > 0 ? options.sink.prepareWrite?.(plan, rows) : undefined;
   const work: Work = {
     progress,
     seq: progress.nextSeq(),
@@ -252,10 +252,9 @@ function pageWork(options: CopyOptions, progress: RangeProgress, page: Page, sta
     release: prepared ? undefined : page.release,
   };
   if (prepared) {
-    // Unless the requests refer to it (then the sink releases it once sent), the request holds
-    // copies of what it needs: the page's memory goes back to the reader now, and nothing reads
-    // its points again (Page.release).
-    if (!prepared.holdsRows) page.release?.();
+    // The request holds copies of what it needs: the page's memory goes back to the reader now,
+    // and nothing reads its points again (Page.release).
+    page.release?.();
     if (!Object.isFrozen(page.points)) page.points.length = 0;
   }
   return work;

@@ -38,21 +38,13 @@ function varintBytes(value: number | bigint): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** Bytes a message refers to rather than copies (ProtoWriter.lend). */
-class Lent {
-  constructor(readonly bytes: Uint8Array) {}
-}
-
-/** Lent parts from this size on are sent from where they are by chunks(); smaller ones are copied. */
-export const LEND_MIN = 64 * 2 ** 10;
-
 /**
  * A message under construction: a tree of byte chunks and sub-messages with its total size, laid
  * out into one buffer at the end. Sub-messages are kept as nodes (not flattened into the parent),
  * so nesting costs nothing per level: deep payloads and thousands of rows stay linear.
  */
 export class ProtoWriter {
-  private readonly parts: Array<Uint8Array | ProtoWriter | Lent> = [];
+  private readonly parts: Array<Uint8Array | ProtoWriter> = [];
   size = 0;
 
   raw(bytes: Uint8Array): this {
@@ -72,18 +64,6 @@ export class ProtoWriter {
   /** Length-delimited field (bytes, string, packed repeated). */
   bytes(field: number, value: Uint8Array): this {
     return this.tag(field, 2).varint(value.length).raw(value);
-  }
-
-  /**
-   * bytes(), for a value chunks() may hand out as it is instead of copying it (a page's vector
-   * column, ~1.8 MB of 768-d: the Upsert's largest part). Whoever lends it keeps it unchanged
-   * until every send of the message is over.
-   */
-  lend(field: number, value: Uint8Array): this {
-    this.tag(field, 2).varint(value.length);
-    this.parts.push(new Lent(value));
-    this.size += value.length;
-    return this;
   }
 
   string(field: number, value: string): this {
@@ -121,54 +101,12 @@ export class ProtoWriter {
     for (const p of this.parts) {
       if (p instanceof ProtoWriter) o = p.writeInto(out, o);
       else {
-        const bytes = p instanceof Lent ? p.bytes : p;
-        out.set(bytes, o);
-        o += bytes.length;
+        out.set(p, o);
+        o += p.length;
       }
     }
     return o;
   }
-
-  /**
-   * The message as pieces whose concatenation is toBuffer()'s bytes: lent parts of at least `min`
-   * bytes as they are, everything between them laid out into one buffer from `alloc` (called once,
-   * with the message's size less those parts). For a transport that writes a list of buffers
-   * (h2-socket.ts: writev), so the large parts are not copied before the kernel copies them.
-   */
-  chunks(alloc: (size: number) => Uint8Array, min = LEND_MIN): Buffer[] {
-    let lent = 0;
-    this.eachLent(min, (b) => (lent += b.length));
-    const at = { buf: alloc(this.size - lent), o: 0, from: 0, out: [] as Buffer[] };
-    this.layout(at, min);
-    if (at.o > at.from) at.out.push(asBuffer(at.buf.subarray(at.from, at.o)));
-    return at.out;
-  }
-
-  private eachLent(min: number, f: (bytes: Uint8Array) => void): void {
-    for (const p of this.parts) {
-      if (p instanceof ProtoWriter) p.eachLent(min, f);
-      else if (p instanceof Lent && p.bytes.length >= min) f(p.bytes);
-    }
-  }
-
-  private layout(at: { buf: Uint8Array; o: number; from: number; out: Buffer[] }, min: number): void {
-    for (const p of this.parts) {
-      if (p instanceof ProtoWriter) p.layout(at, min);
-      else if (p instanceof Lent && p.bytes.length >= min) {
-        if (at.o > at.from) at.out.push(asBuffer(at.buf.subarray(at.from, at.o)));
-        at.from = at.o;
-        at.out.push(asBuffer(p.bytes));
-      } else {
-        const bytes = p instanceof Lent ? p.bytes : p;
-        at.buf.set(bytes, at.o);
-        at.o += bytes.length;
-      }
-    }
-  }
-}
-
-function asBuffer(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
 }
 
 /** Wire types: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32. */

@@ -14,7 +14,7 @@
  */
 import { DataType } from '@zilliz/milvus2-sdk-node';
 import { systemError } from '../core/errors.ts';
-import { LEND_MIN, ProtoWriter as Message } from '../core/protobuf.ts';
+import { ProtoWriter as Message } from '../core/protobuf.ts';
 import type { CollectionPlan, DenseVector, SparseVector, VectorFieldPlan } from '../core/types.ts';
 import { float16Column, float32Column, sparseRow } from '../transcode/index.ts';
 import { scalarColumns } from './encode-scalars.ts';
@@ -152,11 +152,10 @@ function vectorField(v: VectorFieldPlan, rows: EncodedRow[]): Message {
   switch (v.type) {
     case 'FloatVector':
       // Float32Array views of the bytes Qdrant sent (src/transcode) go through as those bytes.
-      // Lent, not copied (encodeWriteChunks): the column is a slice of the page's arena, or made here.
-      vf.uint(1, v.dim ?? 0).message(2, new Message().lend(1, float32Column(present as DenseVector[], v.dim ?? 0)));
+      vf.uint(1, v.dim ?? 0).message(2, new Message().bytes(1, float32Column(present as DenseVector[], v.dim ?? 0)));
       return fieldData(DataType.FloatVector, v.field, { field: 4, message: vf }, false, valid);
     case 'Float16Vector': {
-      vf.uint(1, v.dim ?? 0).lend(4, float16Column(present as DenseVector[], v.dim ?? 0));
+      vf.uint(1, v.dim ?? 0).bytes(4, float16Column(present as DenseVector[], v.dim ?? 0));
       return fieldData(DataType.Float16Vector, v.field, { field: 4, message: vf }, false, valid);
     }
     case 'SparseFloatVector': {
@@ -179,12 +178,6 @@ function dynamicField(rows: EncodedRow[]): Message {
   return fieldData(DataType.JSON, DYNAMIC_FIELD, { field: 3, message: new Message().message(9, json) }, true, []);
 }
 
-/** An Upsert request as pieces to send one after another (encodeWriteChunks); `length` is their bytes. */
-export interface WriteRequest {
-  chunks: Buffer[];
-  length: number;
-}
-
 /**
  * One Upsert (or Insert: the fields used here have the same numbers in both) request:
  * db_name (2), collection_name (3), fields_data (5), num_rows (7).
@@ -194,27 +187,6 @@ export interface WriteRequest {
  * fresh buffer.
  */
 export function encodeWriteRequest(database: string, plan: CollectionPlan, rows: EncodedRow[], alloc?: (size: number) => Buffer): Buffer {
-  const req = writeRequest(database, plan, rows);
-  if (!alloc) return req.toBuffer();
-  const out = alloc(req.size).subarray(0, req.size);
-  req.writeInto(out, 0);
-  return out;
-}
-
-/**
- * The same request bytes as encodeWriteRequest, as chunks: the vector columns of 64 KiB and more
- * (a page's, ~1.8 MB of 768-d: a slice of the decode arena) as they are, everything else laid out
- * in one buffer from `alloc` (default: a fresh one); `lendMin` moves that line (tests). Laying the whole request out copied the
- * column into the request buffer before the kernel copied it again into the socket: ~0.1 s of
- * main-thread CPU per 100k 768-d points in a migrate (docs/performance.md). The rows' vectors
- * must stay unchanged until every send of the request is over (writer.ts Flights, MilvusSink).
- */
-export function encodeWriteChunks(database: string, plan: CollectionPlan, rows: EncodedRow[], alloc: (size: number) => Buffer = Buffer.allocUnsafe, lendMin = LEND_MIN): WriteRequest {
-  const req = writeRequest(database, plan, rows);
-  return { chunks: req.chunks(alloc, lendMin), length: req.size };
-}
-
-function writeRequest(database: string, plan: CollectionPlan, rows: EncodedRow[]): Message {
   scratch.reset();
   const req = new Message().string(2, database).string(3, plan.target);
   req.message(5, primaryKeyField(plan, rows));
@@ -223,5 +195,8 @@ function writeRequest(database: string, plan: CollectionPlan, rows: EncodedRow[]
   for (const column of scalarColumns(plan, rows)) req.message(5, column);
   req.message(5, dynamicField(rows));
   req.uint(7, rows.length);
-  return req;
+  if (!alloc) return req.toBuffer();
+  const out = alloc(req.size).subarray(0, req.size);
+  req.writeInto(out, 0);
+  return out;
 }

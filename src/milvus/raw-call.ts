@@ -6,7 +6,6 @@
  */
 import { ProtoReader } from '../core/protobuf.ts';
 import type { MilvusConnection } from './client.ts';
-import type { WriteRequest } from './encode.ts';
 import type { MilvusStatus } from './errors.ts';
 
 type Callback = (error: Error | null, response?: unknown) => void;
@@ -122,7 +121,7 @@ function attrsOf(conn: MilvusConnection, method: string): Promise<MethodAttrs> {
  * carry gRPC status codes as grpc-js's do, so errors.ts maps both the same way; the answer is
  * decoded as on the SDK's channel. Elsewhere (TLS, proxies, a message cap) the SDK's channel.
  */
-export async function rawUnary<T>(conn: MilvusConnection, method: 'Upsert' | 'Insert', request: Buffer | WriteRequest, onSent?: () => void): Promise<T> {
+export async function rawUnary<T>(conn: MilvusConnection, method: 'Upsert' | 'Insert', request: Buffer, onSent?: () => void): Promise<T> {
   const raw = conn.rawWrites();
   if (raw) {
     let attrs: MethodAttrs;
@@ -132,27 +131,25 @@ export async function rawUnary<T>(conn: MilvusConnection, method: 'Upsert' | 'In
       onSent?.();
       throw e;
     }
-    const message = Buffer.isBuffer(request) ? request : request.chunks;
-    const bytes = await raw.call(attrs.path, message, { timeoutMs: conn.client.timeout, onSent });
+    const bytes = await raw.call(attrs.path, request, { timeoutMs: conn.client.timeout, onSent });
     return decodeMutationResult(bytes, attrs.responseDeserialize) as T;
   }
   return sdkUnary(conn, method, request, onSent);
 }
 
 /**
- * The same call on the SDK's pooled grpc-js clients (its channels and interceptors). A request in
- * chunks is joined first (grpc-js frames a copy of it anyway; this path is not the hot one), so
- * `onSent` is called before anything is sent: the chunks are not read afterwards.
+ * The same call on the SDK's pooled grpc-js clients (its channels and interceptors). `onSent`
+ * once the call is over: grpc-js frames a copy of the request, which its retries resend.
  */
-export async function sdkUnary<T>(conn: MilvusConnection, method: 'Upsert' | 'Insert', chunked: Buffer | WriteRequest, onSent?: () => void): Promise<T> {
-  let request: Buffer;
-  try {
-    request = Buffer.isBuffer(chunked) ? chunked : Buffer.concat(chunked.chunks, chunked.length);
-  } finally {
-    onSent?.();
-  }
+export async function sdkUnary<T>(conn: MilvusConnection, method: 'Upsert' | 'Insert', request: Buffer, onSent?: () => void): Promise<T> {
   const pool = conn.client.channelPool as unknown as Pool;
-  const client = await pool.acquire();
+  let client: PooledClient;
+  try {
+    client = await pool.acquire();
+  } catch (e) {
+    onSent?.();
+    throw e;
+  }
   try {
     const attrs = client[method] as MethodAttrs;
     return await new Promise<T>((resolve, reject) => {
@@ -167,6 +164,7 @@ export async function sdkUnary<T>(conn: MilvusConnection, method: 'Upsert' | 'In
       );
     });
   } finally {
+    onSent?.();
     await pool.release(client);
   }
 }

@@ -172,42 +172,33 @@ export class MilvusSink implements Sink {
 
   /**
    * Sink.prepareWrite: write()'s encoding now, its requests kept as bytes only (writer.ts
-   * DetachedBatch): the rows' objects are not kept, but the requests' vector columns are the
-   * rows' vectors where they lie (the page's arena, encode.ts encodeWriteChunks), so the page is
-   * released (`release`) only once the send is over and no socket reads them any more
-   * (PreparedWrite.holdsRows); a write never sent leaves it to the GC.
+   * DetachedBatch): the request buffers hold copies of the rows' vectors and payload bytes, so the
+   * caller's page may be released as soon as this returns.
    */
-  prepareWrite(plan: CollectionPlan, rows: Row[], release?: () => void): PreparedWrite {
+  prepareWrite(plan: CollectionPlan, rows: Row[]): PreparedWrite {
     const batches = detachRows(prepareUpserts(this.conn.database, plan, rows, this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, this.requestBuffers));
     let sent = false;
     return {
       rows: rows.length,
-      holdsRows: true,
       send: (signal?: AbortSignal) => {
         if (sent) return Promise.reject(systemError('SINK_SENT_TWICE', `A prepared write to ${this.conn.describe(plan.target)} was sent twice; its request buffers may already hold another write.`));
         sent = true;
-        return this.send(plan, batches, signal, release);
+        return this.send(plan, batches, signal);
       },
     };
   }
 
   /**
    * Sends prepared batches in the collection's turn (Milvus Lite), then gives their buffers back
-   * (and calls `release`) once no transport reads them: at once when the last send is over, or
-   * later if a cancelled stream's DATA still waits in a socket (writer.ts Flights). Resolves once
-   * every row is acknowledged and nothing reads the requests any more, so the caller may release
-   * the rows' memory then; rejects as soon as the write has failed for good.
+   * once no transport reads them: at once when the last send is over, or later if a cancelled
+   * stream's DATA still waits in a socket (writer.ts Flights).
    */
-  private send(plan: CollectionPlan, batches: Array<PreparedBatch | DetachedBatch>, signal?: AbortSignal, release?: () => void): Promise<void> {
+  private send(plan: CollectionPlan, batches: Array<PreparedBatch | DetachedBatch>, signal?: AbortSignal): Promise<void> {
     const flights = new Flights();
     // Retrying the whole call may re-send batches the target already acked: upsert makes that harmless.
     const run = () => this.retrying(() => sendPrepared(this.conn, plan, batches, { signal, onRequest: this.opts.onRequest, flights }), signal);
     // Settled (acked, or failed after every retry): nothing sends these requests again.
-    const settled = () =>
-      flights.whenIdle(() => {
-        releaseBatches(batches, this.requestBuffers);
-        release?.();
-      });
+    const settled = () => flights.whenIdle(() => releaseBatches(batches, this.requestBuffers));
     let mine: Promise<void>;
     if (!this.conn.lite) mine = run();
     else {
@@ -215,7 +206,7 @@ export class MilvusSink implements Sink {
       mine = previous.catch(() => undefined).then(run);
       this.writeChains.set(plan.target, mine);
     }
-    return mine.finally(settled).then(() => flights.idle());
+    return mine.finally(settled);
   }
 
   /** Flush (seal what was written), create any missing index, load (queries and verify need it). */

@@ -16,7 +16,7 @@ import { FreeList } from '../core/free-list.ts';
 import { throwIfAborted } from '../core/pipeline.ts';
 import type { MilvusConnection } from './client.ts';
 import { Grpc, Merr, fromStatus, fromThrown, grpcCode, statusFailed, type MilvusStatus } from './errors.ts';
-import { encodeWriteChunks, type WriteRequest } from './encode.ts';
+import { encodeWriteRequest } from './encode.ts';
 import { rawUnary } from './raw-call.ts';
 import { encodeRow, type EncodedRow } from './rows.ts';
 
@@ -33,12 +33,12 @@ export interface WriteOptions {
 }
 
 /**
- * Sends whose request bytes a transport may still read. A request refers to the rows' vectors
- * where they are (encode.ts encodeWriteChunks), and a send can be over for its caller before the
- * socket has written them: a stream cancelled (deadline, abort) or answered early (too large) with
- * its DATA still queued behind a slow socket. Memory those bytes live in (the page's arena, the
- * request buffer) is reused only once none is left: else the queued DATA would go out holding
- * another page's bytes, and the server could take it whole before our RST_STREAM.
+ * Sends whose request bytes a transport may still read. A send can be over for its caller before
+ * the socket has written them: a stream cancelled (deadline, abort) or answered early (too large)
+ * with its DATA still queued behind a slow socket (h2-socket.ts sends from the request buffer, no
+ * copy). A request buffer (RequestBuffers) is reused only once none is left: else the queued DATA
+ * would go out holding another page's request, and the server could take it whole before our
+ * RST_STREAM.
  */
 export class Flights {
   private count = 0;
@@ -73,16 +73,14 @@ export async function upsertRows(conn: MilvusConnection, plan: CollectionPlan, r
 /** One request, encoded: what upsertRows sends, and what it re-cuts if the server says too large. */
 export interface PreparedBatch {
   rows: EncodedRow[];
-  /** The request's bytes: its small parts in `block`, its vector columns where the rows hold them. */
-  request: WriteRequest;
-  /** The reused buffer the request's small parts live in (RequestBuffers), until releaseBatches gives it back. */
+  request: Buffer;
+  /** The reused buffer `request` lives in (RequestBuffers), until releaseBatches gives it back. */
   block?: Buffer;
 }
 
 /**
- * Buffers for Upsert requests, reused from write to write. A request's small parts (ids, payload
- * JSON: ~0.3 MB per 2 MiB page of 768-d rows; its vector columns are sent from where they are) were
- * the whole request (~1-2 MB) before; made fresh for each, that memory lives outside V8's heap, and every 64 MB of it makes V8
+ * Buffers for Upsert requests, reused from write to write. A request is ~1 MB per page of 768-d
+ * rows; made fresh for each, that memory lives outside V8's heap, and every 64 MB of it makes V8
  * run a full mark-compact of the whole heap (the SDK's protobuf tables included): in a migrate
  * at Milvus Lite's pace, one every second or two, most of our CPU beyond the pipeline's (the
  * V8 worker threads' marking, --trace-gc). A buffer comes back only once the write that used it is
@@ -103,9 +101,9 @@ export class RequestBuffers extends FreeList<Buffer> {
 export function prepareUpserts(database: string, plan: CollectionPlan, rows: Row[], batchBytes: number, buffers?: RequestBuffers): PreparedBatch[] {
   const encoded = rows.map((r) => encodeRow(plan, r));
   return splitByBytes(encoded, batchBytes).map((batch) => {
-    if (!buffers) return { rows: batch, request: encodeWriteChunks(database, plan, batch) };
+    if (!buffers) return { rows: batch, request: encodeWriteRequest(database, plan, batch) };
     let block: Buffer | undefined;
-    const request = encodeWriteChunks(database, plan, batch, (size) => (block = buffers.take(size)));
+    const request = encodeWriteRequest(database, plan, batch, (size) => (block = buffers.take(size)));
     return { rows: batch, request, block };
   });
 }
@@ -118,7 +116,7 @@ export function prepareUpserts(database: string, plan: CollectionPlan, rows: Row
  * cannot do is halve itself: a refusal for size is TARGET_REQUEST_TOO_LARGE (upsertBatch).
  */
 export interface DetachedBatch {
-  request: WriteRequest;
+  request: Buffer;
   block?: Buffer;
   count: number;
   bytes: number;
@@ -188,12 +186,12 @@ async function upsertBatch(conn: MilvusConnection, plan: CollectionPlan, batch: 
   }
   const half = Math.ceil(rows.length / 2);
   for (const part of [rows.slice(0, half), rows.slice(half)]) {
-    await upsertBatch(conn, plan, { rows: part, request: encodeWriteChunks(conn.database, plan, part) }, opts);
+    await upsertBatch(conn, plan, { rows: part, request: encodeWriteRequest(conn.database, plan, part) }, opts);
   }
 }
 
 /** 'ok', or the error when the server refused the request for its size (caller halves); throws otherwise. */
-async function sendUpsert(conn: MilvusConnection, plan: CollectionPlan, request: WriteRequest, count: number, flights?: Flights): Promise<'ok' | MigrationError> {
+async function sendUpsert(conn: MilvusConnection, plan: CollectionPlan, request: Buffer, count: number, flights?: Flights): Promise<'ok' | MigrationError> {
   const ctx = conn.ctx(`Upsert of ${count} rows`, plan.target);
   let res: { status: MilvusStatus; upsert_cnt?: string | number };
   try {

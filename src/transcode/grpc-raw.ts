@@ -74,7 +74,7 @@ const SESSION_OPTIONS: http2.ClientSessionOptions = {
 export interface CallOptions {
   timeoutMs: number;
   signal?: AbortSignal;
-  /** The transport reads the message's chunks no more (see call()). */
+  /** The transport reads the message no more (see call()). */
   onSent?: () => void;
 }
 
@@ -114,17 +114,16 @@ export class RawGrpcClient {
    * One unary call; resolves with the response message's bytes. Hand them back with release()
    * once nothing refers to them any more (decoded: grpc-scroll.ts copies what it keeps).
    *
-   * `message` may come in chunks (a Milvus Upsert: its vector columns where the page holds them,
-   * milvus/encode.ts encodeWriteChunks), sent one after another as the same bytes. `onSent` is
-   * called once, when the transport reads the chunks no more (their memory may be reused): after
-   * the call is over and the socket has written what it queued of them, or the socket is gone.
-   * That can be after the call settles (a cancelled stream whose DATA still waits in the socket).
+   * `onSent` is called once, when the transport reads `message` no more (its buffer may be
+   * reused): after the call is over and the socket has written what it queued of it, or the
+   * socket is gone. That can be after the call settles (a cancelled stream whose DATA still waits
+   * in the socket).
    */
-  call(path: string, message: Buffer | readonly Buffer[], options: CallOptions): Promise<Buffer> {
+  call(path: string, message: Buffer, options: CallOptions): Promise<Buffer> {
     return this.transport === 'socket' ? this.callSocket(path, message, options) : this.callHttp2(path, message, options);
   }
 
-  private callSocket(path: string, message: Buffer | readonly Buffer[], options: CallOptions): Promise<Buffer> {
+  private callSocket(path: string, message: Buffer, options: CallOptions): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const { signal } = options;
       if (signal?.aborted) {
@@ -186,16 +185,7 @@ export class RawGrpcClient {
     return block;
   }
 
-  private callHttp2(path: string, chunked: Buffer | readonly Buffer[], options: CallOptions): Promise<Buffer> {
-    // node:http2 may still hold a written buffer in its session's queue after the stream closed:
-    // chunks are joined into a buffer of this call's own (TLS targets; not the hot path), so the
-    // caller's are free at once. A whole message is sent from the caller's buffer, as before.
-    let message: Buffer;
-    if (Buffer.isBuffer(chunked)) message = chunked;
-    else {
-      message = chunked.length === 1 ? Buffer.from(chunked[0]!) : Buffer.concat(chunked);
-      options.onSent?.();
-    }
+  private callHttp2(path: string, message: Buffer, options: CallOptions): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       let stream: http2.ClientHttp2Stream;
       try {
@@ -208,7 +198,7 @@ export class RawGrpcClient {
           ...this.headers,
         });
       } catch (error) {
-        if (Buffer.isBuffer(chunked)) options.onSent?.();
+        options.onSent?.();
         reject(failure(UNAVAILABLE, `cannot open a stream: ${(error as Error).message}`));
         return;
       }
@@ -236,7 +226,8 @@ export class RawGrpcClient {
       let streamError = '';
       stream.on('error', (error: Error) => (streamError = (error.cause instanceof Error ? error.cause.message : '') || error.message));
       stream.on('close', () => {
-        if (Buffer.isBuffer(chunked)) options.onSent?.();
+        // node:http2 has no word for "written": the stream's end is the nearest (as before).
+        options.onSent?.();
         clearTimeout(timer);
         // Idle sessions must not keep the process alive; busy ones must.
         if (--this.active === 0) this.session?.unref();

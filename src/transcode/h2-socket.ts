@@ -102,21 +102,18 @@ export class H2Stream {
 
   constructor(
     readonly block: Buffer,
-    message: Buffer | readonly Buffer[],
+    message: Buffer,
     readonly done: (outcome: StreamOutcome) => void,
-    /** Called once the socket reads the message's buffers no more (see H2Connection.request). */
+    /** Called once the socket reads the message's buffer no more (see H2Connection.request). */
     private sent?: () => void,
   ) {
-    const chunks = Buffer.isBuffer(message) ? [message] : message;
-    let length = 0;
-    for (const c of chunks) length += c.length;
     const prefix = Buffer.allocUnsafe(5);
     prefix[0] = 0;
-    prefix.writeUInt32BE(length, 1);
+    prefix.writeUInt32BE(message.length, 1);
     // A small message is joined with its prefix (one piece, one write); a large one is sent from
-    // the caller's buffers as they are (no copy of a 1-16 MB Upsert; grpc-raw.ts).
-    this.pending = length < 64 * 1024 ? [Buffer.concat([prefix, ...chunks])] : [prefix, ...chunks.filter((c) => c.length > 0)];
-    this.pendingBytes = 5 + length;
+    // the caller's buffer as it is (no copy of a 1-16 MB Upsert; grpc-raw.ts).
+    this.pending = message.length < 64 * 1024 ? [Buffer.concat([prefix, message])] : [prefix, message];
+    this.pendingBytes = 5 + message.length;
   }
 
   /** `sent`, once the stream is over and no write of its bytes is left. */
@@ -225,12 +222,12 @@ export class H2Connection {
 
   /**
    * Starts a request: `block` is its HPACK header block, `message` the gRPC message (sent with its
-   * prefix), whole or in chunks (sent one after another, from the caller's buffers). `done` is
-   * called once, never synchronously from here. `sent` is called once, after `done`, when the
-   * socket reads the message's buffers no more: every write of them done, or the socket gone. A
-   * stream cancelled or answered early may still have DATA queued in the socket then.
+   * prefix, from the caller's buffer). `done` is called once, never synchronously from here.
+   * `sent` is called once, after `done`, when the socket reads the message's buffer no more: every
+   * write of it done, or the socket gone. A stream cancelled or answered early may still have
+   * DATA queued in the socket when `done` is called.
    */
-  request(block: Buffer, message: Buffer | readonly Buffer[], done: (outcome: StreamOutcome) => void, sent?: () => void): H2Stream {
+  request(block: Buffer, message: Buffer, done: (outcome: StreamOutcome) => void, sent?: () => void): H2Stream {
     const stream = new H2Stream(block, message, done, sent);
     if (this.closed) {
       process.nextTick(() => this.finish(stream, this.closeReason()));
@@ -308,7 +305,7 @@ export class H2Connection {
       while (left > 0) {
         const piece = s.pending[0]!;
         const n = Math.min(left, piece.length - s.at);
-        write(n === piece.length && s.at === 0 ? piece : piece.subarray(s.at, s.at + n));
+        write(n === piece.length ? piece : piece.subarray(s.at, s.at + n));
         left -= n;
         s.at += n;
         if (s.at === piece.length) {

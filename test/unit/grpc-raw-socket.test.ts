@@ -534,38 +534,7 @@ function emptyAnswer(socket: net.Socket, id: number): void {
   ]));
 }
 
-test('a message in chunks goes out as the same frames as the message whole', async () => {
-  const size = 300_000;
-  const whole = pattern(size, 5);
-  // Cut across 16 KiB frames and the 64 KiB line, with empty and tiny chunks.
-  const cuts = [0, 0, 3, 16_390, 16_391, 90_000, 200_001, size, size];
-  const chunks = cuts.slice(1).map((end, i) => whole.subarray(cuts[i], end));
-  assert.ok(Buffer.concat(chunks).equals(whole));
-  const frames = new Map<string, Buffer[]>();
-  for (const [name, message] of [['whole', whole], ['chunks', chunks]] as const) {
-    const srv = await scripted(emptyAnswer, 2 ** 20);
-    const client = clientOf('socket', {}, srv.port);
-    try {
-      // The server's windows are in effect from the second call on: its frames do not depend on timing.
-      await client.call('/x.Y/Z', pattern(10, 1), { timeoutMs: 10_000 });
-      let sent = 0;
-      await client.call('/x.Y/Z', message, { timeoutMs: 10_000, onSent: () => sent++ });
-      await new Promise((r) => setImmediate(r));
-      assert.equal(sent, 1, `${name}: onSent called once`);
-      // DATA frames: the HEADERS differ in :authority (each server its own port).
-      frames.set(name, srv.received.filter((f) => f.readUInt32BE(5) === 3 && f[3] === 0));
-    } finally {
-      client.close();
-      srv.close();
-    }
-  }
-  const data = frames.get('whole')!;
-  assert.ok(data.length >= 18, `${data.length} DATA frames`);
-  assert.ok(Buffer.concat(data.map((f) => f.subarray(9))).subarray(5).equals(whole));
-  assert.deepEqual(frames.get('chunks'), frames.get('whole'));
-});
-
-test('a cancelled call whose DATA still waits in the socket says its chunks are free only once the socket is done with them', async () => {
+test('a cancelled call whose DATA still waits in the socket says its request is free only once the socket is done with it', async () => {
   // A server that grants 32 MiB and reads nothing: the request fills the kernel's buffers and
   // the rest waits in our socket when the deadline cancels the call.
   const srv = await scripted(emptyAnswer, 2 ** 25);
@@ -575,11 +544,11 @@ test('a cancelled call whose DATA still waits in the socket says its chunks are 
     for (const socket of srv.sockets) socket.pause();
     const big = pattern(24 * 2 ** 20, 2);
     let sent = false;
-    const e = await failureOf(client.call('/x.Y/Z', [big.subarray(0, 100), big.subarray(100)], { timeoutMs: 300, onSent: () => (sent = true) }));
+    const e = await failureOf(client.call('/x.Y/Z', big, { timeoutMs: 300, onSent: () => (sent = true) }));
     assert.equal(e.code, status.DEADLINE_EXCEEDED, e.rawMessage);
     await new Promise((r) => setTimeout(r, 100));
-    assert.equal(sent, false, 'the socket still holds the request: its chunks must not be reused yet');
-    // The server reads again: what was queued goes out (then our RST_STREAM), and the chunks are free.
+    assert.equal(sent, false, 'the socket still holds the request: its buffer must not be reused yet');
+    // The server reads again: what was queued goes out (then our RST_STREAM), and the buffer is free.
     for (const socket of srv.sockets) socket.resume();
     for (let i = 0; i < 200 && !sent; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(sent, true, 'freed once written');
@@ -592,7 +561,7 @@ test('a cancelled call whose DATA still waits in the socket says its chunks are 
   }
 });
 
-test('a cancelled call whose socket is destroyed frees its chunks', async () => {
+test('a cancelled call whose socket is destroyed frees its request', async () => {
   const srv = await scripted(emptyAnswer, 2 ** 25);
   const client = clientOf('socket', {}, srv.port);
   try {
@@ -600,7 +569,7 @@ test('a cancelled call whose socket is destroyed frees its chunks', async () => 
     for (const socket of srv.sockets) socket.pause();
     let sent = false;
     const ac = new AbortController();
-    const p = client.call('/x.Y/Z', [pattern(24 * 2 ** 20, 3)], { timeoutMs: 10_000, signal: ac.signal, onSent: () => (sent = true) });
+    const p = client.call('/x.Y/Z', pattern(24 * 2 ** 20, 3), { timeoutMs: 10_000, signal: ac.signal, onSent: () => (sent = true) });
     setTimeout(() => ac.abort(new Error('stopped')), 100);
     await assert.rejects(p, /stopped/);
     assert.equal(sent, false);

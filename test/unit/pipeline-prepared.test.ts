@@ -218,39 +218,3 @@ test('while a reader waits for the queue, the pages it already encoded hold no p
   assert.equal(stats.written, 200);
   assert.equal(sent, 200);
 });
-
-test('a prepared write that refers to the page\'s memory (holdsRows) has the sink release the page once sent, never before', async () => {
-  const log: string[] = [];
-  const { reader, live } = fakeReader(200, log);
-  const acked: bigint[] = [];
-  const sink = {
-    async write() {
-      assert.fail('no write() here');
-    },
-    prepareWrite(_p: CollectionPlan, rows: Row[], release?: () => void): PreparedWrite {
-      const ids = rows.map((r) => r.id as bigint);
-      const name = `page ${Math.floor(Number(ids[0]) / 20) * 20}`;
-      return {
-        rows: ids.length,
-        holdsRows: true,
-        async send() {
-          log.push(`send ${name}`);
-          await new Promise((r) => setTimeout(r, 2));
-          acked.push(...ids);
-          log.push(`ack ${name}`);
-          release?.();
-        },
-      };
-    },
-  } as unknown as Sink;
-  await copyCollection({
-    plan, reader, sink, events: new MigrationEvents(), signal: new AbortController().signal,
-    pageSize: 20, total: 200, readers: 1, writers: 2, ranges: wholeIdSpace(),
-  });
-  assert.deepEqual(sorted(acked), expected(200));
-  assert.equal(live(), 0, 'every page released');
-  for (let first = 0; first < 200; first += 20) {
-    const ack = log.indexOf(`ack page ${first}`);
-    assert.ok(ack >= 0 && log.indexOf(`release page ${first}`) > ack, `page ${first}: released after its write was acknowledged`);
-  }
-});
