@@ -60,10 +60,6 @@ export class Flights {
     if (this.count === 0) f();
     else this.waiters.push(f);
   }
-
-  idle(): Promise<void> {
-    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
-  }
 }
 
 export async function upsertRows(conn: MilvusConnection, plan: CollectionPlan, rows: Row[], opts: WriteOptions): Promise<void> {
