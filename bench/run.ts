@@ -77,7 +77,7 @@ if (pin && (cpus().length < 2 || spawnSync('taskset', ['--version']).status !== 
   throw new Error('--pin needs 2 or more CPUs and taskset (util-linux); run without --pin');
 }
 /** The measuring child's CPUs under --pin: all but CPU 0. */
-const childCpus = `1-${cpus().length - 1}`;
+const childCpus = cpus().length > 2 ? `1-${cpus().length - 1}` : '1';
 
 /** --pin: a server and every process under it (Milvus 2.3.5's binary runs two levels down), all threads, onto CPU 0. */
 function pinToCpu0(pid: number): void {

@@ -71,7 +71,7 @@ export function decodeScrollResponse(buf: Buffer, options: DecodeOptions = {}): 
 function decodePoints(buf: Buffer, resultField: number, options: DecodeOptions): ScrollResult {
   const r = new ProtoReader(buf);
   const points: Point[] = [];
-  let next: PointId | null = null;
+  let next: PointId | null;
   const memory = options.packedVectors ? new PageMemory(options.pool) : undefined;
   arenas = memory ? { dense: new FloatArena(memory), sparse: new FloatArena(memory) } : undefined;
   // Sized for a page's payloads as JSON and as protobuf (kept for a lazy decode), a quarter of the
