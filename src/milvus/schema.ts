@@ -148,7 +148,8 @@ export function schemaDiff(plan: CollectionPlan, existing: DescribedSchema): str
  * moves, as config errors must; and Milvus builds the index as segments seal instead of all at the
  * end. An existing collection (append) gets the indexes it lacks; its own indexes are kept.
  */
-export async function prepareCollection(conn: MilvusConnection, plan: CollectionPlan): Promise<void> {
+/** Creates (or checks, or replaces) the target collection and its indexes; says whether it is new and empty. */
+export async function prepareCollection(conn: MilvusConnection, plan: CollectionPlan): Promise<{ created: boolean }> {
   assertSupported(plan);
   const { client, database } = conn;
   const name = plan.target;
@@ -176,7 +177,7 @@ export async function prepareCollection(conn: MilvusConnection, plan: Collection
       );
     }
     await ensureIndexes(conn, plan);
-    return;
+    return { created: false };
   }
   await call(conn.ctx('CreateCollection', name), () => client.createCollection(createCollectionRequest(plan, database))).catch((e: unknown) => {
     // A refusal of a plan with promoted payload fields is most likely about them (plan() checked
@@ -193,6 +194,7 @@ export async function prepareCollection(conn: MilvusConnection, plan: Collection
     await client.dropCollection({ collection_name: name, db_name: database }).catch(() => undefined);
     throw e;
   }
+  return { created: true };
 }
 
 /** Creates the plan's index on every vector field that has none. */
