@@ -204,7 +204,8 @@ async function tryWriteSettings(input: MeasureInput, plan: CollectionPlan, sink:
   for (let round = 0; round < WRITE_TRY_ROUNDS; round++) {
     for (const t of round % 2 === 0 ? tries : [...tries].reverse()) {
       const { requests, rows } = built.get(t.batchMiB)!;
-      await sink.prepare(plan);
+      // As migrate prepares (loaded before the first write, where the target loads): the same target work.
+      await sink.prepare(plan, { rowWrites: true });
       const { span } = await measureSpan(input.endpoints, () => sendAll(conn, requests, t.writers, t.op));
       t.runs.push(rows / span.seconds);
     }
@@ -225,7 +226,7 @@ export async function measureWriteCeiling(input: MeasureInput): Promise<MeasureR
     const best = upserts.reduce((a, b) => ((b.rps ?? 0) > (a.rps ?? 0) ? b : a));
     // The whole workload, like the migrate (a ceiling over 200k of 1M said nothing of the index
     // build at 1M): encoded PREBUILD_MAX points at a time, untimed; only the sends are timed.
-    await sink.prepare(plan);
+    await sink.prepare(plan, { rowWrites: true });
     let rows = 0;
     const span = { seconds: 0, cpu: 0, sourceCpu: 0, targetCpu: 0 };
     for await (const chunk of prebuild(input, plan, conn.database, best.batchMiB * 2 ** 20, input.count)) {

@@ -123,7 +123,7 @@ async function migrateCollection(
     const saved = (await options.checkpoints?.load(plan.source)) ?? [];
     status('IN_PROGRESS', 'create');
     // A resumed collection continues into what the first run created, whatever ifExists said.
-    await sink.prepare(saved.length > 0 ? { ...plan, ifExists: 'append' } : plan);
+    await sink.prepare(saved.length > 0 ? { ...plan, ifExists: 'append' } : plan, { rowWrites: !options.copy });
     throwIfAborted(signal);
     status('IN_PROGRESS', 'copy');
     const total = await reader.count(plan.source);

@@ -2,7 +2,7 @@
  * The Milvus / Zilliz Cloud / Milvus Lite implementation of the Sink contract (core/contracts.ts).
  */
 import { promisify } from '@zilliz/milvus2-sdk-node';
-import type { AliasOutcome, PreparedWrite, Sink, TargetLease } from '../core/contracts.ts';
+import type { AliasOutcome, PreparedWrite, PrepareOptions, Sink, TargetLease } from '../core/contracts.ts';
 import type { CollectionPlan, Row, TargetCapabilities } from '../core/types.ts';
 import { systemError } from '../core/errors.ts';
 import { withRetry, type RetryOptions } from '../core/retry.ts';
@@ -159,9 +159,9 @@ export class MilvusSink implements Sink {
    * succeeded but whose answer was lost reads as TARGET_EXISTS under `ifExists: fail` (a config
    * error the user can answer with `--if-exists append`), never as a silent double create.
    */
-  async prepare(plan: CollectionPlan): Promise<void> {
+  async prepare(plan: CollectionPlan, options: PrepareOptions = {}): Promise<void> {
     const { created } = await this.retrying(() => prepareCollection(this.conn, plan));
-    if (created) await this.loadBeforeWrites(plan.target);
+    if (created && options.rowWrites) await this.loadBeforeWrites(plan.target);
   }
 
   /**
@@ -173,7 +173,7 @@ export class MilvusSink implements Sink {
    * it): on 2.3.5 an empty collection takes ~3 s to report loaded, time the copy can use.
    * Best effort: a target that cannot load now is loaded by finish(), which reports what stops it.
    * A collection that already exists (append, resume) keeps its state: loading one full of data
-   * would compete with the writes for the target's CPU.
+   * would compete with the writes for the target's CPU. Only for row writes (PrepareOptions).
    */
   private async loadBeforeWrites(target: string): Promise<void> {
     const { client, database } = this.conn;

@@ -206,14 +206,14 @@ test('ifExists: fail refuses, append checks the schema, drop recreates', async (
   assert.equal(await sink.count(plan.target), 0, 'drop starts empty');
 });
 
-test('a new collection is loading from prepare on, before any write; one appended to keeps its load state', async (t) => {
+test('a new collection for row writes is loading from prepare on, before any write; one appended to keeps its load state', async (t) => {
   const { MilvusClient } = await import('@zilliz/milvus2-sdk-node');
   const c = new MilvusClient({ address: uri, token, database, telemetry: { enabled: false } });
   t.after(() => c.closeConnection());
   const state = async (name: string) => (await c.getLoadState({ collection_name: name, db_name: database })).state as string;
 
   const plan = planFor('loadfirst');
-  await sink.prepare(plan);
+  await sink.prepare(plan, { rowWrites: true });
   // Milvus 2.3.5 reports LoadStateNotLoad until someone loads; the lites report Loaded always.
   assert.ok(['LoadStateLoading', 'LoadStateLoaded'].includes(await state(plan.target)), 'prepare started the load');
   await sink.write(plan, rowsFor([1n, 2n, 3n]));
@@ -224,7 +224,7 @@ test('a new collection is loading from prepare on, before any write; one appende
   await c.releaseCollection({ collection_name: plan.target, db_name: database });
   const released = await state(plan.target);
   if (released !== 'LoadStateNotLoad') t.diagnostic(`${caps.kind} ${caps.version} reports ${released} after a release: no load states to check`);
-  await sink.prepare({ ...plan, ifExists: 'append' });
+  await sink.prepare({ ...plan, ifExists: 'append' }, { rowWrites: true });
   assert.equal(await state(plan.target), released, 'append left the load state alone');
   await sink.write(plan, rowsFor([4n]));
   await sink.finish(plan);
