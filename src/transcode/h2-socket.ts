@@ -9,6 +9,8 @@
  * scavenges and major GCs), a Buffer and a JS callback per DATA chunk, nghttp2's bookkeeping. Here
  * the socket reads into one reused buffer (`onread`), and DATA is copied straight from it into the
  * answer's pooled buffer, sized from the gRPC message prefix (docs: /work/team/doc-C.md numbers).
+ * Inside a large DATA frame the socket reads into the answer's buffer itself (nextReadBuffer): real
+ * Qdrant sends a 1-2 MB Scroll answer as one frame, so most of its bytes are never copied by us.
  *
  * Flow control both ways: our receive windows are large (16 MiB per stream, 64 MiB for the
  * connection, as grpc-raw.ts's node:http2 settings) and topped up as DATA is consumed; requests are
@@ -56,20 +58,50 @@ const MAX_MESSAGE = 2 ** 30;
 const LAST_STREAM_ID = 2 ** 31 - 1;
 
 /**
- * The socket reads into this one buffer, for every connection of the process: each read is parsed
- * and whatever is kept is copied out before the callback returns (libuv reads and calls back
- * synchronously, one socket at a time), so nothing is allocated per read. 1 MiB: a loopback read
- * rarely returns more, and fewer reads mean fewer callbacks.
+ * The socket reads into this one buffer, for every connection of the process, unless it can read
+ * into an answer's buffer (nextReadBuffer): each read is parsed and whatever is kept is copied out
+ * before the callback returns (libuv reads and calls back synchronously, one socket at a time), so
+ * nothing is allocated per read. 1 MiB: a loopback read rarely returns more, and fewer reads mean
+ * fewer callbacks.
  */
 let sharedReadBuffer: Buffer | undefined;
 const READ_BUFFER = 2 ** 20;
+/**
+ * The least content of a DATA frame, still to come and with room for it in the answer's buffer,
+ * that the socket reads straight into that buffer rather than into the shared one. Such a read
+ * stops at the frame's content (the next frame's header must not land in the answer), so it may
+ * cost a read more per frame: worth it for large frames only.
+ */
+const DIRECT_READ = 64 * 1024;
+/**
+ * From a peer that sends large DATA frames, a read that may begin a frame takes at most this much
+ * (a view of the shared buffer): otherwise it would take the frame's first ~1 MiB with it, to be
+ * copied (on loopback a Scroll answer's frame is mostly there already when its header is read).
+ * Real Qdrant 1.19, ref768 pages of 583 points (~1.9 MB): 96 % of the answer bytes read in place
+ * with this, 48-62 % without.
+ */
+const HEAD_READ = 64 * 1024;
+let headReadBuffer: Buffer | undefined;
+let directReads = true;
+
+/**
+ * For benches: `false` makes every read land in the shared buffer and copies DATA from there (as
+ * before direct reads), so the two can be compared in one process (bench/receive-cost.ts --reads).
+ */
+export function setDirectReads(on: boolean): void {
+  directReads = on;
+}
 
 /** What a stream ended with; the gRPC meaning is grpc-raw.ts's. */
 export interface StreamOutcome {
   /** Response headers (pseudo-headers included), repeated names joined with ", ". */
   headers: Record<string, string>;
   trailers: Record<string, string>;
-  /** The DATA received: a gRPC message with its 5-byte prefix, in a buffer of the pool (or empty). */
+  /**
+   * The DATA received: a gRPC message with its 5-byte prefix, in a buffer of the pool (or empty).
+   * Empty too for a stream that ended (cancelled) while the socket's next read was to land in its
+   * buffer: that buffer goes back to the pool from the connection, once the read is done.
+   */
   body: Buffer;
   /** More DATA came than the first message's prefix announced. */
   extraData: boolean;
@@ -179,6 +211,18 @@ export class H2Connection {
   private padLeft = 0;
   private padPending = false;
   private continuing: { id: number; endStream: boolean; parts: Buffer[] } | undefined;
+  /** The stream whose buffer the socket reads into next, and the view of it handed to the socket. */
+  private direct: H2Stream | undefined;
+  private directView: Uint8Array | undefined;
+  /**
+   * The buffer of a stream that ended while it was the socket's next read buffer: the socket may
+   * still write into it, so it goes back to the pool only after that read (or with the socket).
+   */
+  private orphan: ArrayBuffer | undefined;
+  /** DATA bytes the socket read straight into answers' buffers (no copy): for tests and benches. */
+  directBytes = 0;
+  /** The peer has sent a DATA frame of 2 * DIRECT_READ or more: reads that may begin a frame are kept short (HEAD_READ). */
+  private largeFrames = false;
 
   constructor(
     host: string,
@@ -187,14 +231,19 @@ export class H2Connection {
     /** Called once when this connection can take no new calls (GOAWAY, closed). */
     private readonly onUnusable: () => void,
   ) {
+    sharedReadBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER);
+    headReadBuffer ??= sharedReadBuffer.subarray(0, HEAD_READ);
     this.socket = net.connect({
       host,
       port,
       noDelay: true,
       onread: {
-        buffer: (sharedReadBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER)),
+        // Node (lib/net.js, internal/stream_base_commons.js) calls this when the socket is made
+        // and after each read's callback; what it returns is where the next read lands, and the
+        // callback gets that same object back with the bytes read.
+        buffer: () => this.nextReadBuffer(),
         callback: (n: number, buf: Uint8Array) => {
-          this.onRead(buf as Buffer, n);
+          this.onRead(buf, n);
           return true;
         },
       },
@@ -328,10 +377,11 @@ export class H2Connection {
     }
   }
 
-  private onRead(buf: Buffer, n: number): void {
+  private onRead(buf: Uint8Array, n: number): void {
     if (this.closed) return;
     try {
-      this.parse(buf, n);
+      if (buf === this.directView) this.directRead(n);
+      else this.parse(sharedReadBuffer!, n);
       this.sendWindowUpdates();
     } catch (error) {
       const e = error instanceof ConnectionError ? error : new ConnectionError(H2.INTERNAL_ERROR, (error as Error).message);
@@ -366,6 +416,47 @@ export class H2Connection {
     }
   }
 
+  /**
+   * Where the socket's next read lands: inside a DATA frame whose answer has its buffer, the part of
+   * that buffer the frame's remaining content fills (never more: the read must not take the padding
+   * or the next frame); else the shared buffer, only its first HEAD_READ bytes from a peer that sends
+   * large frames (the read may begin one). A stream that ends before that read keeps its buffer out of the pool until the read
+   * is done (finish, `orphan`).
+   */
+  private nextReadBuffer(): Uint8Array {
+    this.direct = undefined;
+    this.directView = undefined;
+    if (!directReads || this.closed) return sharedReadBuffer!;
+    const s = this.dataStream;
+    if (this.phase === Phase.Data && !this.padPending && s !== undefined && !s.finished && s.body !== undefined) {
+      const k = Math.min(this.dataLeft - this.padLeft, s.body.length - s.received);
+      if (k >= DIRECT_READ) {
+        this.direct = s;
+        return (this.directView = new Uint8Array(s.body.buffer, s.body.byteOffset + s.received, k));
+      }
+    }
+    // Not in place: a frame header, a small frame, a message prefix split across reads, padding.
+    return this.largeFrames ? headReadBuffer! : sharedReadBuffer!;
+  }
+
+  /** `n` bytes of the current DATA frame's content, read into the buffer of `direct` where they belong. */
+  private directRead(n: number): void {
+    const s = this.direct!;
+    this.direct = undefined;
+    this.directView = undefined;
+    if (!s.finished) {
+      s.received += n;
+      this.directBytes += n;
+    }
+    this.dataLeft -= n;
+    if (this.orphan) {
+      // Cancelled meanwhile: the read has landed, the buffer is nobody's now.
+      this.pool.give(this.orphan);
+      this.orphan = undefined;
+    }
+    if (this.dataLeft === 0) this.endData();
+  }
+
   private beginFrame(): void {
     const h = this.head;
     const length = (h[0]! << 16) | (h[1]! << 8) | h[2]!;
@@ -389,6 +480,7 @@ export class H2Connection {
       }
       this.dataStream = s;
       this.dataLeft = length;
+      if (length >= 2 * DIRECT_READ) this.largeFrames = true;
       this.padLeft = 0;
       this.padPending = (flags & PADDED) !== 0;
       if (this.padPending && length === 0) throw new ConnectionError(H2.PROTOCOL_ERROR, 'a padded DATA frame without its pad length');
@@ -631,11 +723,18 @@ export class H2Connection {
     s.pending = [];
     s.pendingBytes = 0;
     this.updateRef();
+    // Cut to what arrived: a stream that ended early is a truncated answer, not a whole one.
+    let body = s.body === undefined ? EMPTY : s.received < s.body.length ? s.body.subarray(0, s.received) : s.body;
+    if (s === this.direct) {
+      // The socket's next read lands in this buffer (chosen after the last read; only a cancel
+      // between reads gets here): the caller must not hand it out again before that read is done.
+      this.orphan = body.buffer as ArrayBuffer;
+      body = EMPTY;
+    }
     s.done({
       headers: record(s.headers),
       trailers: record(s.trailers),
-      // Cut to what arrived: a stream that ended early is a truncated answer, not a whole one.
-      body: s.body === undefined ? EMPTY : s.received < s.body.length ? s.body.subarray(0, s.received) : s.body,
+      body,
       extraData: s.extraData,
       rstCode: s.rstCode,
       connectionError,
@@ -675,6 +774,11 @@ export class H2Connection {
   private onSocketClose(): void {
     if (this.closed) return;
     this.closed = true;
+    // The socket reads no more (destroyed or closed): its last read buffer is free.
+    this.direct = undefined;
+    this.directView = undefined;
+    if (this.orphan) this.pool.give(this.orphan);
+    this.orphan = undefined;
     this.setDraining();
     const reason = this.closeReason();
     for (const s of [...this.streams.values(), ...this.waiting.splice(0)]) this.finish(s, reason);
