@@ -417,11 +417,11 @@ export class H2Connection {
   }
 
   /**
-   * Where the socket's next read lands: inside a DATA frame whose answer has its buffer, the part of
-   * that buffer the frame's remaining content fills (never more: the read must not take the padding
-   * or the next frame); else the shared buffer, only its first HEAD_READ bytes from a peer that sends
-   * large frames (the read may begin one). A stream that ends before that read keeps its buffer out of the pool until the read
-   * is done (finish, `orphan`).
+   * Where the socket's next read lands: inside a DATA frame whose answer has its buffer, the part
+   * of that buffer the frame's remaining content fills (never more: the read must not take the
+   * padding or the next frame); else the shared buffer, only its first HEAD_READ bytes from a peer
+   * that sends large frames (the read may begin one). A stream that ends before that read keeps
+   * its buffer out of the pool until the read is done (finish, `orphan`).
    */
   private nextReadBuffer(): Uint8Array {
     this.direct = undefined;
