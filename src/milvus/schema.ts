@@ -147,8 +147,8 @@ export function schemaDiff(plan: CollectionPlan, existing: DescribedSchema): str
  * (Milvus Lite only takes SPARSE_INVERTED_INDEX/IP on sparse fields) then fails before any data
  * moves, as config errors must; and Milvus builds the index as segments seal instead of all at the
  * end. An existing collection (append) gets the indexes it lacks; its own indexes are kept.
+ * `created`: the collection was made here, so it is new and empty (the sink may load it now).
  */
-/** Creates (or checks, or replaces) the target collection and its indexes; says whether it is new and empty. */
 export async function prepareCollection(conn: MilvusConnection, plan: CollectionPlan): Promise<{ created: boolean }> {
   assertSupported(plan);
   const { client, database } = conn;
