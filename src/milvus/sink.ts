@@ -167,7 +167,7 @@ export class MilvusSink implements Sink {
   /**
    * A new collection is loaded while it is empty, before the first write: the target then takes
    * each write into what it serves as it arrives, and finish() has little left to load. Loaded
-   * only after the last write, Milvus 2.3.5 spent 12-17 s of a 20 s ref768 migrate (100k points)
+   * only after the last write, Milvus 2.3.5 spent 12-15 s of a 20-24 s ref768 migrate (100k points)
    * in LoadCollection, waiting for its data node to flush and reading every sealed segment back
    * from its binlogs (docs/performance.md). The load is started, not awaited (finish() waits for
    * it): on 2.3.5 an empty collection takes ~3 s to report loaded, time the copy can use.
