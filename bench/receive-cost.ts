@@ -41,7 +41,7 @@ const count = Number(opts.points);
 const source = opts.source === 'test' ? await startQdrantProcess(opts.workload, count) : await startRealQdrantSource(opts.workload, count, (m) => console.error(`[receive-cost] ${m}`));
 const transports = opts.clients.split(',') as RawTransport[];
 const reads = opts.reads.split(',');
-for (const r of reads) if (r !== 'direct' && r !== 'copy') throw new Error(`--reads: '${r}' is neither direct nor copy`);
+for (const r of reads) if (r !== 'direct' && r !== 'copy') throw new Error(`--reads: '${r}' is not a way to read answers; pass direct, copy, or both to compare them (--reads direct,copy)`);
 const clients = new Map(transports.map((t) => [t, new RawGrpcClient(`http://127.0.0.1:${source.grpcPort}`, {}, { transport: t })]));
 /** What is compared: each transport, the socket one once per way of reading when there are several. */
 const variants = transports.flatMap((t): Array<{ name: string; transport: RawTransport; direct: boolean }> => (t === 'socket' && reads.length > 1 ? reads.map((r) => ({ name: `socket/${r}`, transport: t, direct: r === 'direct' })) : [{ name: t, transport: t, direct: reads[0] === 'direct' }]));
