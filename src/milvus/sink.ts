@@ -176,8 +176,7 @@ export class MilvusSink implements Sink {
    * would compete with the writes for the target's CPU. Only for row writes (PrepareOptions).
    */
   private async loadBeforeWrites(target: string): Promise<void> {
-    const { client, database } = this.conn;
-    await call(this.conn.ctx('LoadCollection', target), () => client.loadCollectionAsync({ collection_name: target, db_name: database })).catch(() => undefined);
+    await this.startLoad(target).catch(() => undefined);
   }
 
   async write(plan: CollectionPlan, rows: Row[], signal?: AbortSignal): Promise<void> {
@@ -324,12 +323,18 @@ export class MilvusSink implements Sink {
   private async load(target: string): Promise<void> {
     const { client, database } = this.conn;
     const req = { collection_name: target, db_name: database };
-    await call(this.conn.ctx('LoadCollection', target), () => client.loadCollectionAsync(req));
+    await this.startLoad(target);
     for (let waitMs = 50; ; waitMs = Math.min(waitMs * 2, 400)) {
       const res = await call(this.conn.ctx('GetLoadingProgress', target), () => client.getLoadingProgress(req));
       if (!(Number(res.progress) < 100)) return;
       await new Promise((r) => setTimeout(r, waitMs));
     }
+  }
+
+  /** LoadCollection: the load begins (and a loaded collection stays loaded); load() waits for it. */
+  private async startLoad(target: string): Promise<void> {
+    const { client, database } = this.conn;
+    await call(this.conn.ctx('LoadCollection', target), () => client.loadCollectionAsync({ collection_name: target, db_name: database }));
   }
 
   /** A raw Query RPC: the SDK's query() parses `$meta` with JSON.parse, which rounds big integers. */
