@@ -3,7 +3,7 @@
  * (b) a naive copy written the way a user would, with the official clients: scroll 256 points
  *     with @qdrant/js-client-rest, insert them with @zilliz/milvus2-sdk-node, one after the other;
  * (c) the read ceiling: every point read with the best client and concurrency found, dropped;
- * (d) the write ceiling: rows built beforehand, upserted at the best batch size and concurrency.
+ * (d) the write ceiling: rows built beforehand, sent (Upsert or Insert) at the best batch size and concurrency.
  * The ceilings try a few settings on a slice first, then run the best one on the whole workload.
  */
 import { QdrantClient } from '@qdrant/js-client-rest';
@@ -196,9 +196,11 @@ async function tryWriteSettings(input: MeasureInput, plan: CollectionPlan, sink:
   // Milvus Lite's writes to one collection must be serialised (DESIGN.md; MilvusSink.write), so a
   // ceiling with more in flight is one no tool may safely use there: on Lite, one at a time.
   const inFlight = conn.lite ? [1] : input.quick ? [1, 2] : [1, 2, 4];
-  for (const batchMiB of input.quick ? [1, 4] : [1, 4, 16]) for (const writers of inFlight) tries.push({ op: 'Upsert', batchMiB, writers, runs: [] });
-  // Insert beside the same Upsert setting: is Insert cheaper here? (Upsert stays: see README.)
-  tries.push({ op: 'Insert', batchMiB: 4, writers: 1, runs: [] });
+  // Both RPCs at every setting: the migrate sends Inserts into a collection it created and Upserts
+  // everywhere else (MilvusSink.prepareWrite), so the ceiling is the faster of the two.
+  for (const op of ['Upsert', 'Insert'] as const) {
+    for (const batchMiB of input.quick ? [1, 4] : [1, 4, 16]) for (const writers of inFlight) tries.push({ op, batchMiB, writers, runs: [] });
+  }
   const built = new Map<number, { requests: Buffer[]; rows: number }>();
   for (const t of tries) if (!built.has(t.batchMiB)) built.set(t.batchMiB, await prebuildAll(input, plan, conn.database, t.batchMiB * 2 ** 20, slice));
   for (let round = 0; round < WRITE_TRY_ROUNDS; round++) {

@@ -107,10 +107,22 @@ export interface PrepareOptions {
   /**
    * The rows will arrive by write() (the copy pipeline), not by the target's own import: a new
    * collection may then be loaded before the first write (Milvus serves upserts as they arrive, and
-   * finish() has nothing left to load). Not for bulk imports: Milvus 2.3.5 counted 50 of 200
-   * imported rows in a collection loaded before the import, its load already complete.
+   * finish() has nothing left to load), and its prepared writes may go as Inserts on their first
+   * try (nothing can be in it yet). Not for bulk imports: a collection loaded before its import
+   * serves the imported segments only once finish() refreshes the load (FinishOptions), which
+   * would buy nothing there.
    */
   rowWrites?: boolean;
+}
+
+export interface FinishOptions {
+  /**
+   * The rows arrived by the target's own import (bulk mode), not by write(). A collection that was
+   * already loaded when the import ran (append, a resumed job, a collection the user serves) does
+   * not serve the imported segments until its segment list is refreshed: Milvus 2.3.5 reports the
+   * load complete and counts the rows it served before the import.
+   */
+  imported?: boolean;
 }
 
 export interface Sink {
@@ -134,8 +146,8 @@ export interface Sink {
    * through write(), which halves. Call `send` at most once.
    */
   prepareWrite?(plan: CollectionPlan, rows: Row[]): PreparedWrite;
-  /** Flush and load, after the last write. */
-  finish(plan: CollectionPlan): Promise<void>;
+  /** Flush and load, after the last write: every acknowledged or imported row is then served. */
+  finish(plan: CollectionPlan, options?: FinishOptions): Promise<void>;
   /** Exact entity count of a target collection. */
   count(target: string): Promise<number>;
   /** Rows by primary key, for verify --sample and the compare walk (`verify --full`, `sync`).

@@ -144,7 +144,7 @@ async function migrateCollection(
     applyStats(report, stats);
     throwIfAborted(signal);
     status('IN_PROGRESS', 'load');
-    await untilAborted(sink.finish(plan), signal);
+    await untilAborted(sink.finish(plan, { imported: Boolean(options.copy) }), signal);
     status('IN_PROGRESS', 'verify');
     const counts = await untilAborted(checkCounts(plan, reader, sink, report.rejectedCount), signal);
     report.sourceCount = counts.sourceCount;

@@ -1,8 +1,11 @@
 /**
  * Batched, idempotent writes: Rows → byte-sized Upsert requests.
  *
- * Upsert, not Insert: real Milvus keeps duplicates of a primary key on Insert, and a resumed job
- * replays the rows after its last checkpoint. (Milvus Lite overwrites on Insert too.)
+ * Upsert by default: real Milvus keeps duplicates of a primary key on Insert, and a resumed job
+ * replays the rows after its last checkpoint. (Milvus Lite overwrites on Insert too.) A caller that
+ * knows no row of a request can be in the collection yet may send it as an Insert once
+ * (WriteOptions.method; MilvusSink does for a collection it has just created): on real Milvus an
+ * Upsert is a delete of every key plus the insert, which the target pays for (docs/performance.md).
  *
  * Requests are cut by estimated encoded size, not row count: rows range from a 4-dim vector to a
  * 32k-dim vector with a 64 KB payload. Milvus refuses gRPC messages above its receive limit (64 MB
@@ -26,11 +29,19 @@ export const DEFAULT_BATCH_BYTES = 16 * 1024 * 1024;
 export interface WriteOptions {
   batchBytes: number;
   signal?: AbortSignal;
-  /** Called after each acknowledged request (tests use it to see the splits). */
-  onRequest?: (rows: number, bytes: number) => void;
+  /** Called after each acknowledged request (tests use it to see the splits and the RPC). */
+  onRequest?: (rows: number, bytes: number, method: WriteMethod) => void;
   /** Counts the sends whose bytes a transport may still read (see Flights). */
   flights?: Flights;
+  /**
+   * The RPC: 'Upsert' (default) or 'Insert', whose requests are the same bytes (InsertRequest and
+   * UpsertRequest share their fields). Insert only where no row of the request can already be in
+   * the collection: a repeated Insert duplicates rows on real Milvus.
+   */
+  method?: WriteMethod;
 }
+
+export type WriteMethod = 'Upsert' | 'Insert';
 
 /**
  * Sends whose request bytes a transport may still read. A send can be over for its caller before
@@ -109,7 +120,7 @@ export function prepareUpserts(database: string, plan: CollectionPlan, rows: Row
  * estimated bytes. Holding only bytes while a write waits its turn is the point: a page's rows and
  * points are thousands of small objects that, kept for the seconds a slow target takes, survive
  * V8's young-generation collections and are copied and promoted (docs/performance.md). What it
- * cannot do is halve itself: a refusal for size is TARGET_REQUEST_TOO_LARGE (upsertBatch).
+ * cannot do is halve itself: a refusal for size is TARGET_REQUEST_TOO_LARGE (writeBatch).
  */
 export interface DetachedBatch {
   request: Buffer;
@@ -133,7 +144,7 @@ export function releaseBatches(batches: Array<{ block?: Buffer }>, buffers: Requ
 
 /** The network half: sends each request in order; resolves once the target acked every row. */
 export async function sendPrepared(conn: MilvusConnection, plan: CollectionPlan, batches: Array<PreparedBatch | DetachedBatch>, opts: Omit<WriteOptions, 'batchBytes'>): Promise<void> {
-  for (const batch of batches) await upsertBatch(conn, plan, batch, opts);
+  for (const batch of batches) await writeBatch(conn, plan, batch, opts);
 }
 
 /** Greedy split: each batch stays under `limit` bytes unless one row alone exceeds it. */
@@ -154,20 +165,21 @@ export function splitByBytes(rows: EncodedRow[], limit: number): EncodedRow[][] 
   return batches;
 }
 
-async function upsertBatch(conn: MilvusConnection, plan: CollectionPlan, batch: PreparedBatch | DetachedBatch, opts: Omit<WriteOptions, 'batchBytes'>): Promise<void> {
+async function writeBatch(conn: MilvusConnection, plan: CollectionPlan, batch: PreparedBatch | DetachedBatch, opts: Omit<WriteOptions, 'batchBytes'>): Promise<void> {
   if (opts.signal) throwIfAborted(opts.signal);
   const rows = 'rows' in batch ? batch.rows : undefined;
   const count = rows ? rows.length : (batch as DetachedBatch).count;
-  const outcome = await sendUpsert(conn, plan, batch.request, count, opts.flights);
+  const method = opts.method ?? 'Upsert';
+  const outcome = await sendWrite(conn, plan, method, batch.request, count, opts.flights);
   if (outcome === 'ok') {
-    opts.onRequest?.(count, rows ? rows.reduce((n, r) => n + r.bytes, 0) : (batch as DetachedBatch).bytes);
+    opts.onRequest?.(count, rows ? rows.reduce((n, r) => n + r.bytes, 0) : (batch as DetachedBatch).bytes, method);
     return;
   }
   if (!rows) {
     // Not retried (a system error): the caller holds the rows and writes them through write().
     throw systemError(
       'TARGET_REQUEST_TOO_LARGE',
-      `${conn.describe(plan.target)} refused an Upsert of ${count} rows as too large; prepared requests cannot be halved, so these rows must be written again through Sink.write().`,
+      `${conn.describe(plan.target)} refused an ${method} of ${count} rows as too large; prepared requests cannot be halved, so these rows must be written again through Sink.write().`,
       outcome,
     );
   }
@@ -182,18 +194,18 @@ async function upsertBatch(conn: MilvusConnection, plan: CollectionPlan, batch: 
   }
   const half = Math.ceil(rows.length / 2);
   for (const part of [rows.slice(0, half), rows.slice(half)]) {
-    await upsertBatch(conn, plan, { rows: part, request: encodeWriteRequest(conn.database, plan, part) }, opts);
+    await writeBatch(conn, plan, { rows: part, request: encodeWriteRequest(conn.database, plan, part) }, opts);
   }
 }
 
 /** 'ok', or the error when the server refused the request for its size (caller halves); throws otherwise. */
-async function sendUpsert(conn: MilvusConnection, plan: CollectionPlan, request: Buffer, count: number, flights?: Flights): Promise<'ok' | MigrationError> {
-  const ctx = conn.ctx(`Upsert of ${count} rows`, plan.target);
-  let res: { status: MilvusStatus; upsert_cnt?: string | number };
+async function sendWrite(conn: MilvusConnection, plan: CollectionPlan, method: WriteMethod, request: Buffer, count: number, flights?: Flights): Promise<'ok' | MigrationError> {
+  const ctx = conn.ctx(`${method} of ${count} rows`, plan.target);
+  let res: { status: MilvusStatus; upsert_cnt?: string | number; insert_cnt?: string | number };
   try {
     // The SDK's own upsert() goes through its lossy row conversion (see rows.ts) and a slow
     // encoder (see encode.ts); this is the same pooled gRPC call with our own request bytes.
-    res = await rawUnary(conn, 'Upsert', request, flights?.start());
+    res = await rawUnary(conn, method, request, flights?.start());
   } catch (e) {
     const err = fromThrown(e, ctx);
     // RESOURCE_EXHAUSTED is what gRPC says for a message above the receive limit (and for some
@@ -207,8 +219,9 @@ async function sendUpsert(conn: MilvusConnection, plan: CollectionPlan, request:
     if (code === Merr.parameterTooLarge || code === Merr.requestLimitExceeded) return err;
     throw err;
   }
-  if (Number(res.upsert_cnt ?? count) !== count) {
-    throw systemError('SINK_PARTIAL_WRITE', `${ctx.op} into ${ctx.target}: the server acknowledged ${res.upsert_cnt} of ${count} rows.`);
+  const acknowledged = method === 'Insert' ? res.insert_cnt : res.upsert_cnt;
+  if (Number(acknowledged ?? count) !== count) {
+    throw systemError('SINK_PARTIAL_WRITE', `${ctx.op} into ${ctx.target}: the server acknowledged ${acknowledged} of ${count} rows.`);
   }
   return 'ok';
 }

@@ -312,6 +312,39 @@ test('a prepared write lands the same rows as write(); one refused as too large 
   }
 });
 
+test('prepared writes into a collection created for row writes go as Inserts; anything that may repeat a row as Upserts', async () => {
+  const methods: string[] = [];
+  const watched = await createMilvusSink({ uri, token, database, onRequest: (_n, _b, method) => methods.push(method) });
+  try {
+    const plan = planFor('insert_first');
+    await watched.prepare(plan, { rowWrites: true });
+    const rows = rowsFor(int64Ids);
+    await watched.prepareWrite!(plan, rows.slice(0, 2)).send();
+    await watched.prepareWrite!(plan, rows.slice(2)).send();
+    assert.deepEqual(methods, ['Insert', 'Insert'], 'a fresh collection: each page sent once, as an Insert');
+    await watched.write(plan, rows); // the path of a page written again (refused as too large): Upsert
+    assert.deepEqual(methods.slice(2), ['Upsert']);
+    await watched.finish(plan);
+    // On real Milvus an Insert of a key already there would add a second row; the Upsert replaced them.
+    assert.equal(await watched.count(plan.target), rows.length);
+
+    methods.length = 0;
+    await watched.prepare({ ...plan, ifExists: 'append' }, { rowWrites: true }); // a resumed job, an append
+    await watched.prepareWrite!(plan, rows).send();
+    await watched.finish(plan);
+    assert.deepEqual(methods, ['Upsert'], 'a collection that existed may hold any of the keys');
+    assert.equal(await watched.count(plan.target), rows.length);
+
+    methods.length = 0;
+    const other = planFor('insert_first_bulk');
+    await watched.prepare(other); // bulk import's prepare: no row writes promised
+    await watched.prepareWrite!(other, rows).send();
+    assert.deepEqual(methods, ['Upsert']);
+  } finally {
+    await watched.close();
+  }
+});
+
 test('connection problems are config errors that name the fix and never show the token', async () => {
   const secret = 'root:S3cretPassw0rd';
   await assert.rejects(createMilvusSink({ uri: 'http://127.0.0.1:1', token: secret, timeoutMs: 5000 }), (e: MigrationError) => {

@@ -114,6 +114,20 @@ describe('bulk mode on Milvus 2.3.5 + S3', () => {
     // The killed runs left an uploaded-never-submitted file and finished ones: the resume deletes them too.
     assert.deepEqual(await leftoverFiles(id), [], 'no import file left in the bucket after the resumed job');
   });
+
+  it('append into a collection already loaded (one in service): the imported rows are served, counted and verified at once', async () => {
+    const c = await h.seed('basic', 200, { collection: 'bulk_loaded' });
+    // An upsert job creates the collection and loads it; its rows are then deleted: a loaded, empty target.
+    const first = await cli(h, dataDir, ['migrate', '--collections', c, '--yes', '--json'], keys());
+    assert.equal(first.code, 0, `${first.stderr}\n${first.stdout}`);
+    await h.milvus.delete({ collection_name: c, filter: `id in [${sourceIds(h, c).join(', ')}]` });
+    assert.deepEqual(await targetIds(h, c), [], 'the target is empty before the import');
+    const run = await cli(h, dataDir, ['migrate', '--collections', c, '--yes', '--json', '--if-exists', 'append', '--page-size', '50', ...bulkFlags(16)], keys());
+    assert.equal(run.code, 0, `the job's own count must see every imported row:\n${run.stderr}\n${run.stdout}`);
+    const report = JSON.parse(run.stdout) as ReportJson;
+    assert.equal(report.collections[0]!.targetCount, 200, JSON.stringify(report));
+    await assertExact(c);
+  });
 });
 
 describe('bulk mode where the target has no import', () => {
