@@ -314,16 +314,27 @@ test('a prepared write lands the same rows as write(); one refused as too large 
 
 test('prepared writes into a collection created for row writes go as Inserts; anything that may repeat a row as Upserts', async () => {
   const methods: string[] = [];
-  const watched = await createMilvusSink({ uri, token, database, onRequest: (_n, _b, method) => methods.push(method) });
+  let loseNextAck = false;
+  const watched = await createMilvusSink({
+    uri, token, database, retry: { baseMs: 1 },
+    onRequest: (_n, _b, method) => {
+      methods.push(method);
+      if (!loseNextAck) return;
+      // The request landed but its answer never reached us (a connection reset, a deadline): a transient failure.
+      loseNextAck = false;
+      throw new MigrationError({ code: 'TARGET_UNAVAILABLE', kind: 'transient', message: 'test: the acknowledgement was lost' });
+    },
+  });
   try {
     const plan = planFor('insert_first');
     await watched.prepare(plan, { rowWrites: true });
     const rows = rowsFor(int64Ids);
     await watched.prepareWrite!(plan, rows.slice(0, 2)).send();
+    loseNextAck = true;
     await watched.prepareWrite!(plan, rows.slice(2)).send();
-    assert.deepEqual(methods, ['Insert', 'Insert'], 'a fresh collection: each page sent once, as an Insert');
+    assert.deepEqual(methods, ['Insert', 'Insert', 'Upsert'], 'a fresh collection: each page first as an Insert; its retry as an Upsert');
     await watched.write(plan, rows); // the path of a page written again (refused as too large): Upsert
-    assert.deepEqual(methods.slice(2), ['Upsert']);
+    assert.deepEqual(methods.slice(3), ['Upsert']);
     await watched.finish(plan);
     // On real Milvus an Insert of a key already there would add a second row; the Upsert replaced them.
     assert.equal(await watched.count(plan.target), rows.length);
