@@ -349,14 +349,8 @@ export class MilvusSink implements Sink {
    * A progress that is not a number (an UNIMPLEMENTED turned into `{}`) counts as loaded, as there.
    */
   private async load(target: string): Promise<void> {
-    const { client, database } = this.conn;
-    const req = { collection_name: target, db_name: database };
     await this.startLoad(target);
-    for (let waitMs = 50; ; waitMs = Math.min(waitMs * 2, 400)) {
-      const res = await call(this.conn.ctx('GetLoadingProgress', target), () => client.getLoadingProgress(req));
-      if (!(Number(res.progress) < 100)) return;
-      await new Promise((r) => setTimeout(r, waitMs));
-    }
+    await this.untilLoaded(target, 'progress');
   }
 
   /**
@@ -371,11 +365,17 @@ export class MilvusSink implements Sink {
    */
   private async refreshLoad(target: string): Promise<void> {
     const { client, database } = this.conn;
+    await call(this.conn.ctx('LoadCollection', target), () => client.loadCollectionAsync({ collection_name: target, db_name: database, refresh: true }));
+    await this.untilLoaded(target, 'refresh_progress');
+  }
+
+  /** GetLoadingProgress until `field` is 100 (or not a number), polling from 50 ms up to every 400 ms. */
+  private async untilLoaded(target: string, field: 'progress' | 'refresh_progress'): Promise<void> {
+    const { client, database } = this.conn;
     const req = { collection_name: target, db_name: database };
-    await call(this.conn.ctx('LoadCollection', target), () => client.loadCollectionAsync({ ...req, refresh: true }));
     for (let waitMs = 50; ; waitMs = Math.min(waitMs * 2, 400)) {
-      const res = (await call(this.conn.ctx('GetLoadingProgress', target), () => client.getLoadingProgress(req))) as { refresh_progress?: unknown };
-      if (!(Number(res.refresh_progress) < 100)) return;
+      const res = (await call(this.conn.ctx('GetLoadingProgress', target), () => client.getLoadingProgress(req))) as unknown as Record<string, unknown>;
+      if (!(Number(res[field]) < 100)) return;
       await new Promise((r) => setTimeout(r, waitMs));
     }
   }
