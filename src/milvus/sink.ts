@@ -257,8 +257,18 @@ export class MilvusSink implements Sink {
     const { client, database } = this.conn;
     await this.retrying(() => call(this.conn.ctx('Flush', plan.target), () => client.flush({ collection_names: [plan.target], db_name: database })));
     await this.retrying(() => ensureIndexes(this.conn, plan));
+    // Only a collection loaded (or loading) before this load can miss imported segments: one loaded
+    // now takes every segment there is, and a refresh would only wait (~5 s a collection on 2.3.5).
+    const refresh = options.imported === true && (await this.retrying(() => this.wasLoaded(plan.target)));
     await this.retrying(() => this.load(plan.target));
-    if (options.imported) await this.retrying(() => this.refreshLoad(plan.target));
+    if (refresh) await this.retrying(() => this.refreshLoad(plan.target));
+  }
+
+  /** Whether the collection is loaded or loading; a target that cannot say counts as loaded (refresh to be safe). */
+  private async wasLoaded(target: string): Promise<boolean> {
+    const { client, database } = this.conn;
+    const res = await call(this.conn.ctx('GetLoadState', target), () => client.getLoadState({ collection_name: target, db_name: database }));
+    return (res.state as string) !== 'LoadStateNotLoad';
   }
 
   /**
