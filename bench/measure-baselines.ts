@@ -167,12 +167,14 @@ async function sendAll(conn: MilvusConnection, requests: Buffer[], writers: numb
   );
 }
 
+const mib = (bytes: number) => +(bytes / 2 ** 20).toFixed(2);
+
 /** Rounds of write-ceiling tries: every setting once a round, alternate rounds in reverse order. */
 const WRITE_TRY_ROUNDS = 2;
 
 interface WriteTry {
   op: 'Upsert' | 'Insert';
-  batchMiB: number;
+  batchBytes: number;
   writers: number;
   /** Rows/s of each round, in round order. */
   runs: number[];
@@ -196,16 +198,22 @@ async function tryWriteSettings(input: MeasureInput, plan: CollectionPlan, sink:
   // Milvus Lite's writes to one collection must be serialised (DESIGN.md; MilvusSink.write), so a
   // ceiling with more in flight is one no tool may safely use there: on Lite, one at a time.
   const inFlight = conn.lite ? [1] : input.quick ? [1, 2] : [1, 2, 4];
+  // Request sizes: up to 16 MiB, or up to what the sink holds its requests to where the target's
+  // writes cost more per row in larger ones (its write-size probe, run by prepare): on Milvus Lite
+  // 2.5.1 one 16 MiB try took minutes.
+  await sink.prepare(plan, { rowWrites: true });
+  const held = (sink as unknown as { requestBytes: number }).requestBytes;
+  const sizes = held < 2 ** 20 ? [held / 2, held] : (input.quick ? [1, 4] : [1, 4, 16]).map((m) => m * 2 ** 20);
   // Both RPCs at every setting: the migrate sends Inserts into a collection it created and Upserts
   // everywhere else (MilvusSink.prepareWrite), so the ceiling is the faster of the two.
   for (const op of ['Upsert', 'Insert'] as const) {
-    for (const batchMiB of input.quick ? [1, 4] : [1, 4, 16]) for (const writers of inFlight) tries.push({ op, batchMiB, writers, runs: [] });
+    for (const batchBytes of sizes) for (const writers of inFlight) tries.push({ op, batchBytes, writers, runs: [] });
   }
   const built = new Map<number, { requests: Buffer[]; rows: number }>();
-  for (const t of tries) if (!built.has(t.batchMiB)) built.set(t.batchMiB, await prebuildAll(input, plan, conn.database, t.batchMiB * 2 ** 20, slice));
+  for (const t of tries) if (!built.has(t.batchBytes)) built.set(t.batchBytes, await prebuildAll(input, plan, conn.database, t.batchBytes, slice));
   for (let round = 0; round < WRITE_TRY_ROUNDS; round++) {
     for (const t of round % 2 === 0 ? tries : [...tries].reverse()) {
-      const { requests, rows } = built.get(t.batchMiB)!;
+      const { requests, rows } = built.get(t.batchBytes)!;
       // As migrate prepares (loaded before the first write, where the target loads): the same target work.
       await sink.prepare(plan, { rowWrites: true });
       const { span } = await measureSpan(input.endpoints, () => sendAll(conn, requests, t.writers, t.op));
@@ -231,7 +239,7 @@ export async function measureWriteCeiling(input: MeasureInput): Promise<MeasureR
     await sink.prepare(plan, { rowWrites: true });
     let rows = 0;
     const span = { seconds: 0, cpu: 0, sourceCpu: 0, targetCpu: 0 };
-    for await (const chunk of prebuild(input, plan, conn.database, best.batchMiB * 2 ** 20, input.count)) {
+    for await (const chunk of prebuild(input, plan, conn.database, best.batchBytes, input.count)) {
       const sent = await measureSpan(endpoints, () => sendAll(conn, chunk.requests, best.writers, best.op));
       for (const k of Object.keys(span) as Array<keyof typeof span>) span[k] += sent.span[k];
       rows += chunk.rows;
@@ -240,9 +248,9 @@ export async function measureWriteCeiling(input: MeasureInput): Promise<MeasureR
     const finishStarted = performance.now();
     await sink.finish(plan);
     const finishSeconds = (performance.now() - finishStarted) / 1000;
-    const config = `${best.op}, ${best.batchMiB} MiB batches, ${best.writers} in flight`;
+    const config = `${best.op}, ${mib(best.batchBytes)} MiB batches, ${best.writers} in flight`;
     const notes = [
-      `tried on ${slice} rows, ${WRITE_TRY_ROUNDS} interleaved rounds, median (each round): ${tries.map((t) => `${t.op} ${t.batchMiB}MiB×${t.writers} ${Math.round(t.rps ?? 0)}/s (${t.runs.map(Math.round).join(', ')})`).join('; ')}`,
+      `tried on ${slice} rows, ${WRITE_TRY_ROUNDS} interleaved rounds, median (each round): ${tries.map((t) => `${t.op} ${mib(t.batchBytes)}MiB×${t.writers} ${Math.round(t.rps ?? 0)}/s (${t.runs.map(Math.round).join(', ')})`).join('; ')}`,
       `then flush + index + load: ${finishSeconds.toFixed(1)} s (not in the time above)`,
     ];
     return result(input, rows, span, config, notes, { tries, finishSeconds });

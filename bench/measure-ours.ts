@@ -28,8 +28,9 @@ export interface OurSettings {
   cold?: boolean;
 }
 
-const describe = (s: OurSettings, transport: string, plan: CollectionPlan) =>
-  `${transport}, readers ${s.readers ?? DEFAULT_READERS}, writers ${s.writers ?? DEFAULT_WRITERS}, page ${s.pageSize ?? pageSizeFor(plan)}, batch ${((s.batchBytes ?? DEFAULT_BATCH_BYTES) / 2 ** 20).toFixed(0)} MiB`;
+/** `requestBytes`: what the sink held its requests to (its write-size probe), where known. */
+const describe = (s: OurSettings, transport: string, plan: CollectionPlan, requestBytes = s.batchBytes ?? DEFAULT_BATCH_BYTES) =>
+  `${transport}, readers ${s.readers ?? DEFAULT_READERS}, writers ${s.writers ?? DEFAULT_WRITERS}, page ${s.pageSize ?? pageSizeFor(plan)}, batch ${+(requestBytes / 2 ** 20).toFixed(2)} MiB`;
 
 function memoryCheckpoints(): CheckpointStore & { saves: number } {
   const saved = new Map<string, Map<number, RangeCheckpoint>>();
@@ -87,7 +88,8 @@ export async function measureMigrate(input: MeasureInput, settings: OurSettings 
     const cpuTook = phases.slice(0, -1).map(([phase], i) => `${phase} ${(cpuAt[i + 1]![0] - cpuAt[i]![0]).toFixed(2)} + ${(cpuAt[i + 1]![1] - cpuAt[i]![1]).toFixed(2)}`);
     const notes = [...warnings, `phases: ${took.join(', ')}`, `CPU s by phase (main thread + other threads): ${cpuTook.join(', ')}`, `verified: source ${c.sourceCount}, target ${c.targetCount}, rejected ${c.rejectedCount}`, `${checkpoints.saves} checkpoint saves`];
     const phaseSeconds = Object.fromEntries(phases.slice(0, -1).map(([phase, at], i) => [phase, (phases[i + 1]![1] - at) / 1000]));
-    return result(input, c.written + c.rejectedCount, span, describe(settings, warnings.length ? 'rest (fallback)' : settings.transport ?? 'auto→grpc', plan), notes, { phaseSeconds });
+    const requestBytes = (sink as unknown as { requestBytes: number }).requestBytes;
+    return result(input, c.written + c.rejectedCount, span, describe(settings, warnings.length ? 'rest (fallback)' : settings.transport ?? 'auto→grpc', plan, requestBytes), notes, { phaseSeconds });
   } finally {
     await Promise.allSettled([reader.close(), sink.close()]);
   }

@@ -1,9 +1,15 @@
 /**
- * A probe's answer: did the target accept the call? Shared by probe.ts and probe-scalar.ts.
+ * A probe's answer: did the target accept the call? And its collection's name. Shared by the probes
+ * (probe.ts, probe-scalar.ts, probe-write-size.ts).
  */
 import type { MigrationError } from '../core/errors.ts';
 import type { MilvusConnection } from './client.ts';
 import { Merr, fromStatus, fromThrown, isStatus, statusFailed, type MilvusStatus } from './errors.ts';
+
+/** A throwaway probe collection's name: `_q2m_probe_<time>_<random>` (probe.ts drops leftovers by the time). */
+export function probeCollectionName(): string {
+  return `_q2m_probe_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
 
 /**
  * True when the call succeeded, false when the target refused it. Transient and auth errors are

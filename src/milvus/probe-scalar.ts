@@ -22,7 +22,7 @@ import type { ArrayElementType, PayloadKeyPlan, PromotedFieldPlan, ScalarCapabil
 import type { CollectionPlan, Row } from '../core/types.ts';
 import type { MilvusConnection } from './client.ts';
 import { encodeWriteRequest } from './encode.ts';
-import { ok } from './probe-answer.ts';
+import { ok, probeCollectionName } from './probe-answer.ts';
 import { queryFast } from './query-codec.ts';
 import { rawUnary } from './raw-call.ts';
 import { decodeRows, encodeRow } from './rows.ts';
@@ -131,7 +131,7 @@ interface Trial {
  * or row 1's values again when not nullable); `use` runs on it when that all worked. Always dropped.
  */
 async function trial(conn: MilvusConnection, groups: Group[], nullable: boolean, use?: (plan: CollectionPlan, fields: ProbeField[]) => Promise<void>): Promise<Trial> {
-  const name = `_q2m_probe_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const name = probeCollectionName();
   const fields = withCandidates(groups.flatMap((g) => groupFields(g, nullable)));
   const plan = probePlan(name, fields, groups, 'FLAT');
   const out: Trial = { created: false, wrote: false, nullable: false, partitionKey: false };

@@ -24,7 +24,7 @@ import type { ProbeResults } from './capabilities.ts';
 import type { MilvusConnection } from './client.ts';
 import { type MilvusStatus } from './errors.ts';
 import { collectionExists } from './exists.ts';
-import { ok } from './probe-answer.ts';
+import { ok, probeCollectionName } from './probe-answer.ts';
 import { probeScalars } from './probe-scalar.ts';
 
 type ProbedType = Exclude<MilvusVectorType, 'ArrayOfStructFloatVector'>;
@@ -87,7 +87,7 @@ export async function probeTarget(conn: MilvusConnection): Promise<ProbeResults>
 
 /** Creates a probe collection with these fields; `use` runs on it when created; always dropped. */
 async function withProbe<T>(conn: MilvusConnection, fields: FieldType[], use: (name: string) => Promise<T>): Promise<T | undefined> {
-  const name = `${PROBE_PREFIX}${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const name = probeCollectionName();
   const created = await ok(conn, 'CreateCollection', () =>
     conn.client.createCollection({ collection_name: name, db_name: conn.database, fields: [ID_FIELD, ...fields] }),
   );

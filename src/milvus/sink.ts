@@ -10,6 +10,7 @@ import { connectMilvus, type MilvusConnection } from './client.ts';
 import { createHash } from 'node:crypto';
 import { capabilitiesFromVersion, fromProbes } from './capabilities.ts';
 import { probeTarget } from './probe.ts';
+import { probeWriteRequestBytes } from './probe-write-size.ts';
 import { call, type MilvusStatus } from './errors.ts';
 import { acquireLeases } from './lease.ts';
 import { listTargetAliases, pointAlias } from './aliases.ts';
@@ -29,7 +30,9 @@ export interface MilvusSinkOptions {
   token?: string;
   /** Default `default`. */
   database?: string;
-  /** Target size of one Upsert request in bytes. Default 16 MiB (Milvus refuses ~64 MB and up). */
+  /** Target size of one Upsert request in bytes. Default 16 MiB (Milvus refuses ~64 MB and up).
+   *  Held lower where the target's writes cost more per row in larger requests (probed at prepare:
+   *  probe-write-size.ts). */
   batchBytes?: number;
   /** Per-RPC deadline in ms. Default 120 000. */
   timeoutMs?: number;
@@ -87,6 +90,8 @@ function decodeLazy(plan: CollectionPlan, fields: QueryField[]): Row[] {
  * creates and drops collections, so `plan` then `migrate` in one API server, or many jobs, probe once.
  */
 const probed = new Map<string, Promise<TargetCapabilities>>();
+/** The write-size probe's answer per target (same key): a request size to stay under, or none. */
+const writeSizes = new Map<string, Promise<number | undefined>>();
 
 function probeKey(opts: MilvusSinkOptions): string {
   const token = opts.token ? createHash('sha256').update(opts.token).digest('hex') : '';
@@ -120,11 +125,15 @@ export class MilvusSink implements Sink {
    * its first try (see prepareWrite).
    */
   private readonly freshTargets = new Set<string>();
+  /** Bytes one write request aims at: the option, or less where the target's probe said so (prepare). */
+  private requestBytes: number;
 
   private constructor(
     private readonly conn: MilvusConnection,
     private readonly opts: MilvusSinkOptions,
-  ) {}
+  ) {
+    this.requestBytes = opts.batchBytes ?? DEFAULT_BATCH_BYTES;
+  }
 
   /** Connects and checks the target (reachable, token accepted, database exists): config errors. */
   static async connect(opts: MilvusSinkOptions): Promise<MilvusSink> {
@@ -166,6 +175,7 @@ export class MilvusSink implements Sink {
    */
   async prepare(plan: CollectionPlan, options: PrepareOptions = {}): Promise<void> {
     const { created } = await this.retrying(() => prepareCollection(this.conn, plan));
+    await this.holdRequestSize();
     const fresh = created && Boolean(options.rowWrites);
     if (fresh) this.freshTargets.add(plan.target);
     else this.freshTargets.delete(plan.target);
@@ -187,10 +197,23 @@ export class MilvusSink implements Sink {
     await this.startLoad(target).catch(() => undefined);
   }
 
+  /**
+   * Requests no larger than the target takes at its best cost per row: Milvus Lite 2.5.1 takes a
+   * 2 MiB Insert at ~4× the cost per row of 512 KiB ones (probe-write-size.ts). Probed once per
+   * target and process, before the first write; a probe that cannot tell leaves the size as it is.
+   */
+  private async holdRequestSize(): Promise<void> {
+    const key = probeKey(this.opts);
+    let probedBytes = writeSizes.get(key);
+    if (!probedBytes) writeSizes.set(key, (probedBytes = probeWriteRequestBytes(this.conn)));
+    const limit = await probedBytes;
+    if (limit !== undefined) this.requestBytes = Math.min(this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, limit);
+  }
+
   async write(plan: CollectionPlan, rows: Row[], signal?: AbortSignal): Promise<void> {
     if (rows.length === 0) return;
     // Encoding is CPU work: done now, before this write's turn, so it overlaps a write in flight.
-    const batches = prepareUpserts(this.conn.database, plan, rows, this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, this.requestBuffers);
+    const batches = prepareUpserts(this.conn.database, plan, rows, this.requestBytes, this.requestBuffers);
     return this.send(plan, batches, signal);
   }
 
@@ -208,7 +231,7 @@ export class MilvusSink implements Sink {
    * repeats calls on its own).
    */
   prepareWrite(plan: CollectionPlan, rows: Row[]): PreparedWrite {
-    const batches = detachRows(prepareUpserts(this.conn.database, plan, rows, this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, this.requestBuffers));
+    const batches = detachRows(prepareUpserts(this.conn.database, plan, rows, this.requestBytes, this.requestBuffers));
     const insertFirst = this.freshTargets.has(plan.target) && this.conn.rawWrites() !== undefined;
     let sent = false;
     return {

@@ -14,6 +14,7 @@ import type { Sink } from '../../src/core/contracts.ts';
 import type { CollectionPlan, Row, TargetCapabilities, VectorFieldPlan } from '../../src/core/types.ts';
 import { MigrationError } from '../../src/core/errors.ts';
 import { createMilvusSink } from '../../src/milvus/index.ts';
+import { PROBE_SMALL_BYTES } from '../../src/milvus/probe-write-size.ts';
 import { milvusEngines, startMilvus, type MilvusEngine, type MilvusServer } from '../../testkit/milvus/launcher.ts';
 
 const external = process.env.MILVUS_URI;
@@ -259,6 +260,30 @@ test('tiny request budget splits into many requests with the same result', async
     assert.deepStrictEqual(sortRows(await small.fetch(plan, ids)), sortRows(rows));
   } finally {
     await small.close();
+  }
+});
+
+test('requests are held to 512 KiB where larger ones cost the target more per row (Milvus Lite 2.5.1), left whole elsewhere', async () => {
+  const requests: Array<{ rows: number; bytes: number }> = [];
+  const watched = await createMilvusSink({ uri, token, database, onRequest: (rows, bytes) => requests.push({ rows, bytes }) });
+  try {
+    const plan = planFor('held', { vectors: [{ source: '', field: 'vector', type: 'FloatVector', dim: 512, metric: 'L2', index: denseIndex(), nullable: false }] });
+    await watched.prepare(plan, { rowWrites: true });
+    // A default-sized page: ~2 MiB of 512-d rows.
+    const rows: Row[] = Array.from({ length: 1000 }, (_, i) => ({ id: BigInt(i), vectors: { vector: Array.from({ length: 512 }, (_, j) => ((i + j) % 17) / 16) }, dynamic: { i } }));
+    await watched.prepareWrite!(plan, rows).send();
+    await watched.finish(plan);
+    assert.equal(await watched.count(plan.target), rows.length);
+    assert.equal(requests.reduce((n, r) => n + r.rows, 0), rows.length);
+    const largest = Math.max(...requests.map((r) => r.bytes));
+    if (engine === 'lite25') {
+      // 2 MiB Inserts cost Lite 2.5.1 ~4× per row what 512 KiB ones do (src/milvus/probe-write-size.ts).
+      assert.ok(requests.length >= 4 && largest <= PROBE_SMALL_BYTES, `expected requests of at most 512 KiB, got ${requests.map((r) => r.bytes).join(', ')}`);
+    } else if (engine) {
+      assert.equal(requests.length, 1, `${engine} takes a 2 MiB request at the same cost per row: the page stays one request`);
+    }
+  } finally {
+    await watched.close();
   }
 });
 

@@ -1,0 +1,97 @@
+/**
+ * Whether the target's writes cost more per row as requests grow, learnt by timing it.
+ *
+ * Milvus Lite 2.5.1 (Milvus's C++ engine) takes an Insert of 768-d rows in ~7.5 ms at 512 KiB,
+ * ~20 ms at 1 MiB, ~120 ms at 2 MiB, ~440 ms at 4 MiB and ~7 s at 8 MiB: most of its time in page
+ * faults below a memmove of the request's float arrays (docs/performance.md, "Session 16"). Our
+ * pages are ~2 MiB of rows and write() gathers up to 16 MiB, so there a ref768 migrate ran at 7.6k
+ * rows/s where 512 KiB requests give 13.4k, and a 16 MiB write took minutes. Milvus Lite 3.2.2 and
+ * Milvus 2.3.5 take the same rows at the same cost per row from 1 to 16 MiB.
+ *
+ * A version string would not say it (Lite 2.5 reports none), so the sink asks the target: on a
+ * throwaway collection (`_q2m_probe_…`, dropped after, like probe.ts's), the same rows once as one
+ * large request and once as requests of PROBE_SMALL_BYTES, one at a time. A target whose large
+ * requests cost more per row in both ROUNDS (so one slow moment of a busy machine cannot decide
+ * it) gets requests of PROBE_SMALL_BYTES; any other answer, a refusal or a failure leaves the
+ * sink's request size as it is. Cost: ~0.2 s on Lite 3 and Milvus 2.3.5, ~0.9 s on Lite 2.5.1. Over a slow network the small requests pay
+ * more round trips, so they only ever look slower: the probe cannot pick small requests there.
+ */
+import type { CollectionPlan, Row } from '../core/types.ts';
+import type { MilvusConnection } from './client.ts';
+import { statusFailed, type MilvusStatus } from './errors.ts';
+import { probeCollectionName } from './probe-answer.ts';
+import { rawUnary } from './raw-call.ts';
+import { prepareCollection } from './schema.ts';
+import { prepareUpserts } from './writer.ts';
+
+/** The request size a slow-growing target is held to. */
+export const PROBE_SMALL_BYTES = 512 * 1024;
+/**
+ * The sizes compared with it, one round each, and how much more a large request must cost than
+ * the same rows in small ones: 2 MiB (the default page, core/defaults.ts) screens cheaply (Lite
+ * 2.5.1 3.0-4.3×; Lite 3 0.9-1.4× and Milvus 2.3.5 0.4-1.9×, so most targets stop there); 4 MiB
+ * confirms (Lite 2.5.1 7.1-8.2×, Lite 3 1.1-1.2×, Milvus 2.3.5 0.6-0.9×).
+ */
+const ROUNDS = [
+  { largeBytes: 2 * 1024 * 1024, ratio: 1.5 },
+  { largeBytes: 4 * 1024 * 1024, ratio: 2.5 },
+];
+/** 1024-d float32 rows: ~4 KiB each, so 2 MiB is ~500 rows (bytes, not rows, set the cost). */
+const PROBE_DIM = 1024;
+/** A probe row's request bytes, about (vector, key, empty `$meta`). */
+const ROW_BYTES = PROBE_DIM * 4 + 64;
+
+/**
+ * The request size in bytes this target should be held to, or undefined where larger requests
+ * cost no more per row (or the probe could not tell). Never throws.
+ */
+export async function probeWriteRequestBytes(conn: MilvusConnection): Promise<number | undefined> {
+  const plan = probePlan();
+  try {
+    await prepareCollection(conn, plan);
+    let nextId = 0;
+    const rows = (bytes: number): Row[] => Array.from({ length: Math.floor(bytes / ROW_BYTES) }, () => syntheticRow(nextId++));
+    const send = async (requests: Buffer[]) => {
+      const started = performance.now();
+      for (const request of requests) {
+        const answer = await rawUnary<{ status?: MilvusStatus }>(conn, 'Insert', request);
+        if (statusFailed(answer.status)) throw new Error('Insert refused');
+      }
+      return performance.now() - started;
+    };
+    const encode = (rowBytes: number, requestBytes: number) => prepareUpserts(conn.database, plan, rows(rowBytes), requestBytes).map((b) => b.request);
+    // The first writes into a new collection are slower on every target (~60-100 ms): not compared.
+    await send(encode(16 * ROW_BYTES, PROBE_SMALL_BYTES));
+    for (const { largeBytes, ratio } of ROUNDS) {
+      const small = await send(encode(largeBytes, PROBE_SMALL_BYTES));
+      const large = await send(encode(largeBytes, largeBytes + 64 * 1024));
+      if (large < ratio * small) return undefined;
+    }
+    return PROBE_SMALL_BYTES;
+  } catch {
+    return undefined;
+  } finally {
+    await conn.client.dropCollection({ collection_name: plan.target, db_name: conn.database }).catch(() => undefined);
+  }
+}
+
+function probePlan(): CollectionPlan {
+  return {
+    source: '',
+    target: probeCollectionName(),
+    description: 'qdrant2milvus write-size probe (dropped at once)',
+    primaryKey: { field: 'id', type: 'Int64', autoId: false },
+    vectors: [{ source: '', field: 'v', type: 'FloatVector', dim: PROBE_DIM, metric: 'L2', index: { type: 'FLAT', params: {} }, nullable: false }],
+    dynamicField: true,
+    partitionKey: null,
+    policies: { nullPayloadValues: 'drop', missingVector: 'fail' },
+    ifExists: 'fail',
+    sourceCount: 0,
+  };
+}
+
+function syntheticRow(id: number): Row {
+  const vector = new Array<number>(PROBE_DIM);
+  for (let i = 0; i < PROBE_DIM; i++) vector[i] = ((id * 31 + i * 7) % 101) / 101;
+  return { id: BigInt(id), vectors: { v: vector }, dynamic: {} };
+}
