@@ -4,17 +4,20 @@
  * Milvus Lite 2.5.1 (Milvus's C++ engine) takes an Insert of 768-d rows in ~7.5 ms at 512 KiB,
  * ~20 ms at 1 MiB, ~120 ms at 2 MiB, ~440 ms at 4 MiB and ~7 s at 8 MiB: most of its time in page
  * faults below a memmove of the request's float arrays (docs/performance.md, "Session 16"). Our
- * pages are ~2 MiB of rows and write() gathers up to 16 MiB, so there a ref768 migrate ran at 7.6k
- * rows/s where 512 KiB requests give 13.4k, and a 16 MiB write took minutes. Milvus Lite 3.2.2 and
+ * pages are ~2 MiB of rows and write() gathers up to 16 MiB: there a ref768 migrate (100k) took
+ * 12.8 s against 8.3 s in 512 KiB requests, basic 1M 45.5 s against 32.6 s, and the bench's 16 MiB
+ * writes took minutes. Milvus Lite 3.2.2 and
  * Milvus 2.3.5 take the same rows at the same cost per row from 1 to 16 MiB.
  *
  * A version string would not say it (Lite 2.5 reports none), so the sink asks the target: on a
  * throwaway collection (`_q2m_probe_…`, dropped after, like probe.ts's), the same rows once as one
  * large request and once as requests of PROBE_SMALL_BYTES, one at a time. A target whose large
- * requests cost more per row in both ROUNDS (so one slow moment of a busy machine cannot decide
+ * request costs more per row in both rounds (so one slow moment of a busy machine cannot decide
  * it) gets requests of PROBE_SMALL_BYTES; any other answer, a refusal or a failure leaves the
- * sink's request size as it is. Cost: ~0.2 s on Lite 3 and Milvus 2.3.5, ~0.9 s on Lite 2.5.1. Over a slow network the small requests pay
- * more round trips, so they only ever look slower: the probe cannot pick small requests there.
+ * sink's request size as it is. Over a slow network the small requests pay more round trips, so
+ * they only ever look slower: the probe cannot pick small requests there. Cost before the first
+ * write: ~0.1 s on Milvus 2.3.5, ~0.2-0.3 s on the Lites; the probe collection's drop (0.1-0.2 s
+ * on Lite 3) is not waited for, only by the sink's close().
  */
 import type { CollectionPlan, Row } from '../core/types.ts';
 import type { MilvusConnection } from './client.ts';
@@ -27,26 +30,38 @@ import { prepareUpserts } from './writer.ts';
 /** The request size a slow-growing target is held to. */
 export const PROBE_SMALL_BYTES = 512 * 1024;
 /**
- * The sizes compared with it, one round each, and how much more a large request must cost than
- * the same rows in small ones: 2 MiB (the default page, core/defaults.ts) screens cheaply (Lite
- * 2.5.1 3.0-4.3×; Lite 3 0.9-1.4× and Milvus 2.3.5 0.4-1.9×, so most targets stop there); 4 MiB
- * confirms (Lite 2.5.1 7.1-8.2×, Lite 3 1.1-1.2×, Milvus 2.3.5 0.6-0.9×).
+ * The size compared with it: the default page (core/defaults.ts). How much more one such request
+ * must cost than the same rows in small ones, in each of two rounds: Lite 2.5.1 3.0-4.3×; Lite 3
+ * 0.9-1.4× and Milvus 2.3.5 0.4-1.9×, so most targets stop after the first.
  */
-const ROUNDS = [
-  { largeBytes: 2 * 1024 * 1024, ratio: 1.5 },
-  { largeBytes: 4 * 1024 * 1024, ratio: 2.5 },
-];
-/** 1024-d float32 rows: ~4 KiB each, so 2 MiB is ~500 rows (bytes, not rows, set the cost). */
+const PROBE_LARGE_BYTES = 2 * 1024 * 1024;
+const PENALTY_RATIO = 2;
+const ROUNDS = 2;
+/** 1024-d float32 rows: ~4 KiB each, so 2 MiB is ~500 rows (bytes more than rows or fields set the cost). */
 const PROBE_DIM = 1024;
 /** A probe row's request bytes, about (vector, key, empty `$meta`). */
 const ROW_BYTES = PROBE_DIM * 4 + 64;
 
-/**
- * The request size in bytes this target should be held to, or undefined where larger requests
- * cost no more per row (or the probe could not tell). Never throws.
- */
-export async function probeWriteRequestBytes(conn: MilvusConnection): Promise<number | undefined> {
+export interface WriteSizeAnswer {
+  /** The request size in bytes this target should be held to; undefined where larger requests
+   *  cost no more per row, or the probe could not tell. */
+  requestBytes: number | undefined;
+  /** The probe collection's drop, under way: the connection must not close before it settles. */
+  dropped: Promise<void>;
+}
+
+/** Never throws: a probe that fails is an answer of "no limit". */
+export async function probeWriteRequestBytes(conn: MilvusConnection): Promise<WriteSizeAnswer> {
   const plan = probePlan();
+  const answer = await measure(conn, plan);
+  const dropped = conn.client.dropCollection({ collection_name: plan.target, db_name: conn.database }).then(
+    () => undefined,
+    () => undefined,
+  );
+  return { requestBytes: answer, dropped };
+}
+
+async function measure(conn: MilvusConnection, plan: CollectionPlan): Promise<number | undefined> {
   try {
     await prepareCollection(conn, plan);
     let nextId = 0;
@@ -62,16 +77,14 @@ export async function probeWriteRequestBytes(conn: MilvusConnection): Promise<nu
     const encode = (rowBytes: number, requestBytes: number) => prepareUpserts(conn.database, plan, rows(rowBytes), requestBytes).map((b) => b.request);
     // The first writes into a new collection are slower on every target (~60-100 ms): not compared.
     await send(encode(16 * ROW_BYTES, PROBE_SMALL_BYTES));
-    for (const { largeBytes, ratio } of ROUNDS) {
-      const small = await send(encode(largeBytes, PROBE_SMALL_BYTES));
-      const large = await send(encode(largeBytes, largeBytes + 64 * 1024));
-      if (large < ratio * small) return undefined;
+    for (let round = 0; round < ROUNDS; round++) {
+      const small = await send(encode(PROBE_LARGE_BYTES, PROBE_SMALL_BYTES));
+      const large = await send(encode(PROBE_LARGE_BYTES, PROBE_LARGE_BYTES + 64 * 1024));
+      if (large < PENALTY_RATIO * small) return undefined;
     }
     return PROBE_SMALL_BYTES;
   } catch {
     return undefined;
-  } finally {
-    await conn.client.dropCollection({ collection_name: plan.target, db_name: conn.database }).catch(() => undefined);
   }
 }
 

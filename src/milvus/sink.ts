@@ -127,6 +127,8 @@ export class MilvusSink implements Sink {
   private readonly freshTargets = new Set<string>();
   /** Bytes one write request aims at: the option, or less where the target's probe said so (prepare). */
   private requestBytes: number;
+  /** Drops of the write-size probe's collection this sink started; close() waits for them. */
+  private readonly probeDrops: Array<Promise<void>> = [];
 
   private constructor(
     private readonly conn: MilvusConnection,
@@ -205,7 +207,11 @@ export class MilvusSink implements Sink {
   private async holdRequestSize(): Promise<void> {
     const key = probeKey(this.opts);
     let probedBytes = writeSizes.get(key);
-    if (!probedBytes) writeSizes.set(key, (probedBytes = probeWriteRequestBytes(this.conn)));
+    if (!probedBytes) {
+      const answer = probeWriteRequestBytes(this.conn);
+      this.probeDrops.push(answer.then((a) => a.dropped));
+      writeSizes.set(key, (probedBytes = answer.then((a) => a.requestBytes)));
+    }
     const limit = await probedBytes;
     if (limit !== undefined) this.requestBytes = Math.min(this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, limit);
   }
@@ -368,6 +374,7 @@ export class MilvusSink implements Sink {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.probeDrops);
     await this.conn.close();
   }
 
