@@ -95,7 +95,9 @@ export interface PreparedBatch {
  */
 export class RequestBuffers extends FreeList<Buffer> {
   constructor() {
-    super({ size: (b) => b.length, make: (bytes) => Buffer.allocUnsafeSlow(bytes), step: 2 ** 16, keep: 8, maxBytes: 32 * 2 ** 20 });
+    // Bounded by bytes more than by count: a page split into requests of 512 KiB (a target that
+    // takes smaller ones faster: probe-write-size.ts) needs four buffers where a whole page needs one.
+    super({ size: (b) => b.length, make: (bytes) => Buffer.allocUnsafeSlow(bytes), step: 2 ** 16, keep: 64, maxBytes: 32 * 2 ** 20, maxFreeBytes: 24 * 2 ** 20 });
   }
 }
 
