@@ -10,13 +10,12 @@
  * Milvus 2.3.5 take the same rows at the same cost per row from 1 to 16 MiB.
  *
  * A version string would not say it (Lite 2.5 reports none), so the sink asks the target: on a
- * throwaway collection (`_q2m_probe_…`, dropped after, like probe.ts's), the same rows once as one
- * large request and once as requests of PROBE_SMALL_BYTES, one at a time. A target whose large
- * request costs more per row in both rounds (so one slow moment of a busy machine cannot decide
- * it) gets requests of PROBE_SMALL_BYTES; any other answer, a refusal or a failure leaves the
- * sink's request size as it is. Over a slow network the small requests pay more round trips, so
+ * throwaway collection (`_q2m_probe_…`, dropped after, like probe.ts's), the same rows as one
+ * large request and as requests of PROBE_SMALL_BYTES, one at a time, in rounds. A target whose
+ * large request costs PENALTY_RATIO× the small ones gets requests of PROBE_SMALL_BYTES; any other
+ * answer, a refusal or a failure leaves the sink's request size as it is. Over a slow network the small requests pay more round trips, so
  * they only ever look slower: the probe cannot pick small requests there. Cost before the first
- * write: ~0.1 s on Milvus 2.3.5, ~0.2-0.3 s on the Lites; the probe collection's drop (0.1-0.2 s
+ * write: ~0.1-0.2 s on Milvus 2.3.5, ~0.3-0.4 s on the Lites; the probe collection's drop (0.1-0.2 s
  * on Lite 3) is not waited for, only by the sink's close().
  */
 import type { CollectionPlan, Row } from '../core/types.ts';
@@ -31,12 +30,14 @@ import { prepareUpserts } from './writer.ts';
 export const PROBE_SMALL_BYTES = 512 * 1024;
 /**
  * The size compared with it: the default page (core/defaults.ts). How much more one such request
- * must cost than the same rows in small ones, in each of two rounds: Lite 2.5.1 3.0-4.3×; Lite 3
- * 0.9-1.4× and Milvus 2.3.5 0.4-1.9×, so most targets stop after the first.
+ * must cost than the same rows in small ones: Lite 2.5.1 3.0-4.3×; Lite 3 0.9-1.4× and Milvus
+ * 2.3.5 0.4-1.9×. Each side's fastest of its rounds is compared (a busy machine only ever adds
+ * time, so the fastest is the closest to the target's own cost): two rounds, a third where the
+ * ratio is near the line.
  */
 const PROBE_LARGE_BYTES = 2 * 1024 * 1024;
 const PENALTY_RATIO = 2;
-const ROUNDS = 2;
+const MAX_ROUNDS = 3;
 /** 1024-d float32 rows: ~4 KiB each, so 2 MiB is ~500 rows (bytes more than rows or fields set the cost). */
 const PROBE_DIM = 1024;
 /** A probe row's request bytes, about (vector, key, empty `$meta`). */
@@ -77,12 +78,15 @@ async function measure(conn: MilvusConnection, plan: CollectionPlan): Promise<nu
     const encode = (rowBytes: number, requestBytes: number) => prepareUpserts(conn.database, plan, rows(rowBytes), requestBytes).map((b) => b.request);
     // The first writes into a new collection are slower on every target (~60-100 ms): not compared.
     await send(encode(16 * ROW_BYTES, PROBE_SMALL_BYTES));
-    for (let round = 0; round < ROUNDS; round++) {
-      const small = await send(encode(PROBE_LARGE_BYTES, PROBE_SMALL_BYTES));
-      const large = await send(encode(PROBE_LARGE_BYTES, PROBE_LARGE_BYTES + 64 * 1024));
-      if (large < PENALTY_RATIO * small) return undefined;
+    let small = Infinity;
+    let large = Infinity;
+    for (let round = 1; round <= MAX_ROUNDS; round++) {
+      small = Math.min(small, await send(encode(PROBE_LARGE_BYTES, PROBE_SMALL_BYTES)));
+      large = Math.min(large, await send(encode(PROBE_LARGE_BYTES, PROBE_LARGE_BYTES + 64 * 1024)));
+      const ratio = large / small;
+      if (round >= 2 && (ratio >= PENALTY_RATIO * 1.25 || ratio < PENALTY_RATIO / 1.25)) break;
     }
-    return PROBE_SMALL_BYTES;
+    return large >= PENALTY_RATIO * small ? PROBE_SMALL_BYTES : undefined;
   } catch {
     return undefined;
   }
