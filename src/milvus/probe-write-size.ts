@@ -5,18 +5,18 @@
  * ~20 ms at 1 MiB, ~120 ms at 2 MiB, ~440 ms at 4 MiB and ~7 s at 8 MiB: most of its time in page
  * faults below a memmove of the request's float arrays (docs/performance.md, "Session 16"). Our
  * pages are ~2 MiB of rows and write() gathers up to 16 MiB: there a ref768 migrate (100k) took
- * 12.8 s against 8.3 s in 512 KiB requests, basic 1M 45.5 s against 32.6 s, and the bench's 16 MiB
- * writes took minutes. Milvus Lite 3.2.2 and
- * Milvus 2.3.5 take the same rows at the same cost per row from 1 to 16 MiB.
+ * 12.8 s against 7.3-8.3 s in 512 KiB requests, basic 1M 45.5 s against 32.6 s, and the bench's
+ * 16 MiB writes took minutes. Milvus Lite 3.2.2 and Milvus 2.3.5 take the same rows at the same
+ * cost per row from 1 to 16 MiB.
  *
  * A version string would not say it (Lite 2.5 reports none), so the sink asks the target: on a
  * throwaway collection (`_q2m_probe_…`, dropped after, like probe.ts's), the same rows as one
  * large request and as requests of PROBE_SMALL_BYTES, one at a time, in rounds. A target whose
  * large request costs PENALTY_RATIO× the small ones gets requests of PROBE_SMALL_BYTES; any other
- * answer, a refusal or a failure leaves the sink's request size as it is. Over a slow network the small requests pay more round trips, so
- * they only ever look slower: the probe cannot pick small requests there. Cost before the first
- * write: ~0.1-0.2 s on Milvus 2.3.5, ~0.3-0.4 s on the Lites; the probe collection's drop (0.1-0.2 s
- * on Lite 3) is not waited for, only by the sink's close().
+ * answer, a refusal or a failure leaves the sink's request size as it is. Over a slow network the
+ * small requests pay more round trips, so they only ever look slower: the probe cannot pick small
+ * requests there. Cost before the first write: ~0.1-0.2 s on Milvus 2.3.5, ~0.3-0.4 s on the
+ * Lites; the probe collection's drop (0.1-0.2 s on Lite 3) is waited for only by the sink's close().
  */
 import type { CollectionPlan, Row } from '../core/types.ts';
 import type { MilvusConnection } from './client.ts';
