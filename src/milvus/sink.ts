@@ -213,7 +213,7 @@ export class MilvusSink implements Sink {
       writeSizes.set(key, (probedBytes = answer.then((a) => a.requestBytes)));
     }
     const limit = await probedBytes;
-    if (limit !== undefined) this.requestBytes = Math.min(this.opts.batchBytes ?? DEFAULT_BATCH_BYTES, limit);
+    if (limit !== undefined) this.requestBytes = Math.min(this.requestBytes, limit);
   }
 
   async write(plan: CollectionPlan, rows: Row[], signal?: AbortSignal): Promise<void> {
