@@ -10,7 +10,7 @@ import { connectMilvus, type MilvusConnection } from './client.ts';
 import { createHash } from 'node:crypto';
 import { capabilitiesFromVersion, fromProbes } from './capabilities.ts';
 import { probeTarget } from './probe.ts';
-import { probeWriteRequestBytes } from './probe-write-size.ts';
+import { probeWriteRequestBytes, type WriteSizeAnswer } from './probe-write-size.ts';
 import { call, type MilvusStatus } from './errors.ts';
 import { acquireLeases } from './lease.ts';
 import { listTargetAliases, pointAlias } from './aliases.ts';
@@ -91,7 +91,7 @@ function decodeLazy(plan: CollectionPlan, fields: QueryField[]): Row[] {
  */
 const probed = new Map<string, Promise<TargetCapabilities>>();
 /** The write-size probe's answer per target (same key): a request size to stay under, or none. */
-const writeSizes = new Map<string, Promise<number | undefined>>();
+const writeSizes = new Map<string, Promise<Omit<WriteSizeAnswer, 'dropped'>>>();
 
 function probeKey(opts: MilvusSinkOptions): string {
   const token = opts.token ? createHash('sha256').update(opts.token).digest('hex') : '';
@@ -127,6 +127,8 @@ export class MilvusSink implements Sink {
   private readonly freshTargets = new Set<string>();
   /** Bytes one write request aims at: the option, or less where the target's probe said so (prepare). */
   private requestBytes: number;
+  /** What the write-size probe measured for this target (read by the bench and tests), once prepared. */
+  writeSizeProbe: WriteSizeAnswer['measured'];
   /** Drops of the write-size probe's collection this sink started; close() waits for them. */
   private readonly probeDrops: Array<Promise<void>> = [];
 
@@ -206,14 +208,15 @@ export class MilvusSink implements Sink {
    */
   private async holdRequestSize(): Promise<void> {
     const key = probeKey(this.opts);
-    let probedBytes = writeSizes.get(key);
-    if (!probedBytes) {
+    let probed = writeSizes.get(key);
+    if (!probed) {
       const answer = probeWriteRequestBytes(this.conn);
       this.probeDrops.push(answer.then((a) => a.dropped));
-      writeSizes.set(key, (probedBytes = answer.then((a) => a.requestBytes)));
+      writeSizes.set(key, (probed = answer.then(({ requestBytes, measured }) => ({ requestBytes, measured }))));
     }
-    const limit = await probedBytes;
-    if (limit !== undefined) this.requestBytes = Math.min(this.requestBytes, limit);
+    const { requestBytes, measured } = await probed;
+    this.writeSizeProbe = measured;
+    if (requestBytes !== undefined) this.requestBytes = Math.min(this.requestBytes, requestBytes);
   }
 
   async write(plan: CollectionPlan, rows: Row[], signal?: AbortSignal): Promise<void> {
