@@ -10,7 +10,7 @@ import { connectMilvus, type MilvusConnection } from './client.ts';
 import { createHash } from 'node:crypto';
 import { capabilitiesFromVersion, fromProbes } from './capabilities.ts';
 import { probeTarget } from './probe.ts';
-import { probeWriteRequestBytes, type WriteSizeAnswer } from './probe-write-size.ts';
+import { PROBE_SMALL_BYTES, probeWriteRequestBytes, type WriteSizeAnswer } from './probe-write-size.ts';
 import { call, type MilvusStatus } from './errors.ts';
 import { acquireLeases } from './lease.ts';
 import { listTargetAliases, pointAlias } from './aliases.ts';
@@ -207,6 +207,8 @@ export class MilvusSink implements Sink {
    * target and process, before the first write; a probe that cannot tell leaves the size as it is.
    */
   private async holdRequestSize(): Promise<void> {
+    // Requests already that small (the batchBytes option) have nothing to learn from the probe.
+    if (this.requestBytes <= PROBE_SMALL_BYTES) return;
     const key = probeKey(this.opts);
     let probed = writeSizes.get(key);
     if (!probed) {
