@@ -15,8 +15,9 @@
  * large request costs PENALTY_RATIO× the small ones gets requests of PROBE_SMALL_BYTES; any other
  * answer, a refusal or a failure leaves the sink's request size as it is. Over a slow network the
  * small requests pay more round trips, so they only ever look slower: the probe cannot pick small
- * requests there. Cost before the first write: ~0.1-0.2 s on Milvus 2.3.5, ~0.3-0.4 s on the
- * Lites; the probe collection's drop (0.1-0.2 s on Lite 3) is waited for only by the sink's close().
+ * requests there. Cost before the first write: ~0.1-0.3 s on Milvus 2.3.5, ~0.3-0.6 s on the
+ * Lites (0.2 s more per round where the ratio is near the line); the probe collection's drop
+ * (0.1-0.2 s on Lite 3) is waited for only by the sink's close().
  */
 import type { CollectionPlan, Row } from '../core/types.ts';
 import type { MilvusConnection } from './client.ts';
