@@ -11,6 +11,7 @@ import { pageSizeFor } from '../src/core/defaults.ts';
 import type { CollectionPlan, Row } from '../src/core/types.ts';
 import { createMilvusSink, DEFAULT_BATCH_BYTES } from '../src/milvus/index.ts';
 import { detachRows, prepareUpserts, releaseBatches, RequestBuffers } from '../src/milvus/writer.ts';
+import type { WriteSizeMeasure } from '../src/milvus/probe-write-size.ts';
 import { createQdrantReader } from '../src/qdrant/index.ts';
 import { benchPlan, measureSpan, result, threadCpuSeconds, type MeasureInput, type MeasureResult } from './lib.ts';
 
@@ -88,7 +89,7 @@ export async function measureMigrate(input: MeasureInput, settings: OurSettings 
     const cpuTook = phases.slice(0, -1).map(([phase], i) => `${phase} ${(cpuAt[i + 1]![0] - cpuAt[i]![0]).toFixed(2)} + ${(cpuAt[i + 1]![1] - cpuAt[i]![1]).toFixed(2)}`);
     const notes = [...warnings, `phases: ${took.join(', ')}`, `CPU s by phase (main thread + other threads): ${cpuTook.join(', ')}`, `verified: source ${c.sourceCount}, target ${c.targetCount}, rejected ${c.rejectedCount}`, `${checkpoints.saves} checkpoint saves`];
     const phaseSeconds = Object.fromEntries(phases.slice(0, -1).map(([phase, at], i) => [phase, (phases[i + 1]![1] - at) / 1000]));
-    const { requestBytes, writeSizeProbe: probe } = sink as unknown as { requestBytes: number; writeSizeProbe?: { smallMs: number; largeMs: number; rounds: number } };
+    const { requestBytes, writeSizeProbe: probe } = sink as unknown as { requestBytes: number; writeSizeProbe?: WriteSizeMeasure };
     if (probe) notes.push(`write-size probe: 2 MiB as 4 requests ${probe.smallMs.toFixed(0)} ms, as 1 ${probe.largeMs.toFixed(0)} ms (fastest of ${probe.rounds} rounds)`);
     return result(input, c.written + c.rejectedCount, span, describe(settings, warnings.length ? 'rest (fallback)' : settings.transport ?? 'auto→grpc', plan, requestBytes), notes, { phaseSeconds });
   } finally {

@@ -101,13 +101,11 @@ async function measure(conn: MilvusConnection, plan: CollectionPlan): Promise<Wr
     const unsure = () => large < PENALTY_RATIO * UNSURE * small && large > (PENALTY_RATIO / UNSURE) * small;
     while (rounds < MIN_ROUNDS || (rounds < MAX_ROUNDS && unsure())) {
       rounds++;
+      const timeSmall = async () => (small = Math.min(small, await send(encode(PROBE_LARGE_BYTES, PROBE_SMALL_BYTES))));
+      const timeLarge = async () => (large = Math.min(large, await send(encode(PROBE_LARGE_BYTES, PROBE_LARGE_BYTES + 64 * 1024))));
       // Alternated, so neither side always meets the collection a little fuller.
-      const sides = [
-        async () => (small = Math.min(small, await send(encode(PROBE_LARGE_BYTES, PROBE_SMALL_BYTES)))),
-        async () => (large = Math.min(large, await send(encode(PROBE_LARGE_BYTES, PROBE_LARGE_BYTES + 64 * 1024)))),
-      ];
-      if (rounds % 2 === 0) sides.reverse();
-      for (const side of sides) await side();
+      if (rounds % 2 === 1) await timeSmall().then(timeLarge);
+      else await timeLarge().then(timeSmall);
     }
     return { smallMs: small, largeMs: large, rounds };
   } catch {

@@ -276,12 +276,12 @@ test('requests are held to 512 KiB where larger ones cost the target more per ro
     assert.equal(await watched.count(plan.target), rows.length);
     assert.equal(requests.reduce((n, r) => n + r.rows, 0), rows.length);
     const largest = Math.max(...requests.map((r) => r.bytes));
+    // What the probe measured, for the failure message: a wrong answer shows its numbers.
+    const probe = JSON.stringify((watched as unknown as { writeSizeProbe: unknown }).writeSizeProbe);
     if (engine === 'lite25') {
       // 2 MiB Inserts cost Lite 2.5.1 ~4× per row what 512 KiB ones do (src/milvus/probe-write-size.ts).
-      const probe = JSON.stringify((watched as unknown as { writeSizeProbe: unknown }).writeSizeProbe);
       assert.ok(requests.length >= 4 && largest <= PROBE_SMALL_BYTES, `expected requests of at most 512 KiB, got ${requests.map((r) => r.bytes).join(', ')} (probe: ${probe})`);
     } else if (engine) {
-      const probe = JSON.stringify((watched as unknown as { writeSizeProbe: unknown }).writeSizeProbe);
       assert.equal(requests.length, 1, `${engine} takes a 2 MiB request at the same cost per row: the page stays one request (probe: ${probe})`);
     }
   } finally {
