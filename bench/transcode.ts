@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --transcode [--workload ref768] [--points 5000] [--rounds 5] [--target lite3|milvus26] [--path current|transcode|both] [--source test|real]`
+ * `npm run bench -- --transcode [--workload ref768] [--points 5000] [--rounds 5] [--target lite3|milvus26] [--path current|transcode|both] [--source test|real] [--heap] [--gaps 0,5,20,50]`
  *
  * The tool's own CPU per point between the two wires, without servers in the measurement:
  * ScrollResponse bytes recorded first (`--source test`: the test server's gRPC encoder, the
@@ -18,6 +18,10 @@
  * point, and its rows on top (after a full GC): in a migrate pages wait seconds for the target, so
  * what they keep is promoted and collected by the old generation, and what a pass allocates sets
  * how often the young one is scavenged (docs/performance.md, issue 12).
+ *
+ * `--gaps` adds, per path, passes with the process idle between pages (whole milliseconds each):
+ * a migrate into a slow target does the same work per page in bursts between waits, and on a
+ * small VM that costs more CPU per page than back to back (docs/performance.md, "Session 18").
  */
 import { Command } from 'commander';
 import { Session } from 'node:inspector';
@@ -46,7 +50,7 @@ const LITE3: TargetCapabilities = {
 const MILVUS26: TargetCapabilities = { ...LITE3, kind: 'milvus', version: 'v2.6.4', float16Vector: true, nullableVector: true, emptySparseVector: true, autoIndex: true };
 
 type PathName = 'current' | 'transcode';
-interface Options { workload: string; points: string; rounds: string; target: string; path: string; source: string; heap?: boolean }
+interface Options { workload: string; points: string; rounds: string; target: string; path: string; source: string; heap?: boolean; gaps?: string }
 
 /** Plans the collection from the source's own description. */
 async function planFor(restUrl: string, workload: string, caps: TargetCapabilities): Promise<CollectionPlan> {
@@ -118,28 +122,46 @@ const requestBuffers = new RequestBuffers();
 
 /** One pass over every page, CPU per stage (process.cpuUsage: this thread's work is all there is). */
 function pass(path: PathName, plan: CollectionPlan, pages: Buffer[]): Stages {
-  const packedVectors = path === 'transcode';
   const s: Stages = { decode: 0, map: 0, encode: 0, points: 0, requestBytes: 0 };
-  const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
-  for (const page of pages) {
-    const t0 = cpu();
-    // Blocks reused from page to page, as the gRPC reader does once the pipeline releases a page.
-    const decoded = decodeScrollResponse(page, { packedVectors, pool });
-    const points: Point[] = decoded.points;
-    const t1 = cpu();
-    const { rows } = toRows(plan, points);
-    const t2 = cpu();
-    const batches = prepareUpserts('default', plan, rows, DEFAULT_BATCH_BYTES, requestBuffers);
-    for (const b of batches) s.requestBytes += b.request.length;
-    decoded.release?.();
-    releaseBatches(batches, requestBuffers);
-    const t3 = cpu();
-    s.decode += t1 - t0;
-    s.map += t2 - t1;
-    s.encode += t3 - t2;
-    s.points += points.length;
-  }
+  for (const page of pages) passPage(path, plan, page, s);
   return s;
+}
+
+const cpuSeconds = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
+
+/** One page's decode → toRows → request bytes, its CPU added to `s` per stage. */
+function passPage(path: PathName, plan: CollectionPlan, page: Buffer, s: Stages): void {
+  const t0 = cpuSeconds();
+  // Blocks reused from page to page, as the gRPC reader does once the pipeline releases a page.
+  const decoded = decodeScrollResponse(page, { packedVectors: path === 'transcode', pool });
+  const points: Point[] = decoded.points;
+  const t1 = cpuSeconds();
+  const { rows } = toRows(plan, points);
+  const t2 = cpuSeconds();
+  const batches = prepareUpserts('default', plan, rows, DEFAULT_BATCH_BYTES, requestBuffers);
+  for (const b of batches) s.requestBytes += b.request.length;
+  decoded.release?.();
+  releaseBatches(batches, requestBuffers);
+  const t3 = cpuSeconds();
+  s.decode += t1 - t0;
+  s.map += t2 - t1;
+  s.encode += t3 - t2;
+  s.points += points.length;
+}
+
+/**
+ * The same pass with the process idle `gapMs` between pages, as in a migrate whose target takes a
+ * page every few tens of ms (Milvus Lite 3: ~3k points/s, a 768-d page of 583 every ~0.2 s): the
+ * pages' own CPU, and the whole process's (the waits' wake-ups too), per 1,000 points.
+ */
+async function gappedPass(path: PathName, plan: CollectionPlan, pages: Buffer[], gapMs: number): Promise<{ work: number; process: number; points: number }> {
+  const s: Stages = { decode: 0, map: 0, encode: 0, points: 0, requestBytes: 0 };
+  const c0 = cpuSeconds();
+  for (const page of pages) {
+    if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+    passPage(path, plan, page, s);
+  }
+  return { work: s.decode + s.map + s.encode, process: cpuSeconds() - c0, points: s.points };
 }
 
 /** A call into the inspector whose answer (same thread) arrives before post() returns. */
@@ -188,6 +210,26 @@ function heapReport(path: PathName, plan: CollectionPlan, pages: Buffer[]): Reco
   return report;
 }
 
+/** CPU per 1,000 points with the process idle between pages, each gap twice (in order, then reversed), the lower kept. */
+async function gapReport(path: PathName, plan: CollectionPlan, pages: Buffer[], list: string): Promise<Record<string, { workPer1k: number; processPer1k: number }>> {
+  const gaps = list.split(',').map(Number);
+  if (gaps.some((g) => !Number.isInteger(g) || g < 0)) throw new Error(`--gaps: '${list}' is not a list of whole milliseconds; pass e.g. --gaps 0,5,20,50`);
+  const best = new Map<number, { work: number; process: number }>();
+  for (const gap of [...gaps, ...[...gaps].reverse()]) {
+    const r = await gappedPass(path, plan, pages, gap);
+    const per1k = { work: (r.work / r.points) * 1000, process: (r.process / r.points) * 1000 };
+    const kept = best.get(gap);
+    if (!kept || per1k.work < kept.work) best.set(gap, per1k);
+  }
+  const out: Record<string, { workPer1k: number; processPer1k: number }> = {};
+  for (const gap of gaps) {
+    const b = best.get(gap)!;
+    out[gap] = { workPer1k: +b.work.toFixed(4), processPer1k: +b.process.toFixed(4) };
+    console.log(`${path.padEnd(9)} idle ${String(gap).padStart(3)} ms between pages: CPU s/1k ${b.work.toFixed(4)} in the pages' work, ${b.process.toFixed(4)} for the whole process (the wake-ups too)`);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const opts = new Command('bench --transcode')
     .option('--transcode', 'this mode')
@@ -198,6 +240,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--path <name>', 'current, transcode or both', 'both')
     .option('--source <name>', 'test (the test server\'s encoder) or real (a real Qdrant 1.19)', 'test')
     .option('--heap', 'also the JS heap a pass allocates and a decoded page keeps, per point')
+    .option('--gaps <ms>', 'also passes with the process idle this long between pages, e.g. 0,5,20,50: what the same work costs when it comes in bursts (each gap twice, in turn)')
     .parse(['node', 'bench', ...argv])
     .opts<Options>();
   const caps = opts.target === 'milvus26' ? MILVUS26 : LITE3;
@@ -221,6 +264,7 @@ export async function main(argv: string[]): Promise<void> {
     console.log(`${path.padEnd(9)} CPU s/1k ${per1k(total, b.points)}  (decode ${per1k(b.decode, b.points)}, toRows ${per1k(b.map, b.points)}, encode ${per1k(b.encode, b.points)}); ${b.points} points, ${(b.requestBytes / 1e6).toFixed(1)} MB of Upsert`);
     // After the CPU rounds: the profiler slows what it samples.
     if (opts.heap) results[path] = { ...(results[path] as object), heap: heapReport(path, plan, pages) };
+    if (opts.gaps) results[path] = { ...(results[path] as object), gaps: await gapReport(path, plan, pages, opts.gaps) };
   }
   console.log(`TRANSCODE_RESULT ${JSON.stringify({ workload: opts.workload, source: opts.source, points: Number(opts.points), target: caps.version, load: loadavg(), results })}`);
 }
