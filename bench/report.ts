@@ -78,7 +78,12 @@ export function targets(results: MeasureResult[]): Target[] {
     const x = pipeline.pointsPerSecond / raw.pointsPerSecond;
     out.push({ name: 'pipeline >= 0.9x the raw-gRPC read ceiling (ref768)', met: x >= 0.9, detail: `${x.toFixed(2)}x (${Math.round(pipeline.pointsPerSecond)} vs ${Math.round(raw.pointsPerSecond)} points/s)` });
   }
-  if (migrate) out.push({ name: "our CPU <= 0.010 s per 1,000 points (ref768 migrate)", met: migrate.cpuPer1k <= 0.01, detail: `${migrate.cpuPer1k.toFixed(3)} s/1k` });
+  if (migrate) {
+    // The migrate does the pipeline's work paced by the target: on a small VM the same work costs
+    // several times more CPU when it comes between waits (`--transcode --gaps`, docs/performance.md).
+    const paced = pipeline ? `; the same work back to back (pipeline): ${pipeline.cpuPer1k.toFixed(3)} s/1k, the rest is sending, and the same work paced by the target (${Math.round(migrate.pointsPerSecond)} points/s)` : '';
+    out.push({ name: "our CPU <= 0.010 s per 1,000 points (ref768 migrate)", met: migrate.cpuPer1k <= 0.01, detail: `${migrate.cpuPer1k.toFixed(3)} s/1k${paced}` });
+  }
   const vdf = find(results, 'ref768', 'vdf-io');
   if (migrate && vdf) {
     const x = migrate.pointsPerSecond / vdf.pointsPerSecond;
