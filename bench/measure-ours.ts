@@ -51,7 +51,13 @@ export async function measureMigrate(input: MeasureInput, settings: OurSettings 
   const { endpoints } = input;
   const warnings: string[] = [];
   const reader = createQdrantReader({ url: endpoints.restUrl, grpcPort: endpoints.grpcPort, transport: settings.transport, onWarning: (m) => warnings.push(m) });
-  const sink = await createMilvusSink({ uri: endpoints.milvusUri, ...(settings.batchBytes ? { batchBytes: settings.batchBytes } : {}) });
+  // Each acknowledged write as [sent, answered, rows] (ms): how busy the copy kept the target.
+  const writes: Array<[number, number, number]> = [];
+  const onRequest = (rows: number, _bytes: number, _method: string, ms: number) => {
+    const now = performance.now();
+    writes.push([now - ms, now, rows]);
+  };
+  const sink = await createMilvusSink({ uri: endpoints.milvusUri, onRequest, ...(settings.batchBytes ? { batchBytes: settings.batchBytes } : {}) });
   try {
     const plan = await benchPlan(reader, sink, input.workload, `bench_${input.workload}_migrate`);
     const checkpoints = memoryCheckpoints();
@@ -89,12 +95,37 @@ export async function measureMigrate(input: MeasureInput, settings: OurSettings 
     const cpuTook = phases.slice(0, -1).map(([phase], i) => `${phase} ${(cpuAt[i + 1]![0] - cpuAt[i]![0]).toFixed(2)} + ${(cpuAt[i + 1]![1] - cpuAt[i]![1]).toFixed(2)}`);
     const notes = [...warnings, `phases: ${took.join(', ')}`, `CPU s by phase (main thread + other threads): ${cpuTook.join(', ')}`, `verified: source ${c.sourceCount}, target ${c.targetCount}, rejected ${c.rejectedCount}`, `${checkpoints.saves} checkpoint saves`];
     const phaseSeconds = Object.fromEntries(phases.slice(0, -1).map(([phase, at], i) => [phase, (phases[i + 1]![1] - at) / 1000]));
+    const busy = targetBusy(writes, phaseSeconds.copy);
+    if (busy) notes.push(`the target had a write in flight ${(100 * busy.fraction).toFixed(0)} % of the copy, taking ${Math.round(busy.rowsPerSecond)} rows/s while it did (${writes.length} writes)`);
     const { requestBytes, writeSizeProbe: probe } = sink as unknown as { requestBytes: number; writeSizeProbe?: WriteSizeMeasure };
     if (probe) notes.push(`write-size probe: 2 MiB as 4 requests ${probe.smallMs.toFixed(0)} ms, as 1 ${probe.largeMs.toFixed(0)} ms (fastest of ${probe.rounds} rounds)`);
-    return result(input, c.written + c.rejectedCount, span, describe(settings, warnings.length ? 'rest (fallback)' : settings.transport ?? 'auto→grpc', plan, requestBytes), notes, { phaseSeconds });
+    return result(input, c.written + c.rejectedCount, span, describe(settings, warnings.length ? 'rest (fallback)' : settings.transport ?? 'auto→grpc', plan, requestBytes), notes, { phaseSeconds, ...(busy ? { targetBusy: busy } : {}) });
   } finally {
     await Promise.allSettled([reader.close(), sink.close()]);
   }
+}
+
+/**
+ * How much of the copy the target spent on our writes: the time some write was in flight (the
+ * union of their [sent, answered] spans) over the copy phase's, and the rows it took per second of
+ * that time. Near 100 % the tool kept the target busy, and the target's own pace beside the source
+ * and the tool is the copy's (compare its rows/s with the write ceiling's, measured alone).
+ */
+export function targetBusy(writes: ReadonlyArray<readonly [number, number, number]>, copySeconds: number | undefined): { fraction: number; rowsPerSecond: number } | undefined {
+  if (writes.length === 0 || !copySeconds) return undefined;
+  const spans = [...writes].sort((a, b) => a[0] - b[0]);
+  let inFlightMs = 0;
+  let [from, to] = spans[0]!;
+  for (const [start, end] of spans.slice(1)) {
+    if (start <= to) to = Math.max(to, end);
+    else {
+      inFlightMs += to - from;
+      [from, to] = [start, end];
+    }
+  }
+  inFlightMs += to - from;
+  const rows = writes.reduce((n, w) => n + w[2], 0);
+  return { fraction: Math.min(1, inFlightMs / 1000 / copySeconds), rowsPerSecond: rows / (inFlightMs / 1000) };
 }
 
 /**

@@ -38,8 +38,8 @@ export interface MilvusSinkOptions {
   timeoutMs?: number;
   /** Client-side cap on one gRPC message (see MilvusConnectOptions.maxMessageBytes). Default none. */
   maxMessageBytes?: number;
-  /** Called after each acknowledged write request, with its rows, estimated bytes and RPC. */
-  onRequest?: (rows: number, bytes: number, method: WriteMethod) => void;
+  /** Called after each acknowledged write request, with its rows, estimated bytes, RPC and the ms from sending it to its answer. */
+  onRequest?: (rows: number, bytes: number, method: WriteMethod, ms: number) => void;
   /** How transient target errors (unavailable, rate-limited, timeouts) are retried; merged over
    *  TARGET_RETRY_DEFAULTS. Config errors are never retried. */
   retry?: SinkRetryOptions;

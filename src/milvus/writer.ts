@@ -29,8 +29,9 @@ export const DEFAULT_BATCH_BYTES = 16 * 1024 * 1024;
 export interface WriteOptions {
   batchBytes: number;
   signal?: AbortSignal;
-  /** Called after each acknowledged request (tests use it to see the splits and the RPC). */
-  onRequest?: (rows: number, bytes: number, method: WriteMethod) => void;
+  /** Called after each acknowledged request (tests use it to see the splits and the RPC; the bench,
+   *  how long the target held each request: `ms` from sending it to its answer). */
+  onRequest?: (rows: number, bytes: number, method: WriteMethod, ms: number) => void;
   /** Counts the sends whose bytes a transport may still read (see Flights). */
   flights?: Flights;
   /**
@@ -172,9 +173,10 @@ async function writeBatch(conn: MilvusConnection, plan: CollectionPlan, batch: P
   const rows = 'rows' in batch ? batch.rows : undefined;
   const count = rows ? rows.length : (batch as DetachedBatch).count;
   const method = opts.method ?? 'Upsert';
+  const sentAt = performance.now();
   const outcome = await sendWrite(conn, plan, method, batch.request, count, opts.flights);
   if (outcome === 'ok') {
-    opts.onRequest?.(count, rows ? rows.reduce((n, r) => n + r.bytes, 0) : (batch as DetachedBatch).bytes, method);
+    opts.onRequest?.(count, rows ? rows.reduce((n, r) => n + r.bytes, 0) : (batch as DetachedBatch).bytes, method, performance.now() - sentAt);
     return;
   }
   if (!rows) {
