@@ -111,7 +111,7 @@ export async function measureMigrate(input: MeasureInput, settings: OurSettings 
  * that time. Near 100 % the tool kept the target busy, and the target's own pace beside the source
  * and the tool is the copy's (compare its rows/s with the write ceiling's, measured alone).
  */
-export function targetBusy(writes: ReadonlyArray<readonly [number, number, number]>, copySeconds: number | undefined): { fraction: number; rowsPerSecond: number } | undefined {
+function targetBusy(writes: ReadonlyArray<readonly [number, number, number]>, copySeconds: number | undefined): { fraction: number; rowsPerSecond: number } | undefined {
   if (writes.length === 0 || !copySeconds) return undefined;
   const spans = [...writes].sort((a, b) => a[0] - b[0]);
   let inFlightMs = 0;
