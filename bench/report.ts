@@ -62,7 +62,7 @@ export function targets(results: MeasureResult[]): Target[] {
       `${ratio.toFixed(2)}x (${m.seconds.toFixed(1)} s vs read ${read.seconds.toFixed(1)} s, write ${write.seconds.toFixed(1)} s)`,
       ...(copy !== undefined ? [`copy phase alone ${(copy / slower).toFixed(2)}x (${copy.toFixed(1)} s)`] : []),
       ...(finish !== undefined ? [`against the write ceiling plus the target's flush + index + load (${finish.toFixed(1)} s): ${(m.seconds / (Math.max(read.seconds, write.seconds + finish))).toFixed(2)}x`] : []),
-      // Busy near 100 %: the tool kept the target fed, and the target wrote slower than alone.
+      // Busy near 100 %: the tool kept the target fed, so the copy went at the target's pace beside the source and the tool.
       ...(busy ? [`the target had a write in flight ${(100 * busy.fraction).toFixed(0)} % of the copy, at ${Math.round(busy.rowsPerSecond)} rows/s against ${Math.round(write.pointsPerSecond)} in its ceiling`] : []),
     ];
     out.push({ name: `migrate time <= 1.2x max(read, write ceiling) (${workload})`, met: ratio <= 1.2, detail: parts.join('; ') });

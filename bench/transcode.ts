@@ -151,7 +151,7 @@ function passPage(path: PathName, plan: CollectionPlan, page: Buffer, s: Stages)
 
 /**
  * The same pass with the process idle `gapMs` between pages, as in a migrate whose target takes a
- * page every few tens of ms (Milvus Lite 3: ~3k points/s, a 768-d page of 583 every ~0.2 s): the
+ * page every tenth of a second or more (Milvus Lite 3: ~3k points/s, a 768-d page of 583 every ~0.2 s): the
  * pages' own CPU, and the whole process's (the waits' wake-ups too), per 1,000 points.
  */
 async function gappedPass(path: PathName, plan: CollectionPlan, pages: Buffer[], gapMs: number): Promise<{ work: number; process: number; points: number }> {
@@ -212,8 +212,9 @@ function heapReport(path: PathName, plan: CollectionPlan, pages: Buffer[]): Reco
 
 /** CPU per 1,000 points with the process idle between pages, each gap twice (in order, then reversed), the lower kept. */
 async function gapReport(path: PathName, plan: CollectionPlan, pages: Buffer[], list: string): Promise<Record<string, { workPer1k: number; processPer1k: number }>> {
-  const gaps = list.split(',').map(Number);
-  if (gaps.some((g) => !Number.isInteger(g) || g < 0)) throw new Error(`--gaps: '${list}' is not a list of whole milliseconds; pass e.g. --gaps 0,5,20,50`);
+  const items = list.split(',');
+  if (items.some((g) => !/^\d+$/.test(g.trim()))) throw new Error(`--gaps: '${list}' is not a list of whole milliseconds; pass e.g. --gaps 0,5,20,50`);
+  const gaps = items.map(Number);
   const best = new Map<number, { work: number; process: number }>();
   for (const gap of [...gaps, ...[...gaps].reverse()]) {
     const r = await gappedPass(path, plan, pages, gap);
